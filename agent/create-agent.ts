@@ -1,0 +1,122 @@
+import { fromBinary } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { createClient, type Interceptor } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { AgentService } from "../gen/tapis/pods/v1/agent_service_pb.js";
+import { PodChangedSchema } from "../gen/tapis/pods/v1/events_pb.js";
+import { clusterCommandsTopic, type EventBus, type Subscription } from "../shared/events/event-bus.js";
+import type { Logger } from "../shared/logging/logger.js";
+import { metadataNames } from "../shared/rpc/metadata.js";
+import { serviceVersion } from "../shared/version.js";
+import { keyString, type ClusterDriver, type ObservationSink } from "./drivers/cluster-driver.js";
+import { desiredKeys, PodReconciler } from "./reconcile/pod-reconciler.js";
+import { WorkQueue } from "./reconcile/work-queue.js";
+import { ControlPlaneSession } from "./session/control-plane-session.js";
+
+export interface AgentOptions {
+  clusterId: string;
+  agentId: string;
+  controlPlaneUrl: string;
+  agentToken: string;
+  bus: EventBus;
+  createDriver(sink: ObservationSink): ClusterDriver;
+  /** Seconds between full resyncs; 0 turns resync off, even at start. */
+  resyncSeconds: number;
+  concurrency: number;
+  logger: Logger;
+}
+
+export interface Agent {
+  driver: ClusterDriver;
+  /** Resolves when queued work is done and every report is acknowledged. */
+  settled(): Promise<void>;
+  resync(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs one agent: listens for its cluster's pod events, reconciles each pod
+ * through the driver, streams observations to the control plane and resyncs
+ * everything periodically as the safety net for lost events.
+ */
+export async function startAgent(options: AgentOptions): Promise<Agent> {
+  const { logger } = options;
+  const presentToken: Interceptor = (next) => (req) => {
+    req.header.set(metadataNames.agentToken, options.agentToken);
+    return next(req);
+  };
+  const transport = createGrpcTransport({ baseUrl: options.controlPlaneUrl, interceptors: [presentToken] });
+  const client = createClient(AgentService, transport);
+  const session = new ControlPlaneSession(client, { clusterId: options.clusterId, agentId: options.agentId, version: serviceVersion, logger });
+  const sink: ObservationSink = {
+    report(report) {
+      session.send({
+        case: "observation",
+        value: {
+          tenantId: report.key.tenantId,
+          podId: report.key.podId,
+          uid: report.uid,
+          generation: report.generation,
+          status: report.status,
+          statusContainer: report.statusContainer ?? {},
+          event: report.event ?? "",
+          instanceStartedAt: report.instanceStartedAt ? timestampFromDate(report.instanceStartedAt) : undefined,
+          observedAt: timestampFromDate(new Date()),
+        },
+      });
+    },
+    logs(key, uid, text, reset) {
+      session.send({ case: "logs", value: { tenantId: key.tenantId, podId: key.podId, uid, text, reset } });
+    },
+  };
+  const driver = options.createDriver(sink);
+  const reconciler = new PodReconciler(client, driver, options.clusterId);
+  const queue = new WorkQueue((key) => reconciler.sync(key), {
+    concurrency: options.concurrency,
+    baseBackoffMs: 250,
+    maxBackoffMs: 30_000,
+    onError: (key, error) => logger.warn("pod sync failed; will retry", { pod: key, error: String(error) }),
+  });
+
+  const resync = async () => {
+    const wanted = await desiredKeys(client, options.clusterId);
+    const present = (await driver.list()).map(keyString);
+    await Promise.all([...new Set([...wanted, ...present])].map((key) => queue.enqueue(key)));
+  };
+
+  session.start();
+  const subscription: Subscription = await options.bus.subscribe(
+    clusterCommandsTopic(options.clusterId),
+    `pods-agents-${options.clusterId}`,
+    async (message) => {
+      const event = fromBinary(PodChangedSchema, message.value);
+      await queue.enqueue(keyString(event));
+    },
+  );
+  let resyncTimer: NodeJS.Timeout | undefined;
+  if (options.resyncSeconds > 0) {
+    const runResync = () => resync().catch((error: unknown) => logger.warn("resync failed", { error: String(error) }));
+    void runResync();
+    resyncTimer = setInterval(runResync, options.resyncSeconds * 1000);
+    resyncTimer.unref();
+  }
+  logger.info("agent started", { clusterId: options.clusterId, driver: driver.name, resyncSeconds: options.resyncSeconds });
+
+  return {
+    driver,
+    resync,
+    async settled() {
+      await queue.idle();
+      await session.drained();
+    },
+    async stop() {
+      clearInterval(resyncTimer);
+      await subscription.close();
+      queue.close();
+      // Give unacknowledged reports a moment to land; the next agent resyncs anyway.
+      await Promise.race([session.drained(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      await session.stop();
+      await driver.close();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import type { DesiredPod } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import type { PodStatus } from "../../gen/tapis/pods/v1/pod_pb.js";
+
+/** Identifies a pod across control plane and cluster. */
+export interface PodKey {
+  tenantId: string;
+  podId: string;
+}
+
+export function keyString(key: PodKey): string {
+  return `${key.tenantId}/${key.podId}`;
+}
+
+export function parseKey(value: string): PodKey {
+  const at = value.indexOf("/");
+  return { tenantId: value.slice(0, at), podId: value.slice(at + 1) };
+}
+
+/** What a driver saw happen to a pod, for the control plane. */
+export interface PodReport {
+  key: PodKey;
+  uid: string;
+  generation: bigint;
+  status: PodStatus;
+  statusContainer?: Record<string, string | number | boolean>;
+  /** A line for the pod's action log. */
+  event?: string;
+  instanceStartedAt?: Date;
+}
+
+/** Where drivers send what they observe. */
+export interface ObservationSink {
+  report(report: PodReport): void;
+  logs(key: PodKey, uid: string, text: string, reset: boolean): void;
+}
+
+/** What a sync achieved: finished, or asks to be run again later. */
+export type SyncOutcome = { kind: "done" } | { kind: "requeue"; afterMs: number };
+
+/**
+ * Access to one cluster. `apply` and `remove` must be idempotent: running
+ * them again with the same input changes nothing.
+ */
+export interface ClusterDriver {
+  readonly name: string;
+  /** Make the cluster match `desired`, reporting each status change to the sink. */
+  apply(desired: DesiredPod): Promise<SyncOutcome>;
+  /** Remove everything the cluster holds for `key`. */
+  remove(key: PodKey): Promise<SyncOutcome>;
+  /** Every pod the cluster holds objects for (to find ones nobody wants). */
+  list(): Promise<PodKey[]>;
+  close(): Promise<void>;
+}

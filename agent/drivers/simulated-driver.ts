@@ -1,0 +1,104 @@
+import type { DesiredPod } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import { PodStatus, StatusRequested } from "../../gen/tapis/pods/v1/pod_pb.js";
+import { keyString, type ClusterDriver, type ObservationSink, type PodKey, type SyncOutcome } from "./cluster-driver.js";
+
+interface SimulatedContainer {
+  uid: string;
+  startedAt: Date;
+}
+
+/**
+ * A cluster where no container runs: pods pass SPAWNING then AVAILABLE after
+ * `startupMs`, stop, restart and disappear on request, and every log line
+ * says the pod is simulated. The embedded default when no kubeconfig is given.
+ * Its state lives in memory, so simulated pods start afresh with the agent.
+ */
+export class SimulatedDriver implements ClusterDriver {
+  readonly name = "simulated";
+  private readonly containers = new Map<string, SimulatedContainer>();
+  /** Generation last reported per pod, so a repeated sync reports nothing new. */
+  private readonly reported = new Map<string, { uid: string; generation: bigint }>();
+
+  constructor(
+    private readonly sink: ObservationSink,
+    private readonly startupMs = 300,
+  ) {}
+
+  async apply(desired: DesiredPod): Promise<SyncOutcome> {
+    const key: PodKey = { tenantId: desired.tenantId, podId: desired.podId };
+    const id = keyString(key);
+    const running = this.containers.get(id);
+    if (running && running.uid !== desired.uid) this.containers.delete(id);
+    const current = this.containers.get(id);
+
+    if (desired.statusRequested === StatusRequested.ON) {
+      if (current) return this.confirm(desired, PodStatus.AVAILABLE);
+      this.report(desired, PodStatus.SPAWNING, `[simulated] Creating pod ${desired.objectName} from image ${desired.image}; no container runs in the simulated cluster.`);
+      await new Promise((resolve) => setTimeout(resolve, this.startupMs));
+      const startedAt = new Date();
+      this.containers.set(id, { uid: desired.uid, startedAt });
+      this.sink.logs(key, desired.uid, simulatedLog(desired, startedAt), true);
+      this.report(desired, PodStatus.AVAILABLE, "[simulated] Pod is running.", startedAt);
+      return { kind: "done" };
+    }
+    if (current) {
+      const restarting = desired.statusRequested === StatusRequested.RESTART;
+      this.report(desired, restarting ? PodStatus.RESTARTING : PodStatus.SHUTTING_DOWN, `[simulated] ${restarting ? "Restarting" : "Stopping"} pod.`);
+      this.containers.delete(id);
+      this.sink.logs(key, desired.uid, `[simulated] ${new Date().toISOString()} container stopped\n`, false);
+      this.report(desired, PodStatus.STOPPED, "[simulated] Pod stopped.");
+      return { kind: "done" };
+    }
+    return this.confirm(desired, PodStatus.STOPPED);
+  }
+
+  async remove(key: PodKey): Promise<SyncOutcome> {
+    this.containers.delete(keyString(key));
+    this.reported.delete(keyString(key));
+    return { kind: "done" };
+  }
+
+  async list(): Promise<PodKey[]> {
+    return [...this.containers.keys()].map((id) => {
+      const at = id.indexOf("/");
+      return { tenantId: id.slice(0, at), podId: id.slice(at + 1) };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.containers.clear();
+  }
+
+  /** Reports the unchanged state once for a generation the control plane has not heard about. */
+  private confirm(desired: DesiredPod, status: PodStatus): SyncOutcome {
+    const last = this.reported.get(keyString(desired));
+    if (!last || last.uid !== desired.uid || last.generation < desired.generation) this.report(desired, status, "");
+    return { kind: "done" };
+  }
+
+  private report(desired: DesiredPod, status: PodStatus, event: string, instanceStartedAt?: Date): void {
+    const key = { tenantId: desired.tenantId, podId: desired.podId };
+    this.reported.set(keyString(key), { uid: desired.uid, generation: desired.generation });
+    this.sink.report({
+      key,
+      uid: desired.uid,
+      generation: desired.generation,
+      status,
+      statusContainer: { phase: PodStatus[status], simulated: true },
+      event,
+      instanceStartedAt,
+    });
+  }
+}
+
+function simulatedLog(desired: DesiredPod, startedAt: Date): string {
+  const ports = Object.entries(desired.networking)
+    .map(([key, n]) => `${key}=${n.protocol ?? "http"}:${n.port ?? 5000}`)
+    .join(", ");
+  return [
+    `[simulated] ${startedAt.toISOString()} pod ${desired.podId} is simulated: no container runs.`,
+    `[simulated] image ${desired.image}${desired.command.length ? `, command ${JSON.stringify(desired.command)}` : ""}`,
+    `[simulated] ports: ${ports || "none"}`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,92 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { Client } from "@connectrpc/connect";
+import { AgentService, type SessionRequestSchema } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import type { Logger } from "../../shared/logging/logger.js";
+import { AsyncQueue } from "./async-queue.js";
+
+type Payload = MessageInitShape<typeof SessionRequestSchema>["payload"];
+type Outgoing = MessageInitShape<typeof SessionRequestSchema>;
+
+export interface SessionOptions {
+  clusterId: string;
+  agentId: string;
+  version: string;
+  logger: Logger;
+}
+
+/**
+ * The agent's half of AgentService.Session. Reports are numbered and kept
+ * until the control plane acknowledges them; if the stream breaks, the agent
+ * reconnects with backoff and sends everything unacknowledged again, in
+ * order, so no observation is lost to a restart of either side.
+ */
+export class ControlPlaneSession {
+  private sequence = 0n;
+  private readonly unacknowledged: { sequence: bigint; payload: Payload }[] = [];
+  private outgoing: AsyncQueue<Outgoing> | null = null;
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+  private drainedWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly client: Client<typeof AgentService>,
+    private readonly options: SessionOptions,
+  ) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Queues a report; it reaches the control plane even across reconnects. */
+  send(payload: Payload): void {
+    const entry = { sequence: ++this.sequence, payload };
+    this.unacknowledged.push(entry);
+    this.outgoing?.push({ sequence: entry.sequence, payload });
+  }
+
+  /** Resolves when every report sent so far is acknowledged. */
+  drained(): Promise<void> {
+    if (this.unacknowledged.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainedWaiters.push(resolve));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.outgoing?.end();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      const queue = new AsyncQueue<Outgoing>();
+      this.outgoing = queue;
+      queue.push({ sequence: 0n, payload: { case: "hello", value: { clusterId: this.options.clusterId, agentId: this.options.agentId, version: this.options.version } } });
+      for (const entry of this.unacknowledged) queue.push({ sequence: entry.sequence, payload: entry.payload });
+      try {
+        for await (const response of this.client.session(queue)) {
+          failures = 0;
+          if (response.payload.case === "welcome") {
+            this.options.logger.debug("agent session open", { clusterId: response.payload.value.clusterId });
+          } else if (response.payload.case === "ack") {
+            this.acknowledge(response.payload.value.sequence);
+          }
+        }
+        if (!this.stopped) throw new Error("control plane closed the session");
+      } catch (error) {
+        if (this.stopped) break;
+        failures++;
+        const delay = Math.min(250 * 2 ** Math.min(failures - 1, 6), 15_000);
+        this.options.logger.warn("agent session interrupted; reconnecting", { error: String(error), retryInMs: delay });
+        queue.end();
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    this.outgoing = null;
+  }
+
+  private acknowledge(sequence: bigint): void {
+    while (this.unacknowledged.length > 0 && this.unacknowledged[0]!.sequence <= sequence) this.unacknowledged.shift();
+    if (this.unacknowledged.length === 0) for (const wake of this.drainedWaiters.splice(0)) wake();
+  }
+}

@@ -1,0 +1,85 @@
+import type { EntityManager } from "typeorm";
+import { NotFoundError } from "../errors/domain-errors.js";
+import { applyObservation, runSecondsOf, type Observation } from "../pods/pod-lifecycle.js";
+import type { PodRecord } from "../pods/pod-model.js";
+import { writeTransition } from "../pods/pod-transition-writer.js";
+import type { Database } from "../storage/database.js";
+import { podRepository } from "../storage/pod-repository.js";
+import { derivePodFields } from "../templates/template-resolver.js";
+import { buildDesiredPod, type DesiredPodSpec } from "./desired-pod-builder.js";
+
+export interface ClusterStateDeps {
+  db: Database;
+  now: () => number;
+  outboxWritten: () => void;
+  /** Bytes of container output kept per pod. */
+  logCapBytes: number;
+}
+
+/** A chunk of container output reported by an agent. */
+export interface LogChunk {
+  tenantId: string;
+  podId: string;
+  uid: string;
+  reset: boolean;
+  text: string;
+}
+
+/**
+ * The cluster side of pods: what agents must realise, and what they report.
+ * An agent only ever sees and touches pods placed on its own cluster.
+ */
+export class ClusterStateService {
+  constructor(private readonly deps: ClusterStateDeps) {}
+
+  async desiredPage(clusterId: string, cursor: string, limit: number): Promise<{ pods: DesiredPodSpec[]; next: string }> {
+    return this.deps.db.read(async (m) => {
+      const page = await podRepository.pageOfCluster(m, clusterId, cursor, limit);
+      const pods: DesiredPodSpec[] = [];
+      for (const pod of page) pods.push(await this.desired(m, pod));
+      const last = page.at(-1);
+      return { pods, next: page.length === limit && last ? JSON.stringify([last.tenantId, last.podId]) : "" };
+    });
+  }
+
+  async desiredPod(clusterId: string, tenantId: string, podId: string): Promise<DesiredPodSpec> {
+    return this.deps.db.read(async (m) => this.desired(m, await this.podOfCluster(m, clusterId, tenantId, podId)));
+  }
+
+  /** Stores an observation; stale ones (older generation, other uid) change nothing. */
+  async observe(clusterId: string, tenantId: string, podId: string, seen: Observation): Promise<void> {
+    const now = this.deps.now();
+    const notified = await this.deps.db.transaction(async (tx) => {
+      const pod = await podRepository.find(tx, tenantId, podId);
+      if (!pod || pod.clusterId !== clusterId) return false;
+      const effective = await derivePodFields(tx, tenantId, pod.fields, pod.templateVersion);
+      const transition = applyObservation(pod, seen, runSecondsOf(effective));
+      if (!transition) return false;
+      await writeTransition(tx, pod, transition, now);
+      return transition.notifyCluster;
+    });
+    if (notified) this.deps.outboxWritten();
+  }
+
+  async appendLogs(clusterId: string, chunk: LogChunk): Promise<void> {
+    const now = this.deps.now();
+    await this.deps.db.transaction(async (tx) => {
+      const pod = await podRepository.find(tx, chunk.tenantId, chunk.podId);
+      if (!pod || pod.clusterId !== clusterId || pod.uid !== chunk.uid) return;
+      await podRepository.appendLogs(tx, chunk.tenantId, chunk.podId, chunk.text, chunk.reset, this.deps.logCapBytes, now);
+    });
+  }
+
+  private async podOfCluster(m: EntityManager, clusterId: string, tenantId: string, podId: string): Promise<PodRecord> {
+    const pod = await podRepository.find(m, tenantId, podId);
+    if (!pod || pod.clusterId !== clusterId) throw new NotFoundError("pod", `${tenantId}/${podId}`);
+    return pod;
+  }
+
+  private async desired(m: EntityManager, pod: PodRecord): Promise<DesiredPodSpec> {
+    const effective = await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion);
+    const credentials = await podRepository.credentials(m, pod.tenantId, pod.podId);
+    if (!credentials) throw new NotFoundError("pod credentials", `${pod.tenantId}/${pod.podId}`);
+    return buildDesiredPod(pod, effective, credentials);
+  }
+}

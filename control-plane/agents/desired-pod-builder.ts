@@ -1,0 +1,61 @@
+import { podDefaults, resourcesWithDefaults, type PodFields, type PodRecord } from "../pods/pod-model.js";
+import { runSecondsOf } from "../pods/pod-lifecycle.js";
+import { fillCredentialPlaceholders } from "../pods/credential-placeholders.js";
+import type { PodCredentialsRow } from "../storage/entities/pod-credentials-entity.js";
+
+/** Desired state handed to an agent, in domain form (the RPC layer converts it). */
+export interface DesiredPodSpec {
+  tenantId: string;
+  siteId: string;
+  podId: string;
+  uid: string;
+  generation: number;
+  statusRequested: PodRecord["statusRequested"];
+  objectName: string;
+  image: string;
+  command: string[];
+  arguments: string[];
+  environment: Record<string, string>;
+  secretEnvironment: Record<string, string>;
+  fields: PodFields;
+  computeQueue: string;
+  timeToStopSeconds: number;
+}
+
+/** Kubernetes-safe name of a pod's objects: pods-<site>-<tenant>-<pod_id>. */
+export function objectNameOf(siteId: string, tenantId: string, podId: string): string {
+  const clean = (value: string) => value.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+  return `pods-${clean(siteId)}-${clean(tenantId)}-${podId}`.slice(0, 253);
+}
+
+/**
+ * The desired state of a pod from its record and effective definition.
+ * Environment values that receive credentials go to `secretEnvironment`, so
+ * agents keep them in a Secret instead of the container spec.
+ */
+export function buildDesiredPod(pod: PodRecord, effective: PodFields, credentials: PodCredentialsRow): DesiredPodSpec {
+  const environment: Record<string, string> = {};
+  const secretEnvironment: Record<string, string> = {};
+  for (const [name, value] of Object.entries(effective.environment_variables ?? {})) {
+    const filled = fillCredentialPlaceholders(value, credentials);
+    if (filled === null) environment[name] = value;
+    else secretEnvironment[name] = filled;
+  }
+  return {
+    tenantId: pod.tenantId,
+    siteId: pod.siteId,
+    podId: pod.podId,
+    uid: pod.uid,
+    generation: pod.generation,
+    statusRequested: pod.statusRequested,
+    objectName: objectNameOf(pod.siteId, pod.tenantId, pod.podId),
+    image: effective.image ?? "",
+    command: effective.command ?? [],
+    arguments: effective.arguments ?? [],
+    environment,
+    secretEnvironment,
+    fields: { ...effective, resources: resourcesWithDefaults(effective.resources), networking: effective.networking ?? podDefaults.networking },
+    computeQueue: effective.compute_queue ?? podDefaults.computeQueue,
+    timeToStopSeconds: runSecondsOf(effective),
+  };
+}

@@ -1,0 +1,26 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
+/** Recognises the tokens agents present and the cluster each acts for. */
+export interface AgentCredentials {
+  clusterFor(token: string): string | null;
+}
+
+/** Tokens given in configuration: token -> cluster id. Compared in constant time. */
+export class StaticAgentCredentials implements AgentCredentials {
+  private readonly digests: { digest: Buffer; clusterId: string }[];
+
+  constructor(tokens: Record<string, string>) {
+    this.digests = Object.entries(tokens).map(([token, clusterId]) => ({ digest: sha256(token), clusterId }));
+  }
+
+  clusterFor(token: string): string | null {
+    const digest = sha256(token);
+    let found: string | null = null;
+    for (const entry of this.digests) if (timingSafeEqual(entry.digest, digest)) found = entry.clusterId;
+    return found;
+  }
+}
+
+function sha256(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}

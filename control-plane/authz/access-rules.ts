@@ -1,0 +1,164 @@
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { DevIdentityService } from "../../gen/tapis/identity/v1/dev_identity_service_pb.js";
+import { AgentService } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import { ClustersService } from "../../gen/tapis/pods/v1/clusters_service_pb.js";
+import { ImagesService } from "../../gen/tapis/pods/v1/images_service_pb.js";
+import { JupyterService } from "../../gen/tapis/pods/v1/jupyter_service_pb.js";
+import { MiscService } from "../../gen/tapis/pods/v1/misc_service_pb.js";
+import { PodAuthService } from "../../gen/tapis/pods/v1/pod_auth_service_pb.js";
+import { PodsService } from "../../gen/tapis/pods/v1/pods_service_pb.js";
+import { SecretsService } from "../../gen/tapis/pods/v1/secrets_service_pb.js";
+import { SnapshotsService } from "../../gen/tapis/pods/v1/snapshots_service_pb.js";
+import { TemplatesService } from "../../gen/tapis/pods/v1/templates_service_pb.js";
+import { VolumesService } from "../../gen/tapis/pods/v1/volumes_service_pb.js";
+import type { LevelName, ObjectKind } from "../storage/entities/permission-entity.js";
+
+/**
+ * Who may call an RPC:
+ * - public: anyone, no token (health, proxy hooks, login);
+ * - user: any authenticated Tapis user of the tenant;
+ * - object: a user holding `level` on the object the request names;
+ * - object-in-stream: the same, checked by the handler on the stream's first
+ *   message (client-streaming uploads);
+ * - service-admin: an operator of this installation;
+ * - agent: an agent authenticated as its cluster.
+ */
+export type AccessRule =
+  | { kind: "public" }
+  | { kind: "user" }
+  | { kind: "object"; object: ObjectKind; level: LevelName; idOf: (request: unknown) => string }
+  | { kind: "object-in-stream"; object: ObjectKind; level: LevelName }
+  | { kind: "service-admin" }
+  | { kind: "agent" };
+
+const publicAccess: AccessRule = { kind: "public" };
+const anyUser: AccessRule = { kind: "user" };
+const serviceAdmin: AccessRule = { kind: "service-admin" };
+const agent: AccessRule = { kind: "agent" };
+
+function on(object: ObjectKind, field: string, level: LevelName): AccessRule {
+  return { kind: "object", object, level, idOf: (request) => String((request as Record<string, unknown>)[field] ?? "") };
+}
+
+/** `pod_id_net` is a pod id optionally followed by "-<networking key>". */
+function onPodNet(level: LevelName): AccessRule {
+  return {
+    kind: "object",
+    object: "pod",
+    level,
+    idOf: (request) => String((request as { podIdNet?: string }).podIdNet ?? "").split("-")[0]!,
+  };
+}
+
+const pod = (level: LevelName) => on("pod", "podId", level);
+const template = (level: LevelName) => on("template", "templateId", level);
+const volume = (level: LevelName) => on("volume", "volumeId", level);
+const snapshot = (level: LevelName) => on("snapshot", "snapshotId", level);
+const secret = (level: LevelName) => on("secret", "secretId", level);
+
+type RulesFor<S extends DescService> = { [K in keyof S["method"]]: AccessRule };
+
+function rulesFor<S extends DescService>(service: S, rules: RulesFor<S>): [DescMethod, AccessRule][] {
+  return service.methods.map((method) => [method, (rules as Record<string, AccessRule>)[method.localName]!]);
+}
+
+/** The access rule of every RPC the control plane serves. */
+export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
+  ...rulesFor(PodsService, {
+    listPods: anyUser,
+    createPod: anyUser,
+    getPod: pod("READ"),
+    updatePod: pod("USER"),
+    deletePod: pod("ADMIN"),
+    getDerivedPod: pod("READ"),
+    getPodCredentials: pod("USER"),
+    getPodLogs: pod("READ"),
+    getPodPermissions: pod("USER"),
+    setPodPermission: pod("ADMIN"),
+    deletePodPermission: pod("ADMIN"),
+    execPodCommands: pod("ADMIN"),
+    uploadToPod: { kind: "object-in-stream", object: "pod", level: "ADMIN" },
+    stopPod: pod("ADMIN"),
+    startPod: pod("ADMIN"),
+    restartPod: pod("ADMIN"),
+    savePodAsTemplateTag: onPodNet("ADMIN"),
+    attachPodVolumes: pod("USER"),
+  }),
+  ...rulesFor(TemplatesService, {
+    listTemplates: anyUser,
+    addTemplate: anyUser,
+    listTemplatesAndTags: anyUser,
+    getTemplate: template("READ"),
+    updateTemplate: template("USER"),
+    deleteTemplate: template("ADMIN"),
+    listTemplateTags: template("READ"),
+    addTemplateTag: template("USER"),
+    getTemplateTag: template("READ"),
+    deleteTemplateTag: template("ADMIN"),
+    getTemplatePermissions: template("USER"),
+    setTemplatePermission: template("ADMIN"),
+    deleteTemplatePermission: template("ADMIN"),
+  }),
+  ...rulesFor(ImagesService, {
+    getImages: anyUser,
+    addImage: serviceAdmin,
+    addImages: serviceAdmin,
+    getImage: anyUser,
+    deleteImage: serviceAdmin,
+  }),
+  ...rulesFor(VolumesService, {
+    listVolumes: anyUser,
+    createVolume: anyUser,
+    getVolume: volume("READ"),
+    updateVolume: volume("USER"),
+    deleteVolume: volume("ADMIN"),
+    listVolumeFiles: volume("READ"),
+    getVolumeContents: volume("USER"),
+    uploadToVolume: { kind: "object-in-stream", object: "volume", level: "USER" },
+    getVolumePermissions: volume("USER"),
+    setVolumePermission: volume("ADMIN"),
+    deleteVolumePermission: volume("ADMIN"),
+  }),
+  ...rulesFor(SnapshotsService, {
+    listSnapshots: anyUser,
+    createSnapshot: anyUser,
+    getSnapshot: snapshot("READ"),
+    updateSnapshot: snapshot("USER"),
+    deleteSnapshot: snapshot("ADMIN"),
+    listSnapshotFiles: snapshot("READ"),
+    getSnapshotContents: snapshot("USER"),
+    getSnapshotPermissions: snapshot("USER"),
+    setSnapshotPermission: snapshot("ADMIN"),
+    deleteSnapshotPermission: snapshot("ADMIN"),
+  }),
+  ...rulesFor(SecretsService, {
+    listSecrets: anyUser,
+    createSecret: anyUser,
+    getSecret: secret("READ"),
+    updateSecret: secret("USER"),
+    deleteSecret: secret("ADMIN"),
+    getSecretValue: secret("USER"),
+  }),
+  ...rulesFor(JupyterService, {
+    ensureJupyterPod: anyUser,
+    uploadToJupyter: { kind: "object-in-stream", object: "pod", level: "USER" },
+  }),
+  ...rulesFor(ClustersService, {
+    listClusters: serviceAdmin,
+    createCluster: serviceAdmin,
+    getCluster: serviceAdmin,
+    updateCluster: serviceAdmin,
+    deleteCluster: serviceAdmin,
+    createAgentToken: serviceAdmin,
+  }),
+  ...rulesFor(MiscService, { healthcheck: publicAccess, traefikConfig: publicAccess, errorHandler: publicAccess }),
+  ...rulesFor(PodAuthService, { podAuth: publicAccess, podAuthCallback: publicAccess }),
+  ...rulesFor(AgentService, { session: agent, listDesiredPods: agent, getDesiredPod: agent }),
+  ...rulesFor(DevIdentityService, {
+    listTenants: publicAccess,
+    getTenant: publicAccess,
+    listSites: publicAccess,
+    getSite: publicAccess,
+    createToken: publicAccess,
+  }),
+]);

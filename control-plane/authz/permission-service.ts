@@ -1,0 +1,61 @@
+import type { EntityManager } from "typeorm";
+import type { Caller } from "../auth/caller.js";
+import { FailedPreconditionError, NotFoundError, ProblemList } from "../errors/domain-errors.js";
+import type { Database } from "../storage/database.js";
+import type { LevelName, ObjectKind } from "../storage/entities/permission-entity.js";
+import { permissionRepository } from "../storage/permission-repository.js";
+import { levelNames } from "./levels.js";
+
+/** Records a permission change in the object's history (pods keep action logs). */
+export type PermissionAudit = (tx: EntityManager, tenantId: string, objectId: string, message: string, now: number) => Promise<void>;
+
+const usernamePattern = /^[A-Za-z0-9_.@+-]{1,128}$/;
+
+/**
+ * Sharing: who holds which level on an object. An object always keeps at
+ * least one ADMIN, so it can never become unmanageable.
+ */
+export class PermissionService {
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number,
+    private readonly audits: Partial<Record<ObjectKind, PermissionAudit>> = {},
+  ) {}
+
+  list(caller: Caller, kind: ObjectKind, objectId: string): Promise<string[]> {
+    return this.db.read((m) => permissionRepository.list(m, caller.tenantId, kind, objectId));
+  }
+
+  async set(caller: Caller, kind: ObjectKind, objectId: string, user: string, level: string): Promise<string[]> {
+    const problems = new ProblemList();
+    if (!usernamePattern.test(user)) problems.add("user", "must be 1-128 letters, digits or . _ @ + -");
+    if (!(levelNames as string[]).includes(level)) problems.add("level", `must be one of ${levelNames.join(", ")}`);
+    problems.throwIfAny();
+    const now = this.now();
+    return this.db.transaction(async (tx) => {
+      const current = await permissionRepository.levelOf(tx, caller.tenantId, kind, objectId, user);
+      if (current === "ADMIN" && level !== "ADMIN") await this.keepOneAdmin(tx, caller.tenantId, kind, objectId, user);
+      await permissionRepository.set(tx, caller.tenantId, kind, objectId, user, level as LevelName);
+      await this.audits[kind]?.(tx, caller.tenantId, objectId, `Permission ${user}:${level} set by ${caller.username}.`, now);
+      return permissionRepository.list(tx, caller.tenantId, kind, objectId);
+    });
+  }
+
+  async remove(caller: Caller, kind: ObjectKind, objectId: string, user: string): Promise<string[]> {
+    const now = this.now();
+    return this.db.transaction(async (tx) => {
+      const current = await permissionRepository.levelOf(tx, caller.tenantId, kind, objectId, user);
+      if (current === null) throw new NotFoundError("permission", `${user} on ${kind} ${objectId}`);
+      if (current === "ADMIN") await this.keepOneAdmin(tx, caller.tenantId, kind, objectId, user);
+      await permissionRepository.remove(tx, caller.tenantId, kind, objectId, user);
+      await this.audits[kind]?.(tx, caller.tenantId, objectId, `Permission of ${user} removed by ${caller.username}.`, now);
+      return permissionRepository.list(tx, caller.tenantId, kind, objectId);
+    });
+  }
+
+  private async keepOneAdmin(tx: EntityManager, tenantId: string, kind: ObjectKind, objectId: string, user: string): Promise<void> {
+    if ((await permissionRepository.countAdmins(tx, tenantId, kind, objectId)) <= 1) {
+      throw new FailedPreconditionError(`${user} is the last ADMIN of ${kind} '${objectId}'; grant ADMIN to someone else first`);
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import { readFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import type { EnvReader } from "../shared/config/env-reader.js";
+import type { LogLevel } from "../shared/logging/logger.js";
+import { defaultPodLimits, type PodLimits } from "./pods/pod-rules.js";
+import { parseDatabaseUrl, type DatabaseLocation } from "./storage/database.js";
+
+/** Where tenants' public keys come from. */
+export type TenantKeyConfig =
+  | { source: "tenants-api"; url: string }
+  | { source: "static"; keys: Record<string, string> }
+  /** Embedded mode: the dev identity's own key. */
+  | { source: "dev-identity" };
+
+export interface ControlPlaneConfig {
+  dataDir: string;
+  database: DatabaseLocation;
+  grpcHost: string;
+  grpcPort: number;
+  siteId: string;
+  podDomain: string;
+  tenantKeys: TenantKeyConfig;
+  /** Agent token -> cluster id. */
+  agentTokens: Record<string, string>;
+  /** Cluster id -> the compute queues it serves. */
+  clusters: Record<string, string[]>;
+  serviceAdmins: string[];
+  limits: PodLimits;
+  logCapBytes: number;
+  outboxRelay: boolean;
+  outboxPollMs: number;
+  timeToStopSweepSeconds: number;
+  agentResyncSeconds: number;
+  logLevel: LogLevel;
+}
+
+/** Defaults that differ between the embedded and the distributed way of running. */
+export interface ControlPlaneDefaults {
+  tenantKeys: TenantKeyConfig;
+  clusters: string;
+  serviceAdmins: string;
+}
+
+/**
+ * Reads the control plane's PODS_* variables. Problems are recorded on
+ * `env`; the caller's `env.done()` reports them all at once.
+ */
+export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDefaults): ControlPlaneConfig {
+  const dataDir = resolve(env.string("PODS_DATA_DIR", "data"));
+  const databaseUrl = env.string("PODS_DATABASE_URL", `sqlite:${join(dataDir, "pods.db")}`);
+  const parsed = parseDatabaseUrl(databaseUrl);
+  if ("error" in parsed) env.invalid("PODS_DATABASE_URL", parsed.error);
+  const database = "error" in parsed ? { kind: "sqlite" as const, url: ":memory:" } : absoluteSqlite(parsed);
+  return {
+    dataDir,
+    database,
+    grpcHost: env.string("PODS_GRPC_HOST", "127.0.0.1"),
+    grpcPort: env.int("PODS_GRPC_PORT", 8090, { min: 0, max: 65_535 }),
+    siteId: env.string("PODS_SITE_ID", "local"),
+    podDomain: env.string("PODS_POD_DOMAIN", "pods.localhost"),
+    tenantKeys: readTenantKeys(env, defaults.tenantKeys),
+    agentTokens: readJsonFile(env, "PODS_AGENT_TOKENS_FILE") ?? {},
+    clusters: parseClusters(env, env.string("PODS_CLUSTERS", defaults.clusters)),
+    serviceAdmins: env.string("PODS_ADMIN_USERS", defaults.serviceAdmins).split(",").map((s) => s.trim()).filter(Boolean),
+    limits: { ...defaultPodLimits, minTimeToStopSeconds: env.int("PODS_MIN_TIME_TO_STOP_SECONDS", 300, { min: 1 }) },
+    logCapBytes: env.int("PODS_LOG_CAP_BYTES", 10 * 1024 * 1024, { min: 1024 }),
+    outboxRelay: env.bool("PODS_OUTBOX_RELAY", true),
+    outboxPollMs: env.int("PODS_OUTBOX_POLL_MS", 1000, { min: 10 }),
+    timeToStopSweepSeconds: env.int("PODS_TIME_TO_STOP_SWEEP_SECONDS", 15, { min: 1 }),
+    agentResyncSeconds: env.int("PODS_AGENT_RESYNC_SECONDS", 60, { min: 0 }),
+    logLevel: env.oneOf("PODS_LOG_LEVEL", ["debug", "info", "warn", "error", "silent"], "info"),
+  };
+}
+
+function absoluteSqlite(location: DatabaseLocation): DatabaseLocation {
+  if (location.kind !== "sqlite" || location.url === ":memory:" || isAbsolute(location.url)) return location;
+  return { ...location, url: resolve(location.url) };
+}
+
+function readTenantKeys(env: EnvReader, fallback: TenantKeyConfig): TenantKeyConfig {
+  const url = env.optionalString("PODS_TENANTS_URL");
+  if (url) return { source: "tenants-api", url };
+  const keys = readJsonFile(env, "PODS_TENANT_KEYS_FILE");
+  return keys ? { source: "static", keys } : fallback;
+}
+
+/** "clusterA=default,small;clusterB=gpu": which cluster serves which queues. */
+function parseClusters(env: EnvReader, value: string): Record<string, string[]> {
+  const clusters: Record<string, string[]> = {};
+  for (const entry of value.split(";").map((s) => s.trim()).filter(Boolean)) {
+    const [clusterId, queues] = entry.split("=");
+    if (!clusterId || !queues) {
+      env.invalid("PODS_CLUSTERS", `entry ${JSON.stringify(entry)} must look like cluster=queue1,queue2`);
+      continue;
+    }
+    clusters[clusterId.trim()] = queues.split(",").map((q) => q.trim()).filter(Boolean);
+  }
+  if (Object.keys(clusters).length === 0) env.invalid("PODS_CLUSTERS", "must name at least one cluster");
+  return clusters;
+}
+
+function readJsonFile(env: EnvReader, name: string): Record<string, string> | undefined {
+  const file = env.optionalString(name);
+  if (!file) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== "string")) {
+      env.invalid(name, `${file} must hold a JSON object of strings`);
+      return undefined;
+    }
+    return parsed as Record<string, string>;
+  } catch (error) {
+    env.invalid(name, `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,144 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { DevIdentityService } from "../gen/tapis/identity/v1/dev_identity_service_pb.js";
+import { AgentService } from "../gen/tapis/pods/v1/agent_service_pb.js";
+import { ClustersService } from "../gen/tapis/pods/v1/clusters_service_pb.js";
+import { ImagesService } from "../gen/tapis/pods/v1/images_service_pb.js";
+import { JupyterService } from "../gen/tapis/pods/v1/jupyter_service_pb.js";
+import { MiscService } from "../gen/tapis/pods/v1/misc_service_pb.js";
+import { PodAuthService } from "../gen/tapis/pods/v1/pod_auth_service_pb.js";
+import { PodsService } from "../gen/tapis/pods/v1/pods_service_pb.js";
+import { SecretsService } from "../gen/tapis/pods/v1/secrets_service_pb.js";
+import { SnapshotsService } from "../gen/tapis/pods/v1/snapshots_service_pb.js";
+import { TemplatesService } from "../gen/tapis/pods/v1/templates_service_pb.js";
+import { VolumesService } from "../gen/tapis/pods/v1/volumes_service_pb.js";
+import type { EventBus } from "../shared/events/event-bus.js";
+import type { Logger } from "../shared/logging/logger.js";
+import { agentRpc } from "./agents/agent-rpc.js";
+import { ClusterStateService } from "./agents/cluster-state-service.js";
+import { StaticAgentCredentials } from "./auth/agent-credentials.js";
+import { TokenVerifier } from "./auth/token-verifier.js";
+import type { TenantKeySource } from "./auth/tenant-keys.js";
+import { createAccessInterceptor } from "./authz/access-interceptor.js";
+import { accessRules } from "./authz/access-rules.js";
+import { ObjectAccess } from "./authz/object-access.js";
+import { PermissionService } from "./authz/permission-service.js";
+import type { ControlPlaneConfig } from "./config.js";
+import { createErrorInterceptor } from "./errors/error-interceptor.js";
+import { OutboxRelay } from "./events/outbox-relay.js";
+import type { DevIdentityConfig } from "./identity/dev-identity-rpc.js";
+import { devIdentityRpc } from "./identity/dev-identity-rpc.js";
+import type { DevUsers } from "./identity/dev-users.js";
+import type { TokenIssuer } from "./identity/token-issuer.js";
+import { miscRpc } from "./misc/misc-rpc.js";
+import { PodService } from "./pods/pod-service.js";
+import { podsRpc } from "./pods/pods-rpc.js";
+import { podRepository } from "./storage/pod-repository.js";
+import { TimeToStopEnforcer } from "./pods/time-to-stop-enforcer.js";
+import { listenRpc, type RpcServer } from "./server/rpc-server.js";
+import { Database } from "./storage/database.js";
+import { seedBuiltinTemplates } from "./templates/builtin-templates.js";
+import { templatesRpc } from "./templates/templates-rpc.js";
+
+export interface ControlPlaneDeps {
+  config: ControlPlaneConfig;
+  bus: EventBus;
+  tenantKeys: TenantKeySource;
+  logger: Logger;
+  now?: () => number;
+  /** Only in embedded mode: serve the dev tenant's login endpoints. */
+  devIdentity?: { config: DevIdentityConfig; users: DevUsers; issuer: TokenIssuer };
+}
+
+export interface ControlPlane {
+  db: Database;
+  relay: OutboxRelay;
+  enforcer: TimeToStopEnforcer;
+  server: RpcServer;
+  stop(): Promise<void>;
+}
+
+/** Opens the database, wires every service and starts serving RPCs. */
+export async function startControlPlane(deps: ControlPlaneDeps): Promise<ControlPlane> {
+  const { config, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const db = await Database.open(config.database, logger);
+  try {
+    const seeded = await seedBuiltinTemplates(db, config.siteId, now());
+    if (seeded.length > 0) logger.info("built-in templates added", { templates: seeded });
+
+    const relay = new OutboxRelay(
+      { db, bus: deps.bus, now, logger },
+      { relayId: randomUUID(), pollIntervalMs: config.outboxPollMs, batchSize: 100, claimMs: 30_000 },
+    );
+    const outboxWritten = () => relay.wake();
+    const placement = placementOf(config.clusters);
+    const pods = new PodService({
+      db,
+      now,
+      outboxWritten,
+      placement,
+      limits: config.limits,
+      siteId: config.siteId,
+      domain: config.podDomain,
+      newUid: randomUUID,
+      newPassword: () => randomBytes(18).toString("base64url"),
+    });
+    const permissions = new PermissionService(db, now, {
+      pod: (tx, tenantId, podId, message, at) => podRepository.addActionLog(tx, tenantId, podId, at, message),
+    });
+    const objects = new ObjectAccess(db);
+    const clusterState = new ClusterStateService({ db, now, outboxWritten, logCapBytes: config.logCapBytes });
+    const enforcer = new TimeToStopEnforcer({ db, now, outboxWritten, logger }, config.timeToStopSweepSeconds * 1000);
+
+    const routes = (router: ConnectRouter) => {
+      router.service(PodsService, podsRpc(pods, permissions, objects));
+      router.service(TemplatesService, templatesRpc(db));
+      router.service(MiscService, miscRpc(db));
+      router.service(AgentService, agentRpc(clusterState, { resyncIntervalSeconds: config.agentResyncSeconds }));
+      for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService, JupyterService, ClustersService, PodAuthService]) {
+        router.service(service, {});
+      }
+      if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));
+    };
+    const handler = connectNodeAdapter({
+      routes,
+      interceptors: [
+        createErrorInterceptor(logger),
+        createAccessInterceptor({
+          rules: accessRules,
+          verifier: new TokenVerifier(deps.tenantKeys),
+          agents: new StaticAgentCredentials(config.agentTokens),
+          objects,
+          serviceAdmins: new Set(config.serviceAdmins),
+        }),
+      ],
+    });
+    const server = await listenRpc(handler, config.grpcHost, config.grpcPort);
+    if (config.outboxRelay) relay.start();
+    enforcer.start();
+    logger.info("control plane listening", { host: config.grpcHost, port: server.port, database: config.database.kind });
+    return {
+      db,
+      relay,
+      enforcer,
+      server,
+      async stop() {
+        enforcer.stop();
+        await server.close();
+        await relay.stop();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+function placementOf(clusters: Record<string, string[]>) {
+  const byQueue = new Map<string, string>();
+  for (const [clusterId, queues] of Object.entries(clusters)) for (const queue of queues) if (!byQueue.has(queue)) byQueue.set(queue, clusterId);
+  return { clusterFor: (queue: string) => byQueue.get(queue), queues: () => [...byQueue.keys()] };
+}

@@ -1,0 +1,97 @@
+/**
+ * The few errors domain code throws. Each carries what a client needs to fix
+ * its request; `errorInterceptor` maps them to Connect codes and the gateway to
+ * HTTP statuses.
+ */
+export class DomainError extends Error {}
+
+/** Bad input: names the field and the rule it broke. */
+export class InvalidArgumentError extends DomainError {
+  constructor(
+    readonly field: string,
+    readonly rule: string,
+  ) {
+    super(`${field}: ${rule}`);
+    this.name = "InvalidArgumentError";
+  }
+}
+
+/** Several bad inputs at once. */
+export class InvalidArgumentsError extends DomainError {
+  constructor(readonly problems: InvalidArgumentError[]) {
+    super(problems.map((p) => p.message).join("; "));
+    this.name = "InvalidArgumentsError";
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(
+    readonly kind: string,
+    readonly id: string,
+  ) {
+    super(`${kind} '${id}' not found`);
+    this.name = "NotFoundError";
+  }
+}
+
+export class AlreadyExistsError extends DomainError {
+  constructor(
+    readonly kind: string,
+    readonly id: string,
+  ) {
+    super(`${kind} '${id}' already exists`);
+    this.name = "AlreadyExistsError";
+  }
+}
+
+export class PermissionDeniedError extends DomainError {
+  constructor(message: string) {
+    super(message);
+    this.name = "PermissionDeniedError";
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnauthenticatedError";
+  }
+}
+
+/** The request is valid but the object's state does not allow it now. */
+export class FailedPreconditionError extends DomainError {
+  constructor(message: string) {
+    super(message);
+    this.name = "FailedPreconditionError";
+  }
+}
+
+/** A dependency (database, broker) cannot be reached; the client may retry. */
+export class UnavailableError extends DomainError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnavailableError";
+  }
+}
+
+/** Collects InvalidArgumentErrors and throws them together. */
+export class ProblemList {
+  readonly problems: InvalidArgumentError[] = [];
+
+  add(field: string, rule: string): void {
+    this.problems.push(new InvalidArgumentError(field, rule));
+  }
+
+  throwIfAny(): void {
+    if (this.problems.length === 1) throw this.problems[0];
+    if (this.problems.length > 1) throw new InvalidArgumentsError(this.problems);
+  }
+}
+
+/** A capability this installation does not offer yet. */
+export class UnimplementedError extends DomainError {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnimplementedError";
+  }
+}

@@ -1,0 +1,60 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Logger } from "../../shared/logging/logger.js";
+import {
+  AlreadyExistsError,
+  DomainError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  InvalidArgumentsError,
+  NotFoundError,
+  PermissionDeniedError,
+  UnauthenticatedError,
+  UnavailableError,
+  UnimplementedError,
+} from "./domain-errors.js";
+
+/** Connect code for each domain error; anything unknown becomes Internal. */
+export function toConnectError(error: unknown, logger: Logger, procedure: string): ConnectError {
+  if (error instanceof ConnectError) return error;
+  if (error instanceof DomainError) return new ConnectError(error.message, codeOf(error));
+  const id = Math.random().toString(36).slice(2, 10);
+  logger.error("unexpected error", { procedure, errorId: id, error });
+  return new ConnectError(`internal error (reference ${id})`, Code.Internal);
+}
+
+function codeOf(error: DomainError): Code {
+  if (error instanceof InvalidArgumentError || error instanceof InvalidArgumentsError) return Code.InvalidArgument;
+  if (error instanceof NotFoundError) return Code.NotFound;
+  if (error instanceof AlreadyExistsError) return Code.AlreadyExists;
+  if (error instanceof PermissionDeniedError) return Code.PermissionDenied;
+  if (error instanceof UnauthenticatedError) return Code.Unauthenticated;
+  if (error instanceof FailedPreconditionError) return Code.FailedPrecondition;
+  if (error instanceof UnavailableError) return Code.Unavailable;
+  if (error instanceof UnimplementedError) return Code.Unimplemented;
+  return Code.Internal;
+}
+
+/**
+ * Converts whatever a handler throws into a ConnectError. Unknown errors are
+ * logged with their cause and answered with a generic message, never the cause.
+ */
+export function createErrorInterceptor(logger: Logger): Interceptor {
+  return (next) => async (req) => {
+    const procedure = `${req.service.typeName}/${req.method.name}`;
+    try {
+      const res = await next(req);
+      if (!res.stream) return res;
+      return { ...res, message: convertStreamErrors(res.message, logger, procedure) };
+    } catch (error) {
+      throw toConnectError(error, logger, procedure);
+    }
+  };
+}
+
+async function* convertStreamErrors<T>(source: AsyncIterable<T>, logger: Logger, procedure: string): AsyncIterable<T> {
+  try {
+    yield* source;
+  } catch (error) {
+    throw toConnectError(error, logger, procedure);
+  }
+}

@@ -1,0 +1,82 @@
+import type { EventBus } from "../../shared/events/event-bus.js";
+import type { Logger } from "../../shared/logging/logger.js";
+import type { Database } from "../storage/database.js";
+import { outboxRepository, toBusMessage } from "../storage/outbox-repository.js";
+
+export interface OutboxRelayOptions {
+  relayId: string;
+  /** Safety-net poll; `wake()` after a commit makes delivery prompt. */
+  pollIntervalMs: number;
+  batchSize: number;
+  /** How long a claimed batch is reserved before another relay may take it. */
+  claimMs: number;
+}
+
+/**
+ * Publishes outbox rows to the event bus, oldest first, and deletes each
+ * batch once the bus accepted it. Delivery is at least once: a crash after
+ * publishing and before deleting publishes the batch again, which consumers
+ * tolerate (events only say "pod X changed, now generation G").
+ */
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: { db: Database; bus: EventBus; now: () => number; logger: Logger },
+    private readonly options: OutboxRelayOptions,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.wake(), this.options.pollIntervalMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Asks for a publishing pass soon; passes never overlap. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((error: unknown) => this.deps.logger.warn("outbox relay pass failed", { error }))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Publishes until the outbox is empty (or the bus fails). */
+  async drain(): Promise<void> {
+    for (;;) {
+      const now = this.deps.now();
+      const rows = await this.deps.db.transaction((tx) =>
+        outboxRepository.claim(tx, this.options.relayId, now, now + this.options.claimMs, this.options.batchSize),
+      );
+      if (rows.length === 0) return;
+      const ids = rows.map((row) => row.id!);
+      try {
+        await this.deps.bus.publish(rows.map(toBusMessage));
+      } catch (error) {
+        await this.deps.db.transaction((tx) => outboxRepository.release(tx, ids));
+        throw error;
+      }
+      await this.deps.db.transaction((tx) => outboxRepository.remove(tx, ids));
+      if (this.stopped) return;
+    }
+  }
+}

@@ -1,0 +1,170 @@
+import { ProblemList } from "../errors/domain-errors.js";
+import type { NetworkingSpec, PodFields, ResourcesSpec, VolumeMountSpec } from "./pod-model.js";
+
+/** Limits an operator configures; the defaults suit a shared research cluster. */
+export interface PodLimits {
+  minTimeToStopSeconds: number;
+  cpu: { min: number; max: number };
+  memoryMiB: { min: number; max: number };
+  maxGpus: number;
+}
+
+export const defaultPodLimits: PodLimits = {
+  minTimeToStopSeconds: 300,
+  cpu: { min: 1, max: 64_000 },
+  memoryMiB: { min: 1, max: 262_144 },
+  maxGpus: 8,
+};
+
+/** Words that name other resources in REST paths and so cannot be pod ids. */
+export const reservedPodIds = new Set([
+  "templates",
+  "images",
+  "volumes",
+  "snapshots",
+  "secrets",
+  "jupyter",
+  "clusters",
+  "healthcheck",
+]);
+
+const podIdPattern = /^[a-z][a-z0-9]{2,63}$/;
+const networkingKeyPattern = /^[a-z0-9]{1,32}$/;
+const envNamePattern = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const secretRefPattern = /^\$\{secret:([A-Za-z0-9_-]{1,100})(?::([A-Za-z0-9_-]{1,100}))?\}$/;
+const templateRefPattern = /^[a-z0-9][a-z0-9_-]*(:[A-Za-z0-9._-]+(@[0-9][0-9:T_.-]*)?)?$/;
+const protocols = new Set(["http", "tcp", "postgres", "local_only"]);
+const mountTypes = new Set(["tapisvolume", "tapissnapshot", "ephemeral", "pvc"]);
+const maxConfigContentBytes = 1024 * 1024;
+const maxNetworkingEntries = 3;
+
+/** Checks a new pod id; throws InvalidArgumentError naming the rule it breaks. */
+export function validatePodId(podId: string, problems: ProblemList): void {
+  if (!podIdPattern.test(podId)) {
+    problems.add(
+      "pod_id",
+      "must be 3-64 lowercase letters and digits, starting with a letter (got " + JSON.stringify(podId) + ")",
+    );
+  } else if (reservedPodIds.has(podId)) {
+    problems.add("pod_id", `'${podId}' is reserved by the API; choose another id`);
+  }
+}
+
+/**
+ * Checks the fields a user set on create or update. `field` prefixes are the
+ * REST names, so messages point at what the caller sent.
+ */
+export function validatePodFields(fields: PodFields, limits: PodLimits, problems: ProblemList): void {
+  if (fields.description !== undefined) validateDescription(fields.description, problems);
+  if (fields.template !== undefined && fields.template !== "" && !templateRefPattern.test(fields.template)) {
+    problems.add("template", "must be 'name', 'name:tag' or 'name:tag@timestamp'");
+  }
+  if (fields.image !== undefined && /\s/.test(fields.image)) problems.add("image", "must not contain spaces");
+  validateTimeToStop("time_to_stop_default", fields.time_to_stop_default, limits, problems);
+  validateTimeToStop("time_to_stop_instance", fields.time_to_stop_instance ?? undefined, limits, problems);
+  for (const name of Object.keys(fields.environment_variables ?? {})) {
+    if (!envNamePattern.test(name)) {
+      problems.add(`environment_variables.${name}`, "names must start with a letter or '_' and hold letters, digits, '_', '.' or '-'");
+    }
+  }
+  for (const [key, ref] of Object.entries(fields.secret_map ?? {})) {
+    if (!envNamePattern.test(key)) problems.add(`secret_map.${key}`, "keys must be valid variable names");
+    if (!secretRefPattern.test(ref)) {
+      problems.add(`secret_map.${key}`, "must be ${secret:name} or ${secret:owner:name}");
+    }
+  }
+  if (fields.networking !== undefined) validateNetworking(fields.networking, problems);
+  if (fields.resources !== undefined) validateResources(fields.resources, limits, problems);
+  if (fields.volume_mounts !== undefined) validateVolumeMounts(fields.volume_mounts, problems);
+  if (fields.template_overrides !== undefined) validateTemplateOverrides(fields.template_overrides, problems);
+}
+
+export function validateDescription(description: string, problems: ProblemList, field = "description"): void {
+  if (description.length > 255) problems.add(field, "must be at most 255 characters");
+  // eslint-disable-next-line no-control-regex
+  if (!/^[\x00-\x7F]*$/.test(description)) problems.add(field, "must be ASCII");
+}
+
+function validateTimeToStop(field: string, value: number | undefined, limits: PodLimits, problems: ProblemList): void {
+  if (value === undefined || value === -1) return;
+  if (value < limits.minTimeToStopSeconds) {
+    problems.add(field, `must be -1 (never stop) or at least ${limits.minTimeToStopSeconds} seconds`);
+  }
+}
+
+function validateNetworking(networking: Record<string, NetworkingSpec>, problems: ProblemList): void {
+  const keys = Object.keys(networking);
+  if (keys.length > maxNetworkingEntries) problems.add("networking", `at most ${maxNetworkingEntries} entries`);
+  for (const key of keys) {
+    const spec = networking[key]!;
+    const at = `networking.${key}`;
+    if (!networkingKeyPattern.test(key)) problems.add(at, "keys must be 1-32 lowercase letters and digits");
+    if (spec.protocol !== undefined && !protocols.has(spec.protocol)) {
+      problems.add(`${at}.protocol`, `must be one of ${[...protocols].join(", ")}`);
+    }
+    if (spec.port !== undefined && (spec.port < 10 || spec.port > 65_535)) {
+      problems.add(`${at}.port`, "must be a port between 10 and 65535");
+    }
+    if (spec.url !== undefined && spec.url !== "") problems.add(`${at}.url`, "is set by the service");
+    if (spec.cors_max_age !== undefined && spec.cors_max_age < 0) problems.add(`${at}.cors_max_age`, "must not be negative");
+  }
+}
+
+function validateResources(resources: ResourcesSpec, limits: PodLimits, problems: ProblemList): void {
+  const range = (name: keyof ResourcesSpec, min: number, max: number) => {
+    const value = resources[name];
+    if (value !== undefined && (value < min || value > max)) {
+      problems.add(`resources.${name}`, `must be between ${min} and ${max}`);
+    }
+  };
+  range("cpu_request", limits.cpu.min, limits.cpu.max);
+  range("cpu_limit", limits.cpu.min, limits.cpu.max);
+  range("mem_request", limits.memoryMiB.min, limits.memoryMiB.max);
+  range("mem_limit", limits.memoryMiB.min, limits.memoryMiB.max);
+  range("gpus", 0, limits.maxGpus);
+  range("ephemeral_storage_request", 1, Number.MAX_SAFE_INTEGER);
+  range("ephemeral_storage_limit", 1, Number.MAX_SAFE_INTEGER);
+  const pair = (request: keyof ResourcesSpec, limit: keyof ResourcesSpec) => {
+    const r = resources[request];
+    const l = resources[limit];
+    if (r !== undefined && l !== undefined && r > l) problems.add(`resources.${request}`, `must not exceed ${limit} (${l})`);
+  };
+  pair("cpu_request", "cpu_limit");
+  pair("mem_request", "mem_limit");
+  pair("ephemeral_storage_request", "ephemeral_storage_limit");
+}
+
+function validateVolumeMounts(mounts: Record<string, VolumeMountSpec | null>, problems: ProblemList): void {
+  for (const [path, mount] of Object.entries(mounts)) {
+    const at = `volume_mounts.${path}`;
+    if (!path.startsWith("/") || path.includes("..")) problems.add(at, "keys must be absolute paths without '..'");
+    if (mount === null) continue;
+    if (!mountTypes.has(mount.type)) problems.add(`${at}.type`, `must be one of ${[...mountTypes].join(", ")}`);
+    if (mount.type !== "ephemeral" && !mount.source_id) problems.add(`${at}.source_id`, `is required for type ${mount.type || "(unset)"}`);
+    if (mount.sub_path?.includes("..")) problems.add(`${at}.sub_path`, "must not contain '..'");
+    if (mount.config_content !== undefined && Buffer.byteLength(mount.config_content) > maxConfigContentBytes) {
+      problems.add(`${at}.config_content`, "must be at most 1 MB");
+    }
+    if (mount.config_permissions !== undefined && !/^0?[0-7]{3}$/.test(mount.config_permissions)) {
+      problems.add(`${at}.config_permissions`, "must be an octal Unix mode such as 0644");
+    }
+    if (mount.config_update_mode !== undefined && !["always", "once"].includes(mount.config_update_mode)) {
+      problems.add(`${at}.config_update_mode`, "must be always or once");
+    }
+    if (mount.config_filename !== undefined && /[/\\]/.test(mount.config_filename)) {
+      problems.add(`${at}.config_filename`, "must be a file name, not a path");
+    }
+  }
+}
+
+const overridableFields = new Set(["volume_mounts", "secret_map", "environment_variables", "networking", "resources"]);
+
+function validateTemplateOverrides(overrides: Record<string, unknown>, problems: ProblemList): void {
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!overridableFields.has(key)) {
+      problems.add(`template_overrides.${key}`, `cannot be overridden; allowed: ${[...overridableFields].join(", ")}`);
+    } else if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      problems.add(`template_overrides.${key}`, "must be an object");
+    }
+  }
+}

@@ -1,0 +1,272 @@
+import type { EntityManager } from "typeorm";
+import type { Caller } from "../auth/caller.js";
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ProblemList, UnimplementedError } from "../errors/domain-errors.js";
+import { podChangedMessage } from "../events/pod-changed.js";
+import type { Database } from "../storage/database.js";
+import { isDuplicateKeyError } from "../storage/duplicate-key.js";
+import { outboxRepository } from "../storage/outbox-repository.js";
+import { permissionRepository } from "../storage/permission-repository.js";
+import { podRepository } from "../storage/pod-repository.js";
+import { derivePodFields, parseTemplateRef, resolveTemplate } from "../templates/template-resolver.js";
+import { requestRestart, requestStatus, requestStart, requestStop, runSecondsOf, timeToStopAt, type Transition } from "./pod-lifecycle.js";
+import { podDefaults, type PodFields, type PodRecord, type StatusRequestedName } from "./pod-model.js";
+import { validatePodFields, validatePodId, type PodLimits } from "./pod-rules.js";
+import { fillCredentialPlaceholders } from "./credential-placeholders.js";
+import { writeTransition } from "./pod-transition-writer.js";
+import { podView, type PodView } from "./pod-view.js";
+
+/** Picks the cluster that runs a compute queue. */
+export interface Placement {
+  clusterFor(computeQueue: string): string | undefined;
+  queues(): string[];
+}
+
+export interface PodServiceDeps {
+  db: Database;
+  now: () => number;
+  /** Called after a commit that wrote outbox rows, so the relay publishes promptly. */
+  outboxWritten: () => void;
+  placement: Placement;
+  limits: PodLimits;
+  siteId: string;
+  /** Pod URLs are formed under this domain. */
+  domain: string;
+  newUid: () => string;
+  newPassword: () => string;
+}
+
+/** A partial update: fields to set, and fields to clear back to their default. */
+export interface PodPatch {
+  set: PodFields;
+  clear: (keyof PodFields)[];
+  statusRequested?: StatusRequestedName;
+}
+
+const updatableFields: ReadonlySet<keyof PodFields> = new Set([
+  "description",
+  "command",
+  "environment_variables",
+  "volume_mounts",
+  "time_to_stop_default",
+  "time_to_stop_instance",
+  "networking",
+  "resources",
+]);
+
+/**
+ * The pod use cases behind the Pods API. Callers are already authorised for
+ * the pod they name (see access-rules.ts); these methods enforce the rules of
+ * the pod itself and keep every change and its event in one transaction.
+ */
+export class PodService {
+  constructor(private readonly deps: PodServiceDeps) {}
+
+  async create(caller: Caller, podId: string, fields: PodFields, statusRequested?: StatusRequestedName): Promise<PodView> {
+    const problems = new ProblemList();
+    validatePodId(podId, problems);
+    validatePodFields(fields, this.deps.limits, problems);
+    if (statusRequested === "RESTART") problems.add("status_requested", "must be ON or OFF when creating a pod");
+    problems.throwIfAny();
+    const now = this.deps.now();
+    try {
+      const pod = await this.deps.db.transaction(async (tx) => {
+        if (await podRepository.find(tx, caller.tenantId, podId)) throw new AlreadyExistsError("pod", podId);
+        const templateVersion = fields.template ? (await resolveTemplate(tx, caller.tenantId, fields.template)).version : null;
+        const effective = await derivePodFields(tx, caller.tenantId, fields, templateVersion);
+        if (!effective.image) throw new InvalidArgumentError("image", "an image or a template that names one is required");
+        if (Object.keys(effective.secret_map ?? {}).length > 0) throw new UnimplementedError("secret_map: secrets are not available in this version");
+        const clusterId = this.clusterFor(effective.compute_queue ?? podDefaults.computeQueue);
+        const on = statusRequested !== "OFF";
+        const record: PodRecord = {
+          tenantId: caller.tenantId,
+          podId,
+          siteId: this.deps.siteId,
+          uid: this.deps.newUid(),
+          generation: 1,
+          clusterId,
+          fields,
+          templateVersion,
+          statusRequested: on ? "ON" : "OFF",
+          status: on ? "REQUESTED" : "STOPPED",
+          statusContainer: {},
+          creationTs: now,
+          updateTs: now,
+          startInstanceTs: null,
+          timeToStopTs: null,
+        };
+        await podRepository.insert(tx, record, {
+          tenantId: caller.tenantId,
+          podId,
+          userUsername: podId,
+          userPassword: this.deps.newPassword(),
+          serviceUsername: "podsservice",
+          servicePassword: this.deps.newPassword(),
+        });
+        await permissionRepository.set(tx, caller.tenantId, "pod", podId, caller.username, "ADMIN");
+        await podRepository.addActionLog(tx, caller.tenantId, podId, now, `Pod created by ${caller.username}.`);
+        if (on) await outboxRepository.add(tx, [podChangedMessage(record, false, now)], now);
+        return { record, effective };
+      });
+      this.deps.outboxWritten();
+      return this.view(pod.record, pod.effective);
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw new AlreadyExistsError("pod", podId);
+      throw error;
+    }
+  }
+
+  /** The pod as it runs: its own fields, then its template's, then defaults. */
+  async get(caller: Caller, podId: string, includeConfigs = false): Promise<PodView> {
+    const { pod, effective } = await this.deps.db.read(async (m) => {
+      const pod = await this.find(m, caller.tenantId, podId);
+      return { pod, effective: await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion) };
+    });
+    return this.view(pod, effective, includeConfigs);
+  }
+
+  async list(caller: Caller): Promise<PodView[]> {
+    return this.deps.db.read(async (m) => {
+      const pods = await podRepository.listVisibleTo(m, caller.tenantId, caller.username);
+      const cache = new Map<string, PodFields>();
+      const views: PodView[] = [];
+      for (const pod of pods) views.push(this.view(pod, await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion, cache)));
+      return views;
+    });
+  }
+
+  /**
+   * The pod with its template merged in. Credential placeholders stay as they
+   * are unless `resolveSecrets` (which the caller must be ADMIN to ask for).
+   */
+  async derived(caller: Caller, podId: string, includeConfigs: boolean, resolveSecrets = false): Promise<PodView> {
+    const { pod, effective, credentials } = await this.deps.db.read(async (m) => {
+      const pod = await this.find(m, caller.tenantId, podId);
+      return {
+        pod,
+        effective: await derivePodFields(m, caller.tenantId, pod.fields, pod.templateVersion),
+        credentials: resolveSecrets ? await podRepository.credentials(m, caller.tenantId, podId) : null,
+      };
+    });
+    if (credentials) {
+      const environment = { ...effective.environment_variables };
+      for (const [name, value] of Object.entries(environment)) environment[name] = fillCredentialPlaceholders(value, credentials) ?? value;
+      effective.environment_variables = environment;
+    }
+    return this.view(pod, effective, includeConfigs || resolveSecrets);
+  }
+
+  /** Changes apply on the next start; only status_requested acts at once. */
+  async update(caller: Caller, podId: string, patch: PodPatch): Promise<PodView> {
+    const problems = new ProblemList();
+    for (const key of [...Object.keys(patch.set), ...patch.clear] as (keyof PodFields)[]) {
+      if (!updatableFields.has(key)) problems.add(key, "cannot be changed after creation");
+    }
+    validatePodFields(patch.set, this.deps.limits, problems);
+    problems.throwIfAny();
+    return this.transition(caller, podId, async (pod, tx) => {
+      const fields: PodFields = { ...pod.fields, ...patch.set };
+      for (const key of patch.clear) delete fields[key];
+      const effective = await derivePodFields(tx, caller.tenantId, fields, pod.templateVersion);
+      const changes: Partial<PodRecord> = { fields };
+      if (pod.startInstanceTs !== null && pod.status === "AVAILABLE" && pod.statusRequested === "ON") {
+        changes.timeToStopTs = timeToStopAt(runSecondsOf(effective), pod.startInstanceTs);
+      }
+      const changed = [...Object.keys(patch.set), ...patch.clear].sort().join(", ");
+      let transition: Transition = { changes, notifyCluster: false, action: changed ? `Pod updated by ${caller.username}: ${changed}.` : "" };
+      const requested = patch.statusRequested ? requestStatus({ ...pod, fields }, patch.statusRequested, caller.username) : null;
+      if (requested) {
+        transition = {
+          changes: { ...changes, ...requested.changes, fields: requested.changes.fields ?? fields },
+          notifyCluster: requested.notifyCluster,
+          action: [transition.action, requested.action].filter(Boolean).join(" "),
+        };
+      }
+      return transition;
+    });
+  }
+
+  async delete(caller: Caller, podId: string): Promise<void> {
+    const now = this.deps.now();
+    await this.deps.db.transaction(async (tx) => {
+      const pod = await this.find(tx, caller.tenantId, podId);
+      await podRepository.delete(tx, caller.tenantId, podId);
+      await outboxRepository.add(tx, [podChangedMessage({ ...pod, generation: pod.generation + 1 }, true, now)], now);
+    });
+    this.deps.outboxWritten();
+  }
+
+  stop(caller: Caller, podId: string): Promise<PodView> {
+    return this.transition(caller, podId, (pod) => requestStop(pod, caller.username));
+  }
+
+  start(caller: Caller, podId: string): Promise<PodView> {
+    return this.transition(caller, podId, (pod) => requestStart(pod, caller.username));
+  }
+
+  /** `grabLatestTemplateTag` moves a templated pod to the newest version of its tag. */
+  async restart(caller: Caller, podId: string, grabLatestTemplateTag: boolean): Promise<PodView> {
+    return this.transition(caller, podId, async (pod, tx) => {
+      const transition = requestRestart(pod, caller.username);
+      if (!grabLatestTemplateTag || !pod.fields.template) return transition;
+      const ref = parseTemplateRef(pod.fields.template);
+      const latest = await resolveTemplate(tx, caller.tenantId, ref.tagTimestamp ? `${ref.templateId}:${ref.tag}` : pod.fields.template);
+      return {
+        ...transition,
+        changes: { ...transition.changes, templateVersion: latest.version },
+        action: `${transition.action} Template moved to ${latest.version}.`,
+      };
+    });
+  }
+
+  async logs(caller: Caller, podId: string): Promise<{ logs: string; actionLogs: string[] }> {
+    return this.deps.db.read(async (m) => {
+      await this.find(m, caller.tenantId, podId);
+      return {
+        logs: await podRepository.logs(m, caller.tenantId, podId),
+        actionLogs: await podRepository.actionLogs(m, caller.tenantId, podId),
+      };
+    });
+  }
+
+  async credentials(caller: Caller, podId: string): Promise<{ userUsername: string; userPassword: string }> {
+    const row = await this.deps.db.read((m) => podRepository.credentials(m, caller.tenantId, podId));
+    if (!row) throw new NotFoundError("pod", podId);
+    return { userUsername: row.userUsername, userPassword: row.userPassword };
+  }
+
+  private async transition(
+    caller: Caller,
+    podId: string,
+    decide: (pod: PodRecord, tx: EntityManager) => Transition | null | Promise<Transition | null>,
+  ): Promise<PodView> {
+    const now = this.deps.now();
+    const { pod, effective, notified } = await this.deps.db.transaction(async (tx) => {
+      const current = await this.find(tx, caller.tenantId, podId);
+      const transition = await decide(current, tx);
+      const pod = transition ? await writeTransition(tx, current, transition, now) : current;
+      const effective = await derivePodFields(tx, pod.tenantId, pod.fields, pod.templateVersion);
+      return { pod, effective, notified: transition?.notifyCluster ?? false };
+    });
+    if (notified) this.deps.outboxWritten();
+    return this.view(pod, effective);
+  }
+
+
+  private async find(m: EntityManager, tenantId: string, podId: string): Promise<PodRecord> {
+    const pod = await podRepository.find(m, tenantId, podId);
+    if (!pod) throw new NotFoundError("pod", podId);
+    return pod;
+  }
+
+  private clusterFor(queue: string): string {
+    const clusterId = this.deps.placement.clusterFor(queue);
+    if (!clusterId) {
+      throw new InvalidArgumentError("compute_queue", `no cluster serves queue '${queue}'; available: ${this.deps.placement.queues().join(", ")}`);
+    }
+    return clusterId;
+  }
+
+  private view(pod: PodRecord, fields: PodFields, includeConfigs = false): PodView {
+    return podView(pod, fields, { domain: this.deps.domain, includeConfigs });
+  }
+}

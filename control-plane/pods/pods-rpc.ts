@@ -1,0 +1,72 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import { PodsService } from "../../gen/tapis/pods/v1/pods_service_pb.js";
+import { callerOf } from "../auth/caller-of.js";
+import type { ObjectAccess } from "../authz/object-access.js";
+import type { PermissionService } from "../authz/permission-service.js";
+import { levelNameOf } from "../authz/level-proto.js";
+import { fieldsFromCreate, patchFromUpdate, podToProto } from "./pod-proto.js";
+import type { PodService } from "./pod-service.js";
+
+/**
+ * PodsService over gRPC/Connect: translates messages and delegates to the
+ * pod and permission services. Exec, upload, save-as-template and volume
+ * attachment are not offered yet and answer UNIMPLEMENTED.
+ */
+export function podsRpc(pods: PodService, permissions: PermissionService, objects: ObjectAccess): Partial<ServiceImpl<typeof PodsService>> {
+  return {
+    async listPods(_req, ctx) {
+      const views = await pods.list(callerOf(ctx));
+      return { message: "Pods retrieved successfully.", result: views.map(podToProto) };
+    },
+    async createPod(req, ctx) {
+      const { fields, statusRequested } = fieldsFromCreate(req);
+      const view = await pods.create(callerOf(ctx), req.podId, fields, statusRequested);
+      return { message: "Pod created successfully.", result: podToProto(view) };
+    },
+    async getPod(req, ctx) {
+      return { message: "Pod retrieved successfully.", result: podToProto(await pods.get(callerOf(ctx), req.podId, req.includeConfigs)) };
+    },
+    async updatePod(req, ctx) {
+      const view = await pods.update(callerOf(ctx), req.podId, patchFromUpdate(req));
+      return { message: "Pod updated successfully.", result: podToProto(view) };
+    },
+    async deletePod(req, ctx) {
+      await pods.delete(callerOf(ctx), req.podId);
+      return { message: "Pod deleted successfully.", result: "" };
+    },
+    async getDerivedPod(req, ctx) {
+      const caller = callerOf(ctx);
+      if (req.resolveSecrets) await objects.require(caller, "pod", req.podId, "ADMIN");
+      const view = await pods.derived(caller, req.podId, req.includeConfigs, req.resolveSecrets);
+      return { message: "Derived pod retrieved successfully.", result: podToProto(view) };
+    },
+    async getPodCredentials(req, ctx) {
+      return { message: "Pod credentials retrieved successfully.", result: await pods.credentials(callerOf(ctx), req.podId) };
+    },
+    async getPodLogs(req, ctx) {
+      return { message: "Pod logs retrieved successfully.", result: await pods.logs(callerOf(ctx), req.podId) };
+    },
+    async getPodPermissions(req, ctx) {
+      const list = await permissions.list(callerOf(ctx), "pod", req.podId);
+      return { message: "Pod permissions retrieved successfully.", result: { permissions: list } };
+    },
+    async setPodPermission(req, ctx) {
+      const list = await permissions.set(callerOf(ctx), "pod", req.podId, req.user, levelNameOf(req.level));
+      return { message: "Pod permission set successfully.", result: { permissions: list } };
+    },
+    async deletePodPermission(req, ctx) {
+      const list = await permissions.remove(callerOf(ctx), "pod", req.podId, req.user);
+      return { message: "Pod permission removed successfully.", result: { permissions: list } };
+    },
+    async stopPod(req, ctx) {
+      return { message: "Pod stop requested.", result: podToProto(await pods.stop(callerOf(ctx), req.podId)) };
+    },
+    async startPod(req, ctx) {
+      return { message: "Pod start requested.", result: podToProto(await pods.start(callerOf(ctx), req.podId)) };
+    },
+    async restartPod(req, ctx) {
+      const view = await pods.restart(callerOf(ctx), req.podId, req.grabLatestTemplateTag);
+      return { message: "Pod restart requested.", result: podToProto(view) };
+    },
+  };
+}

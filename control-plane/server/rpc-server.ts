@@ -1,0 +1,56 @@
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+
+export interface RpcServer {
+  /** The port actually bound (useful when asked for port 0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+
+const http2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+/**
+ * Serves `handler` on one plaintext port for gRPC and Connect over HTTP/2
+ * (h2c, prior knowledge) and Connect over HTTP/1.1: the first bytes of each
+ * connection tell which protocol it speaks.
+ */
+export async function listenRpc(handler: Handler, host: string, port: number): Promise<RpcServer> {
+  const h2 = http2.createServer({}, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
+  const h1 = http.createServer(handler as http.RequestListener);
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.once("readable", () => {
+      const head: Buffer | null = socket.read(http2Preface.length) ?? socket.read();
+      if (!head) return socket.destroy();
+      socket.unshift(head);
+      (head.subarray(0, 3).toString() === "PRI" ? h2 : h1).emit("connection", socket);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const session of sessions) session.close();
+        // Give open calls a moment to finish, then cut what is left.
+        setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, 2_000).unref();
+      });
+    },
+  };
+}

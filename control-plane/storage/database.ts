@@ -1,0 +1,115 @@
+import { DataSource, type EntityManager } from "typeorm";
+import type { Logger } from "../../shared/logging/logger.js";
+import { UnavailableError } from "../errors/domain-errors.js";
+import { allEntities } from "./entities/all-entities.js";
+import { allMigrations } from "./migrations/all-migrations.js";
+
+export type DatabaseKind = "sqlite" | "mysql";
+
+/**
+ * Where the state lives: `sqlite:<file>` (embedded default) or
+ * `mysql://user:password@host:port/database` (MySQL or MariaDB).
+ */
+export interface DatabaseLocation {
+  kind: DatabaseKind;
+  url: string;
+}
+
+/** Parses PODS_DATABASE_URL; returns a rule on failure. */
+export function parseDatabaseUrl(url: string): DatabaseLocation | { error: string } {
+  if (url.startsWith("sqlite:")) {
+    const file = url.slice("sqlite:".length);
+    return file ? { kind: "sqlite", url: file } : { error: "sqlite: needs a file path, e.g. sqlite:data/pods.db" };
+  }
+  if (url.startsWith("mysql://") || url.startsWith("mariadb://")) {
+    try {
+      const parsed = new URL(url.replace(/^mariadb:/, "mysql:"));
+      if (!parsed.pathname || parsed.pathname === "/") return { error: "must name a database, e.g. mysql://user:pw@host:3306/pods" };
+      return { kind: "mysql", url: parsed.toString() };
+    } catch {
+      return { error: "is not a valid URL" };
+    }
+  }
+  return { error: "must start with sqlite: or mysql://" };
+}
+
+/**
+ * The control plane's database. On SQLite every unit of work is serialised:
+ * the driver has one connection, so overlapping transactions would interleave
+ * (and reads could see another transaction's uncommitted rows).
+ */
+export class Database {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly dataSource: DataSource,
+    readonly kind: DatabaseKind,
+  ) {}
+
+  /** Opens the database and applies pending migrations. */
+  static async open(location: DatabaseLocation, logger: Logger): Promise<Database> {
+    const dataSource = new DataSource(dataSourceOptions(location));
+    try {
+      await dataSource.initialize();
+    } catch (error) {
+      throw new UnavailableError(`database unreachable: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const applied = await dataSource.runMigrations({ transaction: "each" });
+    if (applied.length > 0) logger.info("database migrated", { migrations: applied.map((m) => m.name) });
+    return new Database(dataSource, location.kind);
+  }
+
+  /** Runs `work` in one transaction; everything it writes commits or nothing does. */
+  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.serialised(() => this.dataSource.transaction(work));
+  }
+
+  /** Runs reads that need no transaction. */
+  read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.serialised(() => work(this.dataSource.manager));
+  }
+
+  async ping(): Promise<void> {
+    await this.read((m) => m.query("SELECT 1"));
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    if (this.kind !== "sqlite") return translateConnectionErrors(work);
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Connection failures become UnavailableError so clients see 503, not 500. */
+async function translateConnectionErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "";
+    if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|PROTOCOL_CONNECTION_LOST|ER_SERVER_SHUTDOWN)$/.test(code)) {
+      throw new UnavailableError(`database unavailable (${code}); retry shortly`);
+    }
+    throw error;
+  }
+}
+
+function dataSourceOptions(location: DatabaseLocation) {
+  const common = { entities: allEntities, migrations: allMigrations, migrationsTableName: "schema_migrations", logging: false as const };
+  if (location.kind === "sqlite") {
+    return { ...common, type: "better-sqlite3" as const, database: location.url, enableWAL: true, timeout: 10_000 };
+  }
+  return {
+    ...common,
+    type: "mariadb" as const,
+    url: location.url,
+    timezone: "Z",
+    charset: "utf8mb4",
+    extra: { connectionLimit: 10 },
+  };
+}

@@ -1,0 +1,19 @@
+import { OutboxEntity } from "./outbox-entity.js";
+import { PermissionEntity } from "./permission-entity.js";
+import { PodActionLogEntity } from "./pod-action-log-entity.js";
+import { PodCredentialsEntity } from "./pod-credentials-entity.js";
+import { PodEntity } from "./pod-entity.js";
+import { PodLogEntity } from "./pod-log-entity.js";
+import { TemplateEntity } from "./template-entity.js";
+import { TemplateTagEntity } from "./template-tag-entity.js";
+
+export const allEntities = [
+  PodEntity,
+  PodCredentialsEntity,
+  PermissionEntity,
+  PodActionLogEntity,
+  PodLogEntity,
+  OutboxEntity,
+  TemplateEntity,
+  TemplateTagEntity,
+];

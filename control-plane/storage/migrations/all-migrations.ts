@@ -1,0 +1,4 @@
+import { InitialSchema1764028800000 } from "./0001-initial-schema.js";
+
+/** Every migration, oldest first. Append; never edit one that has shipped. */
+export const allMigrations = [InitialSchema1764028800000];

@@ -1,0 +1,29 @@
+import type { EntityManager } from "typeorm";
+import { PermissionEntity, type LevelName, type ObjectKind } from "./entities/permission-entity.js";
+
+/** Grants on objects, stored as one row per (object, user). */
+export const permissionRepository = {
+  async levelOf(m: EntityManager, tenantId: string, objectKind: ObjectKind, objectId: string, username: string): Promise<LevelName | null> {
+    const row = await m.findOne(PermissionEntity, { where: { tenantId, objectKind, objectId, username } });
+    return row?.level ?? null;
+  },
+
+  /** Every grant on one object as "<user>:<LEVEL>", sorted by user. */
+  async list(m: EntityManager, tenantId: string, objectKind: ObjectKind, objectId: string): Promise<string[]> {
+    const rows = await m.find(PermissionEntity, { where: { tenantId, objectKind, objectId }, order: { username: "ASC" } });
+    return rows.map((r) => `${r.username}:${r.level}`);
+  },
+
+  async set(m: EntityManager, tenantId: string, objectKind: ObjectKind, objectId: string, username: string, level: LevelName): Promise<void> {
+    await m.upsert(PermissionEntity, { tenantId, objectKind, objectId, username, level }, ["tenantId", "objectKind", "objectId", "username"]);
+  },
+
+  async remove(m: EntityManager, tenantId: string, objectKind: ObjectKind, objectId: string, username: string): Promise<boolean> {
+    const result = await m.delete(PermissionEntity, { tenantId, objectKind, objectId, username });
+    return (result.affected ?? 0) > 0;
+  },
+
+  async countAdmins(m: EntityManager, tenantId: string, objectKind: ObjectKind, objectId: string): Promise<number> {
+    return m.count(PermissionEntity, { where: { tenantId, objectKind, objectId, level: "ADMIN" } });
+  },
+};

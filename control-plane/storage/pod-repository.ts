@@ -1,0 +1,109 @@
+import { In, LessThanOrEqual, type EntityManager, type QueryDeepPartialEntity } from "typeorm";
+import type { PodRecord } from "../pods/pod-model.js";
+import { PermissionEntity } from "./entities/permission-entity.js";
+import { PodActionLogEntity } from "./entities/pod-action-log-entity.js";
+import { PodCredentialsEntity, type PodCredentialsRow } from "./entities/pod-credentials-entity.js";
+import { PodEntity } from "./entities/pod-entity.js";
+import { PodLogEntity } from "./entities/pod-log-entity.js";
+
+/** Reads and writes of pods and the rows that belong to them. */
+export const podRepository = {
+  find(m: EntityManager, tenantId: string, podId: string): Promise<PodRecord | null> {
+    return m.findOne(PodEntity, { where: { tenantId, podId } });
+  },
+
+  async insert(m: EntityManager, pod: PodRecord, credentials: PodCredentialsRow): Promise<void> {
+    await m.insert(PodEntity, asRow(pod));
+    await m.insert(PodCredentialsEntity, credentials);
+  },
+
+  async update(m: EntityManager, tenantId: string, podId: string, changes: Partial<PodRecord>): Promise<void> {
+    if (Object.keys(changes).length > 0) await m.update(PodEntity, { tenantId, podId }, asRow(changes));
+  },
+
+  /** Removes the pod and everything stored for it. */
+  async delete(m: EntityManager, tenantId: string, podId: string): Promise<void> {
+    await m.delete(PodEntity, { tenantId, podId });
+    await m.delete(PodCredentialsEntity, { tenantId, podId });
+    await m.delete(PodLogEntity, { tenantId, podId });
+    await m.delete(PodActionLogEntity, { tenantId, podId });
+    await m.delete(PermissionEntity, { tenantId, objectKind: "pod", objectId: podId });
+  },
+
+  /** Pods of a tenant on which `username` holds any permission, by id. */
+  async listVisibleTo(m: EntityManager, tenantId: string, username: string): Promise<PodRecord[]> {
+    const grants = await m.find(PermissionEntity, { where: { tenantId, objectKind: "pod", username }, select: { objectId: true } });
+    if (grants.length === 0) return [];
+    return m.find(PodEntity, { where: { tenantId, podId: In(grants.map((g) => g.objectId)) }, order: { podId: "ASC" } });
+  },
+
+  /** One page of a cluster's pods ordered by (tenant, pod id), after `cursor`. */
+  async pageOfCluster(m: EntityManager, clusterId: string, cursor: string, limit: number): Promise<PodRecord[]> {
+    const qb = m.createQueryBuilder(PodEntity, "p").where("p.cluster_id = :clusterId", { clusterId });
+    if (cursor) {
+      const [tenantId, podId] = JSON.parse(cursor) as [string, string];
+      qb.andWhere("(p.tenant_id > :tenantId OR (p.tenant_id = :tenantId AND p.pod_id > :podId))", { tenantId, podId });
+    }
+    return qb.orderBy("p.tenant_id", "ASC").addOrderBy("p.pod_id", "ASC").take(limit).getMany();
+  },
+
+  /** Running pods whose time to stop has come. */
+  dueToStop(m: EntityManager, now: number, limit: number): Promise<PodRecord[]> {
+    return m.find(PodEntity, {
+      where: { statusRequested: "ON", timeToStopTs: LessThanOrEqual(now) },
+      take: limit,
+    });
+  },
+
+  credentials(m: EntityManager, tenantId: string, podId: string): Promise<PodCredentialsRow | null> {
+    return m.findOne(PodCredentialsEntity, { where: { tenantId, podId } });
+  },
+
+  /** Oldest first, each line prefixed with its UTC time. */
+  async actionLogs(m: EntityManager, tenantId: string, podId: string): Promise<string[]> {
+    const rows = await m.find(PodActionLogEntity, { where: { tenantId, podId }, order: { id: "ASC" } });
+    return rows.map((r) => `${new Date(r.at).toISOString()}: ${r.message}`);
+  },
+
+  async addActionLog(m: EntityManager, tenantId: string, podId: string, at: number, message: string): Promise<void> {
+    if (message) await m.insert(PodActionLogEntity, { tenantId, podId, at, message });
+  },
+
+  async logs(m: EntityManager, tenantId: string, podId: string): Promise<string> {
+    const row = await m.findOne(PodLogEntity, { where: { tenantId, podId } });
+    return row?.content ?? "";
+  },
+
+  /**
+   * Appends container output, keeping only the newest `capBytes` (cut at a
+   * line boundary where possible). `reset` drops the previous instance's output.
+   */
+  async appendLogs(
+    m: EntityManager,
+    tenantId: string,
+    podId: string,
+    text: string,
+    reset: boolean,
+    capBytes: number,
+    now: number,
+  ): Promise<void> {
+    const existing = reset ? "" : await podRepository.logs(m, tenantId, podId);
+    const content = keepTail(existing + text, capBytes);
+    await m.upsert(PodLogEntity, { tenantId, podId, content, updatedAt: now }, ["tenantId", "podId"]);
+  },
+};
+
+/** The last `capBytes` bytes of `text`, starting after a newline when one is near. */
+export function keepTail(text: string, capBytes: number): string {
+  if (Buffer.byteLength(text) <= capBytes) return text;
+  const bytes = Buffer.from(text);
+  let tail = bytes.subarray(bytes.length - capBytes).toString("utf8");
+  if (tail.startsWith("\uFFFD")) tail = tail.replace(/^\uFFFD+/, "");
+  const newline = tail.indexOf("\n");
+  return newline >= 0 && newline < 4096 ? tail.slice(newline + 1) : tail;
+}
+
+/** TypeORM's partial-entity type cannot follow JSON columns typed as records. */
+function asRow(pod: Partial<PodRecord>): QueryDeepPartialEntity<PodRecord> {
+  return pod as QueryDeepPartialEntity<PodRecord>;
+}

@@ -1,0 +1,81 @@
+import { ScalarType, toJson, type DescEnum, type DescField, type DescMessage, type JsonValue, type Message } from "@bufbuild/protobuf";
+import { base64Encode } from "@bufbuild/protobuf/wire";
+import { shortEnumName } from "./enum-names.js";
+
+/**
+ * Turns a message into the REST contract's JSON: proto field names, every
+ * field present in declaration order, unset messages and optional scalars as
+ * null, enums by short name, 64-bit integers as numbers while they are exact.
+ */
+export function encodeMessageJson(desc: DescMessage, message: Message): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  const values = message as unknown as Record<string, unknown>;
+  for (const field of desc.fields) {
+    let value: unknown;
+    if (field.oneof) {
+      const selected = values[field.oneof.localName] as { case?: string; value?: unknown };
+      value = selected.case === field.localName ? selected.value : undefined;
+    } else {
+      value = values[field.localName];
+    }
+    out[field.name] = encodeField(field, value);
+  }
+  return out;
+}
+
+export function encodeField(field: DescField, value: unknown): JsonValue {
+  if (value === undefined) return null;
+  switch (field.fieldKind) {
+    case "scalar":
+      return encodeScalar(field.scalar, value);
+    case "enum":
+      return encodeEnum(field.enum, value as number);
+    case "message":
+      return encodeMessageValue(field.message, value);
+    case "list":
+      return (value as unknown[]).map((item) =>
+        field.listKind === "message"
+          ? encodeMessageValue(field.message, item)
+          : field.listKind === "enum"
+            ? encodeEnum(field.enum, item as number)
+            : encodeScalar(field.scalar, item),
+      );
+    case "map": {
+      const out: Record<string, JsonValue> = {};
+      for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+        out[key] =
+          field.mapKind === "message"
+            ? encodeMessageValue(field.message, item)
+            : field.mapKind === "enum"
+              ? encodeEnum(field.enum, item as number)
+              : encodeScalar(field.scalar, item);
+      }
+      return out;
+    }
+  }
+}
+
+function encodeMessageValue(desc: DescMessage, value: unknown): JsonValue {
+  if (value === undefined || value === null) return null;
+  switch (desc.typeName) {
+    case "google.protobuf.Struct":
+    case "google.protobuf.Value":
+      return value as JsonValue;
+    default:
+      if (desc.typeName.startsWith("google.protobuf.")) return toJson(desc, value as Message);
+      return encodeMessageJson(desc, value as Message);
+  }
+}
+
+function encodeEnum(desc: DescEnum, number: number): JsonValue {
+  if (number === 0) return null;
+  const value = desc.values.find((v) => v.number === number);
+  return value ? shortEnumName(value) : number;
+}
+
+function encodeScalar(type: ScalarType, value: unknown): JsonValue {
+  if (typeof value === "bigint") return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  if (type === ScalarType.BYTES) return base64Encode(value as Uint8Array);
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  return value as JsonValue;
+}

@@ -1,0 +1,152 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { DescMethodStreaming, DescMethodUnary, DescService, Message } from "@bufbuild/protobuf";
+import { ConnectError, type Transport } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import type { Logger } from "../shared/logging/logger.js";
+import { metadataNames } from "../shared/rpc/metadata.js";
+import { RequestShapeError } from "./codec/rest-json-decoder.js";
+import { encodeField, encodeMessageJson } from "./codec/rest-json-encoder.js";
+import { sendEnvelope, sendError, sendJson } from "./http/envelope.js";
+import { BodyError, readJsonBody } from "./http/json-body.js";
+import { httpStatusOf } from "./http/status-codes.js";
+import { RouteTable, type Route } from "./routing/route-table.js";
+import { buildRequest } from "./transcode/request-builder.js";
+import { parseMultipart, uploadMessages } from "./transcode/multipart-request.js";
+
+export interface GatewayOptions {
+  host: string;
+  port: number;
+  /** Base URL of the control plane, e.g. http://127.0.0.1:8090. */
+  controlPlaneUrl: string;
+  /** The services whose REST bindings this gateway serves. */
+  services: DescService[];
+  maxJsonBytes: number;
+  logger: Logger;
+}
+
+export interface Gateway {
+  port: number;
+  routes: RouteTable;
+  close(): Promise<void>;
+}
+
+/** Headers passed through to the control plane; the gateway decides nothing about identity. */
+const forwardedHeaders = [metadataNames.tapisToken, metadataNames.tapisUser, metadataNames.tapisTenant, metadataNames.tapisTrackingId];
+
+/**
+ * The REST edge: matches a request to the RPC its http rule names, builds the
+ * request message, calls the control plane and answers with the Tapis envelope.
+ */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const routes = new RouteTable(options.services);
+  const transport = createConnectTransport({ baseUrl: options.controlPlaneUrl, httpVersion: "2", useBinaryFormat: true });
+  const server = http.createServer((req, res) => {
+    handle(req, res, routes, transport, options).catch((error: unknown) => {
+      options.logger.error("gateway failure", { method: req.method, path: req.url, error });
+      if (!res.headersSent) sendError(res, 500, "internal error");
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    routes,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, routes: RouteTable, transport: Transport, options: GatewayOptions): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://gateway");
+  const match = routes.match(req.method ?? "GET", url.pathname);
+  if (match.kind === "none") return sendError(res, 404, `no such endpoint: ${req.method} ${url.pathname}`);
+  if (match.kind === "wrong-method") {
+    return sendError(res, 405, `${req.method} is not allowed here; use ${match.allowed.join(" or ")}`, { Allow: match.allowed.join(", ") });
+  }
+  const { route, vars } = match;
+  const abort = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  const headers = new Headers();
+  for (const name of forwardedHeaders) {
+    const value = req.headers[name];
+    if (typeof value === "string") headers.set(name, value);
+  }
+  try {
+    switch (route.method.methodKind) {
+      case "unary": {
+        const body = route.body === "" ? undefined : await readJsonBody(req, options.maxJsonBytes);
+        const input = buildRequest(route, vars, url.searchParams, body);
+        const response = await transport.unary(route.method as DescMethodUnary, abort.signal, undefined, headers, input);
+        return answer(res, route, response.message);
+      }
+      case "server_streaming": {
+        const input = buildRequest(route, vars, url.searchParams, undefined);
+        const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, undefined, headers, single(input));
+        return streamDownload(res, response.message);
+      }
+      case "client_streaming": {
+        const base = buildRequest(route, vars, url.searchParams, undefined);
+        const upload = await parseMultipart(req, route, base);
+        try {
+          const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, undefined, headers, uploadMessages(upload));
+          for await (const message of response.message) return answer(res, route, message);
+          return sendError(res, 502, "the service gave no answer");
+        } finally {
+          await upload.dispose();
+        }
+      }
+      default:
+        return sendError(res, 404, `no such endpoint: ${req.method} ${url.pathname}`);
+    }
+  } catch (error) {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (error instanceof RequestShapeError) return sendError(res, 400, error.message);
+    if (error instanceof BodyError) return sendError(res, error.status, error.message);
+    if (error instanceof ConnectError) return sendError(res, httpStatusOf(error.code), error.rawMessage);
+    throw error;
+  }
+}
+
+/** The Tapis envelope of a response message, or its `response_body` field sent bare. */
+function answer(res: http.ServerResponse, route: Route, message: Message): void {
+  const output = route.method.output;
+  if (route.responseBody) {
+    const field = output.fields.find((f) => f.name === route.responseBody)!;
+    return sendJson(res, 200, encodeField(field, (message as unknown as Record<string, unknown>)[field.localName]));
+  }
+  const json = encodeMessageJson(output, message);
+  const text = typeof json.message === "string" ? json.message : "";
+  return sendEnvelope(res, 200, text, json.result ?? null, true);
+}
+
+/** Streams a download: the first message names the content type, `data` carries the bytes. */
+async function streamDownload(res: http.ServerResponse, messages: AsyncIterable<Message>): Promise<void> {
+  for await (const message of messages) {
+    const chunk = message as unknown as { data?: Uint8Array; contentType?: string; filename?: string };
+    if (!res.headersSent) {
+      res.setHeader("Content-Type", chunk.contentType || "application/octet-stream");
+      if (chunk.filename) res.setHeader("Content-Disposition", `attachment; filename="${chunk.filename.replace(/"/g, "")}"`);
+      res.writeHead(200);
+    }
+    if (chunk.data?.length && !res.write(chunk.data)) await new Promise((resolve) => res.once("drain", resolve));
+  }
+  if (!res.headersSent) res.writeHead(200, { "Content-Type": "application/octet-stream" });
+  res.end();
+}
+
+async function* single<T>(value: T): AsyncIterable<T> {
+  yield value;
+}

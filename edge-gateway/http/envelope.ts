@@ -1,0 +1,23 @@
+import type { ServerResponse } from "node:http";
+import type { JsonValue } from "@bufbuild/protobuf";
+import { serviceVersion } from "../../shared/version.js";
+
+/**
+ * The Tapis envelope every REST answer uses. The Content-Type is exactly
+ * "application/json": Tapis SDKs compare it literally and treat anything else
+ * (even with a charset) as raw bytes.
+ */
+export function sendEnvelope(res: ServerResponse, httpStatus: number, message: string, result: JsonValue, ok: boolean): void {
+  sendJson(res, httpStatus, { message, metadata: {}, result, status: ok ? "success" : "error", version: serviceVersion });
+}
+
+export function sendError(res: ServerResponse, httpStatus: number, message: string, headers: Record<string, string> = {}): void {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  sendEnvelope(res, httpStatus, message, null, false);
+}
+
+export function sendJson(res: ServerResponse, httpStatus: number, body: JsonValue): void {
+  const text = JSON.stringify(body);
+  res.writeHead(httpStatus, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}

@@ -1,0 +1,69 @@
+import { getOption, hasOption, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { http } from "../../gen/google/api/annotations_pb.js";
+import type { HttpRule } from "../../gen/google/api/http_pb.js";
+import { PathTemplate, pathSegments } from "./path-template.js";
+
+export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE" | "PATCH";
+
+/** One REST binding of an RPC, read from its google.api.http rule. */
+export interface Route {
+  httpMethod: HttpMethod;
+  template: PathTemplate;
+  service: DescService;
+  method: DescMethod;
+  /** "" (no body), "*" (the whole request) or the name of the field the body fills. */
+  body: string;
+  /** "" (the Tapis envelope) or the response field sent bare. */
+  responseBody: string;
+}
+
+export type RouteMatch =
+  | { kind: "found"; route: Route; vars: Record<string, string> }
+  | { kind: "wrong-method"; allowed: HttpMethod[] }
+  | { kind: "none" };
+
+/** The REST routes of `services`, built from their annotations; no hand-written table. */
+export class RouteTable {
+  readonly routes: Route[];
+
+  constructor(services: DescService[]) {
+    this.routes = services
+      .flatMap((service) => service.methods.flatMap((method) => routesOf(service, method)))
+      .sort((a, b) => PathTemplate.compareSpecificity(a.template, b.template));
+  }
+
+  match(httpMethod: string, path: string): RouteMatch {
+    const parts = pathSegments(path);
+    if (!parts) return { kind: "none" };
+    const allowed: HttpMethod[] = [];
+    for (const route of this.routes) {
+      const vars = route.template.match(parts);
+      if (!vars) continue;
+      if (route.httpMethod === httpMethod) return { kind: "found", route, vars };
+      allowed.push(route.httpMethod);
+    }
+    return allowed.length > 0 ? { kind: "wrong-method", allowed: [...new Set(allowed)] } : { kind: "none" };
+  }
+}
+
+function routesOf(service: DescService, method: DescMethod): Route[] {
+  if (!hasOption(method, http)) return [];
+  const rule = getOption(method, http);
+  return [rule, ...rule.additionalBindings].flatMap((binding) => {
+    const route = routeOf(service, method, binding);
+    return route ? [route] : [];
+  });
+}
+
+function routeOf(service: DescService, method: DescMethod, rule: HttpRule): Route | null {
+  const { case: verb, value } = rule.pattern;
+  if (verb === undefined || verb === "custom") return null;
+  return {
+    httpMethod: verb.toUpperCase() as HttpMethod,
+    template: PathTemplate.parse(value),
+    service,
+    method,
+    body: rule.body,
+    responseBody: rule.responseBody,
+  };
+}

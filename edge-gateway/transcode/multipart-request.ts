@@ -1,0 +1,105 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { IncomingMessage } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { ScalarType, type DescField } from "@bufbuild/protobuf";
+import busboy from "busboy";
+import { decodeTextField, RequestShapeError } from "../codec/rest-json-decoder.js";
+import type { Route } from "../routing/route-table.js";
+import { BodyError } from "../http/json-body.js";
+
+type Init = Record<string, unknown>;
+
+const maxFieldBytes = 64 * 1024;
+const chunkBytes = 256 * 1024;
+
+/** A parsed multipart upload: the first message's fields and the spooled file. */
+export interface MultipartUpload {
+  first: Init;
+  /** The request's bytes field the file fills. */
+  fileField: DescField;
+  spoolFile: string | null;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Parses a multipart/form-data upload for a client-streaming RPC. The part
+ * named like the request's bytes field is the file; every other part (plain
+ * or file-style, as some SDKs send strings) fills the field of its name.
+ * The file is spooled to a temporary file while parsing, so form fields may
+ * come before or after it and memory stays flat whatever the file's size.
+ */
+export async function parseMultipart(req: IncomingMessage, route: Route, base: Init): Promise<MultipartUpload> {
+  const input = route.method.input;
+  const fileField = input.fields.find((f) => f.fieldKind === "scalar" && f.scalar === ScalarType.BYTES);
+  if (!fileField) throw new Error(`${route.method.name} has no bytes field to upload into`);
+  const dir = await mkdtemp(join(tmpdir(), "pods-upload-"));
+  const spoolPath = join(dir, "file");
+  const problems: string[] = [];
+  const first: Init = { ...base };
+  let spooled: Promise<void> | null = null;
+
+  const dispose = () => rm(dir, { recursive: true, force: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let parser: busboy.Busboy;
+      try {
+        parser = busboy({ headers: req.headers, limits: { fieldSize: maxFieldBytes, files: 20 } });
+      } catch (error) {
+        reject(new BodyError(400, `not a multipart/form-data body: ${error instanceof Error ? error.message : String(error)}`));
+        return;
+      }
+      parser.on("field", (name, value) => assignField(name, value));
+      parser.on("file", (name, stream) => {
+        if (name === fileField.name) {
+          if (spooled) {
+            problems.push(`${name}: given more than once`);
+            stream.resume();
+            return;
+          }
+          spooled = pipeline(stream, createWriteStream(spoolPath));
+          spooled.catch(reject);
+          return;
+        }
+        const parts: Buffer[] = [];
+        let size = 0;
+        stream.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= maxFieldBytes) parts.push(chunk);
+        });
+        stream.on("end", () => (size > maxFieldBytes ? problems.push(`${name}: longer than ${maxFieldBytes} bytes`) : assignField(name, Buffer.concat(parts).toString("utf8"))));
+      });
+      parser.on("error", (error: Error) => reject(new BodyError(400, `malformed multipart body: ${error.message}`)));
+      parser.on("close", () => resolve());
+      req.pipe(parser);
+    });
+    if (spooled) await spooled;
+    if (!spooled) problems.push(`${fileField.name}: the form must include a file part named '${fileField.name}'`);
+    if (problems.length > 0) throw new RequestShapeError(problems);
+    return { first, fileField, spoolFile: spooled ? spoolPath : null, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+
+  function assignField(name: string, value: string): void {
+    const field = input.fields.find((f) => f.name === name);
+    if (!field || field === fileField || route.template.variables().includes(name)) {
+      problems.push(`${name}: unknown form field`);
+      return;
+    }
+    const decoded = decodeTextField(field, value, name, problems);
+    if (decoded !== undefined) first[field.localName] = decoded;
+  }
+}
+
+/** The stream of request messages: fields first, then the file in chunks. */
+export async function* uploadMessages(upload: MultipartUpload): AsyncIterable<Init> {
+  yield upload.first;
+  if (!upload.spoolFile) return;
+  for await (const chunk of createReadStream(upload.spoolFile, { highWaterMark: chunkBytes })) {
+    yield { [upload.fileField.localName]: chunk as Buffer };
+  }
+}

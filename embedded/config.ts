@@ -1,0 +1,47 @@
+import { join } from "node:path";
+import { EnvReader } from "../shared/config/env-reader.js";
+import { readControlPlaneConfig, type ControlPlaneConfig } from "../control-plane/config.js";
+
+/** Everything the one-process installation needs, from PODS_* variables. */
+export interface EmbeddedConfig {
+  controlPlane: ControlPlaneConfig;
+  httpHost: string;
+  httpPort: number;
+  /** The URL clients use; defaults to http://<host>:<port> once bound. */
+  publicUrl: string | undefined;
+  devTenantId: string;
+  devUsersFile: string;
+  simulatedStartupMs: number;
+  agentConcurrency: number;
+  maxJsonBytes: number;
+}
+
+export const embeddedClusterId = "local";
+
+/** Reads and validates the configuration; throws ConfigError naming every bad variable. */
+export function readEmbeddedConfig(env: NodeJS.ProcessEnv): EmbeddedConfig {
+  const reader = new EnvReader(env);
+  const controlPlane = readControlPlaneConfig(reader, {
+    tenantKeys: { source: "dev-identity" },
+    clusters: `${embeddedClusterId}=default`,
+    serviceAdmins: "admin@dev",
+  });
+  const config: EmbeddedConfig = {
+    controlPlane,
+    httpHost: reader.string("PODS_HTTP_HOST", "127.0.0.1"),
+    httpPort: reader.int("PODS_HTTP_PORT", 8080, { min: 0, max: 65_535 }),
+    publicUrl: reader.optionalString("PODS_PUBLIC_URL"),
+    devTenantId: reader.string("PODS_DEV_TENANT", "dev"),
+    devUsersFile: reader.string("PODS_DEV_USERS", join(controlPlane.dataDir, "dev-users.json")),
+    simulatedStartupMs: reader.int("PODS_SIMULATED_STARTUP_MS", 300, { min: 0 }),
+    agentConcurrency: reader.int("PODS_AGENT_CONCURRENCY", 16, { min: 1 }),
+    maxJsonBytes: reader.int("PODS_MAX_JSON_BYTES", 16 * 1024 * 1024, { min: 1024 }),
+  };
+  reader.done();
+  return config;
+}
+
+/** Where the dev identity keeps its signing key. */
+export function identityDir(config: EmbeddedConfig): string {
+  return join(config.controlPlane.dataDir, "identity");
+}

@@ -1,0 +1,38 @@
+import { ConfigError } from "../shared/config/env-reader.js";
+import { stopOnSignals } from "../shared/lifecycle/shutdown.js";
+import { createJsonLogger } from "../shared/logging/logger.js";
+import { readEmbeddedConfig } from "./config.js";
+import { startEmbedded } from "./start-embedded.js";
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = readEmbeddedConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createJsonLogger({ level: config.controlPlane.logLevel });
+  const service = await startEmbedded(config, logger);
+  const users = service.devUsers.created ? `created ${service.devUsers.file} with random passwords` : `from ${service.devUsers.file}`;
+  process.stdout.write(
+    [
+      `Pods service running (embedded: ${config.controlPlane.database.kind}, simulated cluster)`,
+      `  REST API     ${service.baseUrl}/v3/pods   (health: ${service.baseUrl}/v3/pods/healthcheck)`,
+      `  gRPC         ${service.grpcUrl}`,
+      `  dev users    ${service.devUsers.usernames.join(", ")} (${users})`,
+      `  data         ${config.controlPlane.dataDir}`,
+      `  token        npm run --silent token -- <username>`,
+      "",
+    ].join("\n"),
+  );
+  stopOnSignals(() => service.stop(), (message) => logger.info(message));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

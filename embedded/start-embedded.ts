@@ -1,0 +1,111 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { startAgent, type Agent } from "../agent/create-agent.js";
+import { SimulatedDriver } from "../agent/drivers/simulated-driver.js";
+import { StaticTenantKeys, TenantsApiKeys } from "../control-plane/auth/tenant-keys.js";
+import { startControlPlane, type ControlPlane } from "../control-plane/create-control-plane.js";
+import { loadOrCreateSigningKey } from "../control-plane/identity/dev-signing-key.js";
+import { loadOrCreateDevUsers, type DevUsers } from "../control-plane/identity/dev-users.js";
+import { TokenIssuer } from "../control-plane/identity/token-issuer.js";
+import { startGateway, type Gateway } from "../edge-gateway/create-gateway.js";
+import { devIdentityServices, publicServices } from "../edge-gateway/public-services.js";
+import { InProcessEventBus } from "../shared/events/in-process-event-bus.js";
+import type { Logger } from "../shared/logging/logger.js";
+import { embeddedClusterId, identityDir, type EmbeddedConfig } from "./config.js";
+
+export interface EmbeddedService {
+  /** The URL of the REST gateway, e.g. http://127.0.0.1:8080. */
+  baseUrl: string;
+  /** The control plane's gRPC/Connect address, e.g. http://127.0.0.1:8090. */
+  grpcUrl: string;
+  devUsers: DevUsers;
+  issuer: TokenIssuer;
+  controlPlane: ControlPlane;
+  gateway: Gateway;
+  agent: Agent;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole service in one process: control plane (SQLite by default),
+ * REST gateway with the dev identity provider, and one agent with the
+ * simulated driver, connected over loopback exactly as separate processes
+ * would be.
+ */
+export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Promise<EmbeddedService> {
+  const cp = config.controlPlane;
+  await mkdir(cp.dataDir, { recursive: true });
+  const signingKey = await loadOrCreateSigningKey(identityDir(config));
+  const devUsers = await loadOrCreateDevUsers(config.devUsersFile);
+  let baseUrl = config.publicUrl ?? "";
+  const issuer = new TokenIssuer({
+    tenantId: config.devTenantId,
+    baseUrl: () => baseUrl,
+    privateKey: signingKey.privateKey,
+    publicKey: signingKey.publicKey,
+    accessTtlSeconds: 4 * 3600,
+    refreshTtlSeconds: 24 * 3600,
+  });
+  const agentToken = randomBytes(32).toString("base64url");
+  const bus = new InProcessEventBus({ onHandlerError: (error) => logger.warn("event handler failed", { error: String(error) }) });
+  const tenantKeys =
+    cp.tenantKeys.source === "tenants-api"
+      ? new TenantsApiKeys(cp.tenantKeys.url, logger)
+      : new StaticTenantKeys({ ...(cp.tenantKeys.source === "static" ? cp.tenantKeys.keys : {}), [config.devTenantId]: signingKey.publicKeyPem });
+
+  const controlPlane = await startControlPlane({
+    config: { ...cp, agentTokens: { ...cp.agentTokens, [agentToken]: embeddedClusterId } },
+    bus,
+    tenantKeys,
+    logger: logger.child({ component: "control-plane" }),
+    devIdentity: {
+      config: { tenantId: config.devTenantId, siteId: cp.siteId, baseUrl: () => baseUrl, publicKeyPem: signingKey.publicKeyPem },
+      users: devUsers,
+      issuer,
+    },
+  });
+  const grpcUrl = `http://${cp.grpcHost}:${controlPlane.server.port}`;
+  let gateway: Gateway | undefined;
+  try {
+    gateway = await startGateway({
+      host: config.httpHost,
+      port: config.httpPort,
+      controlPlaneUrl: grpcUrl,
+      services: [...publicServices, ...devIdentityServices],
+      maxJsonBytes: config.maxJsonBytes,
+      logger: logger.child({ component: "gateway" }),
+    });
+    baseUrl ||= `http://${config.httpHost === "0.0.0.0" ? "127.0.0.1" : config.httpHost}:${gateway.port}`;
+    const agent = await startAgent({
+      clusterId: embeddedClusterId,
+      agentId: randomUUID(),
+      controlPlaneUrl: grpcUrl,
+      agentToken,
+      bus,
+      createDriver: (sink) => new SimulatedDriver(sink, config.simulatedStartupMs),
+      resyncSeconds: cp.agentResyncSeconds,
+      concurrency: config.agentConcurrency,
+      logger: logger.child({ component: "agent" }),
+    });
+    const started = gateway;
+    return {
+      baseUrl,
+      grpcUrl,
+      devUsers,
+      issuer,
+      controlPlane,
+      gateway: started,
+      agent,
+      async stop() {
+        await started.close();
+        await agent.stop();
+        await controlPlane.stop();
+        await bus.close();
+      },
+    };
+  } catch (error) {
+    await gateway?.close();
+    await controlPlane.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,33 @@
+/** One message on a topic. Messages with the same key are delivered in order. */
+export interface BusMessage {
+  topic: string;
+  key: string;
+  value: Uint8Array;
+}
+
+/** Handles one delivered message; a rejection asks for redelivery. */
+export type BusHandler = (message: BusMessage) => Promise<void>;
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+/**
+ * Carries events between the control plane and agents. Delivery is at least
+ * once: consumers must tolerate duplicates, and the agents' periodic resync
+ * heals anything lost. Members of one consumer group share a topic's messages;
+ * each group sees every message.
+ */
+export interface EventBus {
+  publish(messages: BusMessage[]): Promise<void>;
+  subscribe(topic: string, group: string, handler: BusHandler): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+/** Topic carrying PodChanged for one cluster's agents. */
+export function clusterCommandsTopic(clusterId: string): string {
+  return `pods.commands.${clusterId}`;
+}
+
+/** Topic carrying PodLifecycleEvent for other services. */
+export const podEventsTopic = "pods.events";

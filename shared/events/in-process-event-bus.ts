@@ -1,0 +1,116 @@
+import type { BusHandler, BusMessage, EventBus, Subscription } from "./event-bus.js";
+
+interface Member {
+  handler: BusHandler;
+  closed: boolean;
+}
+
+interface Group {
+  members: Member[];
+  /** Per key: the tail of that key's delivery chain, so one key stays ordered. */
+  chains: Map<string, Promise<void>>;
+}
+
+/**
+ * The event bus for a single process. Each group gets every message; within a
+ * group a key always goes to the same member and keys are delivered in order.
+ * Messages published while a topic has no group are kept (up to
+ * `retainWithoutSubscribers`, oldest dropped first) for the first group that
+ * subscribes, as a broker would keep them for a group that starts late.
+ */
+export class InProcessEventBus implements EventBus {
+  private readonly topics = new Map<string, Map<string, Group>>();
+  private readonly retained = new Map<string, BusMessage[]>();
+  private closed = false;
+
+  constructor(
+    private readonly options: {
+      retainWithoutSubscribers?: number;
+      redeliveryDelayMs?: number;
+      onHandlerError?: (error: unknown, message: BusMessage) => void;
+    } = {},
+  ) {}
+
+  async publish(messages: BusMessage[]): Promise<void> {
+    if (this.closed) throw new Error("event bus is closed");
+    for (const message of messages) {
+      const groups = this.topics.get(message.topic);
+      if (!groups || groups.size === 0) {
+        this.retain(message);
+        continue;
+      }
+      for (const group of groups.values()) this.deliver(group, message);
+    }
+  }
+
+  async subscribe(topic: string, groupName: string, handler: BusHandler): Promise<Subscription> {
+    let groups = this.topics.get(topic);
+    if (!groups) this.topics.set(topic, (groups = new Map()));
+    let group = groups.get(groupName);
+    if (!group) groups.set(groupName, (group = { members: [], chains: new Map() }));
+    const member: Member = { handler, closed: false };
+    group.members.push(member);
+    const backlog = this.retained.get(topic);
+    if (backlog) {
+      this.retained.delete(topic);
+      for (const message of backlog) this.deliver(group, message);
+    }
+    const owner = group;
+    return {
+      close: async () => {
+        member.closed = true;
+        owner.members = owner.members.filter((m) => m !== member);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pending: Promise<void>[] = [];
+    for (const groups of this.topics.values()) {
+      for (const group of groups.values()) pending.push(...group.chains.values());
+    }
+    await Promise.allSettled(pending);
+    this.topics.clear();
+  }
+
+  private retain(message: BusMessage): void {
+    const limit = this.options.retainWithoutSubscribers ?? 10_000;
+    const queue = this.retained.get(message.topic) ?? [];
+    queue.push(message);
+    if (queue.length > limit) queue.shift();
+    this.retained.set(message.topic, queue);
+  }
+
+  private deliver(group: Group, message: BusMessage): void {
+    const previous = group.chains.get(message.key) ?? Promise.resolve();
+    const next = previous.then(() => this.handleWithRetry(group, message));
+    group.chains.set(message.key, next);
+    void next.then(() => {
+      if (group.chains.get(message.key) === next) group.chains.delete(message.key);
+    });
+  }
+
+  private async handleWithRetry(group: Group, message: BusMessage): Promise<void> {
+    for (let attempt = 0; !this.closed; attempt++) {
+      const member = pickMember(group.members, message.key);
+      if (!member) return;
+      try {
+        await member.handler(message);
+        return;
+      } catch (error) {
+        this.options.onHandlerError?.(error, message);
+        const delay = Math.min((this.options.redeliveryDelayMs ?? 100) * 2 ** attempt, 5_000);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}
+
+function pickMember(members: Member[], key: string): Member | undefined {
+  const live = members.filter((m) => !m.closed);
+  if (live.length === 0) return undefined;
+  let hash = 0;
+  for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) | 0;
+  return live[Math.abs(hash) % live.length];
+}

@@ -1,0 +1,12 @@
+/** Request metadata names understood by the control plane (gRPC metadata or HTTP headers). */
+export const metadataNames = {
+  /** The caller's Tapis JWT. */
+  tapisToken: "x-tapis-token",
+  /** For service tokens: the user and tenant the service acts for. */
+  tapisUser: "x-tapis-user",
+  tapisTenant: "x-tapis-tenant",
+  /** Correlates a request across services. */
+  tapisTrackingId: "x-tapis-tracking-id",
+  /** The credential an agent presents for its cluster. */
+  agentToken: "x-pods-agent-token",
+} as const;

@@ -1,0 +1,109 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readEmbeddedConfig } from "../../embedded/config.js";
+import { startEmbedded, type EmbeddedService } from "../../embedded/start-embedded.js";
+import { createJsonLogger } from "../../shared/logging/logger.js";
+import { createTestDatabase, type TestDatabase } from "./test-database.js";
+
+export interface ApiAnswer {
+  status: number;
+  body: {
+    message: string;
+    metadata: Record<string, unknown>;
+    result: any;
+    status: "success" | "error";
+    version: string;
+  };
+  headers: Headers;
+}
+
+export interface TestService {
+  baseUrl: string;
+  grpcUrl: string;
+  dataDir: string;
+  service: EmbeddedService;
+  /** A dev-tenant access token for `username`. */
+  token(username: string): Promise<string>;
+  /** Calls the REST API; `body` objects are sent as JSON. */
+  api(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiAnswer>;
+  /** Polls the pod until it reaches `status` (or fails after `timeoutMs`). */
+  waitForStatus(token: string, podId: string, status: string, timeoutMs?: number): Promise<ApiAnswer>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the embedded service on free ports with its own data folder. The
+ * database is SQLite, or a fresh MySQL/MariaDB database when
+ * PODS_TEST_MYSQL_URL is set (see scripts/test-infra.sh).
+ */
+export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+  const dataDir = await mkdtemp(join(tmpdir(), "pods-test-"));
+  let database: TestDatabase | undefined;
+  if (process.env.PODS_TEST_MYSQL_URL && !env.PODS_DATABASE_URL) database = await createTestDatabase(process.env.PODS_TEST_MYSQL_URL);
+  const config = readEmbeddedConfig({
+    PODS_DATA_DIR: dataDir,
+    PODS_HTTP_PORT: "0",
+    PODS_GRPC_PORT: "0",
+    PODS_SIMULATED_STARTUP_MS: "20",
+    PODS_OUTBOX_POLL_MS: "200",
+    ...(database ? { PODS_DATABASE_URL: database.url } : {}),
+    ...env,
+  });
+  const logger = createJsonLogger({ level: (process.env.PODS_TEST_LOG_LEVEL as "error" | undefined) ?? "error" });
+  let service: EmbeddedService;
+  try {
+    service = await startEmbedded(config, logger);
+  } catch (error) {
+    await database?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const api: TestService["api"] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers["X-Tapis-Token"] = options.token;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+    }
+    const response = await fetch(`${service.baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: ApiAnswer["body"];
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new Error(`${method} ${path} answered ${response.status} with non-JSON: ${text.slice(0, 200)}`);
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  };
+  return {
+    baseUrl: service.baseUrl,
+    grpcUrl: service.grpcUrl,
+    dataDir,
+    service,
+    token: async (username) => (await service.issuer.access(username, "password")).token,
+    api,
+    async waitForStatus(token, podId, status, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: ApiAnswer | undefined;
+      while (Date.now() < deadline) {
+        last = await api("GET", `/v3/pods/${podId}`, { token });
+        if (last.body.result?.status === status) return last;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      throw new Error(`pod ${podId} did not reach ${status}; last answer: ${JSON.stringify(last?.body)}`);
+    },
+    async stop() {
+      await service.stop();
+      await database?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A random pod id that satisfies the id rules. */
+export function podId(prefix = "pod"): string {
+  return `${prefix}${randomBytes(4).toString("hex")}`;
+}
