@@ -92,7 +92,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
       case "server_streaming": {
         const input = buildRequest(route, vars, url.searchParams, undefined);
         const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, undefined, headers, single(input));
-        return streamDownload(res, response.message);
+        return await streamDownload(res, response.message);
       }
       case "client_streaming": {
         const base = buildRequest(route, vars, url.searchParams, undefined);

@@ -22,7 +22,7 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
   private again = false;
-  private stopped = false;
+  private started = false;
 
   constructor(
     private readonly deps: { db: Database; bus: EventBus; now: () => number; logger: Logger },
@@ -30,15 +30,15 @@ export class OutboxRelay {
   ) {}
 
   start(): void {
-    this.stopped = false;
+    this.started = true;
     this.timer = setInterval(() => this.wake(), this.options.pollIntervalMs);
     this.timer.unref();
     this.wake();
   }
 
-  /** Asks for a publishing pass soon; passes never overlap. */
+  /** Asks for a publishing pass soon; passes never overlap. Does nothing unless started. */
   wake(): void {
-    if (this.stopped) return;
+    if (!this.started) return;
     if (this.running) {
       this.again = true;
       return;
@@ -55,7 +55,7 @@ export class OutboxRelay {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.started = false;
     clearInterval(this.timer);
     await this.running;
   }
@@ -76,7 +76,7 @@ export class OutboxRelay {
         throw error;
       }
       await this.deps.db.transaction((tx) => outboxRepository.remove(tx, ids));
-      if (this.stopped) return;
+      if (!this.started) return;
     }
   }
 }

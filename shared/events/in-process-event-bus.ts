@@ -21,7 +21,8 @@ interface Group {
 export class InProcessEventBus implements EventBus {
   private readonly topics = new Map<string, Map<string, Group>>();
   private readonly retained = new Map<string, BusMessage[]>();
-  private closed = false;
+  /** Set by close(): no new messages; deliveries under way finish, without further retries. */
+  private closing = false;
 
   constructor(
     private readonly options: {
@@ -32,7 +33,7 @@ export class InProcessEventBus implements EventBus {
   ) {}
 
   async publish(messages: BusMessage[]): Promise<void> {
-    if (this.closed) throw new Error("event bus is closed");
+    if (this.closing) throw new Error("event bus is closed");
     for (const message of messages) {
       const groups = this.topics.get(message.topic);
       if (!groups || groups.size === 0) {
@@ -65,7 +66,7 @@ export class InProcessEventBus implements EventBus {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.closing = true;
     const pending: Promise<void>[] = [];
     for (const groups of this.topics.values()) {
       for (const group of groups.values()) pending.push(...group.chains.values());
@@ -92,7 +93,7 @@ export class InProcessEventBus implements EventBus {
   }
 
   private async handleWithRetry(group: Group, message: BusMessage): Promise<void> {
-    for (let attempt = 0; !this.closed; attempt++) {
+    for (let attempt = 0; ; attempt++) {
       const member = pickMember(group.members, message.key);
       if (!member) return;
       try {
@@ -100,6 +101,7 @@ export class InProcessEventBus implements EventBus {
         return;
       } catch (error) {
         this.options.onHandlerError?.(error, message);
+        if (this.closing) return;
         const delay = Math.min((this.options.redeliveryDelayMs ?? 100) * 2 ** attempt, 5_000);
         await new Promise((resolve) => setTimeout(resolve, delay));
       }

@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { startTestService, type TestService } from "../support/test-service.js";
+
+describe("time to stop", () => {
+  let svc: TestService;
+  let jwt: string;
+
+  before(async () => {
+    svc = await startTestService({ PODS_MIN_TIME_TO_STOP_SECONDS: "1", PODS_TIME_TO_STOP_SWEEP_SECONDS: "1" });
+    jwt = await svc.token("alice");
+  });
+  after(() => svc.stop());
+
+  it("stopsAPodWhenItsTimeToStopDefaultHasPassed", async () => {
+    await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "shortlived", template: "postgres", time_to_stop_default: 1 } });
+    const running = await svc.waitForStatus(jwt, "shortlived", "AVAILABLE");
+    const started = Date.parse(running.body.result.start_instance_ts);
+    assert.equal(Date.parse(running.body.result.time_to_stop_ts), started + 1000);
+    const stopped = await svc.waitForStatus(jwt, "shortlived", "STOPPED");
+    assert.equal(stopped.body.result.status_requested, "OFF");
+    assert.equal(stopped.body.result.time_to_stop_ts, null);
+    const logs = await svc.api("GET", "/v3/pods/shortlived/logs", { token: jwt });
+    assert.ok(logs.body.result.action_logs.some((line: string) => line.includes("Time to stop reached")));
+  });
+
+  it("usesTimeToStopInstanceForTheCurrentInstanceAndResetsItOnStart", async () => {
+    await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "extended", template: "postgres", time_to_stop_default: 1 } });
+    await svc.waitForStatus(jwt, "extended", "AVAILABLE");
+    const extended = await svc.api("PUT", "/v3/pods/extended", { token: jwt, body: { time_to_stop_instance: -1 } });
+    assert.equal(extended.body.result.time_to_stop_instance, -1);
+    assert.equal(extended.body.result.time_to_stop_ts, null);
+
+    await svc.api("GET", "/v3/pods/extended/stop", { token: jwt });
+    await svc.waitForStatus(jwt, "extended", "STOPPED");
+    const restarted = await svc.api("GET", "/v3/pods/extended/start", { token: jwt });
+    assert.equal(restarted.body.result.time_to_stop_instance, null);
+    await svc.waitForStatus(jwt, "extended", "AVAILABLE");
+    await svc.waitForStatus(jwt, "extended", "STOPPED");
+  });
+
+  it("neverStopsAPodWithMinusOne", async () => {
+    await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "forever", template: "postgres", time_to_stop_default: -1 } });
+    const running = await svc.waitForStatus(jwt, "forever", "AVAILABLE");
+    assert.equal(running.body.result.time_to_stop_ts, null);
+  });
+
+  it("clearsAnInstanceOverrideSentAsNull", async () => {
+    await svc.api("PUT", "/v3/pods/forever", { token: jwt, body: { time_to_stop_instance: 600 } });
+    const cleared = await svc.api("PUT", "/v3/pods/forever", { token: jwt, body: { time_to_stop_instance: null } });
+    assert.equal(cleared.status, 200);
+    assert.equal(cleared.body.result.time_to_stop_instance, null);
+  });
+});

@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
+import { PodSchema, PodStatus, StatusRequested } from "../../gen/tapis/pods/v1/pod_pb.js";
+import { CreatePodRequestSchema } from "../../gen/tapis/pods/v1/pods_service_pb.js";
+import { decodeMessageJson } from "../../edge-gateway/codec/rest-json-decoder.js";
+import { encodeMessageJson } from "../../edge-gateway/codec/rest-json-encoder.js";
+
+describe("REST JSON codec", () => {
+  const decode = (json: unknown) => {
+    const problems: string[] = [];
+    const init = decodeMessageJson(CreatePodRequestSchema, json, "", problems);
+    return { init, problems };
+  };
+
+  it("acceptsEnumShortNamesAndFullNames", () => {
+    assert.equal(decode({ status_requested: "OFF" }).init.statusRequested, StatusRequested.OFF);
+    assert.equal(decode({ status_requested: "STATUS_REQUESTED_OFF" }).init.statusRequested, StatusRequested.OFF);
+    assert.deepEqual(decode({ status_requested: "UNSPECIFIED" }).problems, ['status_requested: must be one of ON, OFF, RESTART (got "UNSPECIFIED")']);
+  });
+
+  it("refusesCamelCaseAliasesOfFieldNames", () => {
+    assert.deepEqual(decode({ podId: "x" }).problems, ["podId: unknown field"]);
+  });
+
+  it("refusesFractionsAndOutOfRangeIntegers", () => {
+    assert.match(decode({ time_to_stop_default: 1.5 }).problems[0]!, /time_to_stop_default: expected an integer/);
+    assert.match(decode({ time_to_stop_default: 2 ** 40 }).problems[0]!, /expected an integer between/);
+  });
+
+  it("keepsANullMountAsAnEmptyMountMeaningRemove", () => {
+    const { init, problems } = decode({ volume_mounts: { "/data": null } });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(init.volumeMounts, { "/data": {} });
+  });
+
+  it("treatsNullAsAbsent", () => {
+    assert.deepEqual(decode({ description: null, time_to_stop_instance: null }), { init: {}, problems: [] });
+  });
+
+  it("encodesEveryFieldWithUnsetOptionalsAndMessagesAsNull", () => {
+    const json = encodeMessageJson(PodSchema, create(PodSchema, { podId: "p", status: PodStatus.AVAILABLE }));
+    assert.equal(json.status, "AVAILABLE");
+    assert.equal(json.time_to_stop_instance, null);
+    assert.equal(json.resources, null);
+    assert.equal(json.status_requested, null);
+    assert.deepEqual(json.command, []);
+    assert.deepEqual(Object.keys(json).slice(0, 3), ["pod_id", "image", "template"]);
+  });
+});
