@@ -1,19 +1,19 @@
 import { join } from "node:path";
 import { EnvReader } from "../shared/config/env-reader.js";
 import { readControlPlaneConfig, type ControlPlaneConfig } from "../control-plane/config.js";
+import { readGatewayConfig, type GatewayConfig } from "../edge-gateway/config.js";
 
 /** Everything the one-process installation needs, from PODS_* variables. */
 export interface EmbeddedConfig {
   controlPlane: ControlPlaneConfig;
-  httpHost: string;
-  httpPort: number;
+  /** The gateway's settings; its control-plane URL is ignored (it is this process). */
+  gateway: GatewayConfig;
   /** The URL clients use; defaults to http://<host>:<port> once bound. */
   publicUrl: string | undefined;
   devTenantId: string;
   devUsersFile: string;
   simulatedStartupMs: number;
   agentConcurrency: number;
-  maxJsonBytes: number;
 }
 
 export const embeddedClusterId = "local";
@@ -28,14 +28,12 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv): EmbeddedConfig {
   });
   const config: EmbeddedConfig = {
     controlPlane,
-    httpHost: reader.string("PODS_HTTP_HOST", "127.0.0.1"),
-    httpPort: reader.int("PODS_HTTP_PORT", 8080, { min: 0, max: 65_535 }),
+    gateway: readGatewayConfig(reader),
     publicUrl: reader.optionalString("PODS_PUBLIC_URL"),
     devTenantId: reader.string("PODS_DEV_TENANT", "dev"),
     devUsersFile: reader.string("PODS_DEV_USERS", join(controlPlane.dataDir, "dev-users.json")),
     simulatedStartupMs: reader.int("PODS_SIMULATED_STARTUP_MS", 300, { min: 0 }),
     agentConcurrency: reader.int("PODS_AGENT_CONCURRENCY", 16, { min: 1 }),
-    maxJsonBytes: reader.int("PODS_MAX_JSON_BYTES", 16 * 1024 * 1024, { min: 1024 }),
   };
   reader.done();
   return config;

@@ -68,14 +68,12 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
   let gateway: Gateway | undefined;
   try {
     gateway = await startGateway({
-      host: config.httpHost,
-      port: config.httpPort,
+      ...config.gateway,
       controlPlaneUrl: grpcUrl,
       services: [...publicServices, ...devIdentityServices],
-      maxJsonBytes: config.maxJsonBytes,
       logger: logger.child({ component: "gateway" }),
     });
-    baseUrl ||= `http://${config.httpHost === "0.0.0.0" ? "127.0.0.1" : config.httpHost}:${gateway.port}`;
+    baseUrl ||= `http://${config.gateway.host === "0.0.0.0" ? "127.0.0.1" : config.gateway.host}:${gateway.port}`;
     const agent = await startAgent({
       clusterId: embeddedClusterId,
       agentId: randomUUID(),

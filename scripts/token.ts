@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const key = await loadOrCreateSigningKey(identityDir(config));
   const issuer = new TokenIssuer({
     tenantId: config.devTenantId,
-    baseUrl: () => config.publicUrl ?? `http://${config.httpHost}:${config.httpPort}`,
+    baseUrl: () => config.publicUrl ?? `http://${config.gateway.host}:${config.gateway.port}`,
     privateKey: key.privateKey,
     publicKey: key.publicKey,
     accessTtlSeconds: 4 * 3600,

@@ -1,0 +1,21 @@
+import type { EnvReader } from "../shared/config/env-reader.js";
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  /** Base URL of the control plane's gRPC/Connect port. */
+  controlPlaneUrl: string;
+  maxJsonBytes: number;
+}
+
+/** Reads the gateway's PODS_* variables; problems are recorded on `env`. */
+export function readGatewayConfig(env: EnvReader): GatewayConfig {
+  const controlPlaneUrl = env.string("PODS_CONTROL_PLANE_URL", "http://127.0.0.1:8090");
+  if (!/^https?:\/\/[^/]+/.test(controlPlaneUrl)) env.invalid("PODS_CONTROL_PLANE_URL", "must be an http:// or https:// URL");
+  return {
+    host: env.string("PODS_HTTP_HOST", "127.0.0.1"),
+    port: env.int("PODS_HTTP_PORT", 8080, { min: 0, max: 65_535 }),
+    controlPlaneUrl,
+    maxJsonBytes: env.int("PODS_MAX_JSON_BYTES", 16 * 1024 * 1024, { min: 1024 }),
+  };
+}
