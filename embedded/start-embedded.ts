@@ -10,6 +10,7 @@ import { TokenIssuer } from "../control-plane/identity/token-issuer.js";
 import { startGateway, type Gateway } from "../edge-gateway/create-gateway.js";
 import { devIdentityServices, publicServices } from "../edge-gateway/public-services.js";
 import { InProcessEventBus } from "../shared/events/in-process-event-bus.js";
+import type { EventBus } from "../shared/events/event-bus.js";
 import type { Logger } from "../shared/logging/logger.js";
 import { embeddedClusterId, identityDir, type EmbeddedConfig } from "./config.js";
 
@@ -23,6 +24,8 @@ export interface EmbeddedService {
   controlPlane: ControlPlane;
   gateway: Gateway;
   agent: Agent;
+  /** The in-process event bus (pod-events topic included). */
+  bus: EventBus;
   stop(): Promise<void>;
 }
 
@@ -94,6 +97,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       controlPlane,
       gateway: started,
       agent,
+      bus,
       async stop() {
         await started.close();
         await agent.stop();

@@ -11,6 +11,8 @@ export interface Transition {
   /** The cluster must act: the generation rises and an event is published. */
   notifyCluster: boolean;
   action: string;
+  /** Who caused it: a username, "time_to_stop" or "cluster". */
+  actor: string;
 }
 
 /** An observation of one pod reported by its cluster's agent. */
@@ -37,6 +39,7 @@ export function requestStart(pod: PodRecord, actor: string): Transition | null {
     },
     notifyCluster: true,
     action: `Start requested by ${actor}.`,
+    actor,
   };
 }
 
@@ -46,6 +49,7 @@ export function requestStop(pod: PodRecord, actor: string): Transition | null {
     changes: { statusRequested: "OFF", timeToStopTs: null },
     notifyCluster: true,
     action: `Stop requested by ${actor}.`,
+    actor,
   };
 }
 
@@ -59,6 +63,7 @@ export function requestRestart(pod: PodRecord, actor: string): Transition {
     },
     notifyCluster: true,
     action: `Restart requested by ${actor}.`,
+    actor,
   };
 }
 
@@ -88,14 +93,15 @@ export function applyObservation(pod: PodRecord, seen: Observation, runSeconds: 
       changes: { ...changes, statusRequested: "ON", status: "RESTARTING" },
       notifyCluster: true,
       action: joinActions(seen.event, "Previous instance is gone; starting a new one."),
+      actor: "cluster",
     };
   }
   const statusChanged = seen.status !== pod.status;
   if (!statusChanged && seen.event === "" && seen.instanceStartedAt === null) {
-    return sameJson(seen.statusContainer, pod.statusContainer) ? null : { changes, notifyCluster: false, action: "" };
+    return sameJson(seen.statusContainer, pod.statusContainer) ? null : { changes, notifyCluster: false, action: "", actor: "cluster" };
   }
   const action = statusChanged ? joinActions(seen.event, `Status changed to ${seen.status}.`) : seen.event;
-  return { changes, notifyCluster: false, action };
+  return { changes, notifyCluster: false, action, actor: "cluster" };
 }
 
 /**

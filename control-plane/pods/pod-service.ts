@@ -2,6 +2,7 @@ import type { EntityManager } from "typeorm";
 import type { Caller } from "../auth/caller.js";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ProblemList, UnimplementedError } from "../errors/domain-errors.js";
 import { podChangedMessage } from "../events/pod-changed.js";
+import { podLifecycleMessage } from "../events/pod-lifecycle-event.js";
 import type { Database } from "../storage/database.js";
 import { isDuplicateKeyError } from "../storage/duplicate-key.js";
 import { outboxRepository } from "../storage/outbox-repository.js";
@@ -103,8 +104,10 @@ export class PodService {
           servicePassword: this.deps.newPassword(),
         });
         await permissionRepository.set(tx, caller.tenantId, "pod", podId, caller.username, "ADMIN");
-        await podRepository.addActionLog(tx, caller.tenantId, podId, now, `Pod created by ${caller.username}.`);
-        if (on) await outboxRepository.add(tx, [podChangedMessage(record, false, now)], now);
+        const action = `Pod created by ${caller.username}.`;
+        await podRepository.addActionLog(tx, caller.tenantId, podId, now, action);
+        const lifecycle = podLifecycleMessage(record, null, { actor: caller.username, reason: action }, now);
+        await outboxRepository.add(tx, on ? [podChangedMessage(record, false, now), lifecycle] : [lifecycle], now);
         return { record, effective };
       });
       this.deps.outboxWritten();
@@ -172,13 +175,19 @@ export class PodService {
         changes.timeToStopTs = timeToStopAt(runSecondsOf(effective), pod.startInstanceTs);
       }
       const changed = [...Object.keys(patch.set), ...patch.clear].sort().join(", ");
-      let transition: Transition = { changes, notifyCluster: false, action: changed ? `Pod updated by ${caller.username}: ${changed}.` : "" };
+      let transition: Transition = {
+        changes,
+        notifyCluster: false,
+        action: changed ? `Pod updated by ${caller.username}: ${changed}.` : "",
+        actor: caller.username,
+      };
       const requested = patch.statusRequested ? requestStatus({ ...pod, fields }, patch.statusRequested, caller.username) : null;
       if (requested) {
         transition = {
           changes: { ...changes, ...requested.changes, fields: requested.changes.fields ?? fields },
           notifyCluster: requested.notifyCluster,
           action: [transition.action, requested.action].filter(Boolean).join(" "),
+          actor: caller.username,
         };
       }
       return transition;
@@ -190,7 +199,9 @@ export class PodService {
     await this.deps.db.transaction(async (tx) => {
       const pod = await this.find(tx, caller.tenantId, podId);
       await podRepository.delete(tx, caller.tenantId, podId);
-      await outboxRepository.add(tx, [podChangedMessage({ ...pod, generation: pod.generation + 1 }, true, now)], now);
+      const gone = { ...pod, generation: pod.generation + 1 };
+      const lifecycle = podLifecycleMessage(gone, pod.status, { actor: caller.username, reason: `Pod deleted by ${caller.username}.`, deleted: true }, now);
+      await outboxRepository.add(tx, [podChangedMessage(gone, true, now), lifecycle], now);
     });
     this.deps.outboxWritten();
   }

@@ -1,5 +1,7 @@
 import type { EntityManager } from "typeorm";
+import type { BusMessage } from "../../shared/events/event-bus.js";
 import { podChangedMessage } from "../events/pod-changed.js";
+import { podLifecycleMessage } from "../events/pod-lifecycle-event.js";
 import { outboxRepository } from "../storage/outbox-repository.js";
 import { podRepository } from "../storage/pod-repository.js";
 import type { Transition } from "./pod-lifecycle.js";
@@ -7,8 +9,10 @@ import type { PodRecord } from "./pod-model.js";
 
 /**
  * Stores a transition inside the caller's transaction: the pod's new fields,
- * its action-log line and, when the cluster must act, a higher generation and
- * the outbox event announcing it. Returns the pod as now stored.
+ * its action-log line, and in the outbox the events it causes: when the
+ * cluster must act, a higher generation and PodChanged for its agents; when
+ * the status or the requested status changes, a lifecycle event for other
+ * services. Returns the pod as now stored.
  */
 export async function writeTransition(tx: EntityManager, pod: PodRecord, transition: Transition, now: number): Promise<PodRecord> {
   const changes: Partial<PodRecord> = { ...transition.changes, updateTs: now };
@@ -16,6 +20,11 @@ export async function writeTransition(tx: EntityManager, pod: PodRecord, transit
   await podRepository.update(tx, pod.tenantId, pod.podId, changes);
   await podRepository.addActionLog(tx, pod.tenantId, pod.podId, now, transition.action);
   const updated = { ...pod, ...changes };
-  if (transition.notifyCluster) await outboxRepository.add(tx, [podChangedMessage(updated, false, now)], now);
+  const events: BusMessage[] = [];
+  if (transition.notifyCluster) events.push(podChangedMessage(updated, false, now));
+  if (updated.status !== pod.status || updated.statusRequested !== pod.statusRequested) {
+    events.push(podLifecycleMessage(updated, pod.status, { actor: transition.actor, reason: transition.action }, now));
+  }
+  await outboxRepository.add(tx, events, now);
   return updated;
 }

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/events.proto.
  */
 export const file_tapis_pods_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Chp0YXBpcy9wb2RzL3YxL2V2ZW50cy5wcm90bxINdGFwaXMucG9kcy52MSKlAQoKUG9kQ2hhbmdlZBISCgpjbHVzdGVyX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZwb2RfaWQYAyABKAkSCwoDdWlkGAQgASgJEhIKCmdlbmVyYXRpb24YBSABKAMSDwoHZGVsZXRlZBgGIAEoCBIuCgpjaGFuZ2VkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKuAgoRUG9kTGlmZWN5Y2xlRXZlbnQSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEigKBnN0YXR1cxgEIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjEKD3ByZXZpb3VzX3N0YXR1cxgFIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBINCgVhY3RvchgHIAEoCRIOCgZyZWFzb24YCCABKAkSLwoLb2NjdXJyZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wYgZwcm90bzM", [file_google_protobuf_timestamp, file_tapis_pods_v1_pod]);
+  fileDesc("Chp0YXBpcy9wb2RzL3YxL2V2ZW50cy5wcm90bxINdGFwaXMucG9kcy52MSKlAQoKUG9kQ2hhbmdlZBISCgpjbHVzdGVyX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZwb2RfaWQYAyABKAkSCwoDdWlkGAQgASgJEhIKCmdlbmVyYXRpb24YBSABKAMSDwoHZGVsZXRlZBgGIAEoCBIuCgpjaGFuZ2VkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCK/AgoRUG9kTGlmZWN5Y2xlRXZlbnQSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEigKBnN0YXR1cxgEIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjEKD3ByZXZpb3VzX3N0YXR1cxgFIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBINCgVhY3RvchgHIAEoCRIOCgZyZWFzb24YCCABKAkSLwoLb2NjdXJyZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2RlbGV0ZWQYCiABKAhiBnByb3RvMw", [file_google_protobuf_timestamp, file_tapis_pods_v1_pod]);
 
 /**
  * Published on the cluster's command topic, keyed by "<tenant_id>/<pod_id>".
@@ -108,13 +108,15 @@ export type PodLifecycleEvent = Message<"tapis.pods.v1.PodLifecycleEvent"> & {
   statusRequested: StatusRequested;
 
   /**
-   * Who or what caused it: a username, "time_to_stop", the cluster.
+   * Who or what caused it: a username, "time_to_stop", "cluster".
    *
    * @generated from field: string actor = 7;
    */
   actor: string;
 
   /**
+   * The action-log line recorded with the change.
+   *
    * @generated from field: string reason = 8;
    */
   reason: string;
@@ -123,6 +125,13 @@ export type PodLifecycleEvent = Message<"tapis.pods.v1.PodLifecycleEvent"> & {
    * @generated from field: google.protobuf.Timestamp occurred_at = 9;
    */
   occurredAt?: Timestamp | undefined;
+
+  /**
+   * The pod was deleted; this is its last event.
+   *
+   * @generated from field: bool deleted = 10;
+   */
+  deleted: boolean;
 };
 
 /**
