@@ -95,7 +95,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const routes = (router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, permissions, objects));
       router.service(TemplatesService, templatesRpc(db));
-      router.service(MiscService, miscRpc(db));
+      router.service(MiscService, miscRpc(db, logger));
       router.service(AgentService, agentRpc(clusterState, { resyncIntervalSeconds: config.agentResyncSeconds }));
       for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService, JupyterService, ClustersService, PodAuthService]) {
         router.service(service, {});

@@ -1,17 +1,20 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { MiscService } from "../../gen/tapis/pods/v1/misc_service_pb.js";
+import type { Logger } from "../../shared/logging/logger.js";
 import { InvalidArgumentError } from "../errors/domain-errors.js";
 import type { Database } from "../storage/database.js";
 
 /** Health and the proxy's error page; the Traefik configuration is not offered yet. */
-export function miscRpc(db: Database): Partial<ServiceImpl<typeof MiscService>> {
+export function miscRpc(db: Database, logger: Logger): Partial<ServiceImpl<typeof MiscService>> {
   return {
     async healthcheck() {
       let database = "ok";
       try {
         await db.ping();
       } catch (error) {
-        database = error instanceof Error ? error.message : String(error);
+        // The answer is public: say what is down, keep the details in the log.
+        logger.warn("health check: database unreachable", { error });
+        database = "unreachable";
       }
       const healthy = database === "ok";
       return {
