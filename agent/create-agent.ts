@@ -28,7 +28,7 @@ export interface AgentOptions {
 
 export interface Agent {
   driver: ClusterDriver;
-  /** Resolves when queued work is done and every report is acknowledged. */
+  /** Resolves when queued work is done (retries waiting on backoff aside) and every report is acknowledged. */
   settled(): Promise<void>;
   resync(): Promise<void>;
   stop(): Promise<void>;

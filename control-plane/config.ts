@@ -1,3 +1,4 @@
+import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { EnvReader } from "../shared/config/env-reader.js";
@@ -25,6 +26,8 @@ export interface ControlPlaneConfig {
   /** Cluster id -> the compute queues it serves. */
   clusters: Record<string, string[]>;
   serviceAdmins: string[];
+  /** Tenants whose service accounts may act in other tenants. */
+  siteAdminTenants: string[];
   limits: PodLimits;
   logCapBytes: number;
   outboxRelay: boolean;
@@ -61,7 +64,8 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     tenantKeys: readTenantKeys(env, defaults.tenantKeys),
     agentTokens: readJsonFile(env, "PODS_AGENT_TOKENS_FILE") ?? {},
     clusters: parseClusters(env, env.string("PODS_CLUSTERS", defaults.clusters)),
-    serviceAdmins: env.string("PODS_ADMIN_USERS", defaults.serviceAdmins).split(",").map((s) => s.trim()).filter(Boolean),
+    serviceAdmins: list(env.string("PODS_ADMIN_USERS", defaults.serviceAdmins)),
+    siteAdminTenants: list(env.string("PODS_SITE_ADMIN_TENANTS", "")),
     limits: { ...defaultPodLimits, minTimeToStopSeconds: env.int("PODS_MIN_TIME_TO_STOP_SECONDS", 300, { min: 1 }) },
     logCapBytes: env.int("PODS_LOG_CAP_BYTES", 10 * 1024 * 1024, { min: 1024 }),
     outboxRelay: env.bool("PODS_OUTBOX_RELAY", true),
@@ -70,6 +74,13 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     agentResyncSeconds: env.int("PODS_AGENT_RESYNC_SECONDS", 60, { min: 0 }),
     logLevel: env.oneOf("PODS_LOG_LEVEL", ["debug", "info", "warn", "error", "silent"], "info"),
   };
+}
+
+function list(value: string): string[] {
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 function absoluteSqlite(location: DatabaseLocation): DatabaseLocation {
@@ -81,6 +92,13 @@ function readTenantKeys(env: EnvReader, fallback: TenantKeyConfig): TenantKeyCon
   const url = env.optionalString("PODS_TENANTS_URL");
   if (url) return { source: "tenants-api", url };
   const keys = readJsonFile(env, "PODS_TENANT_KEYS_FILE");
+  for (const [tenantId, pem] of Object.entries(keys ?? {})) {
+    try {
+      if (createPublicKey(pem).asymmetricKeyType !== "rsa") env.invalid("PODS_TENANT_KEYS_FILE", `key of tenant '${tenantId}' is not an RSA key`);
+    } catch {
+      env.invalid("PODS_TENANT_KEYS_FILE", `key of tenant '${tenantId}' is not a PEM public key`);
+    }
+  }
   return keys ? { source: "static", keys } : fallback;
 }
 

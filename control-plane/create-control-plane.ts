@@ -86,7 +86,10 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       newPassword: () => randomBytes(18).toString("base64url"),
     });
     const permissions = new PermissionService(db, now, {
-      pod: (tx, tenantId, podId, message, at) => podRepository.addActionLog(tx, tenantId, podId, at, message),
+      pod: {
+        lockIfExists: async (tx, tenantId, podId) => (await podRepository.findForUpdate(tx, tenantId, podId)) !== null,
+        audit: (tx, tenantId, podId, message, at) => podRepository.addActionLog(tx, tenantId, podId, at, message),
+      },
     });
     const objects = new ObjectAccess(db);
     const clusterState = new ClusterStateService({ db, now, outboxWritten, logCapBytes: config.logCapBytes });
@@ -112,6 +115,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
           agents: new StaticAgentCredentials(config.agentTokens),
           objects,
           serviceAdmins: new Set(config.serviceAdmins),
+          siteAdminTenants: new Set(config.siteAdminTenants),
         }),
       ],
     });

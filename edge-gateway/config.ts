@@ -6,6 +6,7 @@ export interface GatewayConfig {
   /** Base URL of the control plane's gRPC/Connect port. */
   controlPlaneUrl: string;
   maxJsonBytes: number;
+  maxUploadBytes: number;
 }
 
 /** Reads the gateway's PODS_* variables; problems are recorded on `env`. */
@@ -17,5 +18,6 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
     port: env.int("PODS_HTTP_PORT", 8080, { min: 0, max: 65_535 }),
     controlPlaneUrl,
     maxJsonBytes: env.int("PODS_MAX_JSON_BYTES", 16 * 1024 * 1024, { min: 1024 }),
+    maxUploadBytes: env.int("PODS_MAX_UPLOAD_BYTES", 4 * 1024 ** 3, { min: 1024 }),
   };
 }

@@ -5,8 +5,8 @@ import { ConnectError, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { Logger } from "../shared/logging/logger.js";
 import { metadataNames } from "../shared/rpc/metadata.js";
-import { RequestShapeError } from "./codec/rest-json-decoder.js";
-import { encodeField, encodeMessageJson } from "./codec/rest-json-encoder.js";
+import { RequestShapeError } from "../shared/rest-json/rest-json-decoder.js";
+import { encodeField, encodeMessageJson } from "../shared/rest-json/rest-json-encoder.js";
 import { sendEnvelope, sendError, sendJson } from "./http/envelope.js";
 import { BodyError, readJsonBody } from "./http/json-body.js";
 import { httpStatusOf } from "./http/status-codes.js";
@@ -22,6 +22,7 @@ export interface GatewayOptions {
   /** The services whose REST bindings this gateway serves. */
   services: DescService[];
   maxJsonBytes: number;
+  maxUploadBytes: number;
   logger: Logger;
 }
 
@@ -95,8 +96,10 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
         return await streamDownload(res, response.message);
       }
       case "client_streaming": {
+        // Every upload needs a token; refusing early spares reading a large body for nothing.
+        if (!headers.has(metadataNames.tapisToken)) return sendError(res, 401, "X-Tapis-Token header is required");
         const base = buildRequest(route, vars, url.searchParams, undefined);
-        const upload = await parseMultipart(req, route, base);
+        const upload = await parseMultipart(req, route, base, options.maxUploadBytes);
         try {
           const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, undefined, headers, uploadMessages(upload));
           for await (const message of response.message) return answer(res, route, message);

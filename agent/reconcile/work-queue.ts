@@ -42,7 +42,7 @@ export class WorkQueue {
     return done;
   }
 
-  /** Resolves once nothing is queued or running. */
+  /** Resolves once nothing is queued or running (a retry waiting on its backoff timer does not count). */
   idle(): Promise<void> {
     if (this.running === 0 && this.pending.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));

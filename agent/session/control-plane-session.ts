@@ -7,6 +7,13 @@ import { AsyncQueue } from "./async-queue.js";
 type Payload = MessageInitShape<typeof SessionRequestSchema>["payload"];
 type Outgoing = MessageInitShape<typeof SessionRequestSchema>;
 
+/**
+ * Reports kept while the control plane is away. Past this, the oldest log
+ * chunks go first, then the oldest observations: the next resync restores
+ * the state they carried.
+ */
+const maxUnacknowledged = 10_000;
+
 export interface SessionOptions {
   clusterId: string;
   agentId: string;
@@ -27,6 +34,7 @@ export class ControlPlaneSession {
   private stopped = false;
   private loop: Promise<void> | null = null;
   private drainedWaiters: (() => void)[] = [];
+  private dropping = false;
 
   constructor(
     private readonly client: Client<typeof AgentService>,
@@ -41,6 +49,7 @@ export class ControlPlaneSession {
   send(payload: Payload): void {
     const entry = { sequence: ++this.sequence, payload };
     this.unacknowledged.push(entry);
+    if (this.unacknowledged.length > maxUnacknowledged) this.dropOldest();
     this.outgoing?.push({ sequence: entry.sequence, payload });
   }
 
@@ -69,7 +78,9 @@ export class ControlPlaneSession {
           if (response.payload.case === "welcome") {
             this.options.logger.debug("agent session open", { clusterId: response.payload.value.clusterId });
           } else if (response.payload.case === "ack") {
-            this.acknowledge(response.payload.value.sequence);
+            const { sequence, rejected } = response.payload.value;
+            if (rejected) this.options.logger.warn("control plane refused a report", { sequence: String(sequence), reason: rejected });
+            this.acknowledge(sequence);
           }
         }
         if (!this.stopped) throw new Error("control plane closed the session");
@@ -85,7 +96,15 @@ export class ControlPlaneSession {
     this.outgoing = null;
   }
 
+  private dropOldest(): void {
+    const logAt = this.unacknowledged.findIndex((entry) => entry.payload?.case === "logs");
+    this.unacknowledged.splice(logAt >= 0 ? logAt : 0, 1);
+    if (!this.dropping) this.options.logger.warn("control plane unreachable for long; dropping the oldest unsent reports", { kept: maxUnacknowledged });
+    this.dropping = true;
+  }
+
   private acknowledge(sequence: bigint): void {
+    this.dropping = false;
     while (this.unacknowledged.length > 0 && this.unacknowledged[0]!.sequence <= sequence) this.unacknowledged.shift();
     if (this.unacknowledged.length === 0) for (const wake of this.drainedWaiters.splice(0)) wake();
   }

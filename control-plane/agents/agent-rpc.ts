@@ -10,7 +10,7 @@ import {
 } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodStatus } from "../../gen/tapis/pods/v1/pod_pb.js";
 import { agentClusterOf } from "../auth/caller-of.js";
-import { InvalidArgumentError, PermissionDeniedError } from "../errors/domain-errors.js";
+import { DomainError, InvalidArgumentError, PermissionDeniedError, UnavailableError } from "../errors/domain-errors.js";
 import type { PodStatusName } from "../pods/pod-model.js";
 import type { ClusterStateService } from "./cluster-state-service.js";
 import type { DesiredPodSpec } from "./desired-pod-builder.js";
@@ -33,26 +33,34 @@ export function agentRpc(state: ClusterStateService, options: { resyncIntervalSe
     async *session(requests, ctx) {
       const clusterId = agentClusterOf(ctx);
       for await (const request of requests) {
-        const reply = await handleSessionMessage(state, clusterId, request, options.resyncIntervalSeconds);
-        if (reply) yield reply;
+        if (request.payload.case === "hello") {
+          yield welcome(clusterId, request.payload.value.clusterId, options.resyncIntervalSeconds);
+          continue;
+        }
+        try {
+          yield await handleReport(state, clusterId, request);
+        } catch (error) {
+          // A report that can never be applied is refused on its own, so it
+          // cannot block the ones behind it; anything else (the database is
+          // down) ends the session and the agent resends after reconnecting.
+          if (!(error instanceof DomainError) || error instanceof UnavailableError) throw error;
+          yield { payload: { case: "ack", value: { sequence: request.sequence, rejected: error.message } } };
+        }
       }
     },
   };
 }
 
-async function handleSessionMessage(
-  state: ClusterStateService,
-  clusterId: string,
-  request: SessionRequest,
-  resyncIntervalSeconds: number,
-): Promise<MessageInitShape<typeof SessionResponseSchema> | null> {
+/** Answers an agent's hello; an agent speaking for another cluster ends its session. */
+function welcome(clusterId: string, claimed: string, resyncIntervalSeconds: number): MessageInitShape<typeof SessionResponseSchema> {
+  if (claimed !== clusterId) throw new PermissionDeniedError(`this agent's credentials are for cluster '${clusterId}', not '${claimed}'`);
+  return { payload: { case: "welcome", value: { clusterId, resyncIntervalSeconds } } };
+}
+
+/** Stores one report and acknowledges it. */
+async function handleReport(state: ClusterStateService, clusterId: string, request: SessionRequest): Promise<MessageInitShape<typeof SessionResponseSchema>> {
   const payload = request.payload;
   switch (payload.case) {
-    case "hello":
-      if (payload.value.clusterId !== clusterId) {
-        throw new PermissionDeniedError(`this agent's credentials are for cluster '${clusterId}', not '${payload.value.clusterId}'`);
-      }
-      return { payload: { case: "welcome", value: { clusterId, resyncIntervalSeconds } } };
     case "observation": {
       const seen = payload.value;
       await state.observe(clusterId, seen.tenantId, seen.podId, {
@@ -69,7 +77,7 @@ async function handleSessionMessage(
       await state.appendLogs(clusterId, payload.value);
       break;
     default:
-      throw new InvalidArgumentError("payload", "a session message must carry hello, observation or logs");
+      throw new InvalidArgumentError("payload", "a report must carry an observation or logs");
   }
   return { payload: { case: "ack", value: { sequence: request.sequence } } };
 }

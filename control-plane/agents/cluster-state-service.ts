@@ -50,7 +50,7 @@ export class ClusterStateService {
   async observe(clusterId: string, tenantId: string, podId: string, seen: Observation): Promise<void> {
     const now = this.deps.now();
     const notified = await this.deps.db.transaction(async (tx) => {
-      const pod = await podRepository.find(tx, tenantId, podId);
+      const pod = await podRepository.findForUpdate(tx, tenantId, podId);
       if (!pod || pod.clusterId !== clusterId) return false;
       const effective = await derivePodFields(tx, tenantId, pod.fields, pod.templateVersion);
       const transition = applyObservation(pod, seen, runSecondsOf(effective));
@@ -64,7 +64,7 @@ export class ClusterStateService {
   async appendLogs(clusterId: string, chunk: LogChunk): Promise<void> {
     const now = this.deps.now();
     await this.deps.db.transaction(async (tx) => {
-      const pod = await podRepository.find(tx, chunk.tenantId, chunk.podId);
+      const pod = await podRepository.findForUpdate(tx, chunk.tenantId, chunk.podId);
       if (!pod || pod.clusterId !== clusterId || pod.uid !== chunk.uid) return;
       await podRepository.appendLogs(tx, chunk.tenantId, chunk.podId, chunk.text, chunk.reset, this.deps.logCapBytes, now);
     });

@@ -7,6 +7,11 @@ export type VerificationKey = CryptoKey | KeyObject;
 export interface TenantKeySource {
   /** The key that verifies `tenantId`'s tokens, or null for an unknown tenant. */
   keyFor(tenantId: string): Promise<VerificationKey | null>;
+  /**
+   * Asks for fresh keys after a signature did not verify (a tenant may have
+   * rotated its key); rate-limited. Sources with fixed keys need not offer it.
+   */
+  refresh?(): Promise<void>;
 }
 
 /** Keys given up front (configuration, or the embedded dev identity). */
@@ -28,8 +33,9 @@ interface TenantsAnswer {
 
 /**
  * Keys from a Tapis Tenants API (`GET <url>/v3/tenants`, field public_key).
- * The list is cached; an unknown tenant triggers a refresh at most once per
- * `minRefreshMs`, so a flood of bad tokens cannot hammer the Tenants API.
+ * The list is cached for `maxAgeMs`; an unknown tenant or a failed signature
+ * triggers a reload at most once per `minRefreshMs`, so a flood of bad tokens
+ * cannot hammer the Tenants API.
  */
 export class TenantsApiKeys implements TenantKeySource {
   private keys = new Map<string, VerificationKey>();
@@ -39,25 +45,28 @@ export class TenantsApiKeys implements TenantKeySource {
   constructor(
     private readonly tenantsUrl: string,
     private readonly logger: Logger,
-    private readonly minRefreshMs = 30_000,
+    private readonly timing = { minRefreshMs: 30_000, maxAgeMs: 600_000 },
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
   async keyFor(tenantId: string): Promise<VerificationKey | null> {
-    const known = this.keys.get(tenantId);
-    if (known) return known;
-    if (Date.now() - this.lastRefresh >= this.minRefreshMs) await this.refresh();
+    const age = Date.now() - this.lastRefresh;
+    if (age >= this.timing.maxAgeMs || (!this.keys.has(tenantId) && age >= this.timing.minRefreshMs)) await this.load();
     return this.keys.get(tenantId) ?? null;
   }
 
-  refresh(): Promise<void> {
-    this.refreshing ??= this.load().finally(() => {
+  async refresh(): Promise<void> {
+    if (Date.now() - this.lastRefresh >= this.timing.minRefreshMs) await this.load();
+  }
+
+  private load(): Promise<void> {
+    this.refreshing ??= this.fetchKeys().finally(() => {
       this.refreshing = null;
     });
     return this.refreshing;
   }
 
-  private async load(): Promise<void> {
+  private async fetchKeys(): Promise<void> {
     this.lastRefresh = Date.now();
     const url = `${this.tenantsUrl.replace(/\/+$/, "")}/v3/tenants`;
     try {

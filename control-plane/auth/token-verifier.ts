@@ -28,12 +28,11 @@ export class TokenVerifier {
       throw new UnauthenticatedError("X-Tapis-Token is not a JWT");
     }
     if (typeof tenantId !== "string" || !tenantId) throw new UnauthenticatedError("token has no tapis/tenant_id claim");
-    const key = await this.keys.keyFor(tenantId);
-    if (!key) throw new UnauthenticatedError(`unknown tenant '${tenantId}' in token`);
     let claims: Record<string, unknown>;
     try {
-      ({ payload: claims } = await jwtVerify(token, key, { algorithms: ["RS256"], clockTolerance: this.clockToleranceSeconds }));
+      claims = await this.verifiedClaims(token, tenantId);
     } catch (error) {
+      if (error instanceof UnauthenticatedError) throw error;
       if (error instanceof errors.JWTExpired) throw new UnauthenticatedError("token has expired; get a new one");
       if (error instanceof errors.JOSEAlgNotAllowed) throw new UnauthenticatedError("token must be signed with RS256");
       throw new UnauthenticatedError("token signature or claims are invalid");
@@ -45,5 +44,21 @@ export class TokenVerifier {
     if (tokenType !== "access") throw new UnauthenticatedError("token is not an access token");
     if (accountType !== "user" && accountType !== "service") throw new UnauthenticatedError("token has an unknown tapis/account_type");
     return { tenantId, username, accountType };
+  }
+
+  /** Verifies with the tenant's key; after a bad signature, once more with freshly loaded keys. */
+  private async verifiedClaims(token: string, tenantId: string): Promise<Record<string, unknown>> {
+    const options = { algorithms: ["RS256"], clockTolerance: this.clockToleranceSeconds, requiredClaims: ["exp"] };
+    const key = await this.keys.keyFor(tenantId);
+    if (!key) throw new UnauthenticatedError(`unknown tenant '${tenantId}' in token`);
+    try {
+      return (await jwtVerify(token, key, options)).payload;
+    } catch (error) {
+      if (!(error instanceof errors.JWSSignatureVerificationFailed) || !this.keys.refresh) throw error;
+      await this.keys.refresh();
+      const fresh = await this.keys.keyFor(tenantId);
+      if (!fresh || fresh === key) throw error;
+      return (await jwtVerify(token, fresh, options)).payload;
+    }
   }
 }

@@ -11,9 +11,14 @@ export interface AccessDeps {
   rules: ReadonlyMap<unknown, AccessRule>;
   verifier: TokenVerifier;
   agents: AgentCredentials;
-  objects: ObjectAccess;
+  objects: Pick<ObjectAccess, "require">;
   /** Operators, as "username@tenant". */
   serviceAdmins: ReadonlySet<string>;
+  /**
+   * Tenants whose service accounts may act for users of any tenant (the
+   * site's admin tenant). Other service accounts act within their own tenant.
+   */
+  siteAdminTenants: ReadonlySet<string>;
 }
 
 /**
@@ -37,27 +42,40 @@ export function createAccessInterceptor(deps: AccessDeps): Interceptor {
     if (rule.kind === "service-admin" && !caller.serviceAdmin) {
       throw new PermissionDeniedError(`only administrators of this service may call ${req.method.name}`);
     }
-    if (rule.kind === "object" && !req.stream) {
+    if (rule.kind !== "object") return next(req);
+    if (!req.stream) {
       await deps.objects.require(caller, rule.object, rule.idOf(req.message), rule.level);
+      return next(req);
     }
-    return next(req);
+    // Streaming calls name their object in the first message: check it before
+    // the handler (or any later message) sees anything.
+    return next({ ...req, message: checkedStream(req.message, (first) => deps.objects.require(caller, rule.object, rule.idOf(first), rule.level)) });
   };
+}
+
+async function* checkedStream<T>(messages: AsyncIterable<T>, check: (first: T) => Promise<void>): AsyncIterable<T> {
+  let checked = false;
+  for await (const message of messages) {
+    if (!checked) {
+      await check(message);
+      checked = true;
+    }
+    yield message;
+  }
 }
 
 async function authenticate(header: Headers, deps: AccessDeps): Promise<Caller> {
   const token = header.get(metadataNames.tapisToken);
   if (!token) throw new UnauthenticatedError("X-Tapis-Token header is required");
   const identity = await deps.verifier.verify(token);
-  let { tenantId, username } = identity;
-  if (identity.accountType === "service") {
-    // A Tapis service acts for the user and tenant it names in headers.
-    username = header.get(metadataNames.tapisUser) || username;
-    tenantId = header.get(metadataNames.tapisTenant) || tenantId;
+  // Operator status belongs to the token's own identity, never to one named in headers.
+  const serviceAdmin = deps.serviceAdmins.has(`${identity.username}@${identity.tenantId}`);
+  if (identity.accountType !== "service") return { ...identity, serviceAdmin };
+  // A Tapis service acts for the user (and tenant) it names in headers.
+  const tenantId = header.get(metadataNames.tapisTenant) || identity.tenantId;
+  if (tenantId !== identity.tenantId && !deps.siteAdminTenants.has(identity.tenantId)) {
+    throw new PermissionDeniedError(`service '${identity.username}' of tenant '${identity.tenantId}' may not act in tenant '${tenantId}'`);
   }
-  return {
-    tenantId,
-    username,
-    accountType: identity.accountType,
-    serviceAdmin: deps.serviceAdmins.has(`${username}@${tenantId}`),
-  };
+  const username = header.get(metadataNames.tapisUser) || identity.username;
+  return { tenantId, username, accountType: "service", serviceAdmin: serviceAdmin && username === identity.username };
 }

@@ -17,9 +17,8 @@ import type { LevelName, ObjectKind } from "../storage/entities/permission-entit
  * Who may call an RPC:
  * - public: anyone, no token (health, proxy hooks, login);
  * - user: any authenticated Tapis user of the tenant;
- * - object: a user holding `level` on the object the request names;
- * - object-in-stream: the same, checked by the handler on the stream's first
- *   message (client-streaming uploads);
+ * - object: a user holding `level` on the object the request names (for a
+ *   streaming call, its first message);
  * - service-admin: an operator of this installation;
  * - agent: an agent authenticated as its cluster.
  */
@@ -27,7 +26,6 @@ export type AccessRule =
   | { kind: "public" }
   | { kind: "user" }
   | { kind: "object"; object: ObjectKind; level: LevelName; idOf: (request: unknown) => string }
-  | { kind: "object-in-stream"; object: ObjectKind; level: LevelName }
   | { kind: "service-admin" }
   | { kind: "agent" };
 
@@ -77,7 +75,7 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
     setPodPermission: pod("ADMIN"),
     deletePodPermission: pod("ADMIN"),
     execPodCommands: pod("ADMIN"),
-    uploadToPod: { kind: "object-in-stream", object: "pod", level: "ADMIN" },
+    uploadToPod: pod("ADMIN"),
     stopPod: pod("ADMIN"),
     startPod: pod("ADMIN"),
     restartPod: pod("ADMIN"),
@@ -114,7 +112,7 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
     deleteVolume: volume("ADMIN"),
     listVolumeFiles: volume("READ"),
     getVolumeContents: volume("USER"),
-    uploadToVolume: { kind: "object-in-stream", object: "volume", level: "USER" },
+    uploadToVolume: volume("USER"),
     getVolumePermissions: volume("USER"),
     setVolumePermission: volume("ADMIN"),
     deleteVolumePermission: volume("ADMIN"),
@@ -141,7 +139,7 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
   }),
   ...rulesFor(JupyterService, {
     ensureJupyterPod: anyUser,
-    uploadToJupyter: { kind: "object-in-stream", object: "pod", level: "USER" },
+    uploadToJupyter: pod("USER"),
   }),
   ...rulesFor(ClustersService, {
     listClusters: serviceAdmin,

@@ -1,13 +1,18 @@
 import type { EntityManager } from "typeorm";
 import type { Caller } from "../auth/caller.js";
-import { FailedPreconditionError, NotFoundError, ProblemList } from "../errors/domain-errors.js";
+import { FailedPreconditionError, NotFoundError, ProblemList, UnimplementedError } from "../errors/domain-errors.js";
 import type { Database } from "../storage/database.js";
 import type { LevelName, ObjectKind } from "../storage/entities/permission-entity.js";
 import { permissionRepository } from "../storage/permission-repository.js";
 import { levelNames } from "./levels.js";
 
-/** Records a permission change in the object's history (pods keep action logs). */
-export type PermissionAudit = (tx: EntityManager, tenantId: string, objectId: string, message: string, now: number) => Promise<void>;
+/** How sharing touches one kind of object. */
+export interface SharedKind {
+  /** Whether the object exists; on MySQL it also locks the object's row until commit. */
+  lockIfExists(tx: EntityManager, tenantId: string, objectId: string): Promise<boolean>;
+  /** Records a permission change in the object's history (pods keep action logs). */
+  audit?(tx: EntityManager, tenantId: string, objectId: string, message: string, now: number): Promise<void>;
+}
 
 const usernamePattern = /^[A-Za-z0-9_.@+-]{1,128}$/;
 
@@ -19,7 +24,7 @@ export class PermissionService {
   constructor(
     private readonly db: Database,
     private readonly now: () => number,
-    private readonly audits: Partial<Record<ObjectKind, PermissionAudit>> = {},
+    private readonly kinds: Partial<Record<ObjectKind, SharedKind>>,
   ) {}
 
   list(caller: Caller, kind: ObjectKind, objectId: string): Promise<string[]> {
@@ -33,10 +38,11 @@ export class PermissionService {
     problems.throwIfAny();
     const now = this.now();
     return this.db.transaction(async (tx) => {
+      await this.lockObject(tx, caller.tenantId, kind, objectId);
       const current = await permissionRepository.levelOf(tx, caller.tenantId, kind, objectId, user);
       if (current === "ADMIN" && level !== "ADMIN") await this.keepOneAdmin(tx, caller.tenantId, kind, objectId, user);
       await permissionRepository.set(tx, caller.tenantId, kind, objectId, user, level as LevelName);
-      await this.audits[kind]?.(tx, caller.tenantId, objectId, `Permission ${user}:${level} set by ${caller.username}.`, now);
+      await this.kinds[kind]?.audit?.(tx, caller.tenantId, objectId, `Permission ${user}:${level} set by ${caller.username}.`, now);
       return permissionRepository.list(tx, caller.tenantId, kind, objectId);
     });
   }
@@ -44,13 +50,21 @@ export class PermissionService {
   async remove(caller: Caller, kind: ObjectKind, objectId: string, user: string): Promise<string[]> {
     const now = this.now();
     return this.db.transaction(async (tx) => {
+      await this.lockObject(tx, caller.tenantId, kind, objectId);
       const current = await permissionRepository.levelOf(tx, caller.tenantId, kind, objectId, user);
       if (current === null) throw new NotFoundError("permission", `${user} on ${kind} ${objectId}`);
       if (current === "ADMIN") await this.keepOneAdmin(tx, caller.tenantId, kind, objectId, user);
       await permissionRepository.remove(tx, caller.tenantId, kind, objectId, user);
-      await this.audits[kind]?.(tx, caller.tenantId, objectId, `Permission of ${user} removed by ${caller.username}.`, now);
+      await this.kinds[kind]?.audit?.(tx, caller.tenantId, objectId, `Permission of ${user} removed by ${caller.username}.`, now);
       return permissionRepository.list(tx, caller.tenantId, kind, objectId);
     });
+  }
+
+  /** The object may have been deleted since access was checked; never grant on a ghost. */
+  private async lockObject(tx: EntityManager, tenantId: string, kind: ObjectKind, objectId: string): Promise<void> {
+    const shared = this.kinds[kind];
+    if (!shared) throw new UnimplementedError(`sharing ${kind}s is not available in this version`);
+    if (!(await shared.lockIfExists(tx, tenantId, objectId))) throw new NotFoundError(kind, objectId);
   }
 
   private async keepOneAdmin(tx: EntityManager, tenantId: string, kind: ObjectKind, objectId: string, user: string): Promise<void> {

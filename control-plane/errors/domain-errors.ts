@@ -76,10 +76,18 @@ export class UnavailableError extends DomainError {
 
 /** Collects InvalidArgumentErrors and throws them together. */
 export class ProblemList {
-  readonly problems: InvalidArgumentError[] = [];
+  constructor(
+    readonly problems: InvalidArgumentError[] = [],
+    private readonly prefix = "",
+  ) {}
 
   add(field: string, rule: string): void {
-    this.problems.push(new InvalidArgumentError(field, rule));
+    this.problems.push(new InvalidArgumentError(this.prefix + field, rule));
+  }
+
+  /** A view that records into this list with `prefix` before every field name. */
+  under(prefix: string): ProblemList {
+    return new ProblemList(this.problems, this.prefix + prefix);
   }
 
   throwIfAny(): void {

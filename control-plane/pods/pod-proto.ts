@@ -6,7 +6,10 @@ import {
   type CreatePodRequest,
   type UpdatePodRequest,
 } from "../../gen/tapis/pods/v1/pods_service_pb.js";
+import { decodeMessageJson } from "../../shared/rest-json/rest-json-decoder.js";
+import { InvalidArgumentError, InvalidArgumentsError } from "../errors/domain-errors.js";
 import type { PodFields, StatusRequestedName } from "./pod-model.js";
+import { overridableFields } from "./pod-rules.js";
 import type { PodPatch } from "./pod-service.js";
 import type { PodView } from "./pod-view.js";
 
@@ -50,10 +53,22 @@ export function podToProto(view: PodView): Pod {
   });
 }
 
-/** The fields a create request sets (absent and empty ones are left unset). */
+/**
+ * The fields a create request sets (absent and empty ones are left unset).
+ * template_overrides arrives as free JSON; it must have the shape of the
+ * pod fields it overrides, which is checked here against the contract.
+ */
 export function fieldsFromCreate(req: CreatePodRequest): { fields: PodFields; statusRequested?: StatusRequestedName } {
   const json = protoFieldJson(toJson(CreatePodRequestSchema, req, { useProtoFieldName: true }));
+  if (req.templateOverrides) checkOverridesShape(req.templateOverrides);
   return { fields: pickDefinition(json), statusRequested: statusRequestedOf(json) };
+}
+
+function checkOverridesShape(overrides: JsonObject): void {
+  const problems: string[] = [];
+  const notOverridable = new Set(CreatePodRequestSchema.fields.map((f) => f.name).filter((name) => !overridableFields.has(name)));
+  decodeMessageJson(CreatePodRequestSchema, overrides, "template_overrides", problems, notOverridable);
+  if (problems.length > 0) throw new InvalidArgumentsError(problems.map((p) => new InvalidArgumentError(p.slice(0, p.indexOf(": ")), p.slice(p.indexOf(": ") + 2))));
 }
 
 /**

@@ -79,6 +79,16 @@ export function validatePodFields(fields: PodFields, limits: PodLimits, problems
   if (fields.template_overrides !== undefined) validateTemplateOverrides(fields.template_overrides, problems);
 }
 
+/**
+ * Checks what template_overrides make of the template's values, named as
+ * template_overrides.<field>, so overrides obey the same rules as fields set
+ * directly.
+ */
+export function validateOverriddenFields(overridden: PodFields, overrides: Record<string, unknown>, limits: PodLimits, problems: ProblemList): void {
+  const touched = Object.fromEntries(Object.keys(overrides).map((key) => [key, overridden[key as keyof PodFields]])) as PodFields;
+  validatePodFields(touched, limits, problems.under("template_overrides."));
+}
+
 export function validateDescription(description: string, problems: ProblemList, field = "description"): void {
   if (description.length > 255) problems.add(field, "must be at most 255 characters");
   // eslint-disable-next-line no-control-regex
@@ -157,7 +167,8 @@ function validateVolumeMounts(mounts: Record<string, VolumeMountSpec | null>, pr
   }
 }
 
-const overridableFields = new Set(["volume_mounts", "secret_map", "environment_variables", "networking", "resources"]);
+/** The pod fields template_overrides may change. */
+export const overridableFields: ReadonlySet<string> = new Set(["volume_mounts", "secret_map", "environment_variables", "networking", "resources"]);
 
 function validateTemplateOverrides(overrides: Record<string, unknown>, problems: ProblemList): void {
   for (const [key, value] of Object.entries(overrides)) {

@@ -8,10 +8,11 @@ import { isDuplicateKeyError } from "../storage/duplicate-key.js";
 import { outboxRepository } from "../storage/outbox-repository.js";
 import { permissionRepository } from "../storage/permission-repository.js";
 import { podRepository } from "../storage/pod-repository.js";
+import { applyTemplateOverrides, mergeOverTemplate } from "../templates/template-merge.js";
 import { derivePodFields, parseTemplateRef, resolveTemplate } from "../templates/template-resolver.js";
 import { requestRestart, requestStatus, requestStart, requestStop, runSecondsOf, timeToStopAt, type Transition } from "./pod-lifecycle.js";
 import { podDefaults, type PodFields, type PodRecord, type StatusRequestedName } from "./pod-model.js";
-import { validatePodFields, validatePodId, type PodLimits } from "./pod-rules.js";
+import { validateOverriddenFields, validatePodFields, validatePodId, type PodLimits } from "./pod-rules.js";
 import { fillCredentialPlaceholders } from "./credential-placeholders.js";
 import { writeTransition } from "./pod-transition-writer.js";
 import { podView, type PodView } from "./pod-view.js";
@@ -72,8 +73,15 @@ export class PodService {
     try {
       const pod = await this.deps.db.transaction(async (tx) => {
         if (await podRepository.find(tx, caller.tenantId, podId)) throw new AlreadyExistsError("pod", podId);
-        const templateVersion = fields.template ? (await resolveTemplate(tx, caller.tenantId, fields.template)).version : null;
-        const effective = await derivePodFields(tx, caller.tenantId, fields, templateVersion);
+        const template = fields.template ? await resolveTemplate(tx, caller.tenantId, fields.template) : null;
+        if (fields.template_overrides) {
+          if (!template) throw new InvalidArgumentError("template_overrides", "needs a template to override");
+          const problems = new ProblemList();
+          validateOverriddenFields(applyTemplateOverrides(template.definition, fields.template_overrides), fields.template_overrides, this.deps.limits, problems);
+          problems.throwIfAny();
+        }
+        const templateVersion = template?.version ?? null;
+        const effective = template ? mergeOverTemplate(template.definition, fields) : fields;
         if (!effective.image) throw new InvalidArgumentError("image", "an image or a template that names one is required");
         if (Object.keys(effective.secret_map ?? {}).length > 0) throw new UnimplementedError("secret_map: secrets are not available in this version");
         const clusterId = this.clusterFor(effective.compute_queue ?? podDefaults.computeQueue);
@@ -167,37 +175,27 @@ export class PodService {
     validatePodFields(patch.set, this.deps.limits, problems);
     problems.throwIfAny();
     return this.transition(caller, podId, async (pod, tx) => {
-      const fields: PodFields = { ...pod.fields, ...patch.set };
+      // The status change goes first: starting forgets the old instance's
+      // time to stop, which the patch may then set anew.
+      const requested = patch.statusRequested ? requestStatus(pod, patch.statusRequested, caller.username) : null;
+      const fields: PodFields = { ...(requested?.changes.fields ?? pod.fields), ...patch.set };
       for (const key of patch.clear) delete fields[key];
-      const effective = await derivePodFields(tx, caller.tenantId, fields, pod.templateVersion);
-      const changes: Partial<PodRecord> = { fields };
-      if (pod.startInstanceTs !== null && pod.status === "AVAILABLE" && pod.statusRequested === "ON") {
+      const changes: Partial<PodRecord> = { ...requested?.changes, fields };
+      const running = (requested?.changes.statusRequested ?? pod.statusRequested) === "ON" && pod.status === "AVAILABLE";
+      if (!requested && running && pod.startInstanceTs !== null) {
+        const effective = await derivePodFields(tx, caller.tenantId, fields, pod.templateVersion);
         changes.timeToStopTs = timeToStopAt(runSecondsOf(effective), pod.startInstanceTs);
       }
       const changed = [...Object.keys(patch.set), ...patch.clear].sort().join(", ");
-      let transition: Transition = {
-        changes,
-        notifyCluster: false,
-        action: changed ? `Pod updated by ${caller.username}: ${changed}.` : "",
-        actor: caller.username,
-      };
-      const requested = patch.statusRequested ? requestStatus({ ...pod, fields }, patch.statusRequested, caller.username) : null;
-      if (requested) {
-        transition = {
-          changes: { ...changes, ...requested.changes, fields: requested.changes.fields ?? fields },
-          notifyCluster: requested.notifyCluster,
-          action: [transition.action, requested.action].filter(Boolean).join(" "),
-          actor: caller.username,
-        };
-      }
-      return transition;
+      const action = [changed ? `Pod updated by ${caller.username}: ${changed}.` : "", requested?.action ?? ""].filter(Boolean).join(" ");
+      return { changes, notifyCluster: requested?.notifyCluster ?? false, action, actor: caller.username };
     });
   }
 
   async delete(caller: Caller, podId: string): Promise<void> {
     const now = this.deps.now();
     await this.deps.db.transaction(async (tx) => {
-      const pod = await this.find(tx, caller.tenantId, podId);
+      const pod = await this.find(tx, caller.tenantId, podId, true);
       await podRepository.delete(tx, caller.tenantId, podId);
       const gone = { ...pod, generation: pod.generation + 1 };
       const lifecycle = podLifecycleMessage(gone, pod.status, { actor: caller.username, reason: `Pod deleted by ${caller.username}.`, deleted: true }, now);
@@ -252,7 +250,7 @@ export class PodService {
   ): Promise<PodView> {
     const now = this.deps.now();
     const { pod, effective, notified } = await this.deps.db.transaction(async (tx) => {
-      const current = await this.find(tx, caller.tenantId, podId);
+      const current = await this.find(tx, caller.tenantId, podId, true);
       const transition = await decide(current, tx);
       const pod = transition ? await writeTransition(tx, current, transition, now) : current;
       const effective = await derivePodFields(tx, pod.tenantId, pod.fields, pod.templateVersion);
@@ -263,8 +261,8 @@ export class PodService {
   }
 
 
-  private async find(m: EntityManager, tenantId: string, podId: string): Promise<PodRecord> {
-    const pod = await podRepository.find(m, tenantId, podId);
+  private async find(m: EntityManager, tenantId: string, podId: string, forUpdate = false): Promise<PodRecord> {
+    const pod = forUpdate ? await podRepository.findForUpdate(m, tenantId, podId) : await podRepository.find(m, tenantId, podId);
     if (!pod) throw new NotFoundError("pod", podId);
     return pod;
   }

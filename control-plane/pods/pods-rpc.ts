@@ -27,7 +27,11 @@ export function podsRpc(pods: PodService, permissions: PermissionService, object
       return { message: "Pod retrieved successfully.", result: podToProto(await pods.get(callerOf(ctx), req.podId, req.includeConfigs)) };
     },
     async updatePod(req, ctx) {
-      const view = await pods.update(callerOf(ctx), req.podId, patchFromUpdate(req));
+      const caller = callerOf(ctx);
+      const patch = patchFromUpdate(req);
+      // Starting and stopping need ADMIN, whichever endpoint asks for it.
+      if (patch.statusRequested) await objects.require(caller, "pod", req.podId, "ADMIN");
+      const view = await pods.update(caller, req.podId, patch);
       return { message: "Pod updated successfully.", result: podToProto(view) };
     },
     async deletePod(req, ctx) {

@@ -35,7 +35,7 @@ export class TimeToStopEnforcer {
     let stopped = 0;
     for (const candidate of due) {
       const done = await this.deps.db.transaction(async (tx) => {
-        const pod = await podRepository.find(tx, candidate.tenantId, candidate.podId);
+        const pod = await podRepository.findForUpdate(tx, candidate.tenantId, candidate.podId);
         if (!pod || pod.timeToStopTs === null || pod.timeToStopTs > now) return false;
         const transition = requestStop(pod, "time_to_stop");
         if (!transition) return false;

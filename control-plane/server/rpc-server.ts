@@ -11,6 +11,7 @@ export interface RpcServer {
 type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
 const http2Preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+const sniffTimeoutMs = 10_000;
 
 /**
  * Serves `handler` on one plaintext port for gRPC and Connect over HTTP/2
@@ -29,12 +30,19 @@ export async function listenRpc(handler: Handler, host: string, port: number): P
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    socket.once("readable", () => {
-      const head: Buffer | null = socket.read(http2Preface.length) ?? socket.read();
-      if (!head) return socket.destroy();
+    // A connection that never says enough to be told apart is dropped.
+    socket.setTimeout(sniffTimeoutMs, () => socket.destroy());
+    let head = Buffer.alloc(0);
+    const sniff = () => {
+      let chunk: Buffer | null;
+      while ((chunk = socket.read()) !== null) head = Buffer.concat([head, chunk]);
+      if (head.length < 3 && http2Preface.subarray(0, head.length).equals(head)) return;
+      socket.off("readable", sniff);
+      socket.setTimeout(0);
       socket.unshift(head);
-      (head.subarray(0, 3).toString() === "PRI" ? h2 : h1).emit("connection", socket);
-    });
+      (head.subarray(0, 3).equals(http2Preface.subarray(0, 3)) ? h2 : h1).emit("connection", socket);
+    };
+    socket.on("readable", sniff);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

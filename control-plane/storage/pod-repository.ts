@@ -1,5 +1,6 @@
 import { In, LessThanOrEqual, type EntityManager, type QueryDeepPartialEntity } from "typeorm";
 import type { PodRecord } from "../pods/pod-model.js";
+import { InvalidArgumentError } from "../errors/domain-errors.js";
 import { PermissionEntity } from "./entities/permission-entity.js";
 import { PodActionLogEntity } from "./entities/pod-action-log-entity.js";
 import { PodCredentialsEntity, type PodCredentialsRow } from "./entities/pod-credentials-entity.js";
@@ -10,6 +11,16 @@ import { PodLogEntity } from "./entities/pod-log-entity.js";
 export const podRepository = {
   find(m: EntityManager, tenantId: string, podId: string): Promise<PodRecord | null> {
     return m.findOne(PodEntity, { where: { tenantId, podId } });
+  },
+
+  /**
+   * Reads a pod inside a transaction and holds its row until commit, so two
+   * writers (a user's stop, an agent's report) cannot both build on the same
+   * generation. SQLite runs one transaction at a time and needs no lock.
+   */
+  findForUpdate(tx: EntityManager, tenantId: string, podId: string): Promise<PodRecord | null> {
+    if (tx.connection.options.type === "better-sqlite3") return podRepository.find(tx, tenantId, podId);
+    return tx.findOne(PodEntity, { where: { tenantId, podId }, lock: { mode: "pessimistic_write" } });
   },
 
   async insert(m: EntityManager, pod: PodRecord, credentials: PodCredentialsRow): Promise<void> {
@@ -41,7 +52,7 @@ export const podRepository = {
   async pageOfCluster(m: EntityManager, clusterId: string, cursor: string, limit: number): Promise<PodRecord[]> {
     const qb = m.createQueryBuilder(PodEntity, "p").where("p.cluster_id = :clusterId", { clusterId });
     if (cursor) {
-      const [tenantId, podId] = JSON.parse(cursor) as [string, string];
+      const [tenantId, podId] = parseCursor(cursor);
       qb.andWhere("(p.tenant_id > :tenantId OR (p.tenant_id = :tenantId AND p.pod_id > :podId))", { tenantId, podId });
     }
     return qb.orderBy("p.tenant_id", "ASC").addOrderBy("p.pod_id", "ASC").take(limit).getMany();
@@ -92,6 +103,16 @@ export const podRepository = {
     await m.upsert(PodLogEntity, { tenantId, podId, content, updatedAt: now }, ["tenantId", "podId"]);
   },
 };
+
+function parseCursor(cursor: string): [string, string] {
+  try {
+    const parsed: unknown = JSON.parse(cursor);
+    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((part) => typeof part === "string")) return parsed as [string, string];
+  } catch {
+    // reported below
+  }
+  throw new InvalidArgumentError("page_token", "is not a token this service issued");
+}
 
 /** The last `capBytes` bytes of `text`, starting after a newline when one is near. */
 export function keepTail(text: string, capBytes: number): string {

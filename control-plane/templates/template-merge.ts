@@ -10,7 +10,7 @@ import type { PodFields, VolumeMountSpec } from "../pods/pod-model.js";
  * pod can change one attribute of an inherited mount without restating it.
  */
 export function mergeOverTemplate(template: PodFields, own: PodFields): PodFields {
-  const base = own.template_overrides ? applyOverrides(template, own.template_overrides) : template;
+  const base = own.template_overrides ? applyTemplateOverrides(template, own.template_overrides) : template;
   const merged: PodFields = { ...base };
   for (const [key, value] of Object.entries(own) as [keyof PodFields, unknown][]) {
     if (value === undefined || key === "template_overrides") continue;
@@ -24,7 +24,8 @@ export function mergeOverTemplate(template: PodFields, own: PodFields): PodField
   return dropEmpty(merged);
 }
 
-function applyOverrides(template: PodFields, overrides: Record<string, unknown>): PodFields {
+/** The template's definition with partial `overrides` merged deeply into it. */
+export function applyTemplateOverrides(template: PodFields, overrides: Record<string, unknown>): PodFields {
   const result: Record<string, unknown> = { ...template };
   for (const [key, value] of Object.entries(overrides)) {
     result[key] = deepMerge(result[key], value);

@@ -6,13 +6,15 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { ScalarType, type DescField } from "@bufbuild/protobuf";
 import busboy from "busboy";
-import { decodeTextField, RequestShapeError } from "../codec/rest-json-decoder.js";
+import { decodeTextField, RequestShapeError } from "../../shared/rest-json/rest-json-decoder.js";
 import type { Route } from "../routing/route-table.js";
 import { BodyError } from "../http/json-body.js";
 
 type Init = Record<string, unknown>;
 
 const maxFieldBytes = 64 * 1024;
+const maxParts = 32;
+const maxProblems = 20;
 const chunkBytes = 256 * 1024;
 
 /** A parsed multipart upload: the first message's fields and the spooled file. */
@@ -31,13 +33,16 @@ export interface MultipartUpload {
  * The file is spooled to a temporary file while parsing, so form fields may
  * come before or after it and memory stays flat whatever the file's size.
  */
-export async function parseMultipart(req: IncomingMessage, route: Route, base: Init): Promise<MultipartUpload> {
+export async function parseMultipart(req: IncomingMessage, route: Route, base: Init, maxFileBytes: number): Promise<MultipartUpload> {
   const input = route.method.input;
   const fileField = input.fields.find((f) => f.fieldKind === "scalar" && f.scalar === ScalarType.BYTES);
   if (!fileField) throw new Error(`${route.method.name} has no bytes field to upload into`);
   const dir = await mkdtemp(join(tmpdir(), "pods-upload-"));
   const spoolPath = join(dir, "file");
   const problems: string[] = [];
+  const problem = (text: string) => {
+    if (problems.length < maxProblems) problems.push(text);
+  };
   const first: Init = { ...base };
   let spooled: Promise<void> | null = null;
 
@@ -46,7 +51,7 @@ export async function parseMultipart(req: IncomingMessage, route: Route, base: I
     await new Promise<void>((resolve, reject) => {
       let parser: busboy.Busboy;
       try {
-        parser = busboy({ headers: req.headers, limits: { fieldSize: maxFieldBytes, files: 20 } });
+        parser = busboy({ headers: req.headers, limits: { fieldSize: maxFieldBytes, fileSize: maxFileBytes, parts: maxParts } });
       } catch (error) {
         reject(new BodyError(400, `not a multipart/form-data body: ${error instanceof Error ? error.message : String(error)}`));
         return;
@@ -55,10 +60,11 @@ export async function parseMultipart(req: IncomingMessage, route: Route, base: I
       parser.on("file", (name, stream) => {
         if (name === fileField.name) {
           if (spooled) {
-            problems.push(`${name}: given more than once`);
+            problem(`${name}: given more than once`);
             stream.resume();
             return;
           }
+          stream.once("limit", () => reject(new BodyError(413, `${name}: larger than ${maxFileBytes} bytes`)));
           spooled = pipeline(stream, createWriteStream(spoolPath));
           spooled.catch(reject);
           return;
@@ -69,14 +75,19 @@ export async function parseMultipart(req: IncomingMessage, route: Route, base: I
           size += chunk.length;
           if (size <= maxFieldBytes) parts.push(chunk);
         });
-        stream.on("end", () => (size > maxFieldBytes ? problems.push(`${name}: longer than ${maxFieldBytes} bytes`) : assignField(name, Buffer.concat(parts).toString("utf8"))));
+        stream.on("end", () => (size > maxFieldBytes ? problem(`${name}: longer than ${maxFieldBytes} bytes`) : assignField(name, Buffer.concat(parts).toString("utf8"))));
       });
+      parser.on("partsLimit", () => reject(new BodyError(413, `more than ${maxParts} form parts`)));
       parser.on("error", (error: Error) => reject(new BodyError(400, `malformed multipart body: ${error.message}`)));
       parser.on("close", () => resolve());
+      // A client that goes away mid-upload must not leave the parse waiting forever.
+      req.once("close", () => {
+        if (!req.complete) reject(new BodyError(400, "the upload was interrupted"));
+      });
       req.pipe(parser);
     });
     if (spooled) await spooled;
-    if (!spooled) problems.push(`${fileField.name}: the form must include a file part named '${fileField.name}'`);
+    if (!spooled) problem(`${fileField.name}: the form must include a file part named '${fileField.name}'`);
     if (problems.length > 0) throw new RequestShapeError(problems);
     return { first, fileField, spoolFile: spooled ? spoolPath : null, dispose };
   } catch (error) {
@@ -87,7 +98,7 @@ export async function parseMultipart(req: IncomingMessage, route: Route, base: I
   function assignField(name: string, value: string): void {
     const field = input.fields.find((f) => f.name === name);
     if (!field || field === fileField || route.template.variables().includes(name)) {
-      problems.push(`${name}: unknown form field`);
+      problem(`${name}: unknown form field`);
       return;
     }
     const decoded = decodeTextField(field, value, name, problems);

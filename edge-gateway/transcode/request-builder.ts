@@ -1,5 +1,5 @@
 import type { DescField, DescMessage, JsonValue } from "@bufbuild/protobuf";
-import { decodeField, decodeMessageJson, decodeTextField, RequestShapeError } from "../codec/rest-json-decoder.js";
+import { decodeField, decodeMessageJson, decodeTextField, RequestShapeError } from "../../shared/rest-json/rest-json-decoder.js";
 import type { Route } from "../routing/route-table.js";
 
 type Init = Record<string, unknown>;

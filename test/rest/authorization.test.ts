@@ -116,6 +116,38 @@ describe("authorization of pod endpoints", () => {
     });
   }
 
+  it("refusesStartingOrStoppingThroughUpdateWithoutAdmin", async () => {
+    const id = await podSharedWith("bob", "USER");
+    const bob = await svc.token("bob");
+    const answer = await svc.api("PUT", `/v3/pods/${id}`, { token: bob, body: { status_requested: "OFF" } });
+    assert.equal(answer.status, 403);
+    assert.match(answer.body.message, /ADMIN permission on pod/);
+    assert.equal((await svc.api("GET", `/v3/pods/${id}`, { token: alice })).body.result.status_requested, "ON");
+    assert.equal((await svc.api("PUT", `/v3/pods/${id}`, { token: bob, body: { description: "bob was here" } })).status, 200);
+  });
+
+  it("refusesATokenWithoutExpiry", async () => {
+    const token = await new SignJWT({ "tapis/tenant_id": "other", "tapis/username": "alice", "tapis/token_type": "access" })
+      .setProtectedHeader({ alg: "RS256" })
+      .sign(otherTenant.privateKey);
+    assert.equal((await svc.api("GET", "/v3/pods", { token })).status, 401);
+  });
+
+  it("letsAServiceActForAUserOfItsOwnTenantOnly", async () => {
+    const service = await new SignJWT({ "tapis/tenant_id": "other", "tapis/username": "jobs", "tapis/token_type": "access", "tapis/account_type": "service" })
+      .setProtectedHeader({ alg: "RS256" })
+      .setExpirationTime("1h")
+      .sign(otherTenant.privateKey);
+    const asCarol = await svc.api("POST", "/v3/pods", { token: service, headers: { "X-Tapis-User": "carol" }, body: { pod_id: "servicemade", template: "neo4j" } });
+    assert.equal(asCarol.status, 200);
+    const carol = await tokenOf("other", "carol", otherTenant.privateKey);
+    assert.deepEqual((await svc.api("GET", "/v3/pods/servicemade/permissions", { token: carol })).body.result.permissions, ["carol:ADMIN"]);
+
+    const elsewhere = await svc.api("GET", "/v3/pods", { token: service, headers: { "X-Tapis-Tenant": "dev", "X-Tapis-User": "alice" } });
+    assert.equal(elsewhere.status, 403);
+    assert.match(elsewhere.body.message, /may not act in tenant 'dev'/);
+  });
+
   it("keepsAtLeastOneAdmin", async () => {
     const id = await podSharedWith("bob", "READ");
     const answer = await svc.api("DELETE", `/v3/pods/${id}/permissions/alice`, { token: alice });

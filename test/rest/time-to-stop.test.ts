@@ -38,6 +38,15 @@ describe("time to stop", () => {
     await svc.waitForStatus(jwt, "extended", "STOPPED");
   });
 
+  it("keepsAnInstanceTimeToStopSentTogetherWithAStart", async () => {
+    await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "startwithttl", template: "postgres", status_requested: "OFF" } });
+    const started = await svc.api("PUT", "/v3/pods/startwithttl", { token: jwt, body: { status_requested: "ON", time_to_stop_instance: 600 } });
+    assert.equal(started.status, 200);
+    assert.equal(started.body.result.time_to_stop_instance, 600);
+    const running = await svc.waitForStatus(jwt, "startwithttl", "AVAILABLE");
+    assert.equal(Date.parse(running.body.result.time_to_stop_ts), Date.parse(running.body.result.start_instance_ts) + 600_000);
+  });
+
   it("neverStopsAPodWithMinusOne", async () => {
     await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "forever", template: "postgres", time_to_stop_default: -1 } });
     const running = await svc.waitForStatus(jwt, "forever", "AVAILABLE");

@@ -108,3 +108,46 @@ describe("bad input is refused with an error naming the field, and nothing is st
     assert.deepEqual(await podIds(), ["dup"]);
   });
 });
+
+describe("template_overrides obey the rules of the fields they override", () => {
+  let svc: TestService;
+  let jwt: string;
+
+  before(async () => {
+    svc = await startTestService();
+    jwt = await svc.token("alice");
+  });
+  after(() => svc.stop());
+
+  const create = (body: unknown) => svc.api("POST", "/v3/pods", { token: jwt, body });
+
+  it("refusesOverridesOfTheWrongShape", async () => {
+    assertRefused(await create({ pod_id: "ovshape", template: "neo4j", template_overrides: { resources: { bogus: 1 } } }), 400, /template_overrides\.resources\.bogus: unknown field/);
+    assertRefused(await create({ pod_id: "ovshape", template: "neo4j", template_overrides: { image: "evil:1" } }), 400, /template_overrides\.image: unknown field/);
+    assertRefused(await create({ pod_id: "ovshape", template: "neo4j", template_overrides: { resources: { gpus: "many" } } }), 400, /template_overrides\.resources\.gpus: expected an integer/);
+  });
+
+  it("refusesOverriddenValuesThatBreakTheRules", async () => {
+    const answer = await create({
+      pod_id: "ovvalues",
+      template: "neo4j",
+      template_overrides: { resources: { gpus: 500 }, networking: { default: { protocol: "gopher" } }, volume_mounts: { "../etc": { type: "pvc", source_id: "x" } } },
+    });
+    assertRefused(answer, 400, /template_overrides\.resources\.gpus: must be between 0 and/);
+    assert.match(answer.body.message, /template_overrides\.networking\.default\.protocol: must be one of/);
+    assert.match(answer.body.message, /template_overrides\.volume_mounts\.\.\.\/etc: keys must be absolute paths/);
+  });
+
+  it("refusesOverridesWithoutATemplate", async () => {
+    assertRefused(await create({ pod_id: "ovnotemplate", image: "nginx:1", template_overrides: { resources: { cpu_limit: 500 } } }), 400, /template_overrides: needs a template/);
+  });
+
+  it("appliesValidOverridesOverTheTemplate", async () => {
+    const created = await create({ pod_id: "ovgood", template: "neo4j", template_overrides: { resources: { cpu_limit: 1000 } } });
+    assert.equal(created.status, 200, created.body.message);
+    assert.equal(created.body.result.resources.cpu_limit, 1000);
+    assert.equal(created.body.result.resources.mem_limit, 3072);
+    const listed = await svc.api("GET", "/v3/pods", { token: jwt });
+    assert.deepEqual(listed.body.result.map((p: { pod_id: string }) => p.pod_id), ["ovgood"]);
+  });
+});

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { PodSchema, PodStatus, StatusRequested } from "../../gen/tapis/pods/v1/pod_pb.js";
 import { CreatePodRequestSchema } from "../../gen/tapis/pods/v1/pods_service_pb.js";
-import { decodeMessageJson } from "../../edge-gateway/codec/rest-json-decoder.js";
-import { encodeMessageJson } from "../../edge-gateway/codec/rest-json-encoder.js";
+import { decodeMessageJson } from "../../shared/rest-json/rest-json-decoder.js";
+import { encodeMessageJson } from "../../shared/rest-json/rest-json-encoder.js";
 
 describe("REST JSON codec", () => {
   const decode = (json: unknown) => {
