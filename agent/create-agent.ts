@@ -19,7 +19,7 @@ export interface AgentOptions {
   controlPlaneUrl: string;
   agentToken: string;
   bus: EventBus;
-  createDriver(sink: ObservationSink): ClusterDriver;
+  createDriver(sink: ObservationSink): ClusterDriver | Promise<ClusterDriver>;
   /** Seconds between full resyncs; 0 turns resync off, even at start. */
   resyncSeconds: number;
   concurrency: number;
@@ -68,8 +68,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     logs(key, uid, text, reset) {
       session.send({ case: "logs", value: { tenantId: key.tenantId, podId: key.podId, uid, text, reset } });
     },
+    requeue(key) {
+      void queue.enqueue(keyString(key));
+    },
   };
-  const driver = options.createDriver(sink);
+  const driver = await options.createDriver(sink);
   const reconciler = new PodReconciler(client, driver, options.clusterId);
   const queue = new WorkQueue((key) => reconciler.sync(key), {
     concurrency: options.concurrency,

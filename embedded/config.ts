@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { EnvReader } from "../shared/config/env-reader.js";
 import { readControlPlaneConfig, type ControlPlaneConfig } from "../control-plane/config.js";
 import { readGatewayConfig, type GatewayConfig } from "../edge-gateway/config.js";
+import { readDriverConfig, type DriverConfig } from "../agent/config.js";
 
 /** Everything the one-process installation needs, from PODS_* variables. */
 export interface EmbeddedConfig {
@@ -12,7 +13,7 @@ export interface EmbeddedConfig {
   publicUrl: string | undefined;
   devTenantId: string;
   devUsersFile: string;
-  simulatedStartupMs: number;
+  driver: DriverConfig;
   agentConcurrency: number;
 }
 
@@ -32,7 +33,7 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv): EmbeddedConfig {
     publicUrl: reader.optionalString("PODS_PUBLIC_URL"),
     devTenantId: reader.string("PODS_DEV_TENANT", "dev"),
     devUsersFile: reader.string("PODS_DEV_USERS", join(controlPlane.dataDir, "dev-users.json")),
-    simulatedStartupMs: reader.int("PODS_SIMULATED_STARTUP_MS", 300, { min: 0 }),
+    driver: readDriverConfig(reader, env),
     agentConcurrency: reader.int("PODS_AGENT_CONCURRENCY", 16, { min: 1 }),
   };
   reader.done();

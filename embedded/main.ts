@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const users = service.devUsers.created ? `created ${service.devUsers.file} with random passwords` : `from ${service.devUsers.file}`;
   process.stdout.write(
     [
-      `Pods service running (embedded: ${config.controlPlane.database.kind}, simulated cluster)`,
+      `Pods service running (embedded: ${config.controlPlane.database.kind}, ${config.driver.kind === "simulated" ? "simulated cluster" : `Kubernetes namespace ${config.driver.cluster.namespace}`})`,
       `  REST API     ${service.baseUrl}/v3/pods   (health: ${service.baseUrl}/v3/pods/healthcheck)`,
       `  gRPC         ${service.grpcUrl}`,
       `  dev users    ${service.devUsers.usernames.join(", ")} (${users})`,

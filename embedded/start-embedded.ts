@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { startAgent, type Agent } from "../agent/create-agent.js";
-import { SimulatedDriver } from "../agent/drivers/simulated-driver.js";
+import { createDriver } from "../agent/drivers/create-driver.js";
 import { StaticTenantKeys, TenantsApiKeys } from "../control-plane/auth/tenant-keys.js";
 import { startControlPlane, type ControlPlane } from "../control-plane/create-control-plane.js";
 import { loadOrCreateSigningKey } from "../control-plane/identity/dev-signing-key.js";
@@ -83,7 +83,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       controlPlaneUrl: grpcUrl,
       agentToken,
       bus,
-      createDriver: (sink) => new SimulatedDriver(sink, config.simulatedStartupMs),
+      createDriver: (sink) => createDriver(config.driver, sink, logger.child({ component: "agent" })),
       resyncSeconds: cp.agentResyncSeconds,
       concurrency: config.agentConcurrency,
       logger: logger.child({ component: "agent" }),

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs the suites against real infrastructure: the whole suite again on MariaDB
-# (started or reused by scripts/infra/mariadb.sh), plus the infra-only suites
-# under test/infra. Extra arguments go to mocha, e.g. --grep kubernetes.
+# (scripts/infra/mariadb.sh), plus the infra-only suites under test/infra
+# against a real Kubernetes API server (scripts/infra/kubernetes.sh). Each
+# script starts its service or reuses a running one; builds are cached under
+# ~/.cache/pods-infra. Extra arguments go to mocha, e.g. --grep kubernetes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -b
 PODS_TEST_MYSQL_URL="$(scripts/infra/mariadb.sh start)"
-export PODS_TEST_MYSQL_URL
-echo "test-infra: MariaDB at ${PODS_TEST_MYSQL_URL%%@*}@${PODS_TEST_MYSQL_URL#*@}" | sed 's#//[^:]*:[^@]*@#//***@#' >&2
+PODS_TEST_KUBECONFIG="$(scripts/infra/kubernetes.sh start)"
+export PODS_TEST_MYSQL_URL PODS_TEST_KUBECONFIG
 exec npx mocha 'dist/test/**/*.test.js' "$@"

@@ -32,6 +32,8 @@ export interface PodReport {
 export interface ObservationSink {
   report(report: PodReport): void;
   logs(key: PodKey, uid: string, text: string, reset: boolean): void;
+  /** The cluster drifted from what was applied (a pod vanished): sync the pod again. */
+  requeue(key: PodKey): void;
 }
 
 /** What a sync achieved: finished, or asks to be run again later. */

@@ -3,7 +3,8 @@
 # Usage: scripts/infra/kafka.sh start|stop|restart|status|bootstrap
 # start prints the bootstrap address as its last stdout line; everything else goes to stderr.
 # Env: PODS_INFRA_HOME (default ~/.cache/pods-infra), PODS_KAFKA_PORT (default 9092; the
-# controller listens on the next port), PODS_KAFKA_TIMEOUT (start/stop wait in s), PODS_KAFKA_HEAP.
+# controller listens on the next port), PODS_KAFKA_TIMEOUT (start wait, s), PODS_KAFKA_STOP_TIMEOUT
+# (graceful stop wait before SIGKILL, s), PODS_KAFKA_HEAP (-Xmx).
 # One broker per PODS_INFRA_HOME; restart and stop+start keep its data and cluster id.
 set -euo pipefail
 
@@ -13,7 +14,7 @@ LIB="$BASE/lib" RUN="$BASE/run"
 DATA="$RUN/data" CONF="$RUN/server.properties" PIDF="$RUN/kafka.pid" LOG="$RUN/kafka.out"
 PORT="${PODS_KAFKA_PORT:-9092}"
 CPORT=$((PORT + 1))
-TIMEOUT="${PODS_KAFKA_TIMEOUT:-90}"
+TIMEOUT="${PODS_KAFKA_TIMEOUT:-90}" STOP_TIMEOUT="${PODS_KAFKA_STOP_TIMEOUT:-30}"
 BOOTSTRAP="127.0.0.1:$PORT"
 JOPTS=(-Xms128m "-Xmx${PODS_KAFKA_HEAP:-512m}" -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError
   -Djava.awt.headless=true "-Dlog4j2.configurationFile=$HERE/log4j2.properties" "-Dkafka.logs.dir=$RUN")
@@ -34,16 +35,19 @@ our_pid() { # the live broker started with our config: from the pid file, else f
   return 1
 }
 
-# FindCoordinator (v2) for a consumer group. It succeeds only once the broker is unfenced and
-# __consumer_offsets, which the first such request creates, has a leader: so a client's first
-# consumer group gets its coordinator at once instead of "group coordinator not available".
+# One request to the broker; prints the first $2 bytes of the reply in hex.
+call() {
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1; printf "$2" >&3; head -c "$3" <&3' _ "$PORT" "$1" "$2" \
+    2>/dev/null | od -An -v -tx1 | tr -d ' \n'
+}
+# Ready = a consumer group works at once. FindCoordinator (v2) succeeds once the broker is unfenced and
+# __consumer_offsets, which the first such request creates, has a leader (so no "group coordinator not
+# available"); OffsetFetch (v3) succeeds once that partition is loaded (no "coordinator is loading").
+# Replies: size, correlation id 42, throttle time, [topic count,] error code.
 probe() {
-  local out
-  # shellcheck disable=SC2016 # $1 is expanded by the inner bash
-  out="$(timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-    printf "\x00\x00\x00\x17\x00\x0a\x00\x02\x00\x00\x00\x2a\x00\x05probe\x00\x05probe\x00" >&3
-    head -c 14 <&3' _ "$PORT" 2>/dev/null | od -An -v -tx1 | tr -d ' \n')" || return 1
-  [[ $out == ????????0000002a????????0000 ]] # size, correlation id 42, throttle time, error code 0
+  [[ "$(call '\0\0\0\x17\0\x0a\0\x02\0\0\0\x2a\0\x05probe\0\x05probe\0' 14)" == ????????0000002a????????0000 ]] &&
+    [[ "$(call '\0\0\0\x1a\0\x09\0\x03\0\0\0\x2a\0\x05probe\0\x05probe\xff\xff\xff\xff' 18)" == ????????0000002a????????000000000000 ]]
 }
 wait_ready() { # $1 = broker pid
   local i
@@ -131,9 +135,9 @@ stop() {
   if ! pid="$(our_pid)"; then log "not running"; rm -f "$PIDF"; return 0; fi
   log "stopping broker pid $pid"
   kill -TERM "$pid" 2>/dev/null || true # Kafka's shutdown hook flushes and closes the logs cleanly
-  for ((i = 0; i < TIMEOUT * 4; i++)); do alive "$pid" || break; sleep 0.25; done
+  for ((i = 0; i < STOP_TIMEOUT * 4; i++)); do alive "$pid" || break; sleep 0.25; done
   if alive "$pid"; then
-    log "still running after ${TIMEOUT}s; sending SIGKILL"
+    log "still running after ${STOP_TIMEOUT}s; sending SIGKILL"
     kill -9 "$pid" 2>/dev/null || true
     for ((i = 0; i < 100; i++)); do alive "$pid" || break; sleep 0.1; done
   fi

@@ -19,17 +19,18 @@ set -euo pipefail
 K8S_VERSION=1.36.3    # k8s.io/kubernetes; its staging modules are v0.36.3
 ETCD_VERSION=v3.6.16  # kwok v0.8.0 pairs Kubernetes 1.34-1.36 with etcd 3.6
 KWOK_VERSION=v0.8.0   # built against k8s 0.36 libraries
-STAMP="k8s=v$K8S_VERSION etcd=$ETCD_VERSION kwok=$KWOK_VERSION"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok) # start order
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/kubernetes"
+KWOK_PATCH="$(sha256sum "$HERE/kwok-exec.patch" | cut -c1-12)"
+STAMP="k8s=v$K8S_VERSION etcd=$ETCD_VERSION kwok=$KWOK_VERSION+patch.$KWOK_PATCH"
 BASE="${PODS_INFRA_HOME:-$HOME/.cache/pods-infra}/kubernetes"
 BIN="$BASE/bin" RUN="$BASE/run"
 PKI="$RUN/pki" LOGS="$RUN/logs" PIDS="$RUN/pids" KUBECONFIG_OUT="$RUN/kubeconfig"
 PORT="${PODS_K8S_PORT:-6443}" ETCD_PORT="${PODS_K8S_ETCD_PORT:-2379}"
 KWOK_PORT="${PODS_K8S_KWOK_PORT:-10250}" KCM_PORT="${PODS_K8S_KCM_PORT:-10257}"
 SCHED_PORT="${PODS_K8S_SCHEDULER_PORT:-10259}" TIMEOUT="${PODS_K8S_TIMEOUT:-120}"
-NODE=kwok-node-0
+NODE=kwok-node-0 LEASE=/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/kwok-node-0
 
 log() { echo "kubernetes.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -108,13 +109,21 @@ build_etcd() {
   with_ticker "etcd" go build -trimpath -ldflags "-s -w" -o "$1/etcd" go.etcd.io/etcd/server/v3
 }
 
-# kwok's go.mod has no replace lines: plain go install. The kwok binary has no built-in stages; the
-# default ones ship in the module, so copy them next to the binary.
+# kwok is built from its module source with kwok-exec.patch applied (exec exit codes and stdin EOF,
+# see the patch), through a wrapper module that replaces sigs.k8s.io/kwok with the patched copy.
+# The kwok binary has no built-in stages; the default ones ship in the module: copy them too.
 build_kwok() {
-  local dir f
-  log "compiling kwok $KWOK_VERSION"
-  GOFLAGS=-buildvcs=false GOBIN="$1" with_ticker "kwok" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+  local w="$BASE/build/kwok" dir f
   dir="$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | jq -r .Dir)"
+  rm -rf "$w" && mkdir -p "$w/mod" && cp -r "$dir" "$w/src" && chmod -R u+w "$w/src"
+  patch -d "$w/src" -p1 --quiet <"$HERE/kwok-exec.patch" || return 1
+  cd "$w/mod"
+  go mod init local/kwok-build 2>/dev/null
+  go mod edit -require="sigs.k8s.io/kwok@$KWOK_VERSION" -replace="sigs.k8s.io/kwok=../src"
+  go get -tool sigs.k8s.io/kwok/cmd/kwok 2> >(grep -v '^go: added' >&2)
+  log "compiling kwok $KWOK_VERSION (patched)"
+  with_ticker "kwok" go build -trimpath -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" \
+    -o "$1/kwok" sigs.k8s.io/kwok/cmd/kwok
   for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
     pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
     echo "# from sigs.k8s.io/kwok@$KWOK_VERSION kustomize/stage/$f"
@@ -188,11 +197,11 @@ ports_of() {
 
 args_of() { # command line flags of component $1
   case $1 in
-    etcd) echo --name=default --data-dir="$RUN/etcd" \
+    etcd) echo --name=pods --data-dir="$RUN/etcd" \
       --listen-client-urls="http://127.0.0.1:$ETCD_PORT" --advertise-client-urls="http://127.0.0.1:$ETCD_PORT" \
       --listen-peer-urls="http://127.0.0.1:$((ETCD_PORT + 1))" \
       --initial-advertise-peer-urls="http://127.0.0.1:$((ETCD_PORT + 1))" \
-      --initial-cluster="default=http://127.0.0.1:$((ETCD_PORT + 1))" \
+      --initial-cluster="pods=http://127.0.0.1:$((ETCD_PORT + 1))" \
       --unsafe-no-fsync --auto-compaction-retention=1 --quota-backend-bytes=8589934592 --log-level=warn ;;
     # The kubelet address types: kwok reports InternalIP 127.0.0.1 where its server listens.
     kube-apiserver) echo --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
@@ -205,15 +214,13 @@ args_of() { # command line flags of component $1
       --kubelet-preferred-address-types=InternalIP,Hostname --kubelet-certificate-authority="$PKI/ca.crt" \
       --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" \
       --kubelet-client-key="$PKI/apiserver-kubelet-client.key" --profiling=false ;;
+    # No --authentication/authorization-kubeconfig: their /healthz is always allowed, and the API
+    # server has no front-proxy CA, which they would complain about every few seconds.
     kube-controller-manager) echo --kubeconfig="$RUN/kubeconfigs/kube-controller-manager" \
-      --authentication-kubeconfig="$RUN/kubeconfigs/kube-controller-manager" \
-      --authorization-kubeconfig="$RUN/kubeconfigs/kube-controller-manager" \
       --leader-elect=false --controllers='*' --bind-address=127.0.0.1 --secure-port="$KCM_PORT" \
       --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
       --use-service-account-credentials=true --kube-api-qps=200 --kube-api-burst=400 --profiling=false ;;
     kube-scheduler) echo --kubeconfig="$RUN/kubeconfigs/kube-scheduler" \
-      --authentication-kubeconfig="$RUN/kubeconfigs/kube-scheduler" \
-      --authorization-kubeconfig="$RUN/kubeconfigs/kube-scheduler" \
       --leader-elect=false --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --profiling=false ;;
     # Manage only nodes annotated kwok.x-k8s.io/node=fake. --node-name/--node-ip become the node's
     # Hostname/InternalIP addresses, which the API server dials for logs and exec.
@@ -232,6 +239,9 @@ launch() { # start component $1 in its own session, so it outlives this shell
     port_busy "$p" && die "port $p (for $c) is used by another process; see the PODS_K8S_*PORT settings"
   done
   [[ -f "$LOGS/$c.log" ]] && mv -f "$LOGS/$c.log" "$LOGS/$c.log.1" # keep the previous run's log
+  # A new kwok only manages the node once it holds the node's Lease, i.e. after the lease of the
+  # kwok that ran before expires (40 s). No kwok runs now, so release that lease at once.
+  [[ $c == kwok ]] && { api "$LEASE" -X DELETE -o /dev/null 2>/dev/null || true; }
   # shellcheck disable=SC2046 # the flags contain no spaces
   # HOME: kwok would also read ~/.kwok/kwok.yaml; 9>&-: don't hold our lock.
   HOME="$RUN/home" setsid "$BIN/$c" $(args_of "$c") </dev/null >"$LOGS/$c.log" 2>&1 9>&- &
@@ -368,15 +378,16 @@ ensure_node() {
     --data-binary @- -o /dev/null || api "/api/v1/nodes/$NODE" -o /dev/null || die "could not create node $NODE"
 }
 
-wait_node_ready() {
-  local i ready
-  for ((i = 0; i < TIMEOUT * 2; i++)); do
+wait_node_ready() { # Ready, and kwok holds its lease (else it ignores the node's pods)
+  local i ready holder
+  for ((i = 0; i < TIMEOUT * 4; i++)); do
     ready="$(api "/api/v1/nodes/$NODE" 2>/dev/null \
-      | jq -r '[.status.conditions[]? | select(.type == "Ready") | .status][0] // "" ')" || ready=""
-    [[ $ready == True ]] && return 0
-    sleep 0.5
+      | jq -r '[.status.conditions[]? | select(.type == "Ready") | .status][0] // ""')" || ready=""
+    holder="$(api "$LEASE" 2>/dev/null | jq -r '.spec.holderIdentity // ""')" || holder=""
+    [[ $ready == True && -n $holder ]] && return 0
+    sleep 0.25
   done
-  fail kwok "node $NODE not Ready after ${TIMEOUT}s"
+  fail kwok "node $NODE not Ready (Ready=$ready, lease holder '$holder') after ${TIMEOUT}s"
 }
 
 # ---------------------------------------------------------------- commands

@@ -1,0 +1,51 @@
+import { existsSync, readFileSync } from "node:fs";
+import type { EnvReader } from "../shared/config/env-reader.js";
+import { parseToleration, type KubernetesClusterConfig, type QueuePlacement } from "./drivers/kubernetes/cluster-config.js";
+
+export type DriverConfig =
+  | { kind: "simulated"; startupMs: number }
+  | { kind: "kubernetes"; kubeconfig: string | undefined; cluster: KubernetesClusterConfig; stopGraceSeconds: number };
+
+/**
+ * Which cluster driver to use: PODS_CLUSTER_DRIVER, or kubernetes whenever a
+ * kubeconfig (PODS_KUBECONFIG) or in-cluster credentials exist, else the
+ * simulated cluster.
+ */
+export function readDriverConfig(env: EnvReader, vars: NodeJS.ProcessEnv): DriverConfig {
+  const kubeconfig = env.optionalString("PODS_KUBECONFIG");
+  if (kubeconfig && !existsSync(kubeconfig)) env.invalid("PODS_KUBECONFIG", `${kubeconfig} does not exist`);
+  const inCluster = Boolean(vars.KUBERNETES_SERVICE_HOST);
+  const kind = env.oneOf("PODS_CLUSTER_DRIVER", ["simulated", "kubernetes"], kubeconfig || inCluster ? "kubernetes" : "simulated");
+  if (kind === "simulated") return { kind, startupMs: env.int("PODS_SIMULATED_STARTUP_MS", 300, { min: 0 }) };
+  if (!kubeconfig && !inCluster) env.invalid("PODS_CLUSTER_DRIVER", "kubernetes needs PODS_KUBECONFIG or in-cluster credentials");
+  return {
+    kind,
+    kubeconfig,
+    stopGraceSeconds: env.int("PODS_K8S_STOP_GRACE_SECONDS", 30, { min: 0 }),
+    cluster: {
+      namespace: env.string("PODS_K8S_NAMESPACE", "pods"),
+      queues: readQueues(env),
+      storageClaim: env.string("PODS_K8S_STORAGE_CLAIM", "pods-storage"),
+      fieldManager: "tapis-pods-agent",
+      imagePullPolicy: env.oneOf("PODS_K8S_IMAGE_PULL_POLICY", ["Always", "IfNotPresent", "Never"], "IfNotPresent"),
+    },
+  };
+}
+
+/** PODS_K8S_QUEUES_FILE: {"gpu": {"node_selector": {...}, "tolerations": ["key=value:NoSchedule"]}}. */
+function readQueues(env: EnvReader): Record<string, QueuePlacement> {
+  const file = env.optionalString("PODS_K8S_QUEUES_FILE");
+  if (!file) return {};
+  try {
+    const parsed = JSON.parse(readFileSync(file, "utf8")) as Record<string, { node_selector?: Record<string, string>; tolerations?: string[] }>;
+    return Object.fromEntries(
+      Object.entries(parsed).map(([queue, placement]) => [
+        queue,
+        { nodeSelector: placement.node_selector ?? {}, tolerations: (placement.tolerations ?? []).map(parseToleration) },
+      ]),
+    );
+  } catch (error) {
+    env.invalid("PODS_K8S_QUEUES_FILE", `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    return {};
+  }
+}

@@ -1,0 +1,192 @@
+import { PassThrough, type Readable, type Writable } from "node:stream";
+import {
+  ApiException,
+  CoreV1Api,
+  Exec,
+  KubeConfig,
+  KubernetesObjectApi,
+  Log,
+  makeInformer,
+  PatchStrategy,
+  type Informer,
+  type KubernetesObject,
+  type ObjectCache,
+  type V1Pod,
+  type V1Status,
+} from "@kubernetes/client-node";
+
+/** The Kubernetes API refused or could not find something; `status` is the HTTP code. */
+export class KubernetesApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "KubernetesApiError";
+  }
+
+  get notFound(): boolean {
+    return this.status === 404;
+  }
+
+  get conflict(): boolean {
+    return this.status === 409;
+  }
+
+  /** 422: the object itself is invalid; retrying the same object cannot help. */
+  get invalid(): boolean {
+    return this.status === 422;
+  }
+}
+
+export type ObjectKindName = "Pod" | "Service" | "Secret" | "ConfigMap";
+
+export interface ExecOutcome {
+  exitCode: number;
+  /** Set when Kubernetes reported a failure other than a non-zero exit. */
+  failure?: string;
+}
+
+/**
+ * The small part of the Kubernetes API the driver uses, in one namespace,
+ * with errors turned into KubernetesApiError. Objects are applied with
+ * server-side apply under one field manager.
+ */
+export class KubernetesApi {
+  private readonly objects: KubernetesObjectApi;
+  private readonly core: CoreV1Api;
+
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    readonly namespace: string,
+    private readonly fieldManager: string,
+  ) {
+    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  async apply<T extends KubernetesObject>(object: T): Promise<T> {
+    return translated(() => this.objects.patch(object, undefined, undefined, this.fieldManager, true, PatchStrategy.ServerSideApply));
+  }
+
+  /** Deletes an object; one that is already gone is not an error. */
+  async delete(kind: ObjectKindName, name: string, gracePeriodSeconds?: number): Promise<void> {
+    const request = { name, namespace: this.namespace, gracePeriodSeconds };
+    try {
+      await translated(async () => {
+        switch (kind) {
+          case "Pod":
+            return this.core.deleteNamespacedPod(request);
+          case "Service":
+            return this.core.deleteNamespacedService(request);
+          case "Secret":
+            return this.core.deleteNamespacedSecret(request);
+          case "ConfigMap":
+            return this.core.deleteNamespacedConfigMap(request);
+        }
+      });
+    } catch (error) {
+      if (!(error instanceof KubernetesApiError && error.notFound)) throw error;
+    }
+  }
+
+  /** Names of the objects of one kind carrying `labelSelector`. */
+  async list(kind: ObjectKindName, labelSelector: string): Promise<KubernetesObject[]> {
+    const request = { namespace: this.namespace, labelSelector };
+    return translated(async () => {
+      switch (kind) {
+        case "Pod":
+          return (await this.core.listNamespacedPod(request)).items;
+        case "Service":
+          return (await this.core.listNamespacedService(request)).items;
+        case "Secret":
+          return (await this.core.listNamespacedSecret(request)).items;
+        case "ConfigMap":
+          return (await this.core.listNamespacedConfigMap(request)).items;
+      }
+    });
+  }
+
+  /** An informer over the namespace's pods carrying `labelSelector`; it does not restart itself. */
+  podInformer(labelSelector: string): Informer<V1Pod> & ObjectCache<V1Pod> {
+    return makeInformer(
+      this.kubeConfig,
+      `/api/v1/namespaces/${this.namespace}/pods`,
+      () => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector }),
+      labelSelector,
+    );
+  }
+
+  /** Streams a container's output into `into` until it ends or `signal` aborts. */
+  async followLogs(podName: string, container: string, into: Writable, options: { sinceTime?: string }, done: (error?: unknown) => void): Promise<AbortController> {
+    return new Log(this.kubeConfig).log(this.namespace, podName, container, into, done, { follow: true, timestamps: true, ...options });
+  }
+
+  /**
+   * Runs a command in a container and resolves when it has finished (the
+   * client's own promise resolves when the connection opens, not then).
+   */
+  exec(podName: string, container: string, command: string[], output: Writable, input: Readable | null, timeoutMs: number): Promise<ExecOutcome> {
+    return new Promise<ExecOutcome>((resolve, reject) => {
+      let socket: { close(): void } | undefined;
+      const timer = setTimeout(() => {
+        socket?.close();
+        reject(new ExecTimeoutError(timeoutMs));
+      }, timeoutMs);
+      const finish = (status: V1Status) => {
+        clearTimeout(timer);
+        resolve(execOutcome(status));
+      };
+      const errors = new PassThrough();
+      errors.pipe(output, { end: false });
+      new Exec(this.kubeConfig)
+        .exec(this.namespace, podName, container, command, output, errors, input, false, finish)
+        .then((ws) => {
+          socket = ws;
+          ws.on("close", () => {
+            clearTimeout(timer);
+            resolve({ exitCode: -1, failure: "the connection to the container closed before the command finished" });
+          });
+        })
+        .catch((error: unknown) => {
+          clearTimeout(timer);
+          reject(toApiError(error));
+        });
+    });
+  }
+}
+
+export class ExecTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`the command did not finish within ${Math.round(timeoutMs / 1000)} s`);
+    this.name = "ExecTimeoutError";
+  }
+}
+
+/** Kubernetes reports an exec's end as a Status; a non-zero exit is a Failure with an ExitCode cause. */
+function execOutcome(status: V1Status): ExecOutcome {
+  if (status.status === "Success") return { exitCode: 0 };
+  const exitCode = status.details?.causes?.find((cause) => cause.reason === "ExitCode")?.message;
+  if (exitCode !== undefined) return { exitCode: Number(exitCode) };
+  return { exitCode: -1, failure: status.message ?? "the command failed" };
+}
+
+async function translated<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toApiError(error);
+  }
+}
+
+function toApiError(error: unknown): unknown {
+  if (!(error instanceof ApiException)) return error;
+  let message = `Kubernetes API answered ${error.code}`;
+  try {
+    const body = typeof error.body === "string" ? JSON.parse(error.body) : error.body;
+    if (body?.message) message = `${message}: ${body.message}`;
+  } catch {
+    // keep the plain message
+  }
+  return new KubernetesApiError(error.code, message);
+}

@@ -1,0 +1,216 @@
+import type { Informer, KubernetesObject, ObjectCache, V1Pod } from "@kubernetes/client-node";
+import type { DesiredPod } from "../../../gen/tapis/pods/v1/agent_service_pb.js";
+import { PodStatus, StatusRequested } from "../../../gen/tapis/pods/v1/pod_pb.js";
+import type { Logger } from "../../../shared/logging/logger.js";
+import { keyString, type ClusterDriver, type ObservationSink, type PodKey, type SyncOutcome } from "../cluster-driver.js";
+import type { KubernetesClusterConfig } from "./cluster-config.js";
+import { KubernetesApiError, type KubernetesApi, type ObjectKindName } from "./kubernetes-api.js";
+import { LogFollower } from "./log-follower.js";
+import { buildPodObjects, containerName, labelKeys, managedBy } from "./pod-objects.js";
+import { seenStatus } from "./pod-status.js";
+
+const managedSelector = `${labelKeys.managedBy}=${managedBy}`;
+const objectKinds: ObjectKindName[] = ["Pod", "Service", "Secret", "ConfigMap"];
+
+/** What the driver last acted on for a pod: the generation its reports carry. */
+interface Applied {
+  uid: string;
+  generation: bigint;
+  statusRequested: StatusRequested;
+  objectName: string;
+}
+
+/**
+ * Runs pods on a real cluster. `apply` makes the objects match the desired
+ * state (server-side apply, one field manager) and starts or stops the
+ * Kubernetes Pod; what happens next is observed through a watch on the
+ * managed pods, never by polling, and reported to the control plane.
+ */
+export class KubernetesDriver implements ClusterDriver {
+  readonly name = "kubernetes";
+  private readonly applied = new Map<string, Applied>();
+  private readonly lastReport = new Map<string, string>();
+  private readonly followers = new Map<string, LogFollower>();
+  private informer: (Informer<V1Pod> & ObjectCache<V1Pod>) | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly api: KubernetesApi,
+    private readonly config: KubernetesClusterConfig,
+    private readonly sink: ObservationSink,
+    private readonly logger: Logger,
+    private readonly options = { stopGraceSeconds: 30 },
+  ) {}
+
+  /** Starts watching the managed pods; resolves once the first listing is in. */
+  async start(): Promise<void> {
+    const informer = this.api.podInformer(managedSelector);
+    informer.on("add", (pod) => this.seen(pod));
+    informer.on("update", (pod) => this.seen(pod));
+    informer.on("delete", (pod) => this.gone(pod));
+    // The informer does not restart itself; restarting re-lists, which is harmless here.
+    informer.on("error", (error) => {
+      if (this.closed) return;
+      this.logger.warn("pod watch failed; restarting", { error: String(error) });
+      setTimeout(() => void informer.start().catch(() => undefined), 1_000);
+    });
+    this.informer = informer;
+    await informer.start();
+  }
+
+  async apply(desired: DesiredPod): Promise<SyncOutcome> {
+    const key = keyString(desired);
+    this.applied.set(key, { uid: desired.uid, generation: desired.generation, statusRequested: desired.statusRequested, objectName: desired.objectName });
+    const existing = this.podOf(key);
+    if (existing && existing.metadata?.labels?.[labelKeys.uid] !== desired.uid) {
+      // A pod of an earlier incarnation under the same id: clear it away first.
+      await this.api.delete("Pod", existing.metadata!.name!, 0);
+      return { kind: "requeue", afterMs: 500 };
+    }
+    if (desired.statusRequested === StatusRequested.ON) return this.run(desired, key, existing);
+    if (existing && !existing.metadata?.deletionTimestamp) {
+      const restarting = desired.statusRequested === StatusRequested.RESTART;
+      await this.api.delete("Pod", existing.metadata!.name!, this.options.stopGraceSeconds);
+      this.report(key, restarting ? PodStatus.RESTARTING : PodStatus.SHUTTING_DOWN, restarting ? "Restarting: removing the running pod." : "Stopping: removing the pod.");
+    } else if (!existing) {
+      this.report(key, PodStatus.STOPPED, "");
+    }
+    return { kind: "done" };
+  }
+
+  async remove(key: PodKey): Promise<SyncOutcome> {
+    const selector = `${managedSelector},${labelKeys.tenant}=${key.tenantId},${labelKeys.podId}=${key.podId}`;
+    for (const kind of objectKinds) {
+      for (const object of await this.api.list(kind, selector)) await this.api.delete(kind, object.metadata!.name!, 0);
+    }
+    const id = keyString(key);
+    this.applied.delete(id);
+    this.lastReport.delete(id);
+    this.followers.get(id)?.stop();
+    this.followers.delete(id);
+    return { kind: "done" };
+  }
+
+  async list(): Promise<PodKey[]> {
+    const keys = new Map<string, PodKey>();
+    for (const kind of objectKinds) {
+      for (const object of await this.api.list(kind, managedSelector)) {
+        const key = keyOfObject(object);
+        if (key) keys.set(keyString(key), key);
+      }
+    }
+    return [...keys.values()];
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.informer?.stop();
+    for (const follower of this.followers.values()) follower.stop();
+    this.followers.clear();
+  }
+
+  private async run(desired: DesiredPod, key: string, existing: V1Pod | undefined): Promise<SyncOutcome> {
+    if (existing?.metadata?.deletionTimestamp) return { kind: "requeue", afterMs: 1_000 };
+    const objects = buildPodObjects(desired, this.config);
+    await this.api.apply(objects.secret);
+    if (objects.configMap) await this.api.apply(objects.configMap);
+    else await this.api.delete("ConfigMap", `${desired.objectName}-config`);
+    if (objects.service) await this.api.apply(objects.service);
+    else await this.api.delete("Service", desired.objectName);
+    if (existing) {
+      this.seen(existing);
+      return { kind: "done" };
+    }
+    try {
+      await this.api.apply(objects.pod);
+    } catch (error) {
+      if (error instanceof KubernetesApiError && error.invalid) {
+        // The cluster refuses this pod as defined; retrying cannot help.
+        this.report(key, PodStatus.ERROR, `Kubernetes refused the pod: ${error.message}`);
+        return { kind: "done" };
+      }
+      throw error;
+    }
+    this.report(key, PodStatus.SPAWNING, `Creating pod ${desired.objectName} from image ${desired.image}.`);
+    return { kind: "done" };
+  }
+
+  private podOf(key: string): V1Pod | undefined {
+    return this.informer?.list().find((pod) => keyString(keyOfObject(pod) ?? { tenantId: "", podId: "" }) === key);
+  }
+
+  /** A managed pod was added or changed: report its status, follow its logs. */
+  private seen(pod: V1Pod): void {
+    const key = keyOfObject(pod);
+    if (!key) return;
+    const id = keyString(key);
+    const applied = this.applied.get(id);
+    if (!applied || pod.metadata?.labels?.[labelKeys.uid] !== applied.uid) return;
+    const seen = seenStatus(pod);
+    const previousRestarts = Number(this.lastReport.get(`${id}#restarts`) ?? 0);
+    const restarted = seen.restarts > previousRestarts ? `Container restarted (${seen.restarts} restarts so far).` : "";
+    this.lastReport.set(`${id}#restarts`, String(seen.restarts));
+    this.report(id, seen.status, [restarted, seen.reason].filter(Boolean).join(" "), seen.startedAt, seen.container);
+    if (pod.status?.phase === "Running" && !pod.metadata?.deletionTimestamp) this.follow(id, pod, applied);
+  }
+
+  /** A managed pod disappeared: stopped as asked, or lost and to be recreated. */
+  private gone(pod: V1Pod): void {
+    const key = keyOfObject(pod);
+    if (!key) return;
+    const id = keyString(key);
+    this.followers.get(id)?.stop();
+    this.followers.delete(id);
+    const applied = this.applied.get(id);
+    if (!applied || pod.metadata?.labels?.[labelKeys.uid] !== applied.uid) return;
+    if (applied.statusRequested === StatusRequested.ON) {
+      this.report(id, PodStatus.SPAWNING, "The pod disappeared from the cluster; creating it again.");
+      this.sink.requeue(key);
+    } else {
+      this.report(id, PodStatus.STOPPED, "Pod removed.");
+    }
+  }
+
+  private follow(id: string, pod: V1Pod, applied: Applied): void {
+    if (this.followers.has(id)) return;
+    const key = keyOfObject(pod)!;
+    const follower: LogFollower = new LogFollower(
+      this.api,
+      {
+        podName: pod.metadata!.name!,
+        container: containerName,
+        write: (text, reset) => this.sink.logs(key, applied.uid, text, reset),
+        stillRunning: (): boolean => this.followers.get(id) === follower,
+      },
+      this.logger,
+    );
+    this.followers.set(id, follower);
+    follower.start();
+  }
+
+  /** Sends an observation unless it repeats the last one for this generation. */
+  private report(id: string, status: PodStatus, event: string, startedAt?: Date | null, container?: Record<string, string | number | boolean>): void {
+    const applied = this.applied.get(id);
+    if (!applied) return;
+    const signature = `${applied.uid}/${applied.generation}/${status}/${event}`;
+    if (this.lastReport.get(id) === signature) return;
+    this.lastReport.set(id, signature);
+    const at = id.indexOf("/");
+    this.sink.report({
+      key: { tenantId: id.slice(0, at), podId: id.slice(at + 1) },
+      uid: applied.uid,
+      generation: applied.generation,
+      status,
+      event,
+      statusContainer: container,
+      instanceStartedAt: startedAt ?? undefined,
+    });
+  }
+}
+
+function keyOfObject(object: KubernetesObject): PodKey | null {
+  const labels = object.metadata?.labels;
+  const tenantId = labels?.[labelKeys.tenant];
+  const podId = labels?.[labelKeys.podId];
+  return tenantId && podId ? { tenantId, podId } : null;
+}

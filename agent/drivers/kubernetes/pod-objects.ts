@@ -1,0 +1,200 @@
+import type { V1ConfigMap, V1Container, V1EnvVar, V1Pod, V1Secret, V1Service, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+import type { DesiredPod } from "../../../gen/tapis/pods/v1/agent_service_pb.js";
+import type { VolumeMount } from "../../../gen/tapis/pods/v1/pod_pb.js";
+import type { KubernetesClusterConfig } from "./cluster-config.js";
+
+/** Labels on every object of a pod; the agent finds its objects by them, never by name. */
+export const labelKeys = {
+  managedBy: "app.kubernetes.io/managed-by",
+  tenant: "pods.tapis.io/tenant",
+  podId: "pods.tapis.io/pod-id",
+  site: "pods.tapis.io/site",
+  uid: "pods.tapis.io/uid",
+  generation: "pods.tapis.io/generation",
+} as const;
+
+export const managedBy = "tapis-pods";
+export const containerName = "pod";
+
+/** The Kubernetes objects that realise one pod. */
+export interface PodObjects {
+  secret: V1Secret;
+  configMap: V1ConfigMap | null;
+  service: V1Service | null;
+  pod: V1Pod;
+}
+
+export function podLabels(desired: DesiredPod): Record<string, string> {
+  return {
+    [labelKeys.managedBy]: managedBy,
+    [labelKeys.tenant]: labelValue(desired.tenantId),
+    [labelKeys.podId]: desired.podId,
+    [labelKeys.site]: labelValue(desired.siteId),
+    [labelKeys.uid]: desired.uid,
+    [labelKeys.generation]: String(desired.generation),
+  };
+}
+
+/**
+ * Builds every object of a pod from its desired state, as pure data:
+ * secrets only in the Secret (the container references them), ephemeral
+ * mount contents in a ConfigMap, one Service port per networking entry.
+ */
+export function buildPodObjects(desired: DesiredPod, config: KubernetesClusterConfig): PodObjects {
+  const name = desired.objectName;
+  const metadata = (suffix = "") => ({ name: name + suffix, namespace: config.namespace, labels: podLabels(desired) });
+  const ephemeral = Object.entries(desired.volumeMounts).filter(([, mount]) => mount.type === "ephemeral");
+  const configMap: V1ConfigMap | null =
+    ephemeral.length === 0
+      ? null
+      : {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: metadata("-config"),
+          data: Object.fromEntries(ephemeral.map(([path, mount], index) => [configKey(index, path), mount.configContent ?? ""])),
+        };
+  const ports = Object.entries(desired.networking).map(([key, networking]) => ({ key, port: networking.port ?? 5000 }));
+  const service: V1Service | null =
+    ports.length === 0
+      ? null
+      : {
+          apiVersion: "v1",
+          kind: "Service",
+          metadata: metadata(),
+          spec: {
+            type: "ClusterIP",
+            selector: { [labelKeys.tenant]: labelValue(desired.tenantId), [labelKeys.podId]: desired.podId, [labelKeys.managedBy]: managedBy },
+            ports: ports.map(({ key, port }) => ({ name: portName(key), port, targetPort: port, protocol: "TCP" })),
+          },
+        };
+  const secret: V1Secret = { apiVersion: "v1", kind: "Secret", metadata: metadata(), type: "Opaque", stringData: { ...desired.secretEnvironment } };
+  const mounts = buildMounts(desired, config, name);
+  const queue = config.queues[desired.computeQueue];
+  const pod: V1Pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: metadata(),
+    spec: {
+      // Exit 0 ends the pod (COMPLETE); a crash restarts it, and a crash loop shows as ERROR.
+      restartPolicy: "OnFailure",
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      ...(queue && Object.keys(queue.nodeSelector).length > 0 ? { nodeSelector: queue.nodeSelector } : {}),
+      ...(queue && queue.tolerations.length > 0 ? { tolerations: queue.tolerations } : {}),
+      containers: [buildContainer(desired, config, name, ports, mounts.volumeMounts)],
+      ...(mounts.volumes.length > 0 ? { volumes: mounts.volumes } : {}),
+    },
+  };
+  return { secret, configMap, service, pod };
+}
+
+function buildContainer(
+  desired: DesiredPod,
+  config: KubernetesClusterConfig,
+  secretName: string,
+  ports: { key: string; port: number }[],
+  volumeMounts: V1VolumeMount[],
+): V1Container {
+  const env: V1EnvVar[] = [
+    ...Object.entries(desired.environment).map(([envName, value]) => ({ name: envName, value })),
+    ...Object.keys(desired.secretEnvironment).map((envName) => ({ name: envName, valueFrom: { secretKeyRef: { name: secretName, key: envName } } })),
+  ].sort((a, b) => a.name.localeCompare(b.name));
+  return {
+    name: containerName,
+    image: desired.image,
+    imagePullPolicy: config.imagePullPolicy,
+    ...(desired.command.length > 0 ? { command: desired.command } : {}),
+    ...(desired.arguments.length > 0 ? { args: desired.arguments } : {}),
+    ...(env.length > 0 ? { env } : {}),
+    ports: ports.map(({ key, port }) => ({ name: portName(key), containerPort: port, protocol: "TCP" })),
+    resources: buildResources(desired),
+    ...(volumeMounts.length > 0 ? { volumeMounts } : {}),
+  };
+}
+
+function buildResources(desired: DesiredPod): V1Container["resources"] {
+  const r = desired.resources;
+  const requests: Record<string, string> = {};
+  const limits: Record<string, string> = {};
+  if (r?.cpuRequest !== undefined) requests.cpu = `${r.cpuRequest}m`;
+  if (r?.memRequest !== undefined) requests.memory = `${r.memRequest}Mi`;
+  if (r?.ephemeralStorageRequest !== undefined) requests["ephemeral-storage"] = `${r.ephemeralStorageRequest}Mi`;
+  if (r?.cpuLimit !== undefined) limits.cpu = `${r.cpuLimit}m`;
+  if (r?.memLimit !== undefined) limits.memory = `${r.memLimit}Mi`;
+  if (r?.ephemeralStorageLimit !== undefined) limits["ephemeral-storage"] = `${r.ephemeralStorageLimit}Mi`;
+  if (r?.gpus) limits["nvidia.com/gpu"] = String(r.gpus);
+  return { requests, limits };
+}
+
+function buildMounts(desired: DesiredPod, config: KubernetesClusterConfig, name: string): { volumes: V1Volume[]; volumeMounts: V1VolumeMount[] } {
+  const volumes: V1Volume[] = [];
+  const volumeMounts: V1VolumeMount[] = [];
+  const claims = new Map<string, string>();
+  const claimVolume = (claimName: string) => {
+    let volumeName = claims.get(claimName);
+    if (!volumeName) {
+      volumeName = `claim-${claims.size}`;
+      claims.set(claimName, volumeName);
+      volumes.push({ name: volumeName, persistentVolumeClaim: { claimName } });
+    }
+    return volumeName;
+  };
+  const entries = Object.entries(desired.volumeMounts).sort(([a], [b]) => a.localeCompare(b));
+  let ephemeralIndex = 0;
+  for (const [mountPath, mount] of entries) {
+    switch (mount.type) {
+      case "ephemeral": {
+        const index = ephemeralIndex++;
+        const fileName = basename(mountPath);
+        const volumeName = `config-${index}`;
+        volumes.push({
+          name: volumeName,
+          configMap: { name: `${name}-config`, items: [{ key: configKey(index, mountPath), path: fileName }], defaultMode: fileMode(mount) },
+        });
+        volumeMounts.push({ name: volumeName, mountPath, subPath: fileName, readOnly: mount.readOnly ?? true });
+        break;
+      }
+      case "tapisvolume":
+      case "tapissnapshot": {
+        const folder = mount.type === "tapisvolume" ? "volumes" : "snapshots";
+        const subPath = joinPath(folder, desired.tenantId, mount.sourceId ?? "", mount.subPath);
+        volumeMounts.push({ name: claimVolume(config.storageClaim), mountPath, subPath, readOnly: mount.readOnly ?? mount.type === "tapissnapshot" });
+        break;
+      }
+      case "pvc":
+        volumeMounts.push({ name: claimVolume(mount.sourceId ?? ""), mountPath, ...(mount.subPath ? { subPath: trimSlashes(mount.subPath) } : {}), readOnly: mount.readOnly ?? false });
+        break;
+    }
+  }
+  return { volumes, volumeMounts };
+}
+
+function configKey(index: number, mountPath: string): string {
+  return `mount-${index}-${basename(mountPath).replace(/[^-._a-zA-Z0-9]/g, "_")}`;
+}
+
+function fileMode(mount: VolumeMount): number {
+  return parseInt(mount.configPermissions ?? "0644", 8);
+}
+
+/** Port names: at most 15 lowercase letters, digits and dashes. */
+function portName(key: string): string {
+  return key.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 15);
+}
+
+/** Label values: at most 63 characters of letters, digits, '-', '_', '.'. */
+function labelValue(value: string): string {
+  return value.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 63);
+}
+
+function basename(path: string): string {
+  return path.replace(/\/+$/, "").split("/").pop() || "config";
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/^\/+|\/+$/g, "");
+}
+
+function joinPath(...parts: string[]): string {
+  return parts.map(trimSlashes).filter(Boolean).join("/");
+}

@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { startTestService, type TestService } from "../support/test-service.js";
+
+/**
+ * The kubernetes driver against a real API server (scripts/infra/kubernetes.sh:
+ * kube-apiserver, scheduler, controller manager, etcd, kwok simulating a node).
+ */
+describe("kubernetes agent against a real API server", function () {
+  this.timeout(120_000);
+  const kubeconfig = process.env.PODS_TEST_KUBECONFIG;
+  const namespace = `pods-test-${randomBytes(3).toString("hex")}`;
+  let core: CoreV1Api;
+  let svc: TestService;
+  let jwt: string;
+
+  before(async () => {
+    assert.ok(kubeconfig, "PODS_TEST_KUBECONFIG must name the test cluster's kubeconfig (npm run test:infra sets it)");
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    svc = await startTestService({ PODS_KUBECONFIG: kubeconfig, PODS_K8S_NAMESPACE: namespace, PODS_K8S_STOP_GRACE_SECONDS: "0" });
+    jwt = await svc.token("alice");
+  });
+  after(async () => {
+    await svc?.stop();
+    await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
+  });
+
+  const objectName = (podId: string) => `pods-local-dev-${podId}`;
+  const readPod = (podId: string) => core.readNamespacedPod({ name: objectName(podId), namespace });
+  const podIfAny = (podId: string) => readPod(podId).catch(() => undefined);
+  const podExists = async (podId: string) => (await podIfAny(podId)) !== undefined;
+  async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it("createsThePodServiceAndSecretOfANeo4jPodAndReportsItAvailable", async () => {
+    const created = await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "graph", template: "neo4j" } });
+    assert.equal(created.status, 200, created.body.message);
+    const available = await svc.waitForStatus(jwt, "graph", "AVAILABLE", 60_000);
+    assert.equal(available.body.result.status_container.node, "kwok-node-0");
+
+    // Plain JSON: the client returns model class instances.
+    const pod: V1Pod = JSON.parse(JSON.stringify(await readPod("graph")));
+    const container = pod.spec!.containers[0]!;
+    assert.equal(container.image, "neo4j:5.26");
+    assert.deepEqual(container.ports!.map((p) => p.containerPort).sort(), [7474, 7687]);
+    // The API server normalises quantities (1024Mi is 1Gi).
+    assert.deepEqual(container.resources, { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "3Gi" } });
+    const auth = container.env!.find((e) => e.name === "NEO4J_AUTH")!;
+    assert.deepEqual(auth.valueFrom?.secretKeyRef, { name: objectName("graph"), key: "NEO4J_AUTH" });
+    assert.equal(pod.metadata!.labels!["pods.tapis.io/pod-id"], "graph");
+    assert.equal(pod.metadata!.labels!["pods.tapis.io/tenant"], "dev");
+
+    const service = await core.readNamespacedService({ name: objectName("graph"), namespace });
+    assert.deepEqual(service.spec!.ports!.map((p) => [p.name, p.port]).sort(), [["bolt", 7687], ["default", 7474]]);
+    const secret = await core.readNamespacedSecret({ name: objectName("graph"), namespace });
+    const credentials = await svc.api("GET", "/v3/pods/graph/credentials", { token: jwt });
+    assert.equal(Buffer.from(secret.data!.NEO4J_AUTH!, "base64").toString(), `neo4j/${credentials.body.result.user_password}`);
+  });
+
+  it("stopRemovesTheKubernetesPodButKeepsTheRecordAndStartRecreatesIt", async () => {
+    await svc.api("GET", "/v3/pods/graph/stop", { token: jwt });
+    await svc.waitForStatus(jwt, "graph", "STOPPED", 60_000);
+    assert.equal(await podExists("graph"), false);
+    assert.equal((await svc.api("GET", "/v3/pods/graph", { token: jwt })).status, 200);
+
+    await svc.api("GET", "/v3/pods/graph/start", { token: jwt });
+    await svc.waitForStatus(jwt, "graph", "AVAILABLE", 60_000);
+    assert.equal(await podExists("graph"), true);
+  });
+
+  it("restartReplacesTheKubernetesPod", async () => {
+    const before = (await readPod("graph")).metadata!.uid;
+    await svc.api("GET", "/v3/pods/graph/restart", { token: jwt });
+    await eventually("a new Kubernetes pod", async () => {
+      const uid = (await podIfAny("graph"))?.metadata?.uid;
+      return uid !== undefined && uid !== before;
+    });
+    await svc.waitForStatus(jwt, "graph", "AVAILABLE", 60_000);
+  });
+
+  it("deleteRemovesEveryObject", async () => {
+    await svc.api("DELETE", "/v3/pods/graph", { token: jwt });
+    const selector = "pods.tapis.io/pod-id=graph";
+    await eventually("every object gone", async () => {
+      const [pods, services, secrets, configMaps] = await Promise.all([
+        core.listNamespacedPod({ namespace, labelSelector: selector }),
+        core.listNamespacedService({ namespace, labelSelector: selector }),
+        core.listNamespacedSecret({ namespace, labelSelector: selector }),
+        core.listNamespacedConfigMap({ namespace, labelSelector: selector }),
+      ]);
+      return pods.items.length + services.items.length + secrets.items.length + configMaps.items.length === 0;
+    });
+  });
+});

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
+import type { V1Pod } from "@kubernetes/client-node";
+import { DesiredPodSchema } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import { PodStatus, StatusRequested } from "../../gen/tapis/pods/v1/pod_pb.js";
+import type { KubernetesClusterConfig } from "../../agent/drivers/kubernetes/cluster-config.js";
+import { parseToleration } from "../../agent/drivers/kubernetes/cluster-config.js";
+import { buildPodObjects } from "../../agent/drivers/kubernetes/pod-objects.js";
+import { seenStatus } from "../../agent/drivers/kubernetes/pod-status.js";
+
+const config: KubernetesClusterConfig = {
+  namespace: "pods",
+  queues: { gpu: { nodeSelector: { accelerator: "a100" }, tolerations: [parseToleration("gpu=true:NoSchedule")] } },
+  storageClaim: "pods-storage",
+  fieldManager: "test",
+  imagePullPolicy: "IfNotPresent",
+};
+
+const desired = create(DesiredPodSchema, {
+  tenantId: "dev",
+  siteId: "local",
+  podId: "docpod",
+  uid: "0b9d7c1e-0000-4000-8000-000000000000",
+  generation: 3n,
+  statusRequested: StatusRequested.ON,
+  objectName: "pods-local-dev-docpod",
+  image: "neo4j:5.26",
+  command: ["neo4j"],
+  arguments: ["console"],
+  environment: { NEO4J_PLUGINS: '["apoc"]' },
+  secretEnvironment: { NEO4J_AUTH: "neo4j/s3cret" },
+  networking: { default: { protocol: "http", port: 7474 }, bolt: { protocol: "tcp", port: 7687 } },
+  resources: { cpuRequest: 500, cpuLimit: 2000, memRequest: 1024, memLimit: 3072, gpus: 1, ephemeralStorageLimit: 2048 },
+  volumeMounts: {
+    "/data": { type: "tapisvolume", sourceId: "myvolume", subPath: "/neo" },
+    "/backup": { type: "tapissnapshot", sourceId: "snap" },
+    "/etc/app/config.ini": { type: "ephemeral", configContent: "[db]\nport=1", configPermissions: "0600" },
+    "/scratch": { type: "pvc", sourceId: "scratch-claim" },
+  },
+  computeQueue: "gpu",
+});
+
+describe("kubernetes objects of a pod", () => {
+  const objects = buildPodObjects(desired, config);
+
+  it("namesAndLabelsEveryObjectAfterThePod", () => {
+    for (const object of [objects.pod, objects.service!, objects.secret, objects.configMap!]) {
+      assert.equal(object.metadata!.namespace, "pods");
+      assert.equal(object.metadata!.labels!["pods.tapis.io/pod-id"], "docpod");
+      assert.equal(object.metadata!.labels!["pods.tapis.io/generation"], "3");
+      assert.equal(object.metadata!.labels!["app.kubernetes.io/managed-by"], "tapis-pods");
+    }
+    assert.equal(objects.pod.metadata!.name, "pods-local-dev-docpod");
+    assert.equal(objects.configMap!.metadata!.name, "pods-local-dev-docpod-config");
+  });
+
+  it("keepsSecretsInTheSecretAndReferencesThemFromTheContainer", () => {
+    const container = objects.pod.spec!.containers[0]!;
+    assert.deepEqual(objects.secret.stringData, { NEO4J_AUTH: "neo4j/s3cret" });
+    assert.ok(!JSON.stringify(objects.pod).includes("s3cret"));
+    assert.deepEqual(container.env!.find((e) => e.name === "NEO4J_AUTH")!.valueFrom, { secretKeyRef: { name: "pods-local-dev-docpod", key: "NEO4J_AUTH" } });
+    assert.equal(container.env!.find((e) => e.name === "NEO4J_PLUGINS")!.value, '["apoc"]');
+  });
+
+  it("translatesResourcesIntoKubernetesUnits", () => {
+    assert.deepEqual(objects.pod.spec!.containers[0]!.resources, {
+      requests: { cpu: "500m", memory: "1024Mi" },
+      limits: { cpu: "2000m", memory: "3072Mi", "ephemeral-storage": "2048Mi", "nvidia.com/gpu": "1" },
+    });
+  });
+
+  it("placesThePodByItsComputeQueue", () => {
+    assert.deepEqual(objects.pod.spec!.nodeSelector, { accelerator: "a100" });
+    assert.deepEqual(objects.pod.spec!.tolerations, [{ key: "gpu", operator: "Equal", value: "true", effect: "NoSchedule" }]);
+  });
+
+  it("exposesOneServicePortPerNetworkingEntry", () => {
+    assert.deepEqual(
+      objects.service!.spec!.ports!.map((p) => [p.name, p.port]),
+      [
+        ["default", 7474],
+        ["bolt", 7687],
+      ],
+    );
+    assert.deepEqual(objects.pod.spec!.containers[0]!.ports!.map((p) => p.containerPort), [7474, 7687]);
+  });
+
+  it("mountsVolumesSnapshotsClaimsAndConfigFiles", () => {
+    const mounts = Object.fromEntries(objects.pod.spec!.containers[0]!.volumeMounts!.map((m) => [m.mountPath, m]));
+    // Volumes and snapshots share the cluster's storage claim, one pod volume for both.
+    assert.deepEqual(mounts["/data"], { name: "claim-0", mountPath: "/data", subPath: "volumes/dev/myvolume/neo", readOnly: false });
+    assert.deepEqual(mounts["/backup"], { name: "claim-0", mountPath: "/backup", subPath: "snapshots/dev/snap", readOnly: true });
+    assert.deepEqual(mounts["/scratch"], { name: "claim-1", mountPath: "/scratch", readOnly: false });
+    assert.equal(mounts["/etc/app/config.ini"]!.subPath, "config.ini");
+    const volumes = Object.fromEntries(objects.pod.spec!.volumes!.map((v) => [v.name, v]));
+    assert.equal(volumes["claim-0"]!.persistentVolumeClaim!.claimName, "pods-storage");
+    assert.equal(volumes["claim-1"]!.persistentVolumeClaim!.claimName, "scratch-claim");
+    assert.equal(volumes["config-0"]!.configMap!.defaultMode, 0o600);
+    assert.deepEqual(Object.values(objects.configMap!.data!), ["[db]\nport=1"]);
+  });
+
+  it("keepsUserContainersAwayFromClusterCredentials", () => {
+    assert.equal(objects.pod.spec!.automountServiceAccountToken, false);
+  });
+});
+
+describe("status of a Kubernetes pod", () => {
+  const pod = (status: V1Pod["status"], extra: Partial<V1Pod["metadata"]> = {}): V1Pod => ({ metadata: { name: "p", ...extra }, status });
+  const container = (state: object, more: object = {}) => ({ name: "pod", image: "x", imageID: "", ready: false, restartCount: 0, state, ...more });
+
+  it("isSpawningWhilePendingOrNotReady", () => {
+    assert.equal(seenStatus(pod({ phase: "Pending" })).status, PodStatus.SPAWNING);
+    assert.equal(seenStatus(pod({ phase: "Running", containerStatuses: [container({ running: {} })] })).status, PodStatus.SPAWNING);
+  });
+
+  it("isAvailableWhenRunningAndReady", () => {
+    const seen = seenStatus(pod({ phase: "Running", containerStatuses: [container({ running: { startedAt: new Date("2026-01-01T00:00:00Z") } }, { ready: true })] }));
+    assert.equal(seen.status, PodStatus.AVAILABLE);
+    assert.equal(seen.startedAt?.toISOString(), "2026-01-01T00:00:00.000Z");
+  });
+
+  it("isAnErrorWithTheReasonWhenTheImageCannotBePulled", () => {
+    const seen = seenStatus(pod({ phase: "Pending", containerStatuses: [container({ waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image nosuch:1" } })] }));
+    assert.equal(seen.status, PodStatus.ERROR);
+    assert.match(seen.reason, /ImagePullBackOff: Back-off pulling image nosuch:1/);
+  });
+
+  it("namesAnOutOfMemoryCrashLoop", () => {
+    const seen = seenStatus(
+      pod({ phase: "Running", containerStatuses: [container({ waiting: { reason: "CrashLoopBackOff" } }, { restartCount: 4, lastState: { terminated: { reason: "OOMKilled", exitCode: 137 } } })] }),
+    );
+    assert.equal(seen.status, PodStatus.ERROR);
+    assert.match(seen.reason, /CrashLoopBackOff \(the container ran out of memory: OOMKilled\)/);
+    assert.equal(seen.restarts, 4);
+  });
+
+  it("isCompleteWhenSucceededAndAnErrorWhenFailed", () => {
+    assert.equal(seenStatus(pod({ phase: "Succeeded" })).status, PodStatus.COMPLETE);
+    const failed = seenStatus(pod({ phase: "Failed", containerStatuses: [container({ terminated: { reason: "Error", exitCode: 3 } })] }));
+    assert.equal(failed.status, PodStatus.ERROR);
+    assert.match(failed.reason, /Error \(exit code 3\)/);
+  });
+
+  it("isShuttingDownOnceDeletionStarted", () => {
+    assert.equal(seenStatus(pod({ phase: "Running" }, { deletionTimestamp: new Date() })).status, PodStatus.SHUTTING_DOWN);
+  });
+});
