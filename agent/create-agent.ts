@@ -9,6 +9,7 @@ import type { Logger } from "../shared/logging/logger.js";
 import { metadataNames } from "../shared/rpc/metadata.js";
 import { serviceVersion } from "../shared/version.js";
 import { keyString, type ClusterDriver, type ObservationSink } from "./drivers/cluster-driver.js";
+import { runExec } from "./exec/exec-runner.js";
 import { desiredKeys, PodReconciler } from "./reconcile/pod-reconciler.js";
 import { WorkQueue } from "./reconcile/work-queue.js";
 import { ControlPlaneSession } from "./session/control-plane-session.js";
@@ -47,7 +48,19 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   };
   const transport = createGrpcTransport({ baseUrl: options.controlPlaneUrl, interceptors: [presentToken] });
   const client = createClient(AgentService, transport);
-  const session = new ControlPlaneSession(client, { clusterId: options.clusterId, agentId: options.agentId, version: serviceVersion, logger });
+  let driver: ClusterDriver | undefined;
+  const session: ControlPlaneSession = new ControlPlaneSession(client, {
+    clusterId: options.clusterId,
+    agentId: options.agentId,
+    version: serviceVersion,
+    logger,
+    onExec: (request) => {
+      const reply = driver ? runExec(driver, request) : Promise.resolve({ requestId: request.requestId, error: "the agent is starting" });
+      void reply
+        .catch((error: unknown) => ({ requestId: request.requestId, error: error instanceof Error ? error.message : String(error) }))
+        .then((value) => session.send({ case: "execReply", value }));
+    },
+  });
   const sink: ObservationSink = {
     report(report) {
       session.send({
@@ -72,8 +85,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       void queue.enqueue(keyString(key));
     },
   };
-  const driver = await options.createDriver(sink);
+  driver = await options.createDriver(sink);
   const reconciler = new PodReconciler(client, driver, options.clusterId);
+  const started = driver;
   const queue = new WorkQueue((key) => reconciler.sync(key), {
     concurrency: options.concurrency,
     baseBackoffMs: 250,
@@ -83,7 +97,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
   const resync = async () => {
     const wanted = await desiredKeys(client, options.clusterId);
-    const present = (await driver.list()).map(keyString);
+    const present = (await started.list()).map(keyString);
     await Promise.all([...new Set([...wanted, ...present])].map((key) => queue.enqueue(key)));
   };
 
@@ -106,7 +120,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   logger.info("agent started", { clusterId: options.clusterId, driver: driver.name, resyncSeconds: options.resyncSeconds });
 
   return {
-    driver,
+    driver: started,
     resync,
     async settled() {
       await queue.idle();
@@ -119,7 +133,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       // Give unacknowledged reports a moment to land; the next agent resyncs anyway.
       await Promise.race([session.drained(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await session.stop();
-      await driver.close();
+      await started.close();
     },
   };
 }

@@ -16,6 +16,7 @@ import { VolumesService } from "../gen/tapis/pods/v1/volumes_service_pb.js";
 import type { EventBus } from "../shared/events/event-bus.js";
 import type { Logger } from "../shared/logging/logger.js";
 import { agentRpc } from "./agents/agent-rpc.js";
+import { AgentSessions } from "./agents/agent-sessions.js";
 import { ClusterStateService } from "./agents/cluster-state-service.js";
 import { StaticAgentCredentials } from "./auth/agent-credentials.js";
 import { TokenVerifier } from "./auth/token-verifier.js";
@@ -32,6 +33,7 @@ import { devIdentityRpc } from "./identity/dev-identity-rpc.js";
 import type { DevUsers } from "./identity/dev-users.js";
 import type { TokenIssuer } from "./identity/token-issuer.js";
 import { miscRpc } from "./misc/misc-rpc.js";
+import { PodExecService } from "./pods/pod-exec-service.js";
 import { PodService } from "./pods/pod-service.js";
 import { podsRpc } from "./pods/pods-rpc.js";
 import { podRepository } from "./storage/pod-repository.js";
@@ -93,13 +95,15 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     });
     const objects = new ObjectAccess(db);
     const clusterState = new ClusterStateService({ db, now, outboxWritten, logCapBytes: config.logCapBytes });
+    const sessions = new AgentSessions();
+    const execs = new PodExecService(db, sessions);
     const enforcer = new TimeToStopEnforcer({ db, now, outboxWritten, logger }, config.timeToStopSweepSeconds * 1000);
 
     const routes = (router: ConnectRouter) => {
-      router.service(PodsService, podsRpc(pods, permissions, objects));
+      router.service(PodsService, podsRpc(pods, execs, permissions, objects));
       router.service(TemplatesService, templatesRpc(db));
       router.service(MiscService, miscRpc(db, logger));
-      router.service(AgentService, agentRpc(clusterState, { resyncIntervalSeconds: config.agentResyncSeconds }));
+      router.service(AgentService, agentRpc(clusterState, sessions, { resyncIntervalSeconds: config.agentResyncSeconds }));
       for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService, JupyterService, ClustersService, PodAuthService]) {
         router.service(service, {});
       }

@@ -9,5 +9,7 @@ cd "$(dirname "$0")/.."
 npx tsc -b
 PODS_TEST_MYSQL_URL="$(scripts/infra/mariadb.sh start)"
 PODS_TEST_KUBECONFIG="$(scripts/infra/kubernetes.sh start)"
-export PODS_TEST_MYSQL_URL PODS_TEST_KUBECONFIG
+# kwok serves this file as every simulated container's output.
+PODS_TEST_KWOK_LOG_FILE="$(dirname "$PODS_TEST_KUBECONFIG")/pod-logs/all.log"
+export PODS_TEST_MYSQL_URL PODS_TEST_KUBECONFIG PODS_TEST_KWOK_LOG_FILE
 exec npx mocha 'dist/test/**/*.test.js' "$@"

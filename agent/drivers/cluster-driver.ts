@@ -36,6 +36,15 @@ export interface ObservationSink {
   requeue(key: PodKey): void;
 }
 
+/** What one command run in a pod's container gave. */
+export interface CommandOutcome {
+  /** stdout and stderr, interleaved as they came (truncated past a limit). */
+  output: string;
+  exitCode: number;
+  /** Set when the command could not run or did not finish. */
+  error?: string;
+}
+
 /** What a sync achieved: finished, or asks to be run again later. */
 export type SyncOutcome = { kind: "done" } | { kind: "requeue"; afterMs: number };
 
@@ -51,5 +60,7 @@ export interface ClusterDriver {
   remove(key: PodKey): Promise<SyncOutcome>;
   /** Every pod the cluster holds objects for (to find ones nobody wants). */
   list(): Promise<PodKey[]>;
+  /** Runs one command in the running container of the pod incarnation `uid`. */
+  exec(key: PodKey, uid: string, argv: string[], timeoutMs: number): Promise<CommandOutcome>;
   close(): Promise<void>;
 }

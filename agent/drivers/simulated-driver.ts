@@ -1,6 +1,6 @@
 import type { DesiredPod } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodStatus, StatusRequested } from "../../gen/tapis/pods/v1/pod_pb.js";
-import { keyString, type ClusterDriver, type ObservationSink, type PodKey, type SyncOutcome } from "./cluster-driver.js";
+import { keyString, type ClusterDriver, type CommandOutcome, type ObservationSink, type PodKey, type SyncOutcome } from "./cluster-driver.js";
 
 interface SimulatedContainer {
   uid: string;
@@ -67,6 +67,13 @@ export class SimulatedDriver implements ClusterDriver {
 
   async close(): Promise<void> {
     this.containers.clear();
+  }
+
+  /** Nothing runs in a simulated pod: the command is echoed back, exit code 0. */
+  async exec(key: PodKey, uid: string, argv: string[]): Promise<CommandOutcome> {
+    const container = this.containers.get(keyString(key));
+    if (!container || container.uid !== uid) return { output: "", exitCode: -1, error: "the pod is not running" };
+    return { output: `[simulated] ${JSON.stringify(argv)} was not run: no container runs in the simulated cluster\n`, exitCode: 0 };
   }
 
   /** Reports the unchanged state once for a generation the control plane has not heard about. */

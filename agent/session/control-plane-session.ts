@@ -1,8 +1,8 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
-import { AgentService, type SessionRequestSchema } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import { AgentService, type ExecRequest, type SessionRequestSchema } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import type { Logger } from "../../shared/logging/logger.js";
-import { AsyncQueue } from "./async-queue.js";
+import { AsyncQueue } from "../../shared/async/async-queue.js";
 
 type Payload = MessageInitShape<typeof SessionRequestSchema>["payload"];
 type Outgoing = MessageInitShape<typeof SessionRequestSchema>;
@@ -18,6 +18,8 @@ export interface SessionOptions {
   clusterId: string;
   agentId: string;
   version: string;
+  /** Handles a request the control plane routes to this agent. */
+  onExec(request: ExecRequest): void;
   logger: Logger;
 }
 
@@ -77,6 +79,8 @@ export class ControlPlaneSession {
           failures = 0;
           if (response.payload.case === "welcome") {
             this.options.logger.debug("agent session open", { clusterId: response.payload.value.clusterId });
+          } else if (response.payload.case === "exec") {
+            this.options.onExec(response.payload.value);
           } else if (response.payload.case === "ack") {
             const { sequence, rejected } = response.payload.value;
             if (rejected) this.options.logger.warn("control plane refused a report", { sequence: String(sequence), reason: rejected });

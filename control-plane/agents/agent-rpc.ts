@@ -12,13 +12,21 @@ import { PodStatus } from "../../gen/tapis/pods/v1/pod_pb.js";
 import { agentClusterOf } from "../auth/caller-of.js";
 import { DomainError, InvalidArgumentError, PermissionDeniedError, UnavailableError } from "../errors/domain-errors.js";
 import type { PodStatusName } from "../pods/pod-model.js";
+import { AsyncQueue } from "../../shared/async/async-queue.js";
+import type { AgentSessions } from "./agent-sessions.js";
 import type { ClusterStateService } from "./cluster-state-service.js";
 import type { DesiredPodSpec } from "./desired-pod-builder.js";
 
 const maxPageSize = 500;
 
-/** AgentService: desired state out, observations in, for the caller's cluster only. */
-export function agentRpc(state: ClusterStateService, options: { resyncIntervalSeconds: number }): ServiceImpl<typeof AgentService> {
+type Outgoing = MessageInitShape<typeof SessionResponseSchema>;
+
+/**
+ * AgentService: desired state out, observations in, for the caller's cluster
+ * only. A session carries the agent's reports (each acknowledged) and, the
+ * other way, requests such as exec that the control plane routes to it.
+ */
+export function agentRpc(state: ClusterStateService, sessions: AgentSessions, options: { resyncIntervalSeconds: number }): ServiceImpl<typeof AgentService> {
   return {
     async listDesiredPods(req, ctx) {
       const clusterId = ownCluster(ctx, req.clusterId);
@@ -32,33 +40,75 @@ export function agentRpc(state: ClusterStateService, options: { resyncIntervalSe
     },
     async *session(requests, ctx) {
       const clusterId = agentClusterOf(ctx);
-      for await (const request of requests) {
-        if (request.payload.case === "hello") {
-          yield welcome(clusterId, request.payload.value.clusterId, options.resyncIntervalSeconds);
-          continue;
-        }
-        try {
-          yield await handleReport(state, clusterId, request);
-        } catch (error) {
-          // A report that can never be applied is refused on its own, so it
-          // cannot block the ones behind it; anything else (the database is
-          // down) ends the session and the agent resends after reconnecting.
-          if (!(error instanceof DomainError) || error instanceof UnavailableError) throw error;
-          yield { payload: { case: "ack", value: { sequence: request.sequence, rejected: error.message } } };
-        }
-      }
+      const outgoing = new AsyncQueue<Outgoing>();
+      const reading = readSession(requests, clusterId, outgoing, state, sessions, options.resyncIntervalSeconds);
+      yield* outgoing;
+      await reading;
     },
   };
 }
 
+/**
+ * Reads one agent's session: answers the hello (and only then routes requests
+ * to the agent), acknowledges each report, hands exec replies to whoever
+ * waits. Ends `outgoing` when the agent hangs up, fails it on a fault.
+ */
+async function readSession(
+  requests: AsyncIterable<SessionRequest>,
+  clusterId: string,
+  outgoing: AsyncQueue<Outgoing>,
+  state: ClusterStateService,
+  sessions: AgentSessions,
+  resyncIntervalSeconds: number,
+): Promise<void> {
+  let unregister: (() => void) | undefined;
+  try {
+    for await (const request of requests) {
+      const payload = request.payload;
+      if (payload.case === "hello") {
+        outgoing.push(welcome(clusterId, payload.value.clusterId, resyncIntervalSeconds));
+        unregister ??= sessions.register(clusterId, (message) => outgoing.push(message));
+      } else if (payload.case === "execReply") {
+        sessions.reply(payload.value);
+        outgoing.push(ack(request.sequence));
+      } else {
+        outgoing.push(await reportAnswer(state, clusterId, request));
+      }
+    }
+    outgoing.end();
+  } catch (error) {
+    outgoing.fail(error);
+  } finally {
+    unregister?.();
+  }
+}
+
+/**
+ * Stores a report. One that can never be applied is refused on its own, so
+ * it cannot block the ones behind it; anything else (the database is down)
+ * ends the session and the agent resends after reconnecting.
+ */
+async function reportAnswer(state: ClusterStateService, clusterId: string, request: SessionRequest): Promise<Outgoing> {
+  try {
+    return await handleReport(state, clusterId, request);
+  } catch (error) {
+    if (!(error instanceof DomainError) || error instanceof UnavailableError) throw error;
+    return { payload: { case: "ack", value: { sequence: request.sequence, rejected: error.message } } };
+  }
+}
+
+function ack(sequence: bigint): Outgoing {
+  return { payload: { case: "ack", value: { sequence } } };
+}
+
 /** Answers an agent's hello; an agent speaking for another cluster ends its session. */
-function welcome(clusterId: string, claimed: string, resyncIntervalSeconds: number): MessageInitShape<typeof SessionResponseSchema> {
+function welcome(clusterId: string, claimed: string, resyncIntervalSeconds: number): Outgoing {
   if (claimed !== clusterId) throw new PermissionDeniedError(`this agent's credentials are for cluster '${clusterId}', not '${claimed}'`);
   return { payload: { case: "welcome", value: { clusterId, resyncIntervalSeconds } } };
 }
 
 /** Stores one report and acknowledges it. */
-async function handleReport(state: ClusterStateService, clusterId: string, request: SessionRequest): Promise<MessageInitShape<typeof SessionResponseSchema>> {
+async function handleReport(state: ClusterStateService, clusterId: string, request: SessionRequest): Promise<Outgoing> {
   const payload = request.payload;
   switch (payload.case) {
     case "observation": {
@@ -79,7 +129,7 @@ async function handleReport(state: ClusterStateService, clusterId: string, reque
     default:
       throw new InvalidArgumentError("payload", "a report must carry an observation or logs");
   }
-  return { payload: { case: "ack", value: { sequence: request.sequence } } };
+  return ack(request.sequence);
 }
 
 function ownCluster(ctx: HandlerContext, requested: string): string {

@@ -103,3 +103,11 @@ export class UnimplementedError extends DomainError {
     this.name = "UnimplementedError";
   }
 }
+
+/** Work ran but did not succeed (a command exited non-zero); the message says which and how. */
+export class CommandFailedError extends DomainError {
+  constructor(message: string) {
+    super(message);
+    this.name = "CommandFailedError";
+  }
+}

@@ -2,6 +2,7 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../../shared/logging/logger.js";
 import {
   AlreadyExistsError,
+  CommandFailedError,
   DomainError,
   FailedPreconditionError,
   InvalidArgumentError,
@@ -31,6 +32,7 @@ function codeOf(error: DomainError): Code {
   if (error instanceof FailedPreconditionError) return Code.FailedPrecondition;
   if (error instanceof UnavailableError) return Code.Unavailable;
   if (error instanceof UnimplementedError) return Code.Unimplemented;
+  if (error instanceof CommandFailedError) return Code.Aborted;
   return Code.Internal;
 }
 

@@ -1,3 +1,5 @@
+import { toJson, type JsonValue } from "@bufbuild/protobuf";
+import { ListValueSchema } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { PodsService } from "../../gen/tapis/pods/v1/pods_service_pb.js";
 import { callerOf } from "../auth/caller-of.js";
@@ -5,14 +7,15 @@ import type { ObjectAccess } from "../authz/object-access.js";
 import type { PermissionService } from "../authz/permission-service.js";
 import { levelNameOf } from "../authz/level-proto.js";
 import { fieldsFromCreate, patchFromUpdate, podToProto } from "./pod-proto.js";
+import type { PodExecService } from "./pod-exec-service.js";
 import type { PodService } from "./pod-service.js";
 
 /**
  * PodsService over gRPC/Connect: translates messages and delegates to the
- * pod and permission services. Exec, upload, save-as-template and volume
+ * pod, exec and permission services. Upload, save-as-template and volume
  * attachment are not offered yet and answer UNIMPLEMENTED.
  */
-export function podsRpc(pods: PodService, permissions: PermissionService, objects: ObjectAccess): Partial<ServiceImpl<typeof PodsService>> {
+export function podsRpc(pods: PodService, execs: PodExecService, permissions: PermissionService, objects: ObjectAccess): Partial<ServiceImpl<typeof PodsService>> {
   return {
     async listPods(_req, ctx) {
       const views = await pods.list(callerOf(ctx));
@@ -61,6 +64,14 @@ export function podsRpc(pods: PodService, permissions: PermissionService, object
     async deletePodPermission(req, ctx) {
       const list = await permissions.remove(callerOf(ctx), "pod", req.podId, req.user);
       return { message: "Pod permission removed successfully.", result: { permissions: list } };
+    },
+    async execPodCommands(req, ctx) {
+      const result = await execs.exec(callerOf(ctx), req.podId, req.commands ? (toJson(ListValueSchema, req.commands) as JsonValue[]) : undefined, {
+        commandTimeoutSeconds: req.commandTimeout,
+        totalTimeoutSeconds: req.totalTimeout,
+        failOnNonSuccess: req.failOnNonSuccess,
+      });
+      return { message: "Pod commands executed.", result };
     },
     async stopPod(req, ctx) {
       return { message: "Pod stop requested.", result: podToProto(await pods.stop(callerOf(ctx), req.podId)) };

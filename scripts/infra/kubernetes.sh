@@ -135,7 +135,8 @@ build_kwok() {
 build() {
   if ! build_needed; then log "binaries up to date in $BIN ($STAMP)"; return 0; fi
   check_go
-  command -v jq >/dev/null || die "jq is missing (apt-get install jq)"
+  local t
+  for t in jq patch; do command -v $t >/dev/null || die "$t is missing (apt-get install $t)"; done
   log "building $STAMP into $BIN (Go caches: $(go env GOMODCACHE), $(go env GOCACHE))"
   local out="$BASE/build/out" t0=$SECONDS
   rm -rf "$out" && mkdir -p "$out"

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { appendFile } from "node:fs/promises";
 import { CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { startTestService, type TestService } from "../support/test-service.js";
 
@@ -87,6 +88,31 @@ describe("kubernetes agent against a real API server", function () {
       return uid !== undefined && uid !== before;
     });
     await svc.waitForStatus(jwt, "graph", "AVAILABLE", 60_000);
+  });
+
+  it("followsTheContainerOutputIntoThePodLogs", async function () {
+    const logFile = process.env.PODS_TEST_KWOK_LOG_FILE;
+    assert.ok(logFile, "PODS_TEST_KWOK_LOG_FILE must name the file kwok serves as every container's output");
+    const marker = `hello from the container ${randomBytes(4).toString("hex")}`;
+    await appendFile(logFile, `${new Date().toISOString()} stdout F ${marker}\n`);
+    const logs = await eventually("the marker in the pod logs", async () => {
+      const answer = await svc.api("GET", "/v3/pods/graph/logs", { token: jwt });
+      return (answer.body.result.logs as string).includes(marker) && answer.body.result;
+    });
+    assert.ok(!logs.logs.includes(" stdout F "), "timestamps and stream tags are stripped");
+  });
+
+  it("runsCommandsInTheContainerThroughTheApiServer", async () => {
+    const ok = await svc.api("POST", "/v3/pods/graph/exec", { token: jwt, body: { commands: [["echo", "hello"], "echo $KWOK_SIMULATED_POD"] } });
+    assert.equal(ok.status, 200, ok.body.message);
+    assert.deepEqual(ok.body.result.results.map((r: { output: string }) => r.output), ["hello\n", "true\n"]);
+    const failing = await svc.api("POST", "/v3/pods/graph/exec", { token: jwt, body: { commands: [["sh", "-c", "echo oops; exit 3"], ["echo", "never"]] } });
+    assert.equal(failing.status, 409);
+    assert.match(failing.body.message, /command 1 of 2 \(sh -c echo oops; exit 3\) exited with code 3; output: oops/);
+    const tolerated = await svc.api("POST", "/v3/pods/graph/exec", { token: jwt, body: { commands: [["sh", "-c", "exit 3"], ["echo", "still"]], fail_on_non_success: false } });
+    assert.equal(tolerated.status, 200);
+    assert.deepEqual(tolerated.body.result.results.map((r: { exit_code: number }) => r.exit_code), [3, 0]);
+    assert.equal(tolerated.body.result.success, false);
   });
 
   it("deleteRemovesEveryObject", async () => {

@@ -2,7 +2,8 @@ import type { Informer, KubernetesObject, ObjectCache, V1Pod } from "@kubernetes
 import type { DesiredPod } from "../../../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodStatus, StatusRequested } from "../../../gen/tapis/pods/v1/pod_pb.js";
 import type { Logger } from "../../../shared/logging/logger.js";
-import { keyString, type ClusterDriver, type ObservationSink, type PodKey, type SyncOutcome } from "../cluster-driver.js";
+import { keyString, type ClusterDriver, type CommandOutcome, type ObservationSink, type PodKey, type SyncOutcome } from "../cluster-driver.js";
+import { CappedOutput } from "./capped-output.js";
 import type { KubernetesClusterConfig } from "./cluster-config.js";
 import { KubernetesApiError, type KubernetesApi, type ObjectKindName } from "./kubernetes-api.js";
 import { LogFollower } from "./log-follower.js";
@@ -10,6 +11,7 @@ import { buildPodObjects, containerName, labelKeys, managedBy } from "./pod-obje
 import { seenStatus } from "./pod-status.js";
 
 const managedSelector = `${labelKeys.managedBy}=${managedBy}`;
+const maxExecOutputBytes = 1024 * 1024;
 const objectKinds: ObjectKindName[] = ["Pod", "Service", "Secret", "ConfigMap"];
 
 /** What the driver last acted on for a pod: the generation its reports carry. */
@@ -100,6 +102,20 @@ export class KubernetesDriver implements ClusterDriver {
       }
     }
     return [...keys.values()];
+  }
+
+  async exec(key: PodKey, uid: string, argv: string[], timeoutMs: number): Promise<CommandOutcome> {
+    const pod = this.podOf(keyString(key));
+    if (!pod || pod.metadata?.labels?.[labelKeys.uid] !== uid || pod.status?.phase !== "Running") {
+      return { output: "", exitCode: -1, error: "the pod is not running" };
+    }
+    const output = new CappedOutput(maxExecOutputBytes);
+    try {
+      const outcome = await this.api.exec(pod.metadata!.name!, containerName, argv, output, null, timeoutMs);
+      return { output: output.text(), exitCode: outcome.exitCode, ...(outcome.failure ? { error: outcome.failure } : {}) };
+    } catch (error) {
+      return { output: output.text(), exitCode: -1, error: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,7 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Networking, PodStatus, Resources, StatusRequested, VolumeMount } from "./pod_pb.js";
+import type { ExecResult, Networking, PodStatus, Resources, StatusRequested, VolumeMount } from "./pod_pb.js";
 import { file_tapis_pods_v1_pod } from "./pod_pb.js";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
@@ -18,7 +18,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/agent_service.proto.
  */
 export const file_tapis_pods_v1_agent_service: GenFile = /*@__PURE__*/
-  fileDesc("CiF0YXBpcy9wb2RzL3YxL2FnZW50X3NlcnZpY2UucHJvdG8SDXRhcGlzLnBvZHMudjEi5AYKCkRlc2lyZWRQb2QSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRISCgpnZW5lcmF0aW9uGAUgASgDEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBITCgtvYmplY3RfbmFtZRgHIAEoCRINCgVpbWFnZRgIIAEoCRIPCgdjb21tYW5kGAkgAygJEhEKCWFyZ3VtZW50cxgKIAMoCRI/CgtlbnZpcm9ubWVudBgLIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5FbnZpcm9ubWVudEVudHJ5EkwKEnNlY3JldF9lbnZpcm9ubWVudBgMIAMoCzIwLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRFbnZpcm9ubWVudEVudHJ5Ej0KCm5ldHdvcmtpbmcYDSADKAsyKS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuTmV0d29ya2luZ0VudHJ5EisKCXJlc291cmNlcxgOIAEoCzIYLnRhcGlzLnBvZHMudjEuUmVzb3VyY2VzEkIKDXZvbHVtZV9tb3VudHMYDyADKAsyKy50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuVm9sdW1lTW91bnRzRW50cnkSFQoNY29tcHV0ZV9xdWV1ZRgQIAEoCRIcChR0aW1lX3RvX3N0b3Bfc2Vjb25kcxgRIAEoBRoyChBFbnZpcm9ubWVudEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaOAoWU2VjcmV0RW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGkwKD05ldHdvcmtpbmdFbnRyeRILCgNrZXkYASABKAkSKAoFdmFsdWUYAiABKAsyGS50YXBpcy5wb2RzLnYxLk5ldHdvcmtpbmc6AjgBGk8KEVZvbHVtZU1vdW50c0VudHJ5EgsKA2tleRgBIAEoCRIpCgV2YWx1ZRgCIAEoCzIaLnRhcGlzLnBvZHMudjEuVm9sdW1lTW91bnQ6AjgBIlMKFkxpc3REZXNpcmVkUG9kc1JlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRISCgpwYWdlX3Rva2VuGAIgASgJEhEKCXBhZ2Vfc2l6ZRgDIAEoBSJbChdMaXN0RGVzaXJlZFBvZHNSZXNwb25zZRInCgRwb2RzGAEgAygLMhkudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJNChRHZXREZXNpcmVkUG9kUmVxdWVzdBISCgpjbHVzdGVyX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZwb2RfaWQYAyABKAkiPwoVR2V0RGVzaXJlZFBvZFJlc3BvbnNlEiYKA3BvZBgBIAEoCzIZLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZCK7AQoOU2Vzc2lvblJlcXVlc3QSEAoIc2VxdWVuY2UYASABKAQSKgoFaGVsbG8YAiABKAsyGS50YXBpcy5wb2RzLnYxLkFnZW50SGVsbG9IABI0CgtvYnNlcnZhdGlvbhgDIAEoCzIdLnRhcGlzLnBvZHMudjEuUG9kT2JzZXJ2YXRpb25IABIqCgRsb2dzGAQgASgLMhoudGFwaXMucG9kcy52MS5Qb2RMb2dDaHVua0gAQgkKB3BheWxvYWQiQwoKQWdlbnRIZWxsbxISCgpjbHVzdGVyX2lkGAEgASgJEhAKCGFnZW50X2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAkiqgIKDlBvZE9ic2VydmF0aW9uEhEKCXRlbmFudF9pZBgBIAEoCRIOCgZwb2RfaWQYAiABKAkSCwoDdWlkGAMgASgJEhIKCmdlbmVyYXRpb24YBCABKAMSKAoGc3RhdHVzGAUgASgOMhgudGFwaXMucG9kcy52MS5Qb2RTdGF0dXMSMQoQc3RhdHVzX2NvbnRhaW5lchgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFZXZlbnQYByABKAkSNwoTaW5zdGFuY2Vfc3RhcnRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLb2JzZXJ2ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIloKC1BvZExvZ0NodW5rEhEKCXRlbmFudF9pZBgBIAEoCRIOCgZwb2RfaWQYAiABKAkSCwoDdWlkGAMgASgJEg0KBXJlc2V0GAQgASgIEgwKBHRleHQYBSABKAkieAoPU2Vzc2lvblJlc3BvbnNlEjAKB3dlbGNvbWUYASABKAsyHS50YXBpcy5wb2RzLnYxLlNlc3Npb25XZWxjb21lSAASKAoDYWNrGAIgASgLMhkudGFwaXMucG9kcy52MS5TZXNzaW9uQWNrSABCCQoHcGF5bG9hZCJFCg5TZXNzaW9uV2VsY29tZRISCgpjbHVzdGVyX2lkGAEgASgJEh8KF3Jlc3luY19pbnRlcnZhbF9zZWNvbmRzGAIgASgFIjAKClNlc3Npb25BY2sSEAoIc2VxdWVuY2UYASABKAQSEAoIcmVqZWN0ZWQYAiABKAkymgIKDEFnZW50U2VydmljZRJMCgdTZXNzaW9uEh0udGFwaXMucG9kcy52MS5TZXNzaW9uUmVxdWVzdBoeLnRhcGlzLnBvZHMudjEuU2Vzc2lvblJlc3BvbnNlKAEwARJgCg9MaXN0RGVzaXJlZFBvZHMSJS50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1JlcXVlc3QaJi50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1Jlc3BvbnNlEloKDUdldERlc2lyZWRQb2QSIy50YXBpcy5wb2RzLnYxLkdldERlc2lyZWRQb2RSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5HZXREZXNpcmVkUG9kUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_tapis_pods_v1_pod]);
+  fileDesc("CiF0YXBpcy9wb2RzL3YxL2FnZW50X3NlcnZpY2UucHJvdG8SDXRhcGlzLnBvZHMudjEi5AYKCkRlc2lyZWRQb2QSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRISCgpnZW5lcmF0aW9uGAUgASgDEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBITCgtvYmplY3RfbmFtZRgHIAEoCRINCgVpbWFnZRgIIAEoCRIPCgdjb21tYW5kGAkgAygJEhEKCWFyZ3VtZW50cxgKIAMoCRI/CgtlbnZpcm9ubWVudBgLIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5FbnZpcm9ubWVudEVudHJ5EkwKEnNlY3JldF9lbnZpcm9ubWVudBgMIAMoCzIwLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRFbnZpcm9ubWVudEVudHJ5Ej0KCm5ldHdvcmtpbmcYDSADKAsyKS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuTmV0d29ya2luZ0VudHJ5EisKCXJlc291cmNlcxgOIAEoCzIYLnRhcGlzLnBvZHMudjEuUmVzb3VyY2VzEkIKDXZvbHVtZV9tb3VudHMYDyADKAsyKy50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuVm9sdW1lTW91bnRzRW50cnkSFQoNY29tcHV0ZV9xdWV1ZRgQIAEoCRIcChR0aW1lX3RvX3N0b3Bfc2Vjb25kcxgRIAEoBRoyChBFbnZpcm9ubWVudEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaOAoWU2VjcmV0RW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGkwKD05ldHdvcmtpbmdFbnRyeRILCgNrZXkYASABKAkSKAoFdmFsdWUYAiABKAsyGS50YXBpcy5wb2RzLnYxLk5ldHdvcmtpbmc6AjgBGk8KEVZvbHVtZU1vdW50c0VudHJ5EgsKA2tleRgBIAEoCRIpCgV2YWx1ZRgCIAEoCzIaLnRhcGlzLnBvZHMudjEuVm9sdW1lTW91bnQ6AjgBIlMKFkxpc3REZXNpcmVkUG9kc1JlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRISCgpwYWdlX3Rva2VuGAIgASgJEhEKCXBhZ2Vfc2l6ZRgDIAEoBSJbChdMaXN0RGVzaXJlZFBvZHNSZXNwb25zZRInCgRwb2RzGAEgAygLMhkudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJNChRHZXREZXNpcmVkUG9kUmVxdWVzdBISCgpjbHVzdGVyX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZwb2RfaWQYAyABKAkiPwoVR2V0RGVzaXJlZFBvZFJlc3BvbnNlEiYKA3BvZBgBIAEoCzIZLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZCLrAQoOU2Vzc2lvblJlcXVlc3QSEAoIc2VxdWVuY2UYASABKAQSKgoFaGVsbG8YAiABKAsyGS50YXBpcy5wb2RzLnYxLkFnZW50SGVsbG9IABI0CgtvYnNlcnZhdGlvbhgDIAEoCzIdLnRhcGlzLnBvZHMudjEuUG9kT2JzZXJ2YXRpb25IABIqCgRsb2dzGAQgASgLMhoudGFwaXMucG9kcy52MS5Qb2RMb2dDaHVua0gAEi4KCmV4ZWNfcmVwbHkYBSABKAsyGC50YXBpcy5wb2RzLnYxLkV4ZWNSZXBseUgAQgkKB3BheWxvYWQiQwoKQWdlbnRIZWxsbxISCgpjbHVzdGVyX2lkGAEgASgJEhAKCGFnZW50X2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAkiqgIKDlBvZE9ic2VydmF0aW9uEhEKCXRlbmFudF9pZBgBIAEoCRIOCgZwb2RfaWQYAiABKAkSCwoDdWlkGAMgASgJEhIKCmdlbmVyYXRpb24YBCABKAMSKAoGc3RhdHVzGAUgASgOMhgudGFwaXMucG9kcy52MS5Qb2RTdGF0dXMSMQoQc3RhdHVzX2NvbnRhaW5lchgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFZXZlbnQYByABKAkSNwoTaW5zdGFuY2Vfc3RhcnRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLb2JzZXJ2ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIloKC1BvZExvZ0NodW5rEhEKCXRlbmFudF9pZBgBIAEoCRIOCgZwb2RfaWQYAiABKAkSCwoDdWlkGAMgASgJEg0KBXJlc2V0GAQgASgIEgwKBHRleHQYBSABKAkipAEKD1Nlc3Npb25SZXNwb25zZRIwCgd3ZWxjb21lGAEgASgLMh0udGFwaXMucG9kcy52MS5TZXNzaW9uV2VsY29tZUgAEigKA2FjaxgCIAEoCzIZLnRhcGlzLnBvZHMudjEuU2Vzc2lvbkFja0gAEioKBGV4ZWMYAyABKAsyGi50YXBpcy5wb2RzLnYxLkV4ZWNSZXF1ZXN0SABCCQoHcGF5bG9hZCLYAQoLRXhlY1JlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRIsCghjb21tYW5kcxgFIAMoCzIaLnRhcGlzLnBvZHMudjEuRXhlY0NvbW1hbmQSHwoXY29tbWFuZF90aW1lb3V0X3NlY29uZHMYBiABKAUSHQoVdG90YWxfdGltZW91dF9zZWNvbmRzGAcgASgFEhcKD3N0b3Bfb25fZmFpbHVyZRgIIAEoCCIbCgtFeGVjQ29tbWFuZBIMCgRhcmd2GAEgAygJIlkKCUV4ZWNSZXBseRISCgpyZXF1ZXN0X2lkGAEgASgJEikKBnJlc3VsdBgCIAEoCzIZLnRhcGlzLnBvZHMudjEuRXhlY1Jlc3VsdBINCgVlcnJvchgDIAEoCSJFCg5TZXNzaW9uV2VsY29tZRISCgpjbHVzdGVyX2lkGAEgASgJEh8KF3Jlc3luY19pbnRlcnZhbF9zZWNvbmRzGAIgASgFIjAKClNlc3Npb25BY2sSEAoIc2VxdWVuY2UYASABKAQSEAoIcmVqZWN0ZWQYAiABKAkymgIKDEFnZW50U2VydmljZRJMCgdTZXNzaW9uEh0udGFwaXMucG9kcy52MS5TZXNzaW9uUmVxdWVzdBoeLnRhcGlzLnBvZHMudjEuU2Vzc2lvblJlc3BvbnNlKAEwARJgCg9MaXN0RGVzaXJlZFBvZHMSJS50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1JlcXVlc3QaJi50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1Jlc3BvbnNlEloKDUdldERlc2lyZWRQb2QSIy50YXBpcy5wb2RzLnYxLkdldERlc2lyZWRQb2RSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5HZXREZXNpcmVkUG9kUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_tapis_pods_v1_pod]);
 
 /**
  * Everything an agent needs to realise one pod.
@@ -259,6 +259,12 @@ export type SessionRequest = Message<"tapis.pods.v1.SessionRequest"> & {
      */
     value: PodLogChunk;
     case: "logs";
+  } | {
+    /**
+     * @generated from field: tapis.pods.v1.ExecReply exec_reply = 5;
+     */
+    value: ExecReply;
+    case: "execReply";
   } | { case: undefined; value?: undefined };
 };
 
@@ -421,6 +427,12 @@ export type SessionResponse = Message<"tapis.pods.v1.SessionResponse"> & {
      */
     value: SessionAck;
     case: "ack";
+  } | {
+    /**
+     * @generated from field: tapis.pods.v1.ExecRequest exec = 3;
+     */
+    value: ExecRequest;
+    case: "exec";
   } | { case: undefined; value?: undefined };
 };
 
@@ -430,6 +442,110 @@ export type SessionResponse = Message<"tapis.pods.v1.SessionResponse"> & {
  */
 export const SessionResponseSchema: GenMessage<SessionResponse> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_agent_service, 9);
+
+/**
+ * Run commands in a pod's container, one after another.
+ *
+ * @generated from message tapis.pods.v1.ExecRequest
+ */
+export type ExecRequest = Message<"tapis.pods.v1.ExecRequest"> & {
+  /**
+   * Echoed in the reply.
+   *
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: string tenant_id = 2;
+   */
+  tenantId: string;
+
+  /**
+   * @generated from field: string pod_id = 3;
+   */
+  podId: string;
+
+  /**
+   * @generated from field: string uid = 4;
+   */
+  uid: string;
+
+  /**
+   * @generated from field: repeated tapis.pods.v1.ExecCommand commands = 5;
+   */
+  commands: ExecCommand[];
+
+  /**
+   * @generated from field: int32 command_timeout_seconds = 6;
+   */
+  commandTimeoutSeconds: number;
+
+  /**
+   * @generated from field: int32 total_timeout_seconds = 7;
+   */
+  totalTimeoutSeconds: number;
+
+  /**
+   * Stop at the first command that does not exit 0.
+   *
+   * @generated from field: bool stop_on_failure = 8;
+   */
+  stopOnFailure: boolean;
+};
+
+/**
+ * Describes the message tapis.pods.v1.ExecRequest.
+ * Use `create(ExecRequestSchema)` to create a new message.
+ */
+export const ExecRequestSchema: GenMessage<ExecRequest> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 10);
+
+/**
+ * @generated from message tapis.pods.v1.ExecCommand
+ */
+export type ExecCommand = Message<"tapis.pods.v1.ExecCommand"> & {
+  /**
+   * @generated from field: repeated string argv = 1;
+   */
+  argv: string[];
+};
+
+/**
+ * Describes the message tapis.pods.v1.ExecCommand.
+ * Use `create(ExecCommandSchema)` to create a new message.
+ */
+export const ExecCommandSchema: GenMessage<ExecCommand> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 11);
+
+/**
+ * @generated from message tapis.pods.v1.ExecReply
+ */
+export type ExecReply = Message<"tapis.pods.v1.ExecReply"> & {
+  /**
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: tapis.pods.v1.ExecResult result = 2;
+   */
+  result?: ExecResult | undefined;
+
+  /**
+   * Set when the commands could not be run at all.
+   *
+   * @generated from field: string error = 3;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message tapis.pods.v1.ExecReply.
+ * Use `create(ExecReplySchema)` to create a new message.
+ */
+export const ExecReplySchema: GenMessage<ExecReply> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 12);
 
 /**
  * @generated from message tapis.pods.v1.SessionWelcome
@@ -453,7 +569,7 @@ export type SessionWelcome = Message<"tapis.pods.v1.SessionWelcome"> & {
  * Use `create(SessionWelcomeSchema)` to create a new message.
  */
 export const SessionWelcomeSchema: GenMessage<SessionWelcome> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_agent_service, 10);
+  messageDesc(file_tapis_pods_v1_agent_service, 13);
 
 /**
  * @generated from message tapis.pods.v1.SessionAck
@@ -478,7 +594,7 @@ export type SessionAck = Message<"tapis.pods.v1.SessionAck"> & {
  * Use `create(SessionAckSchema)` to create a new message.
  */
 export const SessionAckSchema: GenMessage<SessionAck> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_agent_service, 11);
+  messageDesc(file_tapis_pods_v1_agent_service, 14);
 
 /**
  * @generated from service tapis.pods.v1.AgentService

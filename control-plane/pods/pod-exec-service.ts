@@ -1,0 +1,65 @@
+import type { JsonValue } from "@bufbuild/protobuf";
+import type { ExecResult } from "../../gen/tapis/pods/v1/pod_pb.js";
+import type { AgentSessions } from "../agents/agent-sessions.js";
+import type { Caller } from "../auth/caller.js";
+import { CommandFailedError, FailedPreconditionError, NotFoundError, ProblemList, UnavailableError } from "../errors/domain-errors.js";
+import type { Database } from "../storage/database.js";
+import { podRepository } from "../storage/pod-repository.js";
+import { execDefaults, parseExecCommands, validateTimeout } from "./exec-commands.js";
+
+export interface ExecOptions {
+  commandTimeoutSeconds?: number;
+  totalTimeoutSeconds?: number;
+  failOnNonSuccess?: boolean;
+}
+
+const outputShownOnFailure = 2_000;
+
+/**
+ * Runs commands in a pod's container through the agent of its cluster and
+ * waits for all of them. With fail_on_non_success (the default) the first
+ * command that exits non-zero stops the run and fails the request.
+ */
+export class PodExecService {
+  constructor(
+    private readonly db: Database,
+    private readonly sessions: AgentSessions,
+  ) {}
+
+  async exec(caller: Caller, podId: string, commands: JsonValue[] | undefined, options: ExecOptions): Promise<ExecResult> {
+    const problems = new ProblemList();
+    const argvs = parseExecCommands(commands, problems);
+    const commandTimeoutSeconds = validateTimeout("command_timeout", options.commandTimeoutSeconds, execDefaults.commandTimeoutSeconds, problems);
+    const totalTimeoutSeconds = validateTimeout("total_timeout", options.totalTimeoutSeconds, execDefaults.totalTimeoutSeconds, problems);
+    problems.throwIfAny();
+    const pod = await this.db.read((m) => podRepository.find(m, caller.tenantId, podId));
+    if (!pod) throw new NotFoundError("pod", podId);
+    if (pod.status !== "AVAILABLE") throw new FailedPreconditionError(`pod '${podId}' is ${pod.status}; commands run only in an AVAILABLE pod`);
+    const failOnNonSuccess = options.failOnNonSuccess ?? true;
+    const reply = await this.sessions.exec(
+      pod.clusterId,
+      {
+        tenantId: pod.tenantId,
+        podId,
+        uid: pod.uid,
+        commands: argvs.map((argv) => ({ argv })),
+        commandTimeoutSeconds,
+        totalTimeoutSeconds,
+        stopOnFailure: failOnNonSuccess,
+      },
+      (totalTimeoutSeconds + 30) * 1000,
+    );
+    if (reply.error) throw new UnavailableError(`the commands could not be run: ${reply.error}`);
+    const result = reply.result;
+    if (!result) throw new UnavailableError("the agent answered without a result");
+    const failed = result.results.findIndex((r) => !r.success);
+    if (failOnNonSuccess && failed >= 0) {
+      const command = result.results[failed]!;
+      const why = command.error || `exited with code ${command.exitCode}`;
+      throw new CommandFailedError(
+        `command ${failed + 1} of ${argvs.length} (${command.command.join(" ")}) ${why}; output: ${command.output.slice(-outputShownOnFailure)}`,
+      );
+    }
+    return result;
+  }
+}
