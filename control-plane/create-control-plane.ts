@@ -83,6 +83,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       placement,
       limits: config.limits,
       siteId: config.siteId,
+      logCapBytes: config.logCapBytes,
       domain: config.podDomain,
       newUid: randomUUID,
       newPassword: () => randomBytes(18).toString("base64url"),

@@ -31,6 +31,8 @@ export interface PodServiceDeps {
   placement: Placement;
   limits: PodLimits;
   siteId: string;
+  /** Bytes of container output kept per pod. */
+  logCapBytes: number;
   /** Pod URLs are formed under this domain. */
   domain: string;
   newUid: () => string;
@@ -231,7 +233,7 @@ export class PodService {
     return this.deps.db.read(async (m) => {
       await this.find(m, caller.tenantId, podId);
       return {
-        logs: await podRepository.logs(m, caller.tenantId, podId),
+        logs: await podRepository.logs(m, caller.tenantId, podId, this.deps.logCapBytes),
         actionLogs: await podRepository.actionLogs(m, caller.tenantId, podId),
       };
     });

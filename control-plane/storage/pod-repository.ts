@@ -5,7 +5,7 @@ import { PermissionEntity } from "./entities/permission-entity.js";
 import { PodActionLogEntity } from "./entities/pod-action-log-entity.js";
 import { PodCredentialsEntity, type PodCredentialsRow } from "./entities/pod-credentials-entity.js";
 import { PodEntity } from "./entities/pod-entity.js";
-import { PodLogEntity } from "./entities/pod-log-entity.js";
+import { PodLogChunkEntity } from "./entities/pod-log-entity.js";
 
 /** Reads and writes of pods and the rows that belong to them. */
 export const podRepository = {
@@ -36,7 +36,7 @@ export const podRepository = {
   async delete(m: EntityManager, tenantId: string, podId: string): Promise<void> {
     await m.delete(PodEntity, { tenantId, podId });
     await m.delete(PodCredentialsEntity, { tenantId, podId });
-    await m.delete(PodLogEntity, { tenantId, podId });
+    await m.delete(PodLogChunkEntity, { tenantId, podId });
     await m.delete(PodActionLogEntity, { tenantId, podId });
     await m.delete(PermissionEntity, { tenantId, objectKind: "pod", objectId: podId });
   },
@@ -80,27 +80,28 @@ export const podRepository = {
     if (message) await m.insert(PodActionLogEntity, { tenantId, podId, at, message });
   },
 
-  async logs(m: EntityManager, tenantId: string, podId: string): Promise<string> {
-    const row = await m.findOne(PodLogEntity, { where: { tenantId, podId } });
-    return row?.content ?? "";
+  /** The newest `capBytes` of the pod's container output. */
+  async logs(m: EntityManager, tenantId: string, podId: string, capBytes: number): Promise<string> {
+    const chunks = await m.find(PodLogChunkEntity, { where: { tenantId, podId }, order: { id: "ASC" }, select: { text: true } });
+    return keepTail(chunks.map((c) => c.text).join(""), capBytes);
   },
 
   /**
-   * Appends container output, keeping only the newest `capBytes` (cut at a
-   * line boundary where possible). `reset` drops the previous instance's output.
+   * Appends container output. `reset` drops the previous instance's output
+   * first. Whole chunks older than the newest `capBytes` are deleted.
    */
-  async appendLogs(
-    m: EntityManager,
-    tenantId: string,
-    podId: string,
-    text: string,
-    reset: boolean,
-    capBytes: number,
-    now: number,
-  ): Promise<void> {
-    const existing = reset ? "" : await podRepository.logs(m, tenantId, podId);
-    const content = keepTail(existing + text, capBytes);
-    await m.upsert(PodLogEntity, { tenantId, podId, content, updatedAt: now }, ["tenantId", "podId"]);
+  async appendLogs(m: EntityManager, tenantId: string, podId: string, text: string, reset: boolean, capBytes: number, now: number): Promise<void> {
+    if (reset) await m.delete(PodLogChunkEntity, { tenantId, podId });
+    if (!text) return;
+    await m.insert(PodLogChunkEntity, { tenantId, podId, bytes: Buffer.byteLength(text), text, at: now });
+    const sizes = await m.find(PodLogChunkEntity, { where: { tenantId, podId }, order: { id: "DESC" }, select: { id: true, bytes: true } });
+    let kept = 0;
+    const stale: number[] = [];
+    for (const chunk of sizes) {
+      if (kept >= capBytes) stale.push(chunk.id!);
+      else kept += chunk.bytes;
+    }
+    if (stale.length > 0) await m.delete(PodLogChunkEntity, { id: In(stale) });
   },
 };
 

@@ -394,6 +394,7 @@ wait_node_ready() { # Ready, and kwok holds its lease (else it ignores the node'
 # ---------------------------------------------------------------- commands
 
 start() {
+  exec 3>&1 1>&2 # only the kubeconfig path goes to stdout (fd 3), whatever the tools print
   lock
   build
   command -v jq >/dev/null || die "jq is missing (apt-get install jq)"
@@ -412,7 +413,7 @@ start() {
   ensure_node
   wait_node_ready
   log "ready in $((SECONDS - t0)) s: API server https://127.0.0.1:$PORT, node $NODE Ready"
-  echo "$KUBECONFIG_OUT"
+  echo "$KUBECONFIG_OUT" >&3
 }
 
 stop() {
@@ -422,7 +423,7 @@ stop() {
 }
 
 case "${1:-}" in
-  build) lock; build ;;
+  build) lock; build >&2 ;;
   start) start ;;
   stop) stop ;;
   status)

@@ -3,7 +3,7 @@ import { PermissionEntity } from "./permission-entity.js";
 import { PodActionLogEntity } from "./pod-action-log-entity.js";
 import { PodCredentialsEntity } from "./pod-credentials-entity.js";
 import { PodEntity } from "./pod-entity.js";
-import { PodLogEntity } from "./pod-log-entity.js";
+import { PodLogChunkEntity } from "./pod-log-entity.js";
 import { TemplateEntity } from "./template-entity.js";
 import { TemplateTagEntity } from "./template-tag-entity.js";
 
@@ -12,7 +12,7 @@ export const allEntities = [
   PodCredentialsEntity,
   PermissionEntity,
   PodActionLogEntity,
-  PodLogEntity,
+  PodLogChunkEntity,
   OutboxEntity,
   TemplateEntity,
   TemplateTagEntity,

@@ -1,21 +1,29 @@
 import { EntitySchema } from "typeorm";
 import { epochMillis, longText, shortText } from "./column-types.js";
 
-/** The container output of a pod's current (or last) instance, capped in size. */
-export interface PodLogRow {
+/**
+ * One chunk of a pod's container output, in arrival order. Appending is an
+ * insert, and the oldest chunks go once the pod holds more than its cap, so
+ * the cost of a report does not grow with the log.
+ */
+export interface PodLogChunkRow {
+  id?: number;
   tenantId: string;
   podId: string;
-  content: string;
-  updatedAt: number;
+  bytes: number;
+  text: string;
+  at: number;
 }
 
-export const PodLogEntity = new EntitySchema<PodLogRow>({
-  name: "PodLog",
-  tableName: "pod_logs",
+export const PodLogChunkEntity = new EntitySchema<PodLogChunkRow>({
+  name: "PodLogChunk",
+  tableName: "pod_log_chunks",
   columns: {
-    tenantId: { ...shortText(64), primary: true, name: "tenant_id" },
-    podId: { ...shortText(64), primary: true, name: "pod_id" },
-    content: longText(),
-    updatedAt: { ...epochMillis(), name: "updated_at" },
+    id: { type: "integer", primary: true, generated: "increment" },
+    tenantId: { ...shortText(64), name: "tenant_id" },
+    podId: { ...shortText(64), name: "pod_id" },
+    bytes: { type: "int" },
+    text: longText(),
+    at: epochMillis(),
   },
 });

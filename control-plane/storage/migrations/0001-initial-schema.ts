@@ -79,8 +79,9 @@ export class InitialSchema1764028800000 implements MigrationInterface {
     );
     await qr.createTable(
       new Table({
-        name: "pod_logs",
-        columns: [key("tenant_id", 64), key("pod_id", 64), body("content"), millis("updated_at")],
+        name: "pod_log_chunks",
+        columns: [serial, str("tenant_id", 64), str("pod_id", 64), { name: "bytes", type: "int" }, body("text"), millis("at")],
+        indices: [{ name: "pod_log_chunks_by_pod", columnNames: ["tenant_id", "pod_id", "id"] }],
       }),
       true,
     );
@@ -139,7 +140,7 @@ export class InitialSchema1764028800000 implements MigrationInterface {
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    for (const table of ["template_tags", "templates", "outbox", "pod_logs", "pod_action_logs", "permissions", "pod_credentials", "pods"]) {
+    for (const table of ["template_tags", "templates", "outbox", "pod_log_chunks", "pod_action_logs", "permissions", "pod_credentials", "pods"]) {
       await qr.dropTable(table, true);
     }
   }
