@@ -10,6 +10,7 @@ import { metadataNames } from "../shared/rpc/metadata.js";
 import { serviceVersion } from "../shared/version.js";
 import { keyString, type ClusterDriver, type ObservationSink } from "./drivers/cluster-driver.js";
 import { runExec } from "./exec/exec-runner.js";
+import { UploadReceiver } from "./exec/upload-receiver.js";
 import { desiredKeys, PodReconciler } from "./reconcile/pod-reconciler.js";
 import { WorkQueue } from "./reconcile/work-queue.js";
 import { ControlPlaneSession } from "./session/control-plane-session.js";
@@ -49,6 +50,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const transport = createGrpcTransport({ baseUrl: options.controlPlaneUrl, interceptors: [presentToken] });
   const client = createClient(AgentService, transport);
   let driver: ClusterDriver | undefined;
+  const uploads = new UploadReceiver(
+    () => driver,
+    (value) => session.send({ case: "uploadProgress", value }),
+  );
   const session: ControlPlaneSession = new ControlPlaneSession(client, {
     clusterId: options.clusterId,
     agentId: options.agentId,
@@ -60,6 +65,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         .catch((error: unknown) => ({ requestId: request.requestId, error: error instanceof Error ? error.message : String(error) }))
         .then((value) => session.send({ case: "execReply", value }));
     },
+    onUpload: (piece) => uploads.take(piece),
   });
   const sink: ObservationSink = {
     report(report) {

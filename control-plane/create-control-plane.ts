@@ -34,6 +34,7 @@ import type { DevUsers } from "./identity/dev-users.js";
 import type { TokenIssuer } from "./identity/token-issuer.js";
 import { miscRpc } from "./misc/misc-rpc.js";
 import { PodExecService } from "./pods/pod-exec-service.js";
+import { PodUploadService } from "./pods/pod-upload-service.js";
 import { PodService } from "./pods/pod-service.js";
 import { podsRpc } from "./pods/pods-rpc.js";
 import { podRepository } from "./storage/pod-repository.js";
@@ -98,10 +99,11 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const clusterState = new ClusterStateService({ db, now, outboxWritten, logCapBytes: config.logCapBytes });
     const sessions = new AgentSessions();
     const execs = new PodExecService(db, sessions);
+    const uploads = new PodUploadService(db, sessions);
     const enforcer = new TimeToStopEnforcer({ db, now, outboxWritten, logger }, config.timeToStopSweepSeconds * 1000);
 
     const routes = (router: ConnectRouter) => {
-      router.service(PodsService, podsRpc(pods, execs, permissions, objects));
+      router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects));
       router.service(TemplatesService, templatesRpc(db));
       router.service(MiscService, miscRpc(db, logger));
       router.service(AgentService, agentRpc(clusterState, sessions, { resyncIntervalSeconds: config.agentResyncSeconds }));

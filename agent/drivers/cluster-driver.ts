@@ -1,3 +1,4 @@
+import type { Writable } from "node:stream";
 import type { DesiredPod } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import type { PodStatus } from "../../gen/tapis/pods/v1/pod_pb.js";
 
@@ -45,6 +46,12 @@ export interface CommandOutcome {
   error?: string;
 }
 
+/** Where an upload's bytes go: write them to `input`, end it, then `done` says how it went. */
+export interface UploadSink {
+  input: Writable;
+  done: Promise<CommandOutcome>;
+}
+
 /** What a sync achieved: finished, or asks to be run again later. */
 export type SyncOutcome = { kind: "done" } | { kind: "requeue"; afterMs: number };
 
@@ -62,5 +69,7 @@ export interface ClusterDriver {
   list(): Promise<PodKey[]>;
   /** Runs one command in the running container of the pod incarnation `uid`. */
   exec(key: PodKey, uid: string, argv: string[], timeoutMs: number): Promise<CommandOutcome>;
+  /** Opens a file at `destPath` in the running container for writing. */
+  upload(key: PodKey, uid: string, destPath: string): UploadSink;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type { DesiredPod } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodStatus, StatusRequested } from "../../gen/tapis/pods/v1/pod_pb.js";
-import { keyString, type ClusterDriver, type CommandOutcome, type ObservationSink, type PodKey, type SyncOutcome } from "./cluster-driver.js";
+import { Writable } from "node:stream";
+import { keyString, type ClusterDriver, type CommandOutcome, type ObservationSink, type PodKey, type SyncOutcome, type UploadSink } from "./cluster-driver.js";
 
 interface SimulatedContainer {
   uid: string;
@@ -67,6 +68,25 @@ export class SimulatedDriver implements ClusterDriver {
 
   async close(): Promise<void> {
     this.containers.clear();
+  }
+
+  /** Nothing is stored in a simulated pod: the bytes are counted and dropped. */
+  upload(key: PodKey, uid: string, destPath: string): UploadSink {
+    let bytes = 0;
+    const running = this.containers.get(keyString(key))?.uid === uid;
+    const input = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        callback();
+      },
+    });
+    const done = new Promise<CommandOutcome>((resolve) => {
+      input.once("finish", () =>
+        resolve(running ? { output: `[simulated] ${bytes} bytes for ${destPath} were received and dropped\n`, exitCode: 0 } : { output: "", exitCode: -1, error: "the pod is not running" }),
+      );
+      input.once("error", (error) => resolve({ output: "", exitCode: -1, error: error.message }));
+    });
+    return { input, done };
   }
 
   /** Nothing runs in a simulated pod: the command is echoed back, exit code 0. */

@@ -1,6 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
-import { AgentService, type ExecRequest, type SessionRequestSchema } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import { AgentService, type ExecRequest, type SessionRequestSchema, type UploadData } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import type { Logger } from "../../shared/logging/logger.js";
 import { AsyncQueue } from "../../shared/async/async-queue.js";
 
@@ -18,8 +18,9 @@ export interface SessionOptions {
   clusterId: string;
   agentId: string;
   version: string;
-  /** Handles a request the control plane routes to this agent. */
+  /** Handle requests the control plane routes to this agent. */
   onExec(request: ExecRequest): void;
+  onUpload(piece: UploadData): void;
   logger: Logger;
 }
 
@@ -81,6 +82,8 @@ export class ControlPlaneSession {
             this.options.logger.debug("agent session open", { clusterId: response.payload.value.clusterId });
           } else if (response.payload.case === "exec") {
             this.options.onExec(response.payload.value);
+          } else if (response.payload.case === "upload") {
+            this.options.onUpload(response.payload.value);
           } else if (response.payload.case === "ack") {
             const { sequence, rejected } = response.payload.value;
             if (rejected) this.options.logger.warn("control plane refused a report", { sequence: String(sequence), reason: rejected });

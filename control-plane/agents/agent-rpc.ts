@@ -71,6 +71,9 @@ async function readSession(
       } else if (payload.case === "execReply") {
         sessions.reply(payload.value);
         outgoing.push(ack(request.sequence));
+      } else if (payload.case === "uploadProgress") {
+        sessions.uploadProgress(payload.value);
+        outgoing.push(ack(request.sequence));
       } else {
         outgoing.push(await reportAnswer(state, clusterId, request));
       }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { ExecReply, SessionResponseSchema } from "../../gen/tapis/pods/v1/agent_service_pb.js";
-import { UnavailableError } from "../errors/domain-errors.js";
+import type { ExecReply, SessionResponseSchema, UploadProgress } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import { FailedPreconditionError, UnavailableError } from "../errors/domain-errors.js";
 
 type Outgoing = MessageInitShape<typeof SessionResponseSchema>;
 /** An exec request before the registry gives it an id. */
@@ -27,6 +27,35 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** Where a file being uploaded into a pod goes. */
+export interface UploadOrder {
+  tenantId: string;
+  podId: string;
+  uid: string;
+  destPath: string;
+}
+
+/** The sending end of an upload: writes wait while the agent is a window behind. */
+export interface UploadStream {
+  write(data: Uint8Array): Promise<void>;
+  /** Sends the end and resolves with the bytes the agent wrote. */
+  finish(): Promise<number>;
+  /** Tells the agent to stop and discard what it has. */
+  cancel(): void;
+}
+
+/** Bytes an upload may have in flight to the agent, unacknowledged. */
+const uploadWindowBytes = 8 * 1024 * 1024;
+
+interface Upload {
+  channel: Channel;
+  sent: number;
+  written: number;
+  failure: Error | null;
+  wake: (() => void) | null;
+  done: { resolve(bytes: number): void; reject(error: unknown): void } | null;
+}
+
 /**
  * The agents connected to this control plane, by cluster, and the requests
  * (exec) sent down their sessions awaiting a reply. A request fails with
@@ -36,6 +65,7 @@ interface Pending {
 export class AgentSessions {
   private readonly channels = new Map<string, Set<Channel>>();
   private readonly pending = new Map<string, Pending>();
+  private readonly uploads = new Map<string, Upload>();
 
   /** Adds a connected agent; the returned function removes it again. */
   register(clusterId: string, send: (message: Outgoing) => void): () => void {
@@ -45,10 +75,9 @@ export class AgentSessions {
     set.add(channel);
     return () => {
       set.delete(channel);
-      for (const [id, request] of this.pending) {
-        if (request.channel !== channel) continue;
-        this.settle(id)?.reject(new UnavailableError(`the agent of cluster '${clusterId}' disconnected before answering`));
-      }
+      const gone = new UnavailableError(`the agent of cluster '${clusterId}' disconnected before answering`);
+      for (const [id, request] of this.pending) if (request.channel === channel) this.settle(id)?.reject(gone);
+      for (const upload of this.uploads.values()) if (upload.channel === channel) this.fail(upload, gone);
     };
   }
 
@@ -57,9 +86,12 @@ export class AgentSessions {
   }
 
   exec(clusterId: string, request: ExecOrder, timeoutMs: number): Promise<ExecReply> {
-    const channels = [...(this.channels.get(clusterId) ?? [])];
-    if (channels.length === 0) return Promise.reject(new UnavailableError(`no agent of cluster '${clusterId}' is connected; try again shortly`));
-    const channel = channels[Math.floor(Math.random() * channels.length)]!;
+    let channel: Channel;
+    try {
+      channel = this.pick(clusterId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const requestId = randomUUID();
     return new Promise<ExecReply>((resolve, reject) => {
       const timer = setTimeout(() => this.settle(requestId)?.reject(new UnavailableError("the agent did not answer in time")), timeoutMs);
@@ -68,9 +100,67 @@ export class AgentSessions {
     });
   }
 
+  /**
+   * Starts streaming a file to an agent of the cluster. Memory stays bounded:
+   * a write waits while more than a window of bytes is unacknowledged.
+   */
+  upload(clusterId: string, order: UploadOrder): UploadStream {
+    const channel = this.pick(clusterId);
+    const requestId = randomUUID();
+    const upload: Upload = { channel, sent: 0, written: 0, failure: null, wake: null, done: null };
+    this.uploads.set(requestId, upload);
+    channel.send({ payload: { case: "upload", value: { requestId, ...order } } });
+    return {
+      write: async (data) => {
+        while (!upload.failure && upload.sent - upload.written > uploadWindowBytes) await new Promise<void>((resolve) => (upload.wake = resolve));
+        if (upload.failure) throw upload.failure;
+        upload.sent += data.length;
+        channel.send({ payload: { case: "upload", value: { requestId, data } } });
+      },
+      finish: () =>
+        new Promise<number>((resolve, reject) => {
+          if (upload.failure) return reject(upload.failure);
+          upload.done = { resolve, reject };
+          channel.send({ payload: { case: "upload", value: { requestId, last: true } } });
+        }),
+      cancel: () => {
+        this.uploads.delete(requestId);
+        channel.send({ payload: { case: "upload", value: { requestId, cancel: true } } });
+      },
+    };
+  }
+
+  /** Progress of an upload from its agent: frees window, or ends it. */
+  uploadProgress(progress: UploadProgress): void {
+    const upload = this.uploads.get(progress.requestId);
+    if (!upload) return;
+    upload.written = Number(progress.bytesWritten);
+    if (progress.error) return this.fail(upload, new FailedPreconditionError(`the file could not be written: ${progress.error}`), progress.requestId);
+    upload.wake?.();
+    upload.wake = null;
+    if (progress.done) {
+      this.uploads.delete(progress.requestId);
+      upload.done?.resolve(upload.written);
+    }
+  }
+
   /** Hands an agent's reply to the request waiting for it; late or unknown replies are dropped. */
   reply(reply: ExecReply): void {
     this.settle(reply.requestId)?.resolve(reply);
+  }
+
+  private pick(clusterId: string): Channel {
+    const channels = [...(this.channels.get(clusterId) ?? [])];
+    if (channels.length === 0) throw new UnavailableError(`no agent of cluster '${clusterId}' is connected; try again shortly`);
+    return channels[Math.floor(Math.random() * channels.length)]!;
+  }
+
+  private fail(upload: Upload, error: Error, requestId?: string): void {
+    upload.failure = error;
+    upload.wake?.();
+    upload.wake = null;
+    upload.done?.reject(error);
+    for (const [id, candidate] of this.uploads) if (candidate === upload || id === requestId) this.uploads.delete(id);
   }
 
   private settle(requestId: string): Pending | undefined {

@@ -8,14 +8,21 @@ import type { PermissionService } from "../authz/permission-service.js";
 import { levelNameOf } from "../authz/level-proto.js";
 import { fieldsFromCreate, patchFromUpdate, podToProto } from "./pod-proto.js";
 import type { PodExecService } from "./pod-exec-service.js";
+import type { PodUploadService } from "./pod-upload-service.js";
 import type { PodService } from "./pod-service.js";
 
 /**
  * PodsService over gRPC/Connect: translates messages and delegates to the
- * pod, exec and permission services. Upload, save-as-template and volume
+ * pod, exec, upload and permission services. Save-as-template and volume
  * attachment are not offered yet and answer UNIMPLEMENTED.
  */
-export function podsRpc(pods: PodService, execs: PodExecService, permissions: PermissionService, objects: ObjectAccess): Partial<ServiceImpl<typeof PodsService>> {
+export function podsRpc(
+  pods: PodService,
+  execs: PodExecService,
+  uploads: PodUploadService,
+  permissions: PermissionService,
+  objects: ObjectAccess,
+): Partial<ServiceImpl<typeof PodsService>> {
   return {
     async listPods(_req, ctx) {
       const views = await pods.list(callerOf(ctx));
@@ -72,6 +79,10 @@ export function podsRpc(pods: PodService, execs: PodExecService, permissions: Pe
         failOnNonSuccess: req.failOnNonSuccess,
       });
       return { message: "Pod commands executed.", result };
+    },
+    async uploadToPod(requests, ctx) {
+      const { destPath, bytes } = await uploads.upload(callerOf(ctx), requests);
+      return { message: "File uploaded to the pod.", result: `Wrote ${bytes} bytes to ${destPath}.` };
     },
     async stopPod(req, ctx) {
       return { message: "Pod stop requested.", result: podToProto(await pods.stop(callerOf(ctx), req.podId)) };

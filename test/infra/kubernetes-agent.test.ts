@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { appendFile } from "node:fs/promises";
+import { appendFile, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { startTestService, type TestService } from "../support/test-service.js";
 
@@ -113,6 +115,21 @@ describe("kubernetes agent against a real API server", function () {
     assert.equal(tolerated.status, 200);
     assert.deepEqual(tolerated.body.result.results.map((r: { exit_code: number }) => r.exit_code), [3, 0]);
     assert.equal(tolerated.body.result.success, false);
+  });
+
+  it("streamsAnUploadIntoTheContainer", async () => {
+    // kwok runs a pod's commands on this machine, so the file lands in this machine's /tmp.
+    const destPath = join(tmpdir(), `pods-kwok-upload-${randomBytes(4).toString("hex")}`);
+    const content = randomBytes(3 * 1024 * 1024 + 17);
+    const form = new FormData();
+    form.append("file", new Blob([content]), "data.bin");
+    form.append("dest_path", destPath);
+    const response = await fetch(`${svc.baseUrl}/v3/pods/graph/upload_to_pod`, { method: "POST", body: form, headers: { "X-Tapis-Token": jwt } });
+    const answer = (await response.json()) as { result: string; message: string };
+    assert.equal(response.status, 200, answer.message);
+    assert.equal(answer.result, `Wrote ${content.length} bytes to ${destPath}.`);
+    assert.ok((await readFile(destPath)).equals(content), "the file in the container holds exactly the uploaded bytes");
+    await rm(destPath, { force: true });
   });
 
   it("deleteRemovesEveryObject", async () => {

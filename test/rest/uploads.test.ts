@@ -11,6 +11,7 @@ describe("multipart uploads at the gateway", () => {
     svc = await startTestService({ PODS_MAX_UPLOAD_BYTES: "4096" });
     jwt = await svc.token("alice");
     await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "target", template: "postgres" } });
+    await svc.waitForStatus(jwt, "target", "AVAILABLE");
   });
   after(() => svc.stop());
 
@@ -51,10 +52,29 @@ describe("multipart uploads at the gateway", () => {
     assert.match(missing.body.message, /file: the form must include a file part named 'file'/);
   });
 
-  it("passesAWellFormedUploadToTheService", async () => {
-    const answer = await upload(form(100), jwt);
-    assert.equal(answer.status, 501, answer.body.message);
-    assert.equal(answer.body.status, "error");
+  it("streamsAWellFormedUploadToThePodsAgent", async () => {
+    const answer = await upload(form(3000), jwt);
+    assert.equal(answer.status, 200, answer.body.message);
+    assert.equal((answer.body as unknown as { result: string }).result, "Wrote 3000 bytes to /tmp/x.");
+  });
+
+  it("takesTheDestinationPathBeforeOrAfterTheFile", async () => {
+    const data = new FormData();
+    data.append("dest_path", "/tmp/first");
+    data.append("file", new Blob([new Uint8Array(10)]), "x.bin");
+    const answer = await upload(data, jwt);
+    assert.equal((answer.body as unknown as { result: string }).result, "Wrote 10 bytes to /tmp/first.");
+  });
+
+  it("refusesARelativeDestinationAndAPodThatIsNotRunning", async () => {
+    const relative = await upload(form(10, { dest_path: "tmp/x" }), jwt);
+    assert.equal(relative.status, 400);
+    assert.match(relative.body.message, /dest_path: must be an absolute path/);
+    await svc.api("GET", "/v3/pods/target/stop", { token: jwt });
+    await svc.waitForStatus(jwt, "target", "STOPPED");
+    const stopped = await upload(form(10), jwt);
+    assert.equal(stopped.status, 400);
+    assert.match(stopped.body.message, /files can be uploaded only to an AVAILABLE pod/);
   });
 
   it("leavesNoSpooledFileBehind", async () => {

@@ -1,8 +1,9 @@
+import { PassThrough } from "node:stream";
 import type { Informer, KubernetesObject, ObjectCache, V1Pod } from "@kubernetes/client-node";
 import type { DesiredPod } from "../../../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodStatus, StatusRequested } from "../../../gen/tapis/pods/v1/pod_pb.js";
 import type { Logger } from "../../../shared/logging/logger.js";
-import { keyString, type ClusterDriver, type CommandOutcome, type ObservationSink, type PodKey, type SyncOutcome } from "../cluster-driver.js";
+import { keyString, type ClusterDriver, type CommandOutcome, type ObservationSink, type PodKey, type SyncOutcome, type UploadSink } from "../cluster-driver.js";
 import { CappedOutput } from "./capped-output.js";
 import type { KubernetesClusterConfig } from "./cluster-config.js";
 import { KubernetesApiError, type KubernetesApi, type ObjectKindName } from "./kubernetes-api.js";
@@ -12,6 +13,8 @@ import { seenStatus } from "./pod-status.js";
 
 const managedSelector = `${labelKeys.managedBy}=${managedBy}`;
 const maxExecOutputBytes = 1024 * 1024;
+/** Large uploads into a slow container can take long; this only catches a stuck one. */
+const uploadTimeoutMs = 6 * 3600 * 1000;
 const objectKinds: ObjectKindName[] = ["Pod", "Service", "Secret", "ConfigMap"];
 
 /** What the driver last acted on for a pod: the generation its reports carry. */
@@ -116,6 +119,24 @@ export class KubernetesDriver implements ClusterDriver {
     } catch (error) {
       return { output: output.text(), exitCode: -1, error: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  /** Streams into `cat` in the container, so the file never sits whole in memory. */
+  upload(key: PodKey, uid: string, destPath: string): UploadSink {
+    const input = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const pod = this.podOf(keyString(key));
+    if (!pod || pod.metadata?.labels?.[labelKeys.uid] !== uid || pod.status?.phase !== "Running") {
+      input.resume();
+      return { input, done: Promise.resolve({ output: "", exitCode: -1, error: "the pod is not running" }) };
+    }
+    const output = new CappedOutput(64 * 1024);
+    const done = this.api
+      .exec(pod.metadata!.name!, containerName, ["sh", "-c", 'cat > "$0"', destPath], output, input, uploadTimeoutMs)
+      .then(
+        (outcome): CommandOutcome => ({ output: output.text(), exitCode: outcome.exitCode, ...(outcome.failure ? { error: outcome.failure } : {}) }),
+        (error: unknown): CommandOutcome => ({ output: output.text(), exitCode: -1, error: error instanceof Error ? error.message : String(error) }),
+      );
+    return { input, done };
   }
 
   async close(): Promise<void> {

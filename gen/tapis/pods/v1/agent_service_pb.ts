@@ -18,7 +18,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/agent_service.proto.
  */
 export const file_tapis_pods_v1_agent_service: GenFile = /*@__PURE__*/
-  fileDesc("CiF0YXBpcy9wb2RzL3YxL2FnZW50X3NlcnZpY2UucHJvdG8SDXRhcGlzLnBvZHMudjEi5AYKCkRlc2lyZWRQb2QSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRISCgpnZW5lcmF0aW9uGAUgASgDEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBITCgtvYmplY3RfbmFtZRgHIAEoCRINCgVpbWFnZRgIIAEoCRIPCgdjb21tYW5kGAkgAygJEhEKCWFyZ3VtZW50cxgKIAMoCRI/CgtlbnZpcm9ubWVudBgLIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5FbnZpcm9ubWVudEVudHJ5EkwKEnNlY3JldF9lbnZpcm9ubWVudBgMIAMoCzIwLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRFbnZpcm9ubWVudEVudHJ5Ej0KCm5ldHdvcmtpbmcYDSADKAsyKS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuTmV0d29ya2luZ0VudHJ5EisKCXJlc291cmNlcxgOIAEoCzIYLnRhcGlzLnBvZHMudjEuUmVzb3VyY2VzEkIKDXZvbHVtZV9tb3VudHMYDyADKAsyKy50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuVm9sdW1lTW91bnRzRW50cnkSFQoNY29tcHV0ZV9xdWV1ZRgQIAEoCRIcChR0aW1lX3RvX3N0b3Bfc2Vjb25kcxgRIAEoBRoyChBFbnZpcm9ubWVudEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaOAoWU2VjcmV0RW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGkwKD05ldHdvcmtpbmdFbnRyeRILCgNrZXkYASABKAkSKAoFdmFsdWUYAiABKAsyGS50YXBpcy5wb2RzLnYxLk5ldHdvcmtpbmc6AjgBGk8KEVZvbHVtZU1vdW50c0VudHJ5EgsKA2tleRgBIAEoCRIpCgV2YWx1ZRgCIAEoCzIaLnRhcGlzLnBvZHMudjEuVm9sdW1lTW91bnQ6AjgBIlMKFkxpc3REZXNpcmVkUG9kc1JlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRISCgpwYWdlX3Rva2VuGAIgASgJEhEKCXBhZ2Vfc2l6ZRgDIAEoBSJbChdMaXN0RGVzaXJlZFBvZHNSZXNwb25zZRInCgRwb2RzGAEgAygLMhkudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJNChRHZXREZXNpcmVkUG9kUmVxdWVzdBISCgpjbHVzdGVyX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZwb2RfaWQYAyABKAkiPwoVR2V0RGVzaXJlZFBvZFJlc3BvbnNlEiYKA3BvZBgBIAEoCzIZLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZCLrAQoOU2Vzc2lvblJlcXVlc3QSEAoIc2VxdWVuY2UYASABKAQSKgoFaGVsbG8YAiABKAsyGS50YXBpcy5wb2RzLnYxLkFnZW50SGVsbG9IABI0CgtvYnNlcnZhdGlvbhgDIAEoCzIdLnRhcGlzLnBvZHMudjEuUG9kT2JzZXJ2YXRpb25IABIqCgRsb2dzGAQgASgLMhoudGFwaXMucG9kcy52MS5Qb2RMb2dDaHVua0gAEi4KCmV4ZWNfcmVwbHkYBSABKAsyGC50YXBpcy5wb2RzLnYxLkV4ZWNSZXBseUgAQgkKB3BheWxvYWQiQwoKQWdlbnRIZWxsbxISCgpjbHVzdGVyX2lkGAEgASgJEhAKCGFnZW50X2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAkiqgIKDlBvZE9ic2VydmF0aW9uEhEKCXRlbmFudF9pZBgBIAEoCRIOCgZwb2RfaWQYAiABKAkSCwoDdWlkGAMgASgJEhIKCmdlbmVyYXRpb24YBCABKAMSKAoGc3RhdHVzGAUgASgOMhgudGFwaXMucG9kcy52MS5Qb2RTdGF0dXMSMQoQc3RhdHVzX2NvbnRhaW5lchgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFZXZlbnQYByABKAkSNwoTaW5zdGFuY2Vfc3RhcnRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLb2JzZXJ2ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIloKC1BvZExvZ0NodW5rEhEKCXRlbmFudF9pZBgBIAEoCRIOCgZwb2RfaWQYAiABKAkSCwoDdWlkGAMgASgJEg0KBXJlc2V0GAQgASgIEgwKBHRleHQYBSABKAkipAEKD1Nlc3Npb25SZXNwb25zZRIwCgd3ZWxjb21lGAEgASgLMh0udGFwaXMucG9kcy52MS5TZXNzaW9uV2VsY29tZUgAEigKA2FjaxgCIAEoCzIZLnRhcGlzLnBvZHMudjEuU2Vzc2lvbkFja0gAEioKBGV4ZWMYAyABKAsyGi50YXBpcy5wb2RzLnYxLkV4ZWNSZXF1ZXN0SABCCQoHcGF5bG9hZCLYAQoLRXhlY1JlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRIsCghjb21tYW5kcxgFIAMoCzIaLnRhcGlzLnBvZHMudjEuRXhlY0NvbW1hbmQSHwoXY29tbWFuZF90aW1lb3V0X3NlY29uZHMYBiABKAUSHQoVdG90YWxfdGltZW91dF9zZWNvbmRzGAcgASgFEhcKD3N0b3Bfb25fZmFpbHVyZRgIIAEoCCIbCgtFeGVjQ29tbWFuZBIMCgRhcmd2GAEgAygJIlkKCUV4ZWNSZXBseRISCgpyZXF1ZXN0X2lkGAEgASgJEikKBnJlc3VsdBgCIAEoCzIZLnRhcGlzLnBvZHMudjEuRXhlY1Jlc3VsdBINCgVlcnJvchgDIAEoCSJFCg5TZXNzaW9uV2VsY29tZRISCgpjbHVzdGVyX2lkGAEgASgJEh8KF3Jlc3luY19pbnRlcnZhbF9zZWNvbmRzGAIgASgFIjAKClNlc3Npb25BY2sSEAoIc2VxdWVuY2UYASABKAQSEAoIcmVqZWN0ZWQYAiABKAkymgIKDEFnZW50U2VydmljZRJMCgdTZXNzaW9uEh0udGFwaXMucG9kcy52MS5TZXNzaW9uUmVxdWVzdBoeLnRhcGlzLnBvZHMudjEuU2Vzc2lvblJlc3BvbnNlKAEwARJgCg9MaXN0RGVzaXJlZFBvZHMSJS50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1JlcXVlc3QaJi50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1Jlc3BvbnNlEloKDUdldERlc2lyZWRQb2QSIy50YXBpcy5wb2RzLnYxLkdldERlc2lyZWRQb2RSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5HZXREZXNpcmVkUG9kUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_tapis_pods_v1_pod]);
+  fileDesc("CiF0YXBpcy9wb2RzL3YxL2FnZW50X3NlcnZpY2UucHJvdG8SDXRhcGlzLnBvZHMudjEi5AYKCkRlc2lyZWRQb2QSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRISCgpnZW5lcmF0aW9uGAUgASgDEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBITCgtvYmplY3RfbmFtZRgHIAEoCRINCgVpbWFnZRgIIAEoCRIPCgdjb21tYW5kGAkgAygJEhEKCWFyZ3VtZW50cxgKIAMoCRI/CgtlbnZpcm9ubWVudBgLIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5FbnZpcm9ubWVudEVudHJ5EkwKEnNlY3JldF9lbnZpcm9ubWVudBgMIAMoCzIwLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRFbnZpcm9ubWVudEVudHJ5Ej0KCm5ldHdvcmtpbmcYDSADKAsyKS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuTmV0d29ya2luZ0VudHJ5EisKCXJlc291cmNlcxgOIAEoCzIYLnRhcGlzLnBvZHMudjEuUmVzb3VyY2VzEkIKDXZvbHVtZV9tb3VudHMYDyADKAsyKy50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuVm9sdW1lTW91bnRzRW50cnkSFQoNY29tcHV0ZV9xdWV1ZRgQIAEoCRIcChR0aW1lX3RvX3N0b3Bfc2Vjb25kcxgRIAEoBRoyChBFbnZpcm9ubWVudEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaOAoWU2VjcmV0RW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGkwKD05ldHdvcmtpbmdFbnRyeRILCgNrZXkYASABKAkSKAoFdmFsdWUYAiABKAsyGS50YXBpcy5wb2RzLnYxLk5ldHdvcmtpbmc6AjgBGk8KEVZvbHVtZU1vdW50c0VudHJ5EgsKA2tleRgBIAEoCRIpCgV2YWx1ZRgCIAEoCzIaLnRhcGlzLnBvZHMudjEuVm9sdW1lTW91bnQ6AjgBIlMKFkxpc3REZXNpcmVkUG9kc1JlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRISCgpwYWdlX3Rva2VuGAIgASgJEhEKCXBhZ2Vfc2l6ZRgDIAEoBSJbChdMaXN0RGVzaXJlZFBvZHNSZXNwb25zZRInCgRwb2RzGAEgAygLMhkudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJNChRHZXREZXNpcmVkUG9kUmVxdWVzdBISCgpjbHVzdGVyX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZwb2RfaWQYAyABKAkiPwoVR2V0RGVzaXJlZFBvZFJlc3BvbnNlEiYKA3BvZBgBIAEoCzIZLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZCKlAgoOU2Vzc2lvblJlcXVlc3QSEAoIc2VxdWVuY2UYASABKAQSKgoFaGVsbG8YAiABKAsyGS50YXBpcy5wb2RzLnYxLkFnZW50SGVsbG9IABI0CgtvYnNlcnZhdGlvbhgDIAEoCzIdLnRhcGlzLnBvZHMudjEuUG9kT2JzZXJ2YXRpb25IABIqCgRsb2dzGAQgASgLMhoudGFwaXMucG9kcy52MS5Qb2RMb2dDaHVua0gAEi4KCmV4ZWNfcmVwbHkYBSABKAsyGC50YXBpcy5wb2RzLnYxLkV4ZWNSZXBseUgAEjgKD3VwbG9hZF9wcm9ncmVzcxgGIAEoCzIdLnRhcGlzLnBvZHMudjEuVXBsb2FkUHJvZ3Jlc3NIAEIJCgdwYXlsb2FkIkMKCkFnZW50SGVsbG8SEgoKY2x1c3Rlcl9pZBgBIAEoCRIQCghhZ2VudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJIqoCCg5Qb2RPYnNlcnZhdGlvbhIRCgl0ZW5hbnRfaWQYASABKAkSDgoGcG9kX2lkGAIgASgJEgsKA3VpZBgDIAEoCRISCgpnZW5lcmF0aW9uGAQgASgDEigKBnN0YXR1cxgFIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjEKEHN0YXR1c19jb250YWluZXIYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg0KBWV2ZW50GAcgASgJEjcKE2luc3RhbmNlX3N0YXJ0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC29ic2VydmVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJaCgtQb2RMb2dDaHVuaxIRCgl0ZW5hbnRfaWQYASABKAkSDgoGcG9kX2lkGAIgASgJEgsKA3VpZBgDIAEoCRINCgVyZXNldBgEIAEoCBIMCgR0ZXh0GAUgASgJItEBCg9TZXNzaW9uUmVzcG9uc2USMAoHd2VsY29tZRgBIAEoCzIdLnRhcGlzLnBvZHMudjEuU2Vzc2lvbldlbGNvbWVIABIoCgNhY2sYAiABKAsyGS50YXBpcy5wb2RzLnYxLlNlc3Npb25BY2tIABIqCgRleGVjGAMgASgLMhoudGFwaXMucG9kcy52MS5FeGVjUmVxdWVzdEgAEisKBnVwbG9hZBgEIAEoCzIZLnRhcGlzLnBvZHMudjEuVXBsb2FkRGF0YUgAQgkKB3BheWxvYWQi2AEKC0V4ZWNSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnBvZF9pZBgDIAEoCRILCgN1aWQYBCABKAkSLAoIY29tbWFuZHMYBSADKAsyGi50YXBpcy5wb2RzLnYxLkV4ZWNDb21tYW5kEh8KF2NvbW1hbmRfdGltZW91dF9zZWNvbmRzGAYgASgFEh0KFXRvdGFsX3RpbWVvdXRfc2Vjb25kcxgHIAEoBRIXCg9zdG9wX29uX2ZhaWx1cmUYCCABKAgiGwoLRXhlY0NvbW1hbmQSDAoEYXJndhgBIAMoCSJZCglFeGVjUmVwbHkSEgoKcmVxdWVzdF9pZBgBIAEoCRIpCgZyZXN1bHQYAiABKAsyGS50YXBpcy5wb2RzLnYxLkV4ZWNSZXN1bHQSDQoFZXJyb3IYAyABKAkiRQoOU2Vzc2lvbldlbGNvbWUSEgoKY2x1c3Rlcl9pZBgBIAEoCRIfChdyZXN5bmNfaW50ZXJ2YWxfc2Vjb25kcxgCIAEoBSIwCgpTZXNzaW9uQWNrEhAKCHNlcXVlbmNlGAEgASgEEhAKCHJlamVjdGVkGAIgASgJIo8BCgpVcGxvYWREYXRhEhIKCnJlcXVlc3RfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnBvZF9pZBgDIAEoCRILCgN1aWQYBCABKAkSEQoJZGVzdF9wYXRoGAUgASgJEgwKBGRhdGEYBiABKAwSDAoEbGFzdBgHIAEoCBIOCgZjYW5jZWwYCCABKAgiWAoOVXBsb2FkUHJvZ3Jlc3MSEgoKcmVxdWVzdF9pZBgBIAEoCRIVCg1ieXRlc193cml0dGVuGAIgASgDEgwKBGRvbmUYAyABKAgSDQoFZXJyb3IYBCABKAkymgIKDEFnZW50U2VydmljZRJMCgdTZXNzaW9uEh0udGFwaXMucG9kcy52MS5TZXNzaW9uUmVxdWVzdBoeLnRhcGlzLnBvZHMudjEuU2Vzc2lvblJlc3BvbnNlKAEwARJgCg9MaXN0RGVzaXJlZFBvZHMSJS50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1JlcXVlc3QaJi50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1Jlc3BvbnNlEloKDUdldERlc2lyZWRQb2QSIy50YXBpcy5wb2RzLnYxLkdldERlc2lyZWRQb2RSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5HZXREZXNpcmVkUG9kUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_tapis_pods_v1_pod]);
 
 /**
  * Everything an agent needs to realise one pod.
@@ -265,6 +265,12 @@ export type SessionRequest = Message<"tapis.pods.v1.SessionRequest"> & {
      */
     value: ExecReply;
     case: "execReply";
+  } | {
+    /**
+     * @generated from field: tapis.pods.v1.UploadProgress upload_progress = 6;
+     */
+    value: UploadProgress;
+    case: "uploadProgress";
   } | { case: undefined; value?: undefined };
 };
 
@@ -433,6 +439,12 @@ export type SessionResponse = Message<"tapis.pods.v1.SessionResponse"> & {
      */
     value: ExecRequest;
     case: "exec";
+  } | {
+    /**
+     * @generated from field: tapis.pods.v1.UploadData upload = 4;
+     */
+    value: UploadData;
+    case: "upload";
   } | { case: undefined; value?: undefined };
 };
 
@@ -595,6 +607,104 @@ export type SessionAck = Message<"tapis.pods.v1.SessionAck"> & {
  */
 export const SessionAckSchema: GenMessage<SessionAck> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_agent_service, 14);
+
+/**
+ * A piece of a file to write into a pod's container. The first piece of an
+ * upload names the pod and the destination; the last one says so. The
+ * control plane keeps at most a window of unacknowledged bytes in flight.
+ *
+ * @generated from message tapis.pods.v1.UploadData
+ */
+export type UploadData = Message<"tapis.pods.v1.UploadData"> & {
+  /**
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * First piece only.
+   *
+   * @generated from field: string tenant_id = 2;
+   */
+  tenantId: string;
+
+  /**
+   * @generated from field: string pod_id = 3;
+   */
+  podId: string;
+
+  /**
+   * @generated from field: string uid = 4;
+   */
+  uid: string;
+
+  /**
+   * @generated from field: string dest_path = 5;
+   */
+  destPath: string;
+
+  /**
+   * @generated from field: bytes data = 6;
+   */
+  data: Uint8Array;
+
+  /**
+   * @generated from field: bool last = 7;
+   */
+  last: boolean;
+
+  /**
+   * The sender gave up (the client went away): stop and discard.
+   *
+   * @generated from field: bool cancel = 8;
+   */
+  cancel: boolean;
+};
+
+/**
+ * Describes the message tapis.pods.v1.UploadData.
+ * Use `create(UploadDataSchema)` to create a new message.
+ */
+export const UploadDataSchema: GenMessage<UploadData> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 15);
+
+/**
+ * How far an upload has come; with `done`, its outcome.
+ *
+ * @generated from message tapis.pods.v1.UploadProgress
+ */
+export type UploadProgress = Message<"tapis.pods.v1.UploadProgress"> & {
+  /**
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * Bytes written into the container so far.
+   *
+   * @generated from field: int64 bytes_written = 2;
+   */
+  bytesWritten: bigint;
+
+  /**
+   * @generated from field: bool done = 3;
+   */
+  done: boolean;
+
+  /**
+   * Set when the upload failed; no more pieces are wanted.
+   *
+   * @generated from field: string error = 4;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message tapis.pods.v1.UploadProgress.
+ * Use `create(UploadProgressSchema)` to create a new message.
+ */
+export const UploadProgressSchema: GenMessage<UploadProgress> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 16);
 
 /**
  * @generated from service tapis.pods.v1.AgentService
