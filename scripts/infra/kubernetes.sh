@@ -14,6 +14,11 @@
 #   PODS_K8S_KWOK_PORT    kwok's kubelet-like server (10250)
 #   PODS_K8S_KCM_PORT, PODS_K8S_SCHEDULER_PORT   health ports (10257, 10259)
 #   PODS_K8S_TIMEOUT      seconds to wait for each component (120)
+# Simulated pods (node kwok-node-0: 32 CPU, 256Gi, 2000 pods, 8 nvidia.com/gpu):
+#   - no image is pulled and nothing runs; a pod bound to the node is Running/Ready within ~1 s;
+#   - pods/log of any container returns run/pod-logs/all.log (CRI format: append
+#     "<RFC3339Nano time> stdout F <text>" lines to it);
+#   - pods/exec runs the command on THIS machine in run/exec, as the user running this script.
 set -euo pipefail
 
 K8S_VERSION=1.36.3    # k8s.io/kubernetes; its staging modules are v0.36.3
@@ -30,6 +35,9 @@ PKI="$RUN/pki" LOGS="$RUN/logs" PIDS="$RUN/pids" KUBECONFIG_OUT="$RUN/kubeconfig
 PORT="${PODS_K8S_PORT:-6443}" ETCD_PORT="${PODS_K8S_ETCD_PORT:-2379}"
 KWOK_PORT="${PODS_K8S_KWOK_PORT:-10250}" KCM_PORT="${PODS_K8S_KCM_PORT:-10257}"
 SCHED_PORT="${PODS_K8S_SCHEDULER_PORT:-10259}" TIMEOUT="${PODS_K8S_TIMEOUT:-120}"
+# A /16: tests and benchmarks create hundreds of Services (a /24 is full after 254). The
+# "kubernetes" Service keeps 10.0.0.1, as with the /24 that clusters made by older runs have.
+SERVICE_CIDR=10.0.0.0/16
 NODE=kwok-node-0 LEASE=/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/kwok-node-0
 
 log() { echo "kubernetes.sh: $*" >&2; }
@@ -94,7 +102,7 @@ build_kubernetes() { # $1 = output dir
   ldf="-s -w -X k8s.io/component-base/version.gitVersion=v$K8S_VERSION"
   ldf+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
   ldf+=" -X k8s.io/component-base/version.gitTreeState=clean"
-  log "compiling kube-apiserver, kube-controller-manager, kube-scheduler v$K8S_VERSION (cold: 10-25 min on 2 cores)"
+  log "compiling kube-apiserver, kube-controller-manager, kube-scheduler v$K8S_VERSION (cold: about 5 min on 2 cores)"
   with_ticker "kubernetes" go build -trimpath -ldflags "$ldf" -o "$1/" k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
 }
@@ -209,7 +217,7 @@ args_of() { # command line flags of component $1
       --bind-address=127.0.0.1 --secure-port="$PORT" --advertise-address=127.0.0.1 \
       --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
       --client-ca-file="$PKI/ca.crt" --token-auth-file="$PKI/tokens.csv" \
-      --service-cluster-ip-range=10.0.0.0/24 --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+      --service-cluster-ip-range="$SERVICE_CIDR" --service-account-issuer=https://kubernetes.default.svc.cluster.local \
       --service-account-key-file="$PKI/sa.key" --service-account-signing-key-file="$PKI/sa.key" \
       --authorization-mode=RBAC --allow-privileged=true --endpoint-reconciler-type=none \
       --kubelet-preferred-address-types=InternalIP,Hostname --kubelet-certificate-authority="$PKI/ca.crt" \
@@ -226,7 +234,7 @@ args_of() { # command line flags of component $1
     # Manage only nodes annotated kwok.x-k8s.io/node=fake. --node-name/--node-ip become the node's
     # Hostname/InternalIP addresses, which the API server dials for logs and exec.
     kwok) echo --kubeconfig="$RUN/kubeconfigs/kwok" \
-      --config="$BIN/kwok-stages.yaml" --config="$RUN/kwok-debug.yaml" \
+      --config="$BIN/kwok-stages.yaml" --config="$HERE/kwok-image-pull-error.yaml" --config="$RUN/kwok-debug.yaml" \
       --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
       --node-ip=127.0.0.1 --node-name=localhost --node-port="$KWOK_PORT" --server-address="127.0.0.1:$KWOK_PORT" \
       --tls-cert-file="$PKI/kwok.crt" --tls-private-key-file="$PKI/kwok.key" \
@@ -244,8 +252,9 @@ launch() { # start component $1 in its own session, so it outlives this shell
   # kwok that ran before expires (40 s). No kwok runs now, so release that lease at once.
   [[ $c == kwok ]] && { api "$LEASE" -X DELETE -o /dev/null 2>/dev/null || true; }
   # shellcheck disable=SC2046 # the flags contain no spaces
-  # HOME: kwok would also read ~/.kwok/kwok.yaml; 9>&-: don't hold our lock.
-  HOME="$RUN/home" setsid "$BIN/$c" $(args_of "$c") </dev/null >"$LOGS/$c.log" 2>&1 9>&- &
+  # HOME: kwok would also read ~/.kwok/kwok.yaml. 3>&- 9>&-: don't hold the caller's stdout pipe
+  # (a $(...) around start would never end) nor our lock.
+  HOME="$RUN/home" setsid "$BIN/$c" $(args_of "$c") </dev/null >"$LOGS/$c.log" 2>&1 3>&- 9>&- &
   echo "$!" >"$PIDS/$c.pid"
 }
 
@@ -274,12 +283,15 @@ ensure() { # reuse component $1 if running and healthy, else (re)start it
 }
 
 stop_component() {
-  local c="$1" pid i
+  local c="$1" pid i grace=10
   pid="$(pid_of "$c")" || { rm -f "$PIDS/$c.pid"; return 0; }
+  # The API server may wait for open exec/log/watch streams; nothing is lost by not waiting long.
+  # etcd gets longer to close its database cleanly.
+  [[ $c == etcd ]] && grace=30
   log "$c: stopping pid $pid"
   kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 30 * 10; i++)); do alive "$pid" || break; sleep 0.1; done
-  if alive "$pid"; then log "$c: still running after 30s; sending SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
+  for ((i = 0; i < grace * 10; i++)); do alive "$pid" || break; sleep 0.1; done
+  if alive "$pid"; then log "$c: still running after ${grace}s; sending SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
   for ((i = 0; i < 50; i++)); do alive "$pid" || break; sleep 0.1; done
   rm -f "$PIDS/$c.pid"
 }
@@ -367,12 +379,32 @@ write_configs() {
 }
 
 # Ports and versions the running processes were started with: if they change, restart everything.
+# (Not the Service CIDR: ensure_service_cidr adapts a running cluster to it.)
 settings() { echo "$STAMP port=$PORT etcd=$ETCD_PORT kwok=$KWOK_PORT kcm=$KCM_PORT scheduler=$SCHED_PORT"; }
+
+# The API server never changes the default ServiceCIDR stored by an earlier run (etcd data
+# outlives restarts): if that one is narrower, add ours as an extra ServiceCIDR.
+ensure_service_cidr() {
+  local cidrs
+  cidrs="$(api /apis/networking.k8s.io/v1/servicecidrs/kubernetes | jq -r '.spec.cidrs | join(",")')" || return 0
+  [[ $cidrs == "$SERVICE_CIDR" ]] && return 0
+  api /apis/networking.k8s.io/v1/servicecidrs/pods-local -o /dev/null 2>/dev/null && return 0
+  log "default ServiceCIDR is $cidrs (from an earlier run): adding ServiceCIDR pods-local $SERVICE_CIDR"
+  api /apis/networking.k8s.io/v1/servicecidrs -X POST -H 'Content-Type: application/json' -o /dev/null \
+    --data-binary "{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"ServiceCIDR\",\"metadata\":{\"name\":\"pods-local\"},\"spec\":{\"cidrs\":[\"$SERVICE_CIDR\"]}}" \
+    || log "warning: could not add ServiceCIDR $SERVICE_CIDR"
+}
 
 # ---------------------------------------------------------------- the fake node
 
 ensure_node() {
-  if api "/api/v1/nodes/$NODE" -o /dev/null 2>/dev/null; then return 0; fi
+  if api "/api/v1/nodes/$NODE" -o /dev/null 2>/dev/null; then
+    # Keep an existing node's capacity in step with node.json.
+    sed "s/@NODE@/$NODE/g" "$HERE/node.json" | jq '{status: {capacity: .status.capacity, allocatable: .status.allocatable}}' \
+      | api "/api/v1/nodes/$NODE/status" -X PATCH -H 'Content-Type: application/merge-patch+json' --data-binary @- -o /dev/null \
+      || log "warning: could not update the capacity of node $NODE"
+    return 0
+  fi
   log "creating fake node $NODE"
   # Node status (capacity/allocatable, incl. nvidia.com/gpu) may be set on create; kwok keeps it.
   sed "s/@NODE@/$NODE/g" "$HERE/node.json" | api /api/v1/nodes -X POST -H 'Content-Type: application/json' \
@@ -410,6 +442,7 @@ start() {
   settings >"$RUN/settings"
   local t0=$SECONDS
   for c in "${COMPONENTS[@]}"; do ensure "$c"; done
+  ensure_service_cidr
   ensure_node
   wait_node_ready
   log "ready in $((SECONDS - t0)) s: API server https://127.0.0.1:$PORT, node $NODE Ready"

@@ -132,6 +132,19 @@ describe("kubernetes agent against a real API server", function () {
     await rm(destPath, { force: true });
   });
 
+  it("reportsAnImageThatCannotBePulledAsAnErrorWithTheReason", async () => {
+    // The test cluster's kwok fails every image under registry.invalid/ with ErrImagePull.
+    await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "nosuchimage", image: "registry.invalid/no-such-image:1" } });
+    const failed = await svc.waitForStatus(jwt, "nosuchimage", "ERROR", 60_000);
+    assert.equal(failed.body.result.status_container.waiting, "ErrImagePull");
+    const logs = await svc.api("GET", "/v3/pods/nosuchimage/logs", { token: jwt });
+    assert.ok(
+      logs.body.result.action_logs.some((line: string) => /ErrImagePull: failed to pull image "registry.invalid\/no-such-image:1"/.test(line)),
+      JSON.stringify(logs.body.result.action_logs),
+    );
+    await svc.api("DELETE", "/v3/pods/nosuchimage", { token: jwt });
+  });
+
   it("deleteRemovesEveryObject", async () => {
     await svc.api("DELETE", "/v3/pods/graph", { token: jwt });
     const selector = "pods.tapis.io/pod-id=graph";

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { startChildService, type ChildService } from "../support/child-service.js";
+import { startTestService, type TestService } from "../support/test-service.js";
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe("kubernetes agent converges after crashes and drift", function () {
+  this.timeout(120_000);
+  const kubeconfig = process.env.PODS_TEST_KUBECONFIG!;
+  const namespace = `pods-conv-${randomBytes(3).toString("hex")}`;
+  let core: CoreV1Api;
+
+  before(async () => {
+    assert.ok(kubeconfig, "PODS_TEST_KUBECONFIG must name the test cluster's kubeconfig");
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+  });
+  after(() => core?.deleteNamespace({ name: namespace }).catch(() => undefined));
+
+  const podsLabelled = async (podId: string) => (await core.listNamespacedPod({ namespace, labelSelector: `pods.tapis.io/pod-id=${podId}` })).items;
+
+  it("endsWithExactlyOnePodWhenTheAgentIsKilledMidCreate", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "pods-k8s-crash-"));
+    await writeFile(join(dataDir, "users.json"), JSON.stringify({ alice: "pw" }));
+    const env = {
+      PODS_DATA_DIR: dataDir,
+      PODS_DEV_USERS: join(dataDir, "users.json"),
+      PODS_HTTP_PORT: "0",
+      PODS_GRPC_PORT: "0",
+      PODS_KUBECONFIG: kubeconfig,
+      PODS_K8S_NAMESPACE: namespace,
+      PODS_K8S_STOP_GRACE_SECONDS: "0",
+    };
+    let child: ChildService | undefined = await startChildService(env);
+    try {
+      const call = async (base: string, method: string, path: string, token?: string, body?: unknown) => {
+        const response = await fetch(`${base}${path}`, { method, headers: { "Content-Type": "application/json", ...(token ? { "X-Tapis-Token": token } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+        return (await response.json()) as { result: any };
+      };
+      const token = (await call(child.baseUrl, "POST", "/v3/oauth2/tokens", undefined, { username: "alice", password: "pw", grant_type: "password" })).result.access_token.access_token;
+      await call(child.baseUrl, "POST", "/v3/pods", token, { pod_id: "survivor", template: "postgres" });
+      // Kill as soon as the Kubernetes Pod appears: the agent is in the middle of creating it.
+      await eventually("the pod to be created", async () => (await podsLabelled("survivor")).length > 0, 20_000);
+      await child.kill();
+      child = await startChildService(env);
+      const base = child.baseUrl;
+      await eventually("AVAILABLE after the restart", async () => (await call(base, "GET", "/v3/pods/survivor", token)).result?.status === "AVAILABLE");
+      const pods = await podsLabelled("survivor");
+      assert.equal(pods.length, 1);
+      assert.equal(pods[0]!.status?.phase, "Running");
+    } finally {
+      await child?.kill();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("removesObjectsThatNoPodWantsAnyMore", async () => {
+    const labels = { "app.kubernetes.io/managed-by": "tapis-pods", "pods.tapis.io/tenant": "dev", "pods.tapis.io/pod-id": "ghost" };
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: "pods-local-dev-ghost-config", labels }, data: { a: "b" } } });
+    await core.createNamespacedService({ namespace, body: { metadata: { name: "pods-local-dev-ghost", labels }, spec: { ports: [{ port: 80 }] } } });
+    let svc: TestService | undefined;
+    try {
+      svc = await startTestService({ PODS_KUBECONFIG: kubeconfig, PODS_K8S_NAMESPACE: namespace, PODS_AGENT_RESYNC_SECONDS: "1" });
+      await eventually("the ghost's objects to be removed", async () => {
+        const [maps, services] = await Promise.all([
+          core.listNamespacedConfigMap({ namespace, labelSelector: "pods.tapis.io/pod-id=ghost" }),
+          core.listNamespacedService({ namespace, labelSelector: "pods.tapis.io/pod-id=ghost" }),
+        ]);
+        return maps.items.length + services.items.length === 0;
+      });
+    } finally {
+      await svc?.stop();
+    }
+  });
+});
