@@ -74,9 +74,10 @@ export class KubernetesDriver implements ClusterDriver {
     }
     if (desired.statusRequested === StatusRequested.ON) return this.run(desired, key, existing);
     if (existing && !existing.metadata?.deletionTimestamp) {
+      // Reported before acting: the watch may report the outcome before the call returns.
       const restarting = desired.statusRequested === StatusRequested.RESTART;
-      await this.api.delete("Pod", existing.metadata!.name!, this.options.stopGraceSeconds);
       this.report(key, restarting ? PodStatus.RESTARTING : PodStatus.SHUTTING_DOWN, restarting ? "Restarting: removing the running pod." : "Stopping: removing the pod.");
+      await this.api.delete("Pod", existing.metadata!.name!, this.options.stopGraceSeconds);
     } else if (!existing) {
       this.report(key, PodStatus.STOPPED, "");
     }
@@ -158,6 +159,8 @@ export class KubernetesDriver implements ClusterDriver {
       this.seen(existing);
       return { kind: "done" };
     }
+    // Reported before acting: the watch may see the pod running before the call returns.
+    this.report(key, PodStatus.SPAWNING, `Creating pod ${desired.objectName} from image ${desired.image}.`);
     try {
       await this.api.apply(objects.pod);
     } catch (error) {
@@ -168,7 +171,6 @@ export class KubernetesDriver implements ClusterDriver {
       }
       throw error;
     }
-    this.report(key, PodStatus.SPAWNING, `Creating pod ${desired.objectName} from image ${desired.image}.`);
     return { kind: "done" };
   }
 
