@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the suites against real infrastructure: the whole suite again on MariaDB
 # (scripts/infra/mariadb.sh), plus the infra-only suites under test/infra
-# against a real Kubernetes API server (scripts/infra/kubernetes.sh). Each
+# against a real Kubernetes API server (scripts/infra/kubernetes.sh) and a
+# real Kafka broker (scripts/infra/kafka.sh). Each
 # script starts its service or reuses a running one; builds are cached under
 # ~/.cache/pods-infra. Extra arguments go to mocha, e.g. --grep kubernetes.
 set -euo pipefail
@@ -9,7 +10,8 @@ cd "$(dirname "$0")/.."
 npx tsc -b
 PODS_TEST_MYSQL_URL="$(scripts/infra/mariadb.sh start)"
 PODS_TEST_KUBECONFIG="$(scripts/infra/kubernetes.sh start)"
+PODS_TEST_KAFKA="$(scripts/infra/kafka.sh start)"
 # kwok serves this file as every simulated container's output.
 PODS_TEST_KWOK_LOG_FILE="$(dirname "$PODS_TEST_KUBECONFIG")/pod-logs/all.log"
-export PODS_TEST_MYSQL_URL PODS_TEST_KUBECONFIG PODS_TEST_KWOK_LOG_FILE
+export PODS_TEST_MYSQL_URL PODS_TEST_KUBECONFIG PODS_TEST_KWOK_LOG_FILE PODS_TEST_KAFKA
 exec npx mocha 'dist/test/**/*.test.js' "$@"

@@ -139,14 +139,18 @@ export class KubernetesApi {
       };
       const errors = new PassThrough();
       errors.pipe(output, { end: false });
+      // The client sends stdin as fast as it is read, whatever the socket holds; this gate feeds it
+      // only while the socket's send buffer is small, so a slow container slows the sender.
+      const gate = input ? new PassThrough() : null;
       new Exec(this.kubeConfig)
-        .exec(this.namespace, podName, container, command, output, errors, input, false, finish)
+        .exec(this.namespace, podName, container, command, output, errors, gate, false, finish)
         .then((ws) => {
           socket = ws;
           ws.on("close", () => {
             clearTimeout(timer);
             resolve({ exitCode: -1, failure: "the connection to the container closed before the command finished" });
           });
+          if (input && gate) void feedStdin(input, gate, ws);
         })
         .catch((error: unknown) => {
           clearTimeout(timer);
@@ -161,6 +165,22 @@ export class ExecTimeoutError extends Error {
     super(`the command did not finish within ${Math.round(timeoutMs / 1000)} s`);
     this.name = "ExecTimeoutError";
   }
+}
+
+const stdinBufferBytes = 4 * 1024 * 1024;
+
+async function feedStdin(input: Readable, gate: PassThrough, ws: { bufferedAmount: number; readyState: number }): Promise<void> {
+  const open = 1;
+  try {
+    for await (const chunk of input) {
+      while (ws.bufferedAmount > stdinBufferBytes && ws.readyState === open) await new Promise((resolve) => setTimeout(resolve, 5));
+      if (ws.readyState !== open) break;
+      gate.write(chunk);
+    }
+  } catch {
+    // The upload was cancelled; ending stdin lets the command finish.
+  }
+  gate.end();
 }
 
 /** Kubernetes reports an exec's end as a Status; a non-zero exit is a Failure with an ExitCode cause. */

@@ -1,0 +1,111 @@
+import { Kafka, logLevel, type Admin, type Consumer, type Producer } from "kafkajs";
+import type { Logger } from "../logging/logger.js";
+import type { BusHandler, BusMessage, EventBus, Subscription } from "./event-bus.js";
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /** Partitions and replication of topics this bus creates. */
+  partitions: number;
+  replicationFactor: number;
+  /**
+   * How long the broker waits for a silent consumer before giving its
+   * partitions to another member of the group (kafkajs default: 30 s).
+   */
+  sessionTimeoutMs: number;
+  logger: Logger;
+}
+
+/**
+ * The event bus on Kafka, through kafkajs. kafkajs is no longer maintained,
+ * so nothing outside this file touches it: the EventBus interface is the
+ * whole contract. Publishing waits for every in-sync replica (acks -1) with
+ * an idempotent producer; consumers commit a message's offset only after its
+ * handler resolved, so delivery is at least once, in order per key.
+ */
+export class KafkaEventBus implements EventBus {
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly consumers = new Set<Consumer>();
+  private readonly knownTopics = new Set<string>();
+  private connected: Promise<void> | null = null;
+
+  constructor(private readonly options: KafkaBusOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { initialRetryTime: 250, retries: 8, maxRetryTime: 10_000 },
+    });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.admin = this.kafka.admin();
+  }
+
+  /** Connects and creates the topics that are missing. */
+  async start(topics: string[]): Promise<void> {
+    this.connected ??= Promise.all([this.producer.connect(), this.admin.connect()]).then(() => undefined);
+    await this.connected;
+    await this.ensureTopics(topics);
+  }
+
+  async ensureTopics(topics: string[]): Promise<void> {
+    const missing = topics.filter((topic) => !this.knownTopics.has(topic));
+    if (missing.length === 0) return;
+    const existing = new Set(await this.admin.listTopics());
+    const toCreate = missing.filter((topic) => !existing.has(topic));
+    if (toCreate.length > 0) {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: toCreate.map((topic) => ({ topic, numPartitions: this.options.partitions, replicationFactor: this.options.replicationFactor })),
+      });
+      this.options.logger.info("kafka topics created", { topics: toCreate });
+    }
+    for (const topic of missing) this.knownTopics.add(topic);
+  }
+
+  async publish(messages: BusMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.start([...new Set(messages.map((m) => m.topic))]);
+    const byTopic = new Map<string, { key: string; value: Buffer }[]>();
+    for (const message of messages) {
+      const list = byTopic.get(message.topic) ?? [];
+      list.push({ key: message.key, value: Buffer.from(message.value) });
+      byTopic.set(message.topic, list);
+    }
+    await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })) });
+  }
+
+  async subscribe(topic: string, group: string, handler: BusHandler): Promise<Subscription> {
+    await this.start([topic]);
+    const consumer = this.kafka.consumer({
+      groupId: group,
+      sessionTimeout: this.options.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(this.options.sessionTimeoutMs / 5)),
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 250, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      eachMessage: async ({ message }) => {
+        // A rejection makes kafkajs retry this message (and hold the partition) until it is handled.
+        await handler({ topic, key: message.key?.toString() ?? "", value: message.value ?? Buffer.alloc(0) });
+      },
+    });
+    this.consumers.add(consumer);
+    return {
+      close: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.consumers].map((consumer) => consumer.disconnect()));
+    this.consumers.clear();
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+}

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { KafkaEventBus } from "../../shared/events/kafka-event-bus.js";
+import { createJsonLogger } from "../../shared/logging/logger.js";
+
+describe("kafka event bus against a real broker", function () {
+  this.timeout(120_000);
+  const brokers = (process.env.PODS_TEST_KAFKA ?? "").split(",").filter(Boolean);
+  const buses: KafkaEventBus[] = [];
+  const newBus = () => {
+    const bus = new KafkaEventBus({ brokers, clientId: "pods-test", partitions: 3, replicationFactor: 1, sessionTimeoutMs: 6_000, logger: createJsonLogger({ level: "silent" }) });
+    buses.push(bus);
+    return bus;
+  };
+  const text = (value: Uint8Array) => Buffer.from(value).toString();
+
+  before(() => assert.ok(brokers.length > 0, "PODS_TEST_KAFKA must name the test broker (npm run test:infra sets it)"));
+  after(() => Promise.all(buses.map((bus) => bus.close())));
+
+  it("deliversEachKeysMessagesInOrderToAGroupThatSubscribesLater", async () => {
+    const topic = `pods.test.${randomBytes(4).toString("hex")}`;
+    const bus = newBus();
+    await bus.start([topic]);
+    const sent = Array.from({ length: 30 }, (_, i) => ({ topic, key: `pod${i % 3}`, value: Buffer.from(`m${i}`) }));
+    await bus.publish(sent);
+    const seen = new Map<string, string[]>();
+    let count = 0;
+    const all = new Promise<void>((resolve) =>
+      bus.subscribe(topic, `group-${topic}`, async (message) => {
+        seen.set(message.key, [...(seen.get(message.key) ?? []), text(message.value)]);
+        if (++count === sent.length) resolve();
+      }),
+    );
+    await all;
+    for (const key of ["pod0", "pod1", "pod2"]) {
+      assert.deepEqual(seen.get(key), sent.filter((m) => m.key === key).map((m) => m.value.toString()));
+    }
+  });
+
+  it("redeliversAMessageWhoseHandlerFailed", async () => {
+    const topic = `pods.test.${randomBytes(4).toString("hex")}`;
+    const bus = newBus();
+    let attempts = 0;
+    const done = new Promise<void>((resolve) =>
+      bus.subscribe(topic, `group-${topic}`, async () => {
+        if (++attempts < 3) throw new Error("not yet");
+        resolve();
+      }),
+    );
+    await bus.publish([{ topic, key: "k", value: Buffer.from("x") }]);
+    await done;
+    assert.equal(attempts, 3);
+  });
+});
