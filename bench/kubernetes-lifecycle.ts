@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { openAsBlob } from "node:fs";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -120,7 +120,10 @@ async function createAndWait(api: Api, offset: number, count: number) {
   return { createToAvailableMs: summary(latencies), allAvailableAfterSeconds: round((performance.now() - started) / 1000) };
 }
 
-/** Uploads a file of `sizeMiB` into a pod (to /dev/null) and samples the process's memory meanwhile. */
+/**
+ * Uploads a file of `sizeMiB` into a pod (to /dev/null) with curl, a separate
+ * process, so the samples of this process's memory are the service's alone.
+ */
 async function uploadFigures(service: EmbeddedService, token: string, sizeMiB: number) {
   const dir = await mkdtemp(join(tmpdir(), "pods-bench-upload-"));
   const file = join(dir, "payload.bin");
@@ -133,15 +136,16 @@ async function uploadFigures(service: EmbeddedService, token: string, sizeMiB: n
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   const started = performance.now();
   try {
-    const form = new FormData();
-    form.append("dest_path", "/dev/null");
-    // A Blob backed by the file on disk: the client does not read the payload into memory either.
-    form.append("file", await openAsBlob(file), "payload.bin");
-    const response = await fetch(`${service.baseUrl}/v3/pods/bench0/upload_to_pod`, { method: "POST", body: form, headers: { "X-Tapis-Token": token } });
-    const answer = (await response.json()) as { message: string; result: string };
-    if (!response.ok) throw new Error(`upload: ${response.status} ${answer.message}`);
+    const status = await new Promise<string>((resolve, reject) => {
+      const curl = spawn("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", `X-Tapis-Token: ${token}`, "-F", `file=@${file}`, "-F", "dest_path=/dev/null", `${service.baseUrl}/v3/pods/bench0/upload_to_pod`]);
+      let out = "";
+      curl.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      curl.once("error", reject);
+      curl.once("close", () => resolve(out));
+    });
+    if (status !== "200") throw new Error(`upload answered HTTP ${status}`);
     const seconds = (performance.now() - started) / 1000;
-    return { sizeMiB, seconds: round(seconds), mibPerSecond: round(sizeMiB / seconds), rssBeforeMiB: round(before / 2 ** 20), rssPeakMiB: round(peak / 2 ** 20) };
+    return { client: "curl", sizeMiB, seconds: round(seconds), mibPerSecond: round(sizeMiB / seconds), rssBeforeMiB: round(before / 2 ** 20), rssPeakMiB: round(peak / 2 ** 20) };
   } finally {
     clearInterval(sampler);
     await rm(dir, { recursive: true, force: true });

@@ -18,6 +18,10 @@ export interface ControlPlaneConfig {
   database: DatabaseLocation;
   grpcHost: string;
   grpcPort: number;
+  /** How other replicas reach this one; default http://<grpcHost>:<port>. */
+  advertiseUrl: string | undefined;
+  /** Secret shared by the replicas; turns on forwarding exec and uploads between them. */
+  replicaToken: string | undefined;
   siteId: string;
   podDomain: string;
   tenantKeys: TenantKeyConfig;
@@ -59,6 +63,8 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     database,
     grpcHost: env.string("PODS_GRPC_HOST", "127.0.0.1"),
     grpcPort: env.int("PODS_GRPC_PORT", 8090, { min: 0, max: 65_535 }),
+    advertiseUrl: env.optionalString("PODS_GRPC_ADVERTISE_URL"),
+    replicaToken: env.optionalString("PODS_REPLICA_TOKEN"),
     siteId: env.string("PODS_SITE_ID", "local"),
     podDomain: env.string("PODS_POD_DOMAIN", "pods.localhost"),
     tenantKeys: readTenantKeys(env, defaults.tenantKeys),

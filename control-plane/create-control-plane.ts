@@ -9,14 +9,18 @@ import { JupyterService } from "../gen/tapis/pods/v1/jupyter_service_pb.js";
 import { MiscService } from "../gen/tapis/pods/v1/misc_service_pb.js";
 import { PodAuthService } from "../gen/tapis/pods/v1/pod_auth_service_pb.js";
 import { PodsService } from "../gen/tapis/pods/v1/pods_service_pb.js";
+import { ReplicaService } from "../gen/tapis/pods/v1/replica_service_pb.js";
 import { SecretsService } from "../gen/tapis/pods/v1/secrets_service_pb.js";
 import { SnapshotsService } from "../gen/tapis/pods/v1/snapshots_service_pb.js";
 import { TemplatesService } from "../gen/tapis/pods/v1/templates_service_pb.js";
 import { VolumesService } from "../gen/tapis/pods/v1/volumes_service_pb.js";
-import type { EventBus } from "../shared/events/event-bus.js";
+import { clusterCommandsTopic, podEventsTopic, type EventBus } from "../shared/events/event-bus.js";
 import type { Logger } from "../shared/logging/logger.js";
 import { agentRpc } from "./agents/agent-rpc.js";
+import { AgentPresence } from "./agents/agent-presence.js";
+import { AgentRouter } from "./agents/agent-router.js";
 import { AgentSessions } from "./agents/agent-sessions.js";
+import { replicaRpc } from "./agents/replica-rpc.js";
 import { ClusterStateService } from "./agents/cluster-state-service.js";
 import { StaticAgentCredentials } from "./auth/agent-credentials.js";
 import { TokenVerifier } from "./auth/token-verifier.js";
@@ -68,6 +72,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
   const now = deps.now ?? Date.now;
   const db = await Database.open(config.database, logger);
   try {
+    await deps.bus.prepare([...Object.keys(config.clusters).map(clusterCommandsTopic), podEventsTopic]);
     const seeded = await seedBuiltinTemplates(db, config.siteId, now());
     if (seeded.length > 0) logger.info("built-in templates added", { templates: seeded });
 
@@ -98,15 +103,19 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const objects = new ObjectAccess(db);
     const clusterState = new ClusterStateService({ db, now, outboxWritten, logCapBytes: config.logCapBytes });
     const sessions = new AgentSessions();
-    const execs = new PodExecService(db, sessions);
-    const uploads = new PodUploadService(db, sessions);
+    const replica = { id: randomUUID(), url: "" };
+    const presence = new AgentPresence({ db, now, logger }, replica);
+    const agents = new AgentRouter(sessions, presence, config.replicaToken);
+    const execs = new PodExecService(db, agents);
+    const uploads = new PodUploadService(db, agents);
     const enforcer = new TimeToStopEnforcer({ db, now, outboxWritten, logger }, config.timeToStopSweepSeconds * 1000);
 
     const routes = (router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects));
       router.service(TemplatesService, templatesRpc(db));
       router.service(MiscService, miscRpc(db, logger));
-      router.service(AgentService, agentRpc(clusterState, sessions, { resyncIntervalSeconds: config.agentResyncSeconds }));
+      router.service(AgentService, agentRpc(clusterState, sessions, presence, { resyncIntervalSeconds: config.agentResyncSeconds }));
+      router.service(ReplicaService, replicaRpc(sessions));
       for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService, JupyterService, ClustersService, PodAuthService]) {
         router.service(service, {});
       }
@@ -123,10 +132,13 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
           objects,
           serviceAdmins: new Set(config.serviceAdmins),
           siteAdminTenants: new Set(config.siteAdminTenants),
+          replicaToken: config.replicaToken,
         }),
       ],
     });
     const server = await listenRpc(handler, config.grpcHost, config.grpcPort);
+    replica.url = config.advertiseUrl ?? `http://${config.grpcHost}:${server.port}`;
+    presence.start();
     if (config.outboxRelay) relay.start();
     enforcer.start();
     logger.info("control plane listening", { host: config.grpcHost, port: server.port, database: config.database.kind });
@@ -137,6 +149,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       server,
       async stop() {
         enforcer.stop();
+        await presence.stop();
         await server.close();
         await relay.stop();
         await db.close();

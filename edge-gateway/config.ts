@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import type { EnvReader } from "../shared/config/env-reader.js";
 
 export interface GatewayConfig {
@@ -7,6 +8,8 @@ export interface GatewayConfig {
   controlPlaneUrl: string;
   maxJsonBytes: number;
   maxUploadBytes: number;
+  /** Where multipart uploads are spooled while they are parsed. */
+  spoolDir: string;
 }
 
 /** Reads the gateway's PODS_* variables; problems are recorded on `env`. */
@@ -19,5 +22,6 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
     controlPlaneUrl,
     maxJsonBytes: env.int("PODS_MAX_JSON_BYTES", 16 * 1024 * 1024, { min: 1024 }),
     maxUploadBytes: env.int("PODS_MAX_UPLOAD_BYTES", 4 * 1024 ** 3, { min: 1024 }),
+    spoolDir: env.string("PODS_UPLOAD_SPOOL_DIR", tmpdir()),
   };
 }

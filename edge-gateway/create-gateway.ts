@@ -23,6 +23,7 @@ export interface GatewayOptions {
   services: DescService[];
   maxJsonBytes: number;
   maxUploadBytes: number;
+  spoolDir: string;
   logger: Logger;
 }
 
@@ -99,7 +100,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
         // Every upload needs a token; refusing early spares reading a large body for nothing.
         if (!headers.has(metadataNames.tapisToken)) return sendError(res, 401, "X-Tapis-Token header is required");
         const base = buildRequest(route, vars, url.searchParams, undefined);
-        const upload = await parseMultipart(req, route, base, options.maxUploadBytes);
+        const upload = await parseMultipart(req, route, base, { maxFileBytes: options.maxUploadBytes, spoolDir: options.spoolDir });
         try {
           const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, undefined, headers, uploadMessages(upload));
           for await (const message of response.message) return answer(res, route, message);

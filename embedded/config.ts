@@ -3,6 +3,7 @@ import { EnvReader } from "../shared/config/env-reader.js";
 import { readControlPlaneConfig, type ControlPlaneConfig } from "../control-plane/config.js";
 import { readGatewayConfig, type GatewayConfig } from "../edge-gateway/config.js";
 import { readDriverConfig, type DriverConfig } from "../agent/config.js";
+import { readBusConfig, type BusConfig } from "../shared/events/bus-config.js";
 
 /** Everything the one-process installation needs, from PODS_* variables. */
 export interface EmbeddedConfig {
@@ -14,6 +15,7 @@ export interface EmbeddedConfig {
   devTenantId: string;
   devUsersFile: string;
   driver: DriverConfig;
+  bus: BusConfig;
   agentConcurrency: number;
 }
 
@@ -29,11 +31,13 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv): EmbeddedConfig {
   });
   const config: EmbeddedConfig = {
     controlPlane,
-    gateway: readGatewayConfig(reader),
+    // Uploads spool beside the rest of the state unless told otherwise.
+    gateway: { ...readGatewayConfig(reader), ...(env.PODS_UPLOAD_SPOOL_DIR ? {} : { spoolDir: join(controlPlane.dataDir, "upload-spool") }) },
     publicUrl: reader.optionalString("PODS_PUBLIC_URL"),
     devTenantId: reader.string("PODS_DEV_TENANT", "dev"),
     devUsersFile: reader.string("PODS_DEV_USERS", join(controlPlane.dataDir, "dev-users.json")),
     driver: readDriverConfig(reader, env),
+    bus: readBusConfig(reader),
     agentConcurrency: reader.int("PODS_AGENT_CONCURRENCY", 16, { min: 1 }),
   };
   reader.done();

@@ -9,7 +9,7 @@ import { loadOrCreateDevUsers, type DevUsers } from "../control-plane/identity/d
 import { TokenIssuer } from "../control-plane/identity/token-issuer.js";
 import { startGateway, type Gateway } from "../edge-gateway/create-gateway.js";
 import { devIdentityServices, publicServices } from "../edge-gateway/public-services.js";
-import { InProcessEventBus } from "../shared/events/in-process-event-bus.js";
+import { createEventBus } from "../shared/events/bus-config.js";
 import type { EventBus } from "../shared/events/event-bus.js";
 import type { Logger } from "../shared/logging/logger.js";
 import { embeddedClusterId, identityDir, type EmbeddedConfig } from "./config.js";
@@ -50,7 +50,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
     refreshTtlSeconds: 24 * 3600,
   });
   const agentToken = randomBytes(32).toString("base64url");
-  const bus = new InProcessEventBus({ onHandlerError: (error) => logger.warn("event handler failed", { error: String(error) }) });
+  const bus = createEventBus(config.bus, "pods-embedded", logger);
   const tenantKeys =
     cp.tenantKeys.source === "tenants-api"
       ? new TenantsApiKeys(cp.tenantKeys.url, logger)

@@ -13,6 +13,7 @@ import { agentClusterOf } from "../auth/caller-of.js";
 import { DomainError, InvalidArgumentError, PermissionDeniedError, UnavailableError } from "../errors/domain-errors.js";
 import type { PodStatusName } from "../pods/pod-model.js";
 import { AsyncQueue } from "../../shared/async/async-queue.js";
+import type { AgentPresence } from "./agent-presence.js";
 import type { AgentSessions } from "./agent-sessions.js";
 import type { ClusterStateService } from "./cluster-state-service.js";
 import type { DesiredPodSpec } from "./desired-pod-builder.js";
@@ -26,7 +27,12 @@ type Outgoing = MessageInitShape<typeof SessionResponseSchema>;
  * only. A session carries the agent's reports (each acknowledged) and, the
  * other way, requests such as exec that the control plane routes to it.
  */
-export function agentRpc(state: ClusterStateService, sessions: AgentSessions, options: { resyncIntervalSeconds: number }): ServiceImpl<typeof AgentService> {
+export function agentRpc(
+  state: ClusterStateService,
+  sessions: AgentSessions,
+  presence: AgentPresence,
+  options: { resyncIntervalSeconds: number },
+): ServiceImpl<typeof AgentService> {
   return {
     async listDesiredPods(req, ctx) {
       const clusterId = ownCluster(ctx, req.clusterId);
@@ -41,7 +47,7 @@ export function agentRpc(state: ClusterStateService, sessions: AgentSessions, op
     async *session(requests, ctx) {
       const clusterId = agentClusterOf(ctx);
       const outgoing = new AsyncQueue<Outgoing>();
-      const reading = readSession(requests, clusterId, outgoing, state, sessions, options.resyncIntervalSeconds);
+      const reading = readSession(requests, clusterId, outgoing, state, sessions, presence, options.resyncIntervalSeconds);
       yield* outgoing;
       await reading;
     },
@@ -59,15 +65,18 @@ async function readSession(
   outgoing: AsyncQueue<Outgoing>,
   state: ClusterStateService,
   sessions: AgentSessions,
+  presence: AgentPresence,
   resyncIntervalSeconds: number,
 ): Promise<void> {
   let unregister: (() => void) | undefined;
+  let absent: (() => void) | undefined;
   try {
     for await (const request of requests) {
       const payload = request.payload;
       if (payload.case === "hello") {
         outgoing.push(welcome(clusterId, payload.value.clusterId, resyncIntervalSeconds));
         unregister ??= sessions.register(clusterId, (message) => outgoing.push(message));
+        absent ??= presence.connected(clusterId);
       } else if (payload.case === "execReply") {
         sessions.reply(payload.value);
         outgoing.push(ack(request.sequence));
@@ -83,6 +92,7 @@ async function readSession(
     outgoing.fail(error);
   } finally {
     unregister?.();
+    absent?.();
   }
 }
 

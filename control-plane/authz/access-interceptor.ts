@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { Interceptor } from "@connectrpc/connect";
 import { metadataNames } from "../../shared/rpc/metadata.js";
 import type { AgentCredentials } from "../auth/agent-credentials.js";
@@ -19,6 +20,8 @@ export interface AccessDeps {
    * site's admin tenant). Other service accounts act within their own tenant.
    */
   siteAdminTenants: ReadonlySet<string>;
+  /** The secret replicas share; without it, no replica may forward here. */
+  replicaToken: string | undefined;
 }
 
 /**
@@ -37,6 +40,12 @@ export function createAccessInterceptor(deps: AccessDeps): Interceptor {
       req.contextValues.set(agentClusterKey, clusterId);
       return next(req);
     }
+    if (rule.kind === "replica") {
+      if (!deps.replicaToken || !sameSecret(req.header.get(metadataNames.replicaToken) ?? "", deps.replicaToken)) {
+        throw new UnauthenticatedError("only control-plane replicas may forward requests");
+      }
+      return next(req);
+    }
     const caller = await authenticate(req.header, deps);
     req.contextValues.set(callerKey, caller);
     if (rule.kind === "service-admin" && !caller.serviceAdmin) {
@@ -51,6 +60,11 @@ export function createAccessInterceptor(deps: AccessDeps): Interceptor {
     // the handler (or any later message) sees anything.
     return next({ ...req, message: checkedStream(req.message, (first) => deps.objects.require(caller, rule.object, rule.idOf(first), rule.level)) });
   };
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 async function* checkedStream<T>(messages: AsyncIterable<T>, check: (first: T) => Promise<void>): AsyncIterable<T> {

@@ -7,6 +7,7 @@ import { JupyterService } from "../../gen/tapis/pods/v1/jupyter_service_pb.js";
 import { MiscService } from "../../gen/tapis/pods/v1/misc_service_pb.js";
 import { PodAuthService } from "../../gen/tapis/pods/v1/pod_auth_service_pb.js";
 import { PodsService } from "../../gen/tapis/pods/v1/pods_service_pb.js";
+import { ReplicaService } from "../../gen/tapis/pods/v1/replica_service_pb.js";
 import { SecretsService } from "../../gen/tapis/pods/v1/secrets_service_pb.js";
 import { SnapshotsService } from "../../gen/tapis/pods/v1/snapshots_service_pb.js";
 import { TemplatesService } from "../../gen/tapis/pods/v1/templates_service_pb.js";
@@ -20,19 +21,22 @@ import type { LevelName, ObjectKind } from "../storage/entities/permission-entit
  * - object: a user holding `level` on the object the request names (for a
  *   streaming call, its first message);
  * - service-admin: an operator of this installation;
- * - agent: an agent authenticated as its cluster.
+ * - agent: an agent authenticated as its cluster;
+ * - replica: another control-plane replica (shared replica token).
  */
 export type AccessRule =
   | { kind: "public" }
   | { kind: "user" }
   | { kind: "object"; object: ObjectKind; level: LevelName; idOf: (request: unknown) => string }
   | { kind: "service-admin" }
-  | { kind: "agent" };
+  | { kind: "agent" }
+  | { kind: "replica" };
 
 const publicAccess: AccessRule = { kind: "public" };
 const anyUser: AccessRule = { kind: "user" };
 const serviceAdmin: AccessRule = { kind: "service-admin" };
 const agent: AccessRule = { kind: "agent" };
+const replica: AccessRule = { kind: "replica" };
 
 function on(object: ObjectKind, field: string, level: LevelName): AccessRule {
   return { kind: "object", object, level, idOf: (request) => String((request as Record<string, unknown>)[field] ?? "") };
@@ -152,6 +156,7 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
   ...rulesFor(MiscService, { healthcheck: publicAccess, traefikConfig: publicAccess, errorHandler: publicAccess }),
   ...rulesFor(PodAuthService, { podAuth: publicAccess, podAuthCallback: publicAccess }),
   ...rulesFor(AgentService, { session: agent, listDesiredPods: agent, getDesiredPod: agent }),
+  ...rulesFor(ReplicaService, { forwardExec: replica, forwardUpload: replica }),
   ...rulesFor(DevIdentityService, {
     listTenants: publicAccess,
     getTenant: publicAccess,

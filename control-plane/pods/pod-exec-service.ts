@@ -1,6 +1,6 @@
 import type { JsonValue } from "@bufbuild/protobuf";
 import type { ExecResult } from "../../gen/tapis/pods/v1/pod_pb.js";
-import type { AgentSessions } from "../agents/agent-sessions.js";
+import type { AgentLink } from "../agents/agent-router.js";
 import type { Caller } from "../auth/caller.js";
 import { CommandFailedError, FailedPreconditionError, NotFoundError, ProblemList, UnavailableError } from "../errors/domain-errors.js";
 import type { Database } from "../storage/database.js";
@@ -23,7 +23,7 @@ const outputShownOnFailure = 2_000;
 export class PodExecService {
   constructor(
     private readonly db: Database,
-    private readonly sessions: AgentSessions,
+    private readonly agents: AgentLink,
   ) {}
 
   async exec(caller: Caller, podId: string, commands: JsonValue[] | undefined, options: ExecOptions): Promise<ExecResult> {
@@ -36,7 +36,7 @@ export class PodExecService {
     if (!pod) throw new NotFoundError("pod", podId);
     if (pod.status !== "AVAILABLE") throw new FailedPreconditionError(`pod '${podId}' is ${pod.status}; commands run only in an AVAILABLE pod`);
     const failOnNonSuccess = options.failOnNonSuccess ?? true;
-    const reply = await this.sessions.exec(
+    const reply = await this.agents.exec(
       pod.clusterId,
       {
         tenantId: pod.tenantId,

@@ -1,4 +1,5 @@
-import type { AgentSessions, UploadStream } from "../agents/agent-sessions.js";
+import type { AgentLink } from "../agents/agent-router.js";
+import type { UploadStream } from "../agents/agent-sessions.js";
 import type { Caller } from "../auth/caller.js";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors/domain-errors.js";
 import type { Database } from "../storage/database.js";
@@ -19,7 +20,7 @@ export interface UploadPiece {
 export class PodUploadService {
   constructor(
     private readonly db: Database,
-    private readonly sessions: AgentSessions,
+    private readonly agents: AgentLink,
   ) {}
 
   async upload(caller: Caller, pieces: AsyncIterable<UploadPiece>): Promise<{ destPath: string; bytes: number }> {
@@ -33,7 +34,7 @@ export class PodUploadService {
     const pod = await this.db.read((m) => podRepository.find(m, caller.tenantId, podId));
     if (!pod) throw new NotFoundError("pod", podId);
     if (pod.status !== "AVAILABLE") throw new FailedPreconditionError(`pod '${podId}' is ${pod.status}; files can be uploaded only to an AVAILABLE pod`);
-    const stream = this.sessions.upload(pod.clusterId, { tenantId: pod.tenantId, podId, uid: pod.uid, destPath });
+    const stream = await this.agents.upload(pod.clusterId, { tenantId: pod.tenantId, podId, uid: pod.uid, destPath });
     try {
       await send(stream, first.value.file);
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) await send(stream, next.value.file);

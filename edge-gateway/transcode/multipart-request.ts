@@ -1,7 +1,6 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { ScalarType, type DescField } from "@bufbuild/protobuf";
@@ -33,11 +32,17 @@ export interface MultipartUpload {
  * The file is spooled to a temporary file while parsing, so form fields may
  * come before or after it and memory stays flat whatever the file's size.
  */
-export async function parseMultipart(req: IncomingMessage, route: Route, base: Init, maxFileBytes: number): Promise<MultipartUpload> {
+export async function parseMultipart(
+  req: IncomingMessage,
+  route: Route,
+  base: Init,
+  { maxFileBytes, spoolDir }: { maxFileBytes: number; spoolDir: string },
+): Promise<MultipartUpload> {
   const input = route.method.input;
   const fileField = input.fields.find((f) => f.fieldKind === "scalar" && f.scalar === ScalarType.BYTES);
   if (!fileField) throw new Error(`${route.method.name} has no bytes field to upload into`);
-  const dir = await mkdtemp(join(tmpdir(), "pods-upload-"));
+  await mkdir(spoolDir, { recursive: true });
+  const dir = await mkdtemp(join(spoolDir, "pods-upload-"));
   const spoolPath = join(dir, "file");
   const problems: string[] = [];
   const problem = (text: string) => {

@@ -19,6 +19,8 @@ export interface Subscription {
  * each group sees every message.
  */
 export interface EventBus {
+  /** Connects and creates the topics that are missing (a bus may also do so lazily). */
+  prepare(topics: string[]): Promise<void>;
   publish(messages: BusMessage[]): Promise<void>;
   subscribe(topic: string, group: string, handler: BusHandler): Promise<Subscription>;
   close(): Promise<void>;

@@ -32,6 +32,8 @@ export class InProcessEventBus implements EventBus {
     } = {},
   ) {}
 
+  async prepare(): Promise<void> {}
+
   async publish(messages: BusMessage[]): Promise<void> {
     if (this.closing) throw new Error("event bus is closed");
     for (const message of messages) {

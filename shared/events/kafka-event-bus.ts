@@ -43,7 +43,7 @@ export class KafkaEventBus implements EventBus {
   }
 
   /** Connects and creates the topics that are missing. */
-  async start(topics: string[]): Promise<void> {
+  async prepare(topics: string[]): Promise<void> {
     this.connected ??= Promise.all([this.producer.connect(), this.admin.connect()]).then(() => undefined);
     await this.connected;
     await this.ensureTopics(topics);
@@ -66,7 +66,7 @@ export class KafkaEventBus implements EventBus {
 
   async publish(messages: BusMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.start([...new Set(messages.map((m) => m.topic))]);
+    await this.prepare([...new Set(messages.map((m) => m.topic))]);
     const byTopic = new Map<string, { key: string; value: Buffer }[]>();
     for (const message of messages) {
       const list = byTopic.get(message.topic) ?? [];
@@ -77,7 +77,7 @@ export class KafkaEventBus implements EventBus {
   }
 
   async subscribe(topic: string, group: string, handler: BusHandler): Promise<Subscription> {
-    await this.start([topic]);
+    await this.prepare([topic]);
     const consumer = this.kafka.consumer({
       groupId: group,
       sessionTimeout: this.options.sessionTimeoutMs,

@@ -9,4 +9,6 @@ export const metadataNames = {
   tapisTrackingId: "x-tapis-tracking-id",
   /** The credential an agent presents for its cluster. */
   agentToken: "x-pods-agent-token",
+  /** The secret control-plane replicas share to forward requests to each other. */
+  replicaToken: "x-pods-replica-token",
 } as const;

@@ -20,7 +20,7 @@ describe("kafka event bus against a real broker", function () {
   it("deliversEachKeysMessagesInOrderToAGroupThatSubscribesLater", async () => {
     const topic = `pods.test.${randomBytes(4).toString("hex")}`;
     const bus = newBus();
-    await bus.start([topic]);
+    await bus.prepare([topic]);
     const sent = Array.from({ length: 30 }, (_, i) => ({ topic, key: `pod${i % 3}`, value: Buffer.from(`m${i}`) }));
     await bus.publish(sent);
     const seen = new Map<string, string[]>();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 describe("multipart uploads at the gateway", () => {
@@ -15,7 +15,7 @@ describe("multipart uploads at the gateway", () => {
   });
   after(() => svc.stop());
 
-  const spools = async () => (await readdir(tmpdir())).filter((name) => name.startsWith("pods-upload-"));
+  const spools = async () => (await readdir(join(svc.dataDir, "upload-spool"))).filter((name) => name.startsWith("pods-upload-"));
 
   async function upload(form: FormData, token?: string) {
     const response = await fetch(`${svc.baseUrl}/v3/pods/target/upload_to_pod`, { method: "POST", body: form, headers: token ? { "X-Tapis-Token": token } : {} });

@@ -48,6 +48,7 @@ describe("access interceptor on streaming calls", () => {
               },
               serviceAdmins: new Set(),
               siteAdminTenants: new Set(),
+              replicaToken: undefined,
             }),
           ],
         },

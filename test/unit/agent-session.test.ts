@@ -5,6 +5,7 @@ import { PodStatus } from "../../gen/tapis/pods/v1/pod_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { SessionRequestSchema } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { agentRpc } from "../../control-plane/agents/agent-rpc.js";
+import type { AgentPresence } from "../../control-plane/agents/agent-presence.js";
 import { AgentSessions } from "../../control-plane/agents/agent-sessions.js";
 import type { ClusterStateService } from "../../control-plane/agents/cluster-state-service.js";
 import { agentClusterKey } from "../../control-plane/auth/caller.js";
@@ -22,11 +23,12 @@ describe("agent session on the control plane", () => {
     },
     async appendLogs() {},
   } as unknown as ClusterStateService;
+  const presence = { connected: () => () => undefined } as unknown as AgentPresence;
   const asCluster: Interceptor = (next) => (req) => {
     req.contextValues.set(agentClusterKey, "c1");
     return next(req);
   };
-  const client = createClient(AgentService, createRouterTransport((router) => router.service(AgentService, agentRpc(state, new AgentSessions(), { resyncIntervalSeconds: 60 })), { router: { interceptors: [createErrorInterceptor(createJsonLogger({ level: "silent" })), asCluster] } }));
+  const client = createClient(AgentService, createRouterTransport((router) => router.service(AgentService, agentRpc(state, new AgentSessions(), presence, { resyncIntervalSeconds: 60 })), { router: { interceptors: [createErrorInterceptor(createJsonLogger({ level: "silent" })), asCluster] } }));
 
   async function* messages(...items: MessageInitShape<typeof SessionRequestSchema>[]) {
     yield* items;

@@ -1,3 +1,4 @@
+import { AgentPresenceEntity } from "./agent-presence-entity.js";
 import { OutboxEntity } from "./outbox-entity.js";
 import { PermissionEntity } from "./permission-entity.js";
 import { PodActionLogEntity } from "./pod-action-log-entity.js";
@@ -16,4 +17,5 @@ export const allEntities = [
   OutboxEntity,
   TemplateEntity,
   TemplateTagEntity,
+  AgentPresenceEntity,
 ];

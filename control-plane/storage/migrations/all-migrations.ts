@@ -1,4 +1,5 @@
 import { InitialSchema1764028800000 } from "./0001-initial-schema.js";
+import { AgentPresence1764115200000 } from "./0002-agent-presence.js";
 
 /** Every migration, oldest first. Append; never edit one that has shipped. */
-export const allMigrations = [InitialSchema1764028800000];
+export const allMigrations = [InitialSchema1764028800000, AgentPresence1764115200000];

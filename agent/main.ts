@@ -1,0 +1,54 @@
+import { randomUUID } from "node:crypto";
+import { ConfigError, EnvReader } from "../shared/config/env-reader.js";
+import { createEventBus, readBusConfig } from "../shared/events/bus-config.js";
+import { stopOnSignals } from "../shared/lifecycle/shutdown.js";
+import { createJsonLogger } from "../shared/logging/logger.js";
+import { readDriverConfig } from "./config.js";
+import { startAgent } from "./create-agent.js";
+import { createDriver } from "./drivers/create-driver.js";
+
+/**
+ * One agent of a cluster: receives the cluster's pod events from Kafka (the
+ * agents of a cluster share them as one consumer group), reads desired state
+ * from the control plane at PODS_CONTROL_PLANE_URL and drives the cluster.
+ */
+async function main(): Promise<void> {
+  const env = new EnvReader(process.env);
+  const clusterId = env.optionalString("PODS_CLUSTER_ID");
+  if (!clusterId) env.invalid("PODS_CLUSTER_ID", "is required");
+  const agentToken = env.optionalString("PODS_AGENT_TOKEN");
+  if (!agentToken) env.invalid("PODS_AGENT_TOKEN", "is required: the credential of this cluster's agents");
+  const controlPlaneUrl = env.string("PODS_CONTROL_PLANE_URL", "http://127.0.0.1:8090");
+  const bus = readBusConfig(env);
+  if (bus.kind !== "kafka") env.invalid("PODS_KAFKA_BROKERS", "is required: the control plane's events come through Kafka");
+  const driver = readDriverConfig(env, process.env);
+  const resyncSeconds = env.int("PODS_AGENT_RESYNC_SECONDS", 60, { min: 0 });
+  const concurrency = env.int("PODS_AGENT_CONCURRENCY", 16, { min: 1 });
+  const logLevel = env.oneOf("PODS_LOG_LEVEL", ["debug", "info", "warn", "error", "silent"], "info");
+  env.done();
+  const logger = createJsonLogger({ level: logLevel, fields: { component: "agent", clusterId } });
+  const events = createEventBus(bus, `pods-agent-${clusterId}`, logger);
+  const agent = await startAgent({
+    clusterId: clusterId!,
+    agentId: randomUUID(),
+    controlPlaneUrl,
+    agentToken: agentToken!,
+    bus: events,
+    createDriver: (sink) => createDriver(driver, sink, logger),
+    resyncSeconds,
+    concurrency,
+    logger,
+  });
+  stopOnSignals(
+    async () => {
+      await agent.stop();
+      await events.close();
+    },
+    (message) => logger.info(message),
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+});
