@@ -1,11 +1,11 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { createClient, type Interceptor } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AgentService } from "../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodChangedSchema } from "../gen/tapis/pods/v1/events_pb.js";
 import { clusterCommandsTopic, type EventBus, type Subscription } from "../shared/events/event-bus.js";
 import type { Logger } from "../shared/logging/logger.js";
+import { ControlPlanePool } from "../shared/rpc/control-plane-pool.js";
 import { metadataNames } from "../shared/rpc/metadata.js";
 import { serviceVersion } from "../shared/version.js";
 import { keyString, type ClusterDriver, type ObservationSink } from "./drivers/cluster-driver.js";
@@ -18,7 +18,8 @@ import { ControlPlaneSession } from "./session/control-plane-session.js";
 export interface AgentOptions {
   clusterId: string;
   agentId: string;
-  controlPlaneUrl: string;
+  /** The control-plane replicas; the agent moves to the next one when its session breaks. */
+  controlPlaneUrls: string[];
   agentToken: string;
   bus: EventBus;
   createDriver(sink: ObservationSink): ClusterDriver | Promise<ClusterDriver>;
@@ -47,7 +48,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     req.header.set(metadataNames.agentToken, options.agentToken);
     return next(req);
   };
-  const transport = createGrpcTransport({ baseUrl: options.controlPlaneUrl, interceptors: [presentToken] });
+  const transport = new ControlPlanePool(options.controlPlaneUrls, [presentToken]);
   const client = createClient(AgentService, transport);
   let driver: ClusterDriver | undefined;
   const uploads = new UploadReceiver(
@@ -77,7 +78,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
           uid: report.uid,
           generation: report.generation,
           status: report.status,
-          statusContainer: report.statusContainer ?? {},
+          statusContainer: { ...report.statusContainer, cluster_id: options.clusterId },
           event: report.event ?? "",
           instanceStartedAt: report.instanceStartedAt ? timestampFromDate(report.instanceStartedAt) : undefined,
           observedAt: timestampFromDate(new Date()),

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   if (!clusterId) env.invalid("PODS_CLUSTER_ID", "is required");
   const agentToken = env.optionalString("PODS_AGENT_TOKEN");
   if (!agentToken) env.invalid("PODS_AGENT_TOKEN", "is required: the credential of this cluster's agents");
-  const controlPlaneUrl = env.string("PODS_CONTROL_PLANE_URL", "http://127.0.0.1:8090");
+  const controlPlaneUrls = env.string("PODS_CONTROL_PLANE_URL", "http://127.0.0.1:8090").split(",").map((url) => url.trim()).filter(Boolean);
   const bus = readBusConfig(env);
   if (bus.kind !== "kafka") env.invalid("PODS_KAFKA_BROKERS", "is required: the control plane's events come through Kafka");
   const driver = readDriverConfig(env, process.env);
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const agent = await startAgent({
     clusterId: clusterId!,
     agentId: randomUUID(),
-    controlPlaneUrl,
+    controlPlaneUrls,
     agentToken: agentToken!,
     bus: events,
     createDriver: (sink) => createDriver(driver, sink, logger),

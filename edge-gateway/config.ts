@@ -4,8 +4,8 @@ import type { EnvReader } from "../shared/config/env-reader.js";
 export interface GatewayConfig {
   host: string;
   port: number;
-  /** Base URL of the control plane's gRPC/Connect port. */
-  controlPlaneUrl: string;
+  /** Base URLs of the control-plane replicas' gRPC/Connect ports. */
+  controlPlaneUrls: string[];
   maxJsonBytes: number;
   maxUploadBytes: number;
   /** Where multipart uploads are spooled while they are parsed. */
@@ -14,12 +14,14 @@ export interface GatewayConfig {
 
 /** Reads the gateway's PODS_* variables; problems are recorded on `env`. */
 export function readGatewayConfig(env: EnvReader): GatewayConfig {
-  const controlPlaneUrl = env.string("PODS_CONTROL_PLANE_URL", "http://127.0.0.1:8090");
-  if (!/^https?:\/\/[^/]+/.test(controlPlaneUrl)) env.invalid("PODS_CONTROL_PLANE_URL", "must be an http:// or https:// URL");
+  const controlPlaneUrls = env.string("PODS_CONTROL_PLANE_URL", "http://127.0.0.1:8090").split(",").map((url) => url.trim()).filter(Boolean);
+  if (controlPlaneUrls.length === 0 || !controlPlaneUrls.every((url) => /^https?:\/\/[^/]+/.test(url))) {
+    env.invalid("PODS_CONTROL_PLANE_URL", "must be one or more http:// or https:// URLs, comma-separated");
+  }
   return {
     host: env.string("PODS_HTTP_HOST", "127.0.0.1"),
     port: env.int("PODS_HTTP_PORT", 8080, { min: 0, max: 65_535 }),
-    controlPlaneUrl,
+    controlPlaneUrls,
     maxJsonBytes: env.int("PODS_MAX_JSON_BYTES", 16 * 1024 * 1024, { min: 1024 }),
     maxUploadBytes: env.int("PODS_MAX_UPLOAD_BYTES", 4 * 1024 ** 3, { min: 1024 }),
     spoolDir: env.string("PODS_UPLOAD_SPOOL_DIR", tmpdir()),

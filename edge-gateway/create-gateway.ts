@@ -2,7 +2,6 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { DescMethodStreaming, DescMethodUnary, DescService, Message } from "@bufbuild/protobuf";
 import { ConnectError, type Transport } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import type { Logger } from "../shared/logging/logger.js";
 import { metadataNames } from "../shared/rpc/metadata.js";
 import { RequestShapeError } from "../shared/rest-json/rest-json-decoder.js";
@@ -12,13 +11,14 @@ import { BodyError, readJsonBody } from "./http/json-body.js";
 import { httpStatusOf } from "./http/status-codes.js";
 import { RouteTable, type Route } from "./routing/route-table.js";
 import { buildRequest } from "./transcode/request-builder.js";
+import { ControlPlanePool } from "../shared/rpc/control-plane-pool.js";
 import { parseMultipart, uploadMessages } from "./transcode/multipart-request.js";
 
 export interface GatewayOptions {
   host: string;
   port: number;
-  /** Base URL of the control plane, e.g. http://127.0.0.1:8090. */
-  controlPlaneUrl: string;
+  /** Base URLs of the control-plane replicas, e.g. http://127.0.0.1:8090; taken in turn. */
+  controlPlaneUrls: string[];
   /** The services whose REST bindings this gateway serves. */
   services: DescService[];
   maxJsonBytes: number;
@@ -42,7 +42,7 @@ const forwardedHeaders = [metadataNames.tapisToken, metadataNames.tapisUser, met
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const routes = new RouteTable(options.services);
-  const transport = createConnectTransport({ baseUrl: options.controlPlaneUrl, httpVersion: "2", useBinaryFormat: true });
+  const transport = new ControlPlanePool(options.controlPlaneUrls);
   const server = http.createServer((req, res) => {
     handle(req, res, routes, transport, options).catch((error: unknown) => {
       options.logger.error("gateway failure", { method: req.method, path: req.url, error });

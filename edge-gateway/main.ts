@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   env.done();
   const logger = createJsonLogger({ level: logLevel, fields: { component: "gateway" } });
   const gateway = await startGateway({ ...config, services: publicServices, logger });
-  logger.info("gateway listening", { host: config.host, port: gateway.port, controlPlane: config.controlPlaneUrl });
+  logger.info("gateway listening", { host: config.host, port: gateway.port, controlPlanes: config.controlPlaneUrls });
   stopOnSignals(() => gateway.close(), (message) => logger.info(message));
 }
 

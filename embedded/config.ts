@@ -8,7 +8,7 @@ import { readBusConfig, type BusConfig } from "../shared/events/bus-config.js";
 /** Everything the one-process installation needs, from PODS_* variables. */
 export interface EmbeddedConfig {
   controlPlane: ControlPlaneConfig;
-  /** The gateway's settings; its control-plane URL is ignored (it is this process). */
+  /** The gateway's settings; its control-plane URLs are ignored (it is this process). */
   gateway: GatewayConfig;
   /** The URL clients use; defaults to http://<host>:<port> once bound. */
   publicUrl: string | undefined;

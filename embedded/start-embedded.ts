@@ -72,7 +72,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
   try {
     gateway = await startGateway({
       ...config.gateway,
-      controlPlaneUrl: grpcUrl,
+      controlPlaneUrls: [grpcUrl],
       services: [...publicServices, ...devIdentityServices],
       logger: logger.child({ component: "gateway" }),
     });
@@ -80,7 +80,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
     const agent = await startAgent({
       clusterId: embeddedClusterId,
       agentId: randomUUID(),
-      controlPlaneUrl: grpcUrl,
+      controlPlaneUrls: [grpcUrl],
       agentToken,
       bus,
       createDriver: (sink) => createDriver(config.driver, sink, logger.child({ component: "agent" })),
