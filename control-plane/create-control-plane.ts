@@ -113,7 +113,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const routes = (router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects));
       router.service(TemplatesService, templatesRpc(db));
-      router.service(MiscService, miscRpc(db, logger));
+      router.service(MiscService, miscRpc(db, deps.bus, logger));
       router.service(AgentService, agentRpc(clusterState, sessions, presence, { resyncIntervalSeconds: config.agentResyncSeconds }));
       router.service(ReplicaService, replicaRpc(sessions));
       for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService, JupyterService, ClustersService, PodAuthService]) {

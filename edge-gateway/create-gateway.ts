@@ -119,6 +119,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
     }
     if (error instanceof RequestShapeError) return sendError(res, 400, error.message);
     if (error instanceof BodyError) return sendError(res, error.status, error.message);
+    if (error instanceof ConnectError && lostConnection(error)) {
+      return sendError(res, 503, "the connection to the service was lost; the request may or may not have been applied, so check before retrying");
+    }
     if (error instanceof ConnectError) return sendError(res, httpStatusOf(error.code), error.rawMessage);
     throw error;
   }
@@ -149,6 +152,12 @@ async function streamDownload(res: http.ServerResponse, messages: AsyncIterable<
   }
   if (!res.headersSent) res.writeHead(200, { "Content-Type": "application/octet-stream" });
   res.end();
+}
+
+/** A transport failure, not an answer of the service. */
+function lostConnection(error: ConnectError): boolean {
+  const code = (error.cause as { code?: string } | undefined)?.code ?? "";
+  return ["ECONNRESET", "EPIPE", "ERR_HTTP2_STREAM_ERROR", "ERR_HTTP2_SESSION_ERROR", "ERR_HTTP2_GOAWAY_SESSION"].includes(code) || /ECONNRESET|socket hang up/.test(error.rawMessage);
 }
 
 async function* single<T>(value: T): AsyncIterable<T> {

@@ -1,26 +1,31 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { MiscService } from "../../gen/tapis/pods/v1/misc_service_pb.js";
 import type { Logger } from "../../shared/logging/logger.js";
-import { InvalidArgumentError } from "../errors/domain-errors.js";
+import type { EventBus } from "../../shared/events/event-bus.js";
+import { InvalidArgumentError, UnavailableError } from "../errors/domain-errors.js";
 import type { Database } from "../storage/database.js";
 
-/** Health and the proxy's error page; the Traefik configuration is not offered yet. */
-export function miscRpc(db: Database, logger: Logger): Partial<ServiceImpl<typeof MiscService>> {
+/**
+ * Health (readiness: the database and the event bus answer) and the proxy's
+ * error page; the Traefik configuration is not offered yet.
+ */
+export function miscRpc(db: Database, bus: EventBus, logger: Logger): Partial<ServiceImpl<typeof MiscService>> {
+  const check = async (name: string, probe: () => Promise<void>) => {
+    try {
+      await probe();
+      return "ok";
+    } catch (error) {
+      // The answer is public: say what is down, keep the details in the log.
+      logger.warn(`health check: ${name} unreachable`, { error: String(error) });
+      return "unreachable";
+    }
+  };
   return {
     async healthcheck() {
-      let database = "ok";
-      try {
-        await db.ping();
-      } catch (error) {
-        // The answer is public: say what is down, keep the details in the log.
-        logger.warn("health check: database unreachable", { error });
-        database = "unreachable";
-      }
-      const healthy = database === "ok";
-      return {
-        message: healthy ? "I promise I'm healthy." : "Service is unhealthy.",
-        result: { status: healthy ? "healthy" : "unhealthy", checks: { database } },
-      };
+      const checks = { database: await check("database", () => db.ping()), event_bus: await check("event bus", () => bus.ping()) };
+      const down = Object.entries(checks).filter(([, state]) => state !== "ok").map(([name]) => name);
+      if (down.length > 0) throw new UnavailableError(`not ready: ${down.join(" and ")} unreachable`);
+      return { message: "I promise I'm healthy.", result: { status: "healthy", checks } };
     },
     async errorHandler(req) {
       const status = Number(req.status);

@@ -91,9 +91,10 @@ async function translateConnectionErrors<T>(work: () => Promise<T>): Promise<T> 
   try {
     return await work();
   } catch (error) {
-    const code = (error as { code?: string }).code ?? "";
-    if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|PROTOCOL_CONNECTION_LOST|ER_SERVER_SHUTDOWN)$/.test(code)) {
-      throw new UnavailableError(`database unavailable (${code}); retry shortly`);
+    const { code, driverError } = error as { code?: string; driverError?: { code?: string } };
+    const cause = code ?? driverError?.code ?? "";
+    if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|PROTOCOL_CONNECTION_LOST|ER_SERVER_SHUTDOWN|ER_CON_COUNT_ERROR)$/.test(cause)) {
+      throw new UnavailableError(`database unavailable (${cause}); retry shortly`);
     }
     throw error;
   }

@@ -22,6 +22,8 @@ export interface EventBus {
   /** Connects and creates the topics that are missing (a bus may also do so lazily). */
   prepare(topics: string[]): Promise<void>;
   publish(messages: BusMessage[]): Promise<void>;
+  /** Resolves when the bus can carry messages now; rejects saying why not. */
+  ping(): Promise<void>;
   subscribe(topic: string, group: string, handler: BusHandler): Promise<Subscription>;
   close(): Promise<void>;
 }

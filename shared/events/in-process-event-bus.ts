@@ -34,6 +34,10 @@ export class InProcessEventBus implements EventBus {
 
   async prepare(): Promise<void> {}
 
+  async ping(): Promise<void> {
+    if (this.closing) throw new Error("event bus is closed");
+  }
+
   async publish(messages: BusMessage[]): Promise<void> {
     if (this.closing) throw new Error("event bus is closed");
     for (const message of messages) {

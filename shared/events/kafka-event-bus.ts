@@ -76,6 +76,20 @@ export class KafkaEventBus implements EventBus {
     await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })) });
   }
 
+  /** Asks the cluster for its brokers; fails when none answers within five seconds. */
+  async ping(): Promise<void> {
+    await this.prepare([]);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.admin.describeCluster(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("the Kafka brokers did not answer within 5 s")), 5_000))),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async subscribe(topic: string, group: string, handler: BusHandler): Promise<Subscription> {
     await this.prepare([topic]);
     const consumer = this.kafka.consumer({

@@ -10,11 +10,16 @@ import { createConnectTransport } from "@connectrpc/connect-node";
  * replica.
  */
 export class ControlPlanePool implements Transport {
-  private readonly transports: Transport[];
+  private readonly members: { transport: Transport; refusedAt: number }[];
   private next = 0;
 
-  constructor(urls: string[], interceptors: Interceptor[] = []) {
-    this.transports = urls.map((baseUrl) => createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true, interceptors }));
+  constructor(
+    urls: string[],
+    interceptors: Interceptor[] = [],
+    /** A replica that refused a connection is passed over for this long. */
+    private readonly shunMs = 2_000,
+  ) {
+    this.members = urls.map((baseUrl) => ({ transport: createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true, interceptors }), refusedAt: 0 }));
   }
 
   async unary<I extends DescMessage, O extends DescMessage>(
@@ -26,11 +31,12 @@ export class ControlPlanePool implements Transport {
     contextValues?: ContextValues,
   ): Promise<UnaryResponse<I, O>> {
     let lastError: unknown;
-    for (let attempt = 0; attempt < this.transports.length; attempt++) {
+    for (const member of this.order()) {
       try {
-        return await this.pick().unary(method, signal, timeoutMs, header, input, contextValues);
+        return await member.transport.unary(method, signal, timeoutMs, header, input, contextValues);
       } catch (error) {
         if (!neverConnected(error)) throw error;
+        member.refusedAt = Date.now();
         lastError = error;
       }
     }
@@ -45,13 +51,16 @@ export class ControlPlanePool implements Transport {
     input: AsyncIterable<MessageInitShape<I>>,
     contextValues?: ContextValues,
   ): Promise<StreamResponse<I, O>> {
-    return this.pick().stream(method, signal, timeoutMs, header, input, contextValues);
+    return this.order()[0]!.transport.stream(method, signal, timeoutMs, header, input, contextValues);
   }
 
-  private pick(): Transport {
-    const transport = this.transports[this.next % this.transports.length]!;
-    this.next++;
-    return transport;
+  /** Every replica once, starting at the next in turn, those that just refused a connection last. */
+  private order(): { transport: Transport; refusedAt: number }[] {
+    const start = this.next++;
+    const rotated = this.members.map((_, i) => this.members[(start + i) % this.members.length]!);
+    const now = Date.now();
+    const shunned = (m: { refusedAt: number }) => now - m.refusedAt < this.shunMs;
+    return [...rotated.filter((m) => !shunned(m)), ...rotated.filter(shunned)];
   }
 }
 

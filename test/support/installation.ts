@@ -28,7 +28,12 @@ export interface Installation {
   stop(): Promise<void>;
 }
 
-export async function startInstallation(options: { replicas: number; agents: { name: string; cluster: "a" | "b"; replicas: number[] }[] }): Promise<Installation> {
+export async function startInstallation(options: {
+  replicas: number;
+  agents: { name: string; cluster: "a" | "b"; replicas: number[] }[];
+  /** 0 leaves the agents with events alone to learn of changes (no resync to heal a loss). */
+  agentResyncSeconds?: number;
+}): Promise<Installation> {
   const kafka = process.env.PODS_TEST_KAFKA;
   const mysql = process.env.PODS_TEST_MYSQL_URL;
   if (!kafka || !mysql) throw new Error("PODS_TEST_KAFKA and PODS_TEST_MYSQL_URL must be set (npm run test:infra sets them)");
@@ -80,7 +85,7 @@ export async function startInstallation(options: { replicas: number; agents: { n
         PODS_KAFKA_SESSION_TIMEOUT_MS: "6000",
         PODS_CLUSTER_DRIVER: "simulated",
         PODS_SIMULATED_STARTUP_MS: "50",
-        PODS_AGENT_RESYNC_SECONDS: "10",
+        PODS_AGENT_RESYNC_SECONDS: String(options.agentResyncSeconds ?? 10),
       },
       /"msg":"agent started"/,
     );
