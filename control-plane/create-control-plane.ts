@@ -22,7 +22,9 @@ import { AgentRouter } from "./agents/agent-router.js";
 import { AgentSessions } from "./agents/agent-sessions.js";
 import { replicaRpc } from "./agents/replica-rpc.js";
 import { ClusterStateService } from "./agents/cluster-state-service.js";
-import { StaticAgentCredentials } from "./auth/agent-credentials.js";
+import { anyAgentCredentials, StaticAgentCredentials } from "./auth/agent-credentials.js";
+import { ClusterRegistry } from "./clusters/cluster-registry.js";
+import { clustersRpc } from "./clusters/clusters-rpc.js";
 import { TokenVerifier } from "./auth/token-verifier.js";
 import type { TenantKeySource } from "./auth/tenant-keys.js";
 import { createAccessInterceptor } from "./authz/access-interceptor.js";
@@ -72,7 +74,6 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
   const now = deps.now ?? Date.now;
   const db = await Database.open(config.database, logger);
   try {
-    await deps.bus.prepare([...Object.keys(config.clusters).map(clusterCommandsTopic), podEventsTopic]);
     const seeded = await seedBuiltinTemplates(db, config.siteId, now());
     if (seeded.length > 0) logger.info("built-in templates added", { templates: seeded });
 
@@ -81,12 +82,14 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       { relayId: randomUUID(), pollIntervalMs: config.outboxPollMs, batchSize: 100, claimMs: 30_000 },
     );
     const outboxWritten = () => relay.wake();
-    const placement = placementOf(config.clusters);
+    const clusters = new ClusterRegistry(db, now);
+    await clusters.declare(config.clusters);
+    await deps.bus.prepare([...(await clusters.list()).map((c) => clusterCommandsTopic(c.clusterId)), podEventsTopic]);
     const pods = new PodService({
       db,
       now,
       outboxWritten,
-      placement,
+      placement: clusters,
       limits: config.limits,
       siteId: config.siteId,
       logCapBytes: config.logCapBytes,
@@ -116,7 +119,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       router.service(MiscService, miscRpc(db, deps.bus, logger));
       router.service(AgentService, agentRpc(clusterState, sessions, presence, { resyncIntervalSeconds: config.agentResyncSeconds }));
       router.service(ReplicaService, replicaRpc(sessions));
-      for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService, JupyterService, ClustersService, PodAuthService]) {
+      router.service(ClustersService, clustersRpc(clusters, sessions, deps.bus));
+      for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService, JupyterService, PodAuthService]) {
         router.service(service, {});
       }
       if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));
@@ -128,7 +132,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
         createAccessInterceptor({
           rules: accessRules,
           verifier: new TokenVerifier(deps.tenantKeys),
-          agents: new StaticAgentCredentials(config.agentTokens),
+          agents: anyAgentCredentials(new StaticAgentCredentials(config.agentTokens), clusters),
           objects,
           serviceAdmins: new Set(config.serviceAdmins),
           siteAdminTenants: new Set(config.siteAdminTenants),
@@ -159,10 +163,4 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     await db.close();
     throw error;
   }
-}
-
-function placementOf(clusters: Record<string, string[]>) {
-  const byQueue = new Map<string, string>();
-  for (const [clusterId, queues] of Object.entries(clusters)) for (const queue of queues) if (!byQueue.has(queue)) byQueue.set(queue, clusterId);
-  return { clusterFor: (queue: string) => byQueue.get(queue), queues: () => [...byQueue.keys()] };
 }

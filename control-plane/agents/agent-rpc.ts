@@ -70,12 +70,16 @@ async function readSession(
 ): Promise<void> {
   let unregister: (() => void) | undefined;
   let absent: (() => void) | undefined;
+  const agent = { agentId: "", version: "", connectedAt: Date.now(), lastSeenAt: Date.now() };
   try {
     for await (const request of requests) {
       const payload = request.payload;
+      agent.lastSeenAt = Date.now();
       if (payload.case === "hello") {
         outgoing.push(welcome(clusterId, payload.value.clusterId, resyncIntervalSeconds));
-        unregister ??= sessions.register(clusterId, (message) => outgoing.push(message));
+        agent.agentId = payload.value.agentId;
+        agent.version = payload.value.version;
+        unregister ??= sessions.register(clusterId, agent, (message) => outgoing.push(message));
         absent ??= presence.connected(clusterId);
       } else if (payload.case === "execReply") {
         sessions.reply(payload.value);

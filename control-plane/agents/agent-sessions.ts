@@ -17,7 +17,16 @@ export interface ExecOrder {
 
 interface Channel {
   clusterId: string;
+  agent: ConnectedAgent;
   send(message: Outgoing): void;
+}
+
+/** An agent with a session open on this replica. */
+export interface ConnectedAgent {
+  agentId: string;
+  version: string;
+  connectedAt: number;
+  lastSeenAt: number;
 }
 
 interface Pending {
@@ -68,8 +77,8 @@ export class AgentSessions {
   private readonly uploads = new Map<string, Upload>();
 
   /** Adds a connected agent; the returned function removes it again. */
-  register(clusterId: string, send: (message: Outgoing) => void): () => void {
-    const channel: Channel = { clusterId, send };
+  register(clusterId: string, agent: ConnectedAgent, send: (message: Outgoing) => void): () => void {
+    const channel: Channel = { clusterId, agent, send };
     let set = this.channels.get(clusterId);
     if (!set) this.channels.set(clusterId, (set = new Set()));
     set.add(channel);
@@ -83,6 +92,10 @@ export class AgentSessions {
 
   connected(clusterId: string): number {
     return this.channels.get(clusterId)?.size ?? 0;
+  }
+
+  agentsOf(clusterId: string): ConnectedAgent[] {
+    return [...(this.channels.get(clusterId) ?? [])].map((channel) => channel.agent);
   }
 
   exec(clusterId: string, request: ExecOrder, timeoutMs: number): Promise<ExecReply> {

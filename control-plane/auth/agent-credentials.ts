@@ -2,7 +2,20 @@ import { createHash, timingSafeEqual } from "node:crypto";
 
 /** Recognises the tokens agents present and the cluster each acts for. */
 export interface AgentCredentials {
-  clusterFor(token: string): string | null;
+  agentCluster(token: string): Promise<string | null>;
+}
+
+/** The first source that knows the token decides. */
+export function anyAgentCredentials(...sources: AgentCredentials[]): AgentCredentials {
+  return {
+    async agentCluster(token) {
+      for (const source of sources) {
+        const clusterId = await source.agentCluster(token);
+        if (clusterId) return clusterId;
+      }
+      return null;
+    },
+  };
 }
 
 /** Tokens given in configuration: token -> cluster id. Compared in constant time. */
@@ -13,7 +26,7 @@ export class StaticAgentCredentials implements AgentCredentials {
     this.digests = Object.entries(tokens).map(([token, clusterId]) => ({ digest: sha256(token), clusterId }));
   }
 
-  clusterFor(token: string): string | null {
+  async agentCluster(token: string): Promise<string | null> {
     const digest = sha256(token);
     let found: string | null = null;
     for (const entry of this.digests) if (timingSafeEqual(entry.digest, digest)) found = entry.clusterId;

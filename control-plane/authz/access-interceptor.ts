@@ -35,7 +35,7 @@ export function createAccessInterceptor(deps: AccessDeps): Interceptor {
     if (!rule) throw new PermissionDeniedError(`no access rule for ${req.method.name}`);
     if (rule.kind === "public") return next(req);
     if (rule.kind === "agent") {
-      const clusterId = deps.agents.clusterFor(req.header.get(metadataNames.agentToken) ?? "");
+      const clusterId = await deps.agents.agentCluster(req.header.get(metadataNames.agentToken) ?? "");
       if (!clusterId) throw new UnauthenticatedError(`agents must present a valid ${metadataNames.agentToken}`);
       req.contextValues.set(agentClusterKey, clusterId);
       return next(req);

@@ -19,8 +19,8 @@ import { podView, type PodView } from "./pod-view.js";
 
 /** Picks the cluster that runs a compute queue. */
 export interface Placement {
-  clusterFor(computeQueue: string): string | undefined;
-  queues(): string[];
+  clusterFor(computeQueue: string): Promise<string | undefined>;
+  queues(): Promise<string[]>;
 }
 
 export interface PodServiceDeps {
@@ -71,22 +71,23 @@ export class PodService {
     validatePodFields(fields, this.deps.limits, problems);
     if (statusRequested === "RESTART") problems.add("status_requested", "must be ON or OFF when creating a pod");
     problems.throwIfAny();
+    // Template, rules and placement first: none of them writes, and placement may read the database.
+    const template = fields.template ? await this.deps.db.read((m) => resolveTemplate(m, caller.tenantId, fields.template!)) : null;
+    if (fields.template_overrides) {
+      if (!template) throw new InvalidArgumentError("template_overrides", "needs a template to override");
+      const overrideProblems = new ProblemList();
+      validateOverriddenFields(applyTemplateOverrides(template.definition, fields.template_overrides), fields.template_overrides, this.deps.limits, overrideProblems);
+      overrideProblems.throwIfAny();
+    }
+    const templateVersion = template?.version ?? null;
+    const effective = template ? mergeOverTemplate(template.definition, fields) : fields;
+    if (!effective.image) throw new InvalidArgumentError("image", "an image or a template that names one is required");
+    if (Object.keys(effective.secret_map ?? {}).length > 0) throw new UnimplementedError("secret_map: secrets are not available in this version");
+    const clusterId = await this.clusterFor(effective.compute_queue ?? podDefaults.computeQueue);
     const now = this.deps.now();
     try {
       const pod = await this.deps.db.transaction(async (tx) => {
         if (await podRepository.find(tx, caller.tenantId, podId)) throw new AlreadyExistsError("pod", podId);
-        const template = fields.template ? await resolveTemplate(tx, caller.tenantId, fields.template) : null;
-        if (fields.template_overrides) {
-          if (!template) throw new InvalidArgumentError("template_overrides", "needs a template to override");
-          const problems = new ProblemList();
-          validateOverriddenFields(applyTemplateOverrides(template.definition, fields.template_overrides), fields.template_overrides, this.deps.limits, problems);
-          problems.throwIfAny();
-        }
-        const templateVersion = template?.version ?? null;
-        const effective = template ? mergeOverTemplate(template.definition, fields) : fields;
-        if (!effective.image) throw new InvalidArgumentError("image", "an image or a template that names one is required");
-        if (Object.keys(effective.secret_map ?? {}).length > 0) throw new UnimplementedError("secret_map: secrets are not available in this version");
-        const clusterId = this.clusterFor(effective.compute_queue ?? podDefaults.computeQueue);
         const on = statusRequested !== "OFF";
         const record: PodRecord = {
           tenantId: caller.tenantId,
@@ -269,10 +270,10 @@ export class PodService {
     return pod;
   }
 
-  private clusterFor(queue: string): string {
-    const clusterId = this.deps.placement.clusterFor(queue);
+  private async clusterFor(queue: string): Promise<string> {
+    const clusterId = await this.deps.placement.clusterFor(queue);
     if (!clusterId) {
-      throw new InvalidArgumentError("compute_queue", `no cluster serves queue '${queue}'; available: ${this.deps.placement.queues().join(", ")}`);
+      throw new InvalidArgumentError("compute_queue", `no cluster serves queue '${queue}'; available: ${(await this.deps.placement.queues()).join(", ")}`);
     }
     return clusterId;
   }

@@ -1,4 +1,5 @@
 import { AgentPresenceEntity } from "./agent-presence-entity.js";
+import { AgentTokenEntity, ClusterEntity } from "./cluster-entity.js";
 import { OutboxEntity } from "./outbox-entity.js";
 import { PermissionEntity } from "./permission-entity.js";
 import { PodActionLogEntity } from "./pod-action-log-entity.js";
@@ -18,4 +19,6 @@ export const allEntities = [
   TemplateEntity,
   TemplateTagEntity,
   AgentPresenceEntity,
+  ClusterEntity,
+  AgentTokenEntity,
 ];
