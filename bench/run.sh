@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# npm run bench: every benchmark, each printing its figures as JSON.
+#   embedded     always (SQLite, simulated cluster)
+#   kubernetes   against the real API server of scripts/infra/kubernetes.sh (built on first use)
+#   distributed  two replicas on MariaDB and Kafka (scripts/infra/mariadb.sh, kafka.sh)
+# BENCH=embedded (or kubernetes, distributed) runs only that one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx tsc -b
+only="${BENCH:-all}"
+if [[ $only == all || $only == embedded ]]; then
+  echo "== embedded" >&2
+  node dist/bench/embedded-lifecycle.js 100
+fi
+if [[ $only == all || $only == kubernetes ]]; then
+  echo "== kubernetes" >&2
+  node --expose-gc dist/bench/kubernetes-lifecycle.js "$(scripts/infra/kubernetes.sh start)" 100 1000 1024
+fi
+if [[ $only == all || $only == distributed ]]; then
+  echo "== distributed" >&2
+  PODS_TEST_MYSQL_URL="$(scripts/infra/mariadb.sh start)" PODS_TEST_KAFKA="$(scripts/infra/kafka.sh start)" \
+    node dist/bench/distributed.js 1000 50
+fi
