@@ -31,9 +31,6 @@ export interface AgentOptions {
 
 export interface Agent {
   driver: ClusterDriver;
-  /** Resolves when queued work is done (retries waiting on backoff aside) and every report is acknowledged. */
-  settled(): Promise<void>;
-  resync(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -128,11 +125,6 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
   return {
     driver: started,
-    resync,
-    async settled() {
-      await queue.idle();
-      await session.drained();
-    },
     async stop() {
       clearInterval(resyncTimer);
       await subscription.close();

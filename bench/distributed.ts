@@ -6,6 +6,7 @@ import { clusterCommandsTopic } from "../shared/events/event-bus.js";
 import { KafkaEventBus } from "../shared/events/kafka-event-bus.js";
 import { createJsonLogger } from "../shared/logging/logger.js";
 import { startInstallation } from "../test/support/installation.js";
+import { round, summary } from "./stats.js";
 
 /**
  * The distributed installation (two control-plane replicas on MariaDB, Kafka,
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
       creates: pods,
       concurrency,
       failed,
-      createsPerSecond: Math.round((pods / seconds) * 10) / 10,
+      createsPerSecond: round(pods / seconds),
       commitToTopicConsumerMs: summary(latencies),
       eventsSeen: latencies.length,
     };
@@ -77,11 +78,6 @@ async function main(): Promise<void> {
   }
 }
 
-function summary(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? NaN };
-}
 
 main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { readEmbeddedConfig } from "../embedded/config.js";
 import { startEmbedded } from "../embedded/start-embedded.js";
 import { createJsonLogger } from "../shared/logging/logger.js";
+import { round, summary } from "./stats.js";
 
 /**
  * Pod lifecycle figures on the embedded defaults (SQLite, in-process bus,
@@ -87,15 +88,7 @@ async function main(): Promise<void> {
   }
 }
 
-function summary(values: number[]): { p50: number; p99: number; max: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
-  return { p50: at(0.5), p99: at(0.99), max: round(sorted.at(-1)!) };
-}
 
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
-}
 
 main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);

@@ -7,6 +7,7 @@ import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { readEmbeddedConfig } from "../embedded/config.js";
 import { startEmbedded, type EmbeddedService } from "../embedded/start-embedded.js";
 import { createJsonLogger } from "../shared/logging/logger.js";
+import { round, summary } from "./stats.js";
 
 /**
  * Pod figures against a real Kubernetes API server with kwok simulating the
@@ -156,15 +157,7 @@ function mib(usage: NodeJS.MemoryUsage) {
   return { rss: round(usage.rss / 2 ** 20), heapUsed: round(usage.heapUsed / 2 ** 20) };
 }
 
-function summary(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
-  return { p50: at(0.5), p99: at(0.99), max: round(sorted.at(-1)!) };
-}
 
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
-}
 
 main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { startTestService, type TestService } from "../support/test-service.js";
+import { eventually } from "../support/eventually.js";
 
 /**
  * The kubernetes driver against a real API server (scripts/infra/kubernetes.sh:
@@ -36,15 +37,6 @@ describe("kubernetes agent against a real API server", function () {
   const readPod = (podId: string) => core.readNamespacedPod({ name: objectName(podId), namespace });
   const podIfAny = (podId: string) => readPod(podId).catch(() => undefined);
   const podExists = async (podId: string) => (await podIfAny(podId)) !== undefined;
-  async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 
   it("createsThePodServiceAndSecretOfANeo4jPodAndReportsItAvailable", async () => {
     const created = await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "graph", template: "neo4j" } });

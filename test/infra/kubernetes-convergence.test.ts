@@ -6,16 +6,7 @@ import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { startChildService, type ChildService } from "../support/child-service.js";
 import { startTestService, type TestService } from "../support/test-service.js";
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { eventually } from "../support/eventually.js";
 
 describe("kubernetes agent converges after crashes and drift", function () {
   this.timeout(120_000);
