@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { DescMethodStreaming, DescMethodUnary, DescService, Message } from "@bufbuild/protobuf";
-import { ConnectError, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import type { Logger } from "../shared/logging/logger.js";
 import { metadataNames } from "../shared/rpc/metadata.js";
 import { RequestShapeError } from "../shared/rest-json/rest-json-decoder.js";
@@ -119,7 +119,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
     }
     if (error instanceof RequestShapeError) return sendError(res, 400, error.message);
     if (error instanceof BodyError) return sendError(res, error.status, error.message);
-    if (error instanceof ConnectError && lostConnection(error)) {
+    // A cancellation the client did not ask for is the replica going away mid-call.
+    if (error instanceof ConnectError && (lostConnection(error) || (error.code === Code.Canceled && !abort.signal.aborted))) {
       return sendError(res, 503, "the connection to the service was lost; the request may or may not have been applied, so check before retrying");
     }
     if (error instanceof ConnectError) return sendError(res, httpStatusOf(error.code), error.rawMessage);
