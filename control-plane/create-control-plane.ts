@@ -104,7 +104,13 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       },
     });
     const objects = new ObjectAccess(db);
-    const clusterState = new ClusterStateService({ db, now, outboxWritten, logCapBytes: config.logCapBytes });
+    const clusterState = new ClusterStateService({
+      db,
+      now,
+      outboxWritten,
+      logCapBytes: config.logCapBytes,
+      placements: (clusterId, queue) => clusters.queuePlacement(clusterId, queue),
+    });
     const sessions = new AgentSessions();
     const replica = { id: randomUUID(), url: "" };
     const presence = new AgentPresence({ db, now, logger }, replica);

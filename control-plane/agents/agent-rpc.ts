@@ -179,5 +179,7 @@ export function desiredToProto(spec: DesiredPodSpec): DesiredPod {
     volume_mounts: Object.fromEntries(Object.entries(spec.fields.volume_mounts ?? {}).filter(([, m]) => m !== null)) as JsonObject,
     compute_queue: spec.computeQueue,
     time_to_stop_seconds: spec.timeToStopSeconds,
+    node_selector: spec.placement.nodeSelector,
+    tolerations: spec.placement.tolerations,
   });
 }

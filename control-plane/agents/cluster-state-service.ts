@@ -8,8 +8,12 @@ import { podRepository } from "../storage/pod-repository.js";
 import { derivePodFields } from "../templates/template-resolver.js";
 import { buildDesiredPod, type DesiredPodSpec } from "./desired-pod-builder.js";
 
+/** The registered node selector and tolerations of a cluster's compute queue. */
+export type QueuePlacements = (clusterId: string, queue: string) => Promise<{ nodeSelector: Record<string, string>; tolerations: string[] } | undefined>;
+
 export interface ClusterStateDeps {
   db: Database;
+  placements: QueuePlacements;
   now: () => number;
   outboxWritten: () => void;
   /** Bytes of container output kept per pod. */
@@ -33,17 +37,26 @@ export class ClusterStateService {
   constructor(private readonly deps: ClusterStateDeps) {}
 
   async desiredPage(clusterId: string, cursor: string, limit: number): Promise<{ pods: DesiredPodSpec[]; next: string }> {
-    return this.deps.db.read(async (m) => {
-      const page = await podRepository.pageOfCluster(m, clusterId, cursor, limit);
+    const page = await this.deps.db.read(async (m) => {
+      const rows = await podRepository.pageOfCluster(m, clusterId, cursor, limit);
       const pods: DesiredPodSpec[] = [];
-      for (const pod of page) pods.push(await this.desired(m, pod));
-      const last = page.at(-1);
-      return { pods, next: page.length === limit && last ? JSON.stringify([last.tenantId, last.podId]) : "" };
+      for (const pod of rows) pods.push(await this.desired(m, pod));
+      const last = rows.at(-1);
+      return { pods, next: rows.length === limit && last ? JSON.stringify([last.tenantId, last.podId]) : "" };
     });
+    for (const pod of page.pods) await this.place(clusterId, pod);
+    return page;
   }
 
   async desiredPod(clusterId: string, tenantId: string, podId: string): Promise<DesiredPodSpec> {
-    return this.deps.db.read(async (m) => this.desired(m, await this.podOfCluster(m, clusterId, tenantId, podId)));
+    const pod = await this.deps.db.read(async (m) => this.desired(m, await this.podOfCluster(m, clusterId, tenantId, podId)));
+    return this.place(clusterId, pod);
+  }
+
+  /** Adds the queue's registered placement; looked up outside any database call, as it may read itself. */
+  private async place(clusterId: string, pod: DesiredPodSpec): Promise<DesiredPodSpec> {
+    pod.placement = (await this.deps.placements(clusterId, pod.computeQueue)) ?? pod.placement;
+    return pod;
   }
 
   /** Stores an observation; stale ones (older generation, other uid) change nothing. */

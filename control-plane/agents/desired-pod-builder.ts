@@ -20,6 +20,8 @@ export interface DesiredPodSpec {
   fields: PodFields;
   computeQueue: string;
   timeToStopSeconds: number;
+  /** The compute queue's node selector and tolerations, as registered with the cluster. */
+  placement: { nodeSelector: Record<string, string>; tolerations: string[] };
 }
 
 /** Kubernetes-safe name of a pod's objects: pods-<site>-<tenant>-<pod_id>. */
@@ -57,5 +59,6 @@ export function buildDesiredPod(pod: PodRecord, effective: PodFields, credential
     fields: { ...effective, resources: resourcesWithDefaults(effective.resources), networking: effective.networking ?? podDefaults.networking },
     computeQueue: effective.compute_queue ?? podDefaults.computeQueue,
     timeToStopSeconds: runSecondsOf(effective),
+    placement: { nodeSelector: {}, tolerations: [] },
   };
 }

@@ -63,6 +63,12 @@ export class ClusterRegistry implements Placement, AgentCredentials {
     return (await this.current()).clusters.find((cluster) => cluster.computeQueues.some((q) => q.name === queue))?.clusterId;
   }
 
+  /** The node selector and tolerations registered for a cluster's queue. */
+  async queuePlacement(clusterId: string, queue: string): Promise<{ nodeSelector: Record<string, string>; tolerations: string[] } | undefined> {
+    const spec = (await this.current()).clusters.find((c) => c.clusterId === clusterId)?.computeQueues.find((q) => q.name === queue);
+    return spec && { nodeSelector: spec.node_selector, tolerations: spec.tolerations };
+  }
+
   async queues(): Promise<string[]> {
     return [...new Set((await this.current()).clusters.flatMap((cluster) => cluster.computeQueues.map((q) => q.name)))];
   }

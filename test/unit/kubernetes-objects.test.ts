@@ -69,6 +69,13 @@ describe("kubernetes objects of a pod", () => {
     });
   });
 
+  it("prefersThePlacementRegisteredWithTheCluster", () => {
+    const registered = create(DesiredPodSchema, { ...desired, nodeSelector: { zone: "east" }, tolerations: ["dedicated:NoSchedule"] });
+    const spec = buildPodObjects(registered, config).pod.spec!;
+    assert.deepEqual(spec.nodeSelector, { zone: "east" });
+    assert.deepEqual(spec.tolerations, [{ key: "dedicated", operator: "Exists", effect: "NoSchedule" }]);
+  });
+
   it("placesThePodByItsComputeQueue", () => {
     assert.deepEqual(objects.pod.spec!.nodeSelector, { accelerator: "a100" });
     assert.deepEqual(objects.pod.spec!.tolerations, [{ key: "gpu", operator: "Equal", value: "true", effect: "NoSchedule" }]);

@@ -1,7 +1,7 @@
 import type { V1ConfigMap, V1Container, V1EnvVar, V1Pod, V1Secret, V1Service, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import type { DesiredPod } from "../../../gen/tapis/pods/v1/agent_service_pb.js";
 import type { VolumeMount } from "../../../gen/tapis/pods/v1/pod_pb.js";
-import type { KubernetesClusterConfig } from "./cluster-config.js";
+import { parseToleration, type KubernetesClusterConfig, type QueuePlacement } from "./cluster-config.js";
 
 /** Labels on every object of a pod; the agent finds its objects by them, never by name. */
 export const labelKeys = {
@@ -69,7 +69,7 @@ export function buildPodObjects(desired: DesiredPod, config: KubernetesClusterCo
         };
   const secret: V1Secret = { apiVersion: "v1", kind: "Secret", metadata: metadata(), type: "Opaque", stringData: { ...desired.secretEnvironment } };
   const mounts = buildMounts(desired, config, name);
-  const queue = config.queues[desired.computeQueue];
+  const queue = queuePlacement(desired, config);
   const pod: V1Pod = {
     apiVersion: "v1",
     kind: "Pod",
@@ -86,6 +86,14 @@ export function buildPodObjects(desired: DesiredPod, config: KubernetesClusterCo
     },
   };
   return { secret, configMap, service, pod };
+}
+
+/** The queue's placement as registered with the cluster, else as this agent's configuration has it. */
+function queuePlacement(desired: DesiredPod, config: KubernetesClusterConfig): QueuePlacement | undefined {
+  if (Object.keys(desired.nodeSelector).length > 0 || desired.tolerations.length > 0) {
+    return { nodeSelector: { ...desired.nodeSelector }, tolerations: desired.tolerations.map(parseToleration) };
+  }
+  return config.queues[desired.computeQueue];
 }
 
 function buildContainer(
