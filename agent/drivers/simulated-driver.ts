@@ -1,7 +1,7 @@
 import type { DesiredPod } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodStatus, StatusRequested } from "../../gen/tapis/pods/v1/pod_pb.js";
 import { Writable } from "node:stream";
-import { keyString, type ClusterDriver, type CommandOutcome, type ObservationSink, type PodKey, type SyncOutcome, type UploadSink } from "./cluster-driver.js";
+import { keyString, parseKey, type ClusterDriver, type CommandOutcome, type ObservationSink, type PodKey, type SyncOutcome, type UploadSink } from "./cluster-driver.js";
 
 interface SimulatedContainer {
   uid: string;
@@ -60,10 +60,7 @@ export class SimulatedDriver implements ClusterDriver {
   }
 
   async list(): Promise<PodKey[]> {
-    return [...this.containers.keys()].map((id) => {
-      const at = id.indexOf("/");
-      return { tenantId: id.slice(0, at), podId: id.slice(at + 1) };
-    });
+    return [...this.containers.keys()].map(parseKey);
   }
 
   async close(): Promise<void> {

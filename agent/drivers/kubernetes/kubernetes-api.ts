@@ -29,10 +29,6 @@ export class KubernetesApiError extends Error {
     return this.status === 404;
   }
 
-  get conflict(): boolean {
-    return this.status === 409;
-  }
-
   /** 422: the object itself is invalid; retrying the same object cannot help. */
   get invalid(): boolean {
     return this.status === 422;
@@ -90,7 +86,7 @@ export class KubernetesApi {
     }
   }
 
-  /** Names of the objects of one kind carrying `labelSelector`. */
+  /** The objects of one kind carrying `labelSelector`. */
   async list(kind: ObjectKindName, labelSelector: string): Promise<KubernetesObject[]> {
     const request = { namespace: this.namespace, labelSelector };
     return translated(async () => {

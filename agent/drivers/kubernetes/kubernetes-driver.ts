@@ -1,9 +1,9 @@
-import { PassThrough } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import type { Informer, KubernetesObject, ObjectCache, V1Pod } from "@kubernetes/client-node";
 import type { DesiredPod } from "../../../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodStatus, StatusRequested } from "../../../gen/tapis/pods/v1/pod_pb.js";
 import type { Logger } from "../../../shared/logging/logger.js";
-import { keyString, type ClusterDriver, type CommandOutcome, type ObservationSink, type PodKey, type SyncOutcome, type UploadSink } from "../cluster-driver.js";
+import { keyString, parseKey, type ClusterDriver, type CommandOutcome, type ObservationSink, type PodKey, type SyncOutcome, type UploadSink } from "../cluster-driver.js";
 import { CappedOutput } from "./capped-output.js";
 import type { KubernetesClusterConfig } from "./cluster-config.js";
 import { KubernetesApiError, type KubernetesApi, type ObjectKindName } from "./kubernetes-api.js";
@@ -16,6 +16,7 @@ const maxExecOutputBytes = 1024 * 1024;
 /** Large uploads into a slow container can take long; this only catches a stuck one. */
 const uploadTimeoutMs = 6 * 3600 * 1000;
 const objectKinds: ObjectKindName[] = ["Pod", "Service", "Secret", "ConfigMap"];
+const notRunning: CommandOutcome = { output: "", exitCode: -1, error: "the pod is not running" };
 
 /** What the driver last acted on for a pod: the generation its reports carry. */
 interface Applied {
@@ -35,6 +36,8 @@ export class KubernetesDriver implements ClusterDriver {
   readonly name = "kubernetes";
   private readonly applied = new Map<string, Applied>();
   private readonly lastReport = new Map<string, string>();
+  /** Container restarts last seen per pod, to tell when another one happened. */
+  private readonly restarts = new Map<string, number>();
   private readonly followers = new Map<string, LogFollower>();
   private informer: (Informer<V1Pod> & ObjectCache<V1Pod>) | undefined;
   private closed = false;
@@ -66,7 +69,7 @@ export class KubernetesDriver implements ClusterDriver {
   async apply(desired: DesiredPod): Promise<SyncOutcome> {
     const key = keyString(desired);
     this.applied.set(key, { uid: desired.uid, generation: desired.generation, statusRequested: desired.statusRequested, objectName: desired.objectName });
-    const existing = this.podOf(key);
+    const existing = this.podOf(desired);
     if (existing && existing.metadata?.labels?.[labelKeys.uid] !== desired.uid) {
       // A pod of an earlier incarnation under the same id: clear it away first.
       await this.api.delete("Pod", existing.metadata!.name!, 0);
@@ -92,6 +95,7 @@ export class KubernetesDriver implements ClusterDriver {
     const id = keyString(key);
     this.applied.delete(id);
     this.lastReport.delete(id);
+    this.restarts.delete(id);
     this.followers.get(id)?.stop();
     this.followers.delete(id);
     return { kind: "done" };
@@ -109,34 +113,20 @@ export class KubernetesDriver implements ClusterDriver {
   }
 
   async exec(key: PodKey, uid: string, argv: string[], timeoutMs: number): Promise<CommandOutcome> {
-    const pod = this.podOf(keyString(key));
-    if (!pod || pod.metadata?.labels?.[labelKeys.uid] !== uid || pod.status?.phase !== "Running") {
-      return { output: "", exitCode: -1, error: "the pod is not running" };
-    }
-    const output = new CappedOutput(maxExecOutputBytes);
-    try {
-      const outcome = await this.api.exec(pod.metadata!.name!, containerName, argv, output, null, timeoutMs);
-      return { output: output.text(), exitCode: outcome.exitCode, ...(outcome.failure ? { error: outcome.failure } : {}) };
-    } catch (error) {
-      return { output: output.text(), exitCode: -1, error: error instanceof Error ? error.message : String(error) };
-    }
+    const podName = this.runningPodName(key, uid);
+    if (!podName) return notRunning;
+    return this.runInContainer(podName, argv, new CappedOutput(maxExecOutputBytes), null, timeoutMs);
   }
 
   /** Streams into `cat` in the container, so the file never sits whole in memory. */
   upload(key: PodKey, uid: string, destPath: string): UploadSink {
     const input = new PassThrough({ highWaterMark: 1024 * 1024 });
-    const pod = this.podOf(keyString(key));
-    if (!pod || pod.metadata?.labels?.[labelKeys.uid] !== uid || pod.status?.phase !== "Running") {
+    const podName = this.runningPodName(key, uid);
+    if (!podName) {
       input.resume();
-      return { input, done: Promise.resolve({ output: "", exitCode: -1, error: "the pod is not running" }) };
+      return { input, done: Promise.resolve(notRunning) };
     }
-    const output = new CappedOutput(64 * 1024);
-    const done = this.api
-      .exec(pod.metadata!.name!, containerName, ["sh", "-c", 'cat > "$0"', destPath], output, input, uploadTimeoutMs)
-      .then(
-        (outcome): CommandOutcome => ({ output: output.text(), exitCode: outcome.exitCode, ...(outcome.failure ? { error: outcome.failure } : {}) }),
-        (error: unknown): CommandOutcome => ({ output: output.text(), exitCode: -1, error: error instanceof Error ? error.message : String(error) }),
-      );
+    const done = this.runInContainer(podName, ["sh", "-c", 'cat > "$0"', destPath], new CappedOutput(64 * 1024), input, uploadTimeoutMs);
     return { input, done };
   }
 
@@ -174,8 +164,26 @@ export class KubernetesDriver implements ClusterDriver {
     return { kind: "done" };
   }
 
-  private podOf(key: string): V1Pod | undefined {
-    return this.informer?.list().find((pod) => keyString(keyOfObject(pod) ?? { tenantId: "", podId: "" }) === key);
+  private podOf(key: PodKey): V1Pod | undefined {
+    return this.informer?.list().find((pod) => {
+      const labels = pod.metadata?.labels;
+      return labels?.[labelKeys.tenant] === key.tenantId && labels[labelKeys.podId] === key.podId;
+    });
+  }
+
+  /** The Kubernetes pod of incarnation `uid` when its container runs. */
+  private runningPodName(key: PodKey, uid: string): string | undefined {
+    const pod = this.podOf(key);
+    return pod?.metadata?.labels?.[labelKeys.uid] === uid && pod.status?.phase === "Running" ? pod.metadata.name : undefined;
+  }
+
+  private async runInContainer(podName: string, argv: string[], output: CappedOutput, input: Readable | null, timeoutMs: number): Promise<CommandOutcome> {
+    try {
+      const outcome = await this.api.exec(podName, containerName, argv, output, input, timeoutMs);
+      return { output: output.text(), exitCode: outcome.exitCode, ...(outcome.failure ? { error: outcome.failure } : {}) };
+    } catch (error) {
+      return { output: output.text(), exitCode: -1, error: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   /** A managed pod was added or changed: report its status, follow its logs. */
@@ -186,9 +194,8 @@ export class KubernetesDriver implements ClusterDriver {
     const applied = this.applied.get(id);
     if (!applied || pod.metadata?.labels?.[labelKeys.uid] !== applied.uid) return;
     const seen = seenStatus(pod);
-    const previousRestarts = Number(this.lastReport.get(`${id}#restarts`) ?? 0);
-    const restarted = seen.restarts > previousRestarts ? `Container restarted (${seen.restarts} restarts so far).` : "";
-    this.lastReport.set(`${id}#restarts`, String(seen.restarts));
+    const restarted = seen.restarts > (this.restarts.get(id) ?? 0) ? `Container restarted (${seen.restarts} restarts so far).` : "";
+    this.restarts.set(id, seen.restarts);
     this.report(id, seen.status, [restarted, seen.reason].filter(Boolean).join(" "), seen.startedAt, seen.container);
     if (pod.status?.phase === "Running" && !pod.metadata?.deletionTimestamp) this.follow(id, pod, applied);
   }
@@ -234,9 +241,8 @@ export class KubernetesDriver implements ClusterDriver {
     const signature = `${applied.uid}/${applied.generation}/${status}/${event}`;
     if (this.lastReport.get(id) === signature) return;
     this.lastReport.set(id, signature);
-    const at = id.indexOf("/");
     this.sink.report({
-      key: { tenantId: id.slice(0, at), podId: id.slice(at + 1) },
+      key: parseKey(id),
       uid: applied.uid,
       generation: applied.generation,
       status,
