@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { ConfigError, EnvReader } from "../shared/config/env-reader.js";
+import { EnvReader } from "../shared/config/env-reader.js";
 import { createEventBus, readBusConfig } from "../shared/events/bus-config.js";
+import { runMain } from "../shared/lifecycle/run-main.js";
 import { stopOnSignals } from "../shared/lifecycle/shutdown.js";
-import { createJsonLogger } from "../shared/logging/logger.js";
+import { createJsonLogger, logLevels } from "../shared/logging/logger.js";
+import { readControlPlaneUrls } from "../shared/rpc/control-plane-pool.js";
 import { readDriverConfig } from "./config.js";
 import { startAgent } from "./create-agent.js";
 import { createDriver } from "./drivers/create-driver.js";
@@ -18,13 +20,13 @@ async function main(): Promise<void> {
   if (!clusterId) env.invalid("PODS_CLUSTER_ID", "is required");
   const agentToken = env.optionalString("PODS_AGENT_TOKEN");
   if (!agentToken) env.invalid("PODS_AGENT_TOKEN", "is required: the credential of this cluster's agents");
-  const controlPlaneUrls = env.string("PODS_CONTROL_PLANE_URL", "http://127.0.0.1:8090").split(",").map((url) => url.trim()).filter(Boolean);
+  const controlPlaneUrls = readControlPlaneUrls(env);
   const bus = readBusConfig(env);
   if (bus.kind !== "kafka") env.invalid("PODS_KAFKA_BROKERS", "is required: the control plane's events come through Kafka");
   const driver = readDriverConfig(env, process.env);
   const resyncSeconds = env.int("PODS_AGENT_RESYNC_SECONDS", 60, { min: 0 });
   const concurrency = env.int("PODS_AGENT_CONCURRENCY", 16, { min: 1 });
-  const logLevel = env.oneOf("PODS_LOG_LEVEL", ["debug", "info", "warn", "error", "silent"], "info");
+  const logLevel = env.oneOf("PODS_LOG_LEVEL", logLevels, "info");
   env.done();
   const logger = createJsonLogger({ level: logLevel, fields: { component: "agent", clusterId } });
   const events = createEventBus(bus, `pods-agent-${clusterId}`, logger);
@@ -48,7 +50,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(error instanceof ConfigError ? 2 : 1);
-});
+runMain(main);

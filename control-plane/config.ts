@@ -1,8 +1,8 @@
 import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import type { EnvReader } from "../shared/config/env-reader.js";
-import type { LogLevel } from "../shared/logging/logger.js";
+import { commaList, type EnvReader } from "../shared/config/env-reader.js";
+import { logLevels, type LogLevel } from "../shared/logging/logger.js";
 import { defaultPodLimits, type PodLimits } from "./pods/pod-rules.js";
 import { parseDatabaseUrl, type DatabaseLocation } from "./storage/database.js";
 
@@ -70,23 +70,16 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     tenantKeys: readTenantKeys(env, defaults.tenantKeys),
     agentTokens: readJsonFile(env, "PODS_AGENT_TOKENS_FILE") ?? {},
     clusters: parseClusters(env, env.string("PODS_CLUSTERS", defaults.clusters)),
-    serviceAdmins: list(env.string("PODS_ADMIN_USERS", defaults.serviceAdmins)),
-    siteAdminTenants: list(env.string("PODS_SITE_ADMIN_TENANTS", "")),
+    serviceAdmins: env.list("PODS_ADMIN_USERS", defaults.serviceAdmins),
+    siteAdminTenants: env.list("PODS_SITE_ADMIN_TENANTS", ""),
     limits: { ...defaultPodLimits, minTimeToStopSeconds: env.int("PODS_MIN_TIME_TO_STOP_SECONDS", 300, { min: 1 }) },
     logCapBytes: env.int("PODS_LOG_CAP_BYTES", 10 * 1024 * 1024, { min: 1024 }),
     outboxRelay: env.bool("PODS_OUTBOX_RELAY", true),
     outboxPollMs: env.int("PODS_OUTBOX_POLL_MS", 1000, { min: 10 }),
     timeToStopSweepSeconds: env.int("PODS_TIME_TO_STOP_SWEEP_SECONDS", 15, { min: 1 }),
     agentResyncSeconds: env.int("PODS_AGENT_RESYNC_SECONDS", 60, { min: 0 }),
-    logLevel: env.oneOf("PODS_LOG_LEVEL", ["debug", "info", "warn", "error", "silent"], "info"),
+    logLevel: env.oneOf("PODS_LOG_LEVEL", logLevels, "info"),
   };
-}
-
-function list(value: string): string[] {
-  return value
-    .split(",")
-    .map((item) => item.trim())
-    .filter(Boolean);
 }
 
 function absoluteSqlite(location: DatabaseLocation): DatabaseLocation {
@@ -117,7 +110,7 @@ function parseClusters(env: EnvReader, value: string): Record<string, string[]> 
       env.invalid("PODS_CLUSTERS", `entry ${JSON.stringify(entry)} must look like cluster=queue1,queue2`);
       continue;
     }
-    clusters[clusterId.trim()] = queues.split(",").map((q) => q.trim()).filter(Boolean);
+    clusters[clusterId.trim()] = commaList(queues);
   }
   if (Object.keys(clusters).length === 0) env.invalid("PODS_CLUSTERS", "must name at least one cluster");
   return clusters;

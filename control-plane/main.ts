@@ -1,5 +1,6 @@
-import { ConfigError, EnvReader } from "../shared/config/env-reader.js";
+import { EnvReader } from "../shared/config/env-reader.js";
 import { createEventBus, readBusConfig } from "../shared/events/bus-config.js";
+import { runMain } from "../shared/lifecycle/run-main.js";
 import { stopOnSignals } from "../shared/lifecycle/shutdown.js";
 import { createJsonLogger } from "../shared/logging/logger.js";
 import { StaticTenantKeys, TenantsApiKeys } from "./auth/tenant-keys.js";
@@ -36,7 +37,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(error instanceof ConfigError ? 2 : 1);
-});
+runMain(main);

@@ -1,5 +1,6 @@
 import { tmpdir } from "node:os";
 import type { EnvReader } from "../shared/config/env-reader.js";
+import { readControlPlaneUrls } from "../shared/rpc/control-plane-pool.js";
 
 export interface GatewayConfig {
   host: string;
@@ -14,10 +15,7 @@ export interface GatewayConfig {
 
 /** Reads the gateway's PODS_* variables; problems are recorded on `env`. */
 export function readGatewayConfig(env: EnvReader): GatewayConfig {
-  const controlPlaneUrls = env.string("PODS_CONTROL_PLANE_URL", "http://127.0.0.1:8090").split(",").map((url) => url.trim()).filter(Boolean);
-  if (controlPlaneUrls.length === 0 || !controlPlaneUrls.every((url) => /^https?:\/\/[^/]+/.test(url))) {
-    env.invalid("PODS_CONTROL_PLANE_URL", "must be one or more http:// or https:// URLs, comma-separated");
-  }
+  const controlPlaneUrls = readControlPlaneUrls(env);
   return {
     host: env.string("PODS_HTTP_HOST", "127.0.0.1"),
     port: env.int("PODS_HTTP_PORT", 8080, { min: 0, max: 65_535 }),

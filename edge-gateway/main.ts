@@ -1,6 +1,7 @@
-import { ConfigError, EnvReader } from "../shared/config/env-reader.js";
+import { EnvReader } from "../shared/config/env-reader.js";
+import { runMain } from "../shared/lifecycle/run-main.js";
 import { stopOnSignals } from "../shared/lifecycle/shutdown.js";
-import { createJsonLogger } from "../shared/logging/logger.js";
+import { createJsonLogger, logLevels } from "../shared/logging/logger.js";
 import { readGatewayConfig } from "./config.js";
 import { startGateway } from "./create-gateway.js";
 import { publicServices } from "./public-services.js";
@@ -9,7 +10,7 @@ import { publicServices } from "./public-services.js";
 async function main(): Promise<void> {
   const env = new EnvReader(process.env);
   const config = readGatewayConfig(env);
-  const logLevel = env.oneOf("PODS_LOG_LEVEL", ["debug", "info", "warn", "error", "silent"], "info");
+  const logLevel = env.oneOf("PODS_LOG_LEVEL", logLevels, "info");
   env.done();
   const logger = createJsonLogger({ level: logLevel, fields: { component: "gateway" } });
   const gateway = await startGateway({ ...config, services: publicServices, logger });
@@ -17,7 +18,4 @@ async function main(): Promise<void> {
   stopOnSignals(() => gateway.close(), (message) => logger.info(message));
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(error instanceof ConfigError ? 2 : 1);
-});
+runMain(main);

@@ -1,20 +1,11 @@
-import { ConfigError } from "../shared/config/env-reader.js";
+import { runMain } from "../shared/lifecycle/run-main.js";
 import { stopOnSignals } from "../shared/lifecycle/shutdown.js";
 import { createJsonLogger } from "../shared/logging/logger.js";
 import { readEmbeddedConfig } from "./config.js";
 import { startEmbedded } from "./start-embedded.js";
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = readEmbeddedConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = readEmbeddedConfig(process.env);
   const logger = createJsonLogger({ level: config.controlPlane.logLevel });
   const service = await startEmbedded(config, logger);
   const users = service.devUsers.created ? `created ${service.devUsers.file} with random passwords` : `from ${service.devUsers.file}`;
@@ -32,7 +23,4 @@ async function main(): Promise<void> {
   stopOnSignals(() => service.stop(), (message) => logger.info(message));
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);

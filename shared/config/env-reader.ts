@@ -21,6 +21,11 @@ export class EnvReader {
     return raw === undefined || raw === "" ? fallback : raw;
   }
 
+  /** A comma-separated list; blank entries are dropped. */
+  list(name: string, fallback: string): string[] {
+    return commaList(this.string(name, fallback));
+  }
+
   optionalString(name: string): string | undefined {
     const raw = this.env[name];
     return raw === undefined || raw === "" ? undefined : raw;
@@ -65,4 +70,12 @@ export class EnvReader {
   done(): void {
     if (this.problems.length > 0) throw new ConfigError(this.problems);
   }
+}
+
+/** "a, b,,c" → ["a", "b", "c"]. */
+export function commaList(text: string): string[] {
+  return text
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
 }

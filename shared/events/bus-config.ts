@@ -10,7 +10,7 @@ export type BusConfig =
 
 /** PODS_KAFKA_BROKERS selects Kafka; without it, events stay inside the process. */
 export function readBusConfig(env: EnvReader): BusConfig {
-  const brokers = (env.optionalString("PODS_KAFKA_BROKERS") ?? "").split(",").map((b) => b.trim()).filter(Boolean);
+  const brokers = env.list("PODS_KAFKA_BROKERS", "");
   if (brokers.length === 0) return { kind: "in-process" };
   return {
     kind: "kafka",

@@ -10,7 +10,8 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
-export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+export const logLevels = ["debug", "info", "warn", "error", "silent"] as const;
+export type LogLevel = (typeof logLevels)[number];
 
 const levelRank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 const secretKey = /pass(word)?|secret|token|authorization|credential|private|key$/i;

@@ -1,6 +1,16 @@
 import type { DescMessage, DescMethodStreaming, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type Interceptor, type StreamResponse, type Transport, type UnaryResponse } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import type { EnvReader } from "../config/env-reader.js";
+
+/** PODS_CONTROL_PLANE_URL: the replicas' gRPC/Connect base URLs, comma-separated. */
+export function readControlPlaneUrls(env: EnvReader): string[] {
+  const urls = env.list("PODS_CONTROL_PLANE_URL", "http://127.0.0.1:8090");
+  if (urls.length === 0 || !urls.every((url) => /^https?:\/\/[^/]+/.test(url))) {
+    env.invalid("PODS_CONTROL_PLANE_URL", "must be one or more http:// or https:// URLs, comma-separated");
+  }
+  return urls;
+}
 
 /**
  * The control-plane replicas a gateway or an agent talks to, taken in turn.
