@@ -1,12 +1,12 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { createClient, type Interceptor } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
 import { AgentService } from "../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodChangedSchema } from "../gen/tapis/pods/v1/events_pb.js";
 import { clusterCommandsTopic, type EventBus, type Subscription } from "../shared/events/event-bus.js";
 import type { Logger } from "../shared/logging/logger.js";
 import { ControlPlanePool } from "../shared/rpc/control-plane-pool.js";
-import { metadataNames } from "../shared/rpc/metadata.js";
+import { metadataNames, withHeader } from "../shared/rpc/metadata.js";
 import { serviceVersion } from "../shared/version.js";
 import { keyString, type ClusterDriver, type ObservationSink } from "./drivers/cluster-driver.js";
 import { runExec } from "./exec/exec-runner.js";
@@ -41,11 +41,7 @@ export interface Agent {
  */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const { logger } = options;
-  const presentToken: Interceptor = (next) => (req) => {
-    req.header.set(metadataNames.agentToken, options.agentToken);
-    return next(req);
-  };
-  const transport = new ControlPlanePool(options.controlPlaneUrls, [presentToken]);
+  const transport = new ControlPlanePool(options.controlPlaneUrls, [withHeader(metadataNames.agentToken, options.agentToken)]);
   const client = createClient(AgentService, transport);
   let driver: ClusterDriver | undefined;
   const uploads = new UploadReceiver(

@@ -1,10 +1,10 @@
-import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ExecReply } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { ReplicaService, type ForwardUploadRequestSchema } from "../../gen/tapis/pods/v1/replica_service_pb.js";
 import { Handoff } from "../../shared/async/handoff.js";
-import { metadataNames } from "../../shared/rpc/metadata.js";
+import { metadataNames, withHeader } from "../../shared/rpc/metadata.js";
 import { UnavailableError } from "../errors/domain-errors.js";
 import type { AgentPresence } from "./agent-presence.js";
 import type { AgentSessions, ExecOrder, UploadOrder, UploadStream } from "./agent-sessions.js";
@@ -60,11 +60,7 @@ export class AgentRouter implements AgentLink {
     if (!url) throw new UnavailableError(`no agent of cluster '${clusterId}' is connected; try again shortly`);
     let client = this.clients.get(url);
     if (!client) {
-      const token = this.replicaToken!;
-      const presentToken: Interceptor = (next) => (req) => {
-        req.header.set(metadataNames.replicaToken, token);
-        return next(req);
-      };
+      const presentToken = withHeader(metadataNames.replicaToken, this.replicaToken!);
       client = createClient(ReplicaService, createGrpcTransport({ baseUrl: url, interceptors: [presentToken] }));
       this.clients.set(url, client);
     }

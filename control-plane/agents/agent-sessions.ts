@@ -184,3 +184,21 @@ export class AgentSessions {
     return request;
   }
 }
+
+/**
+ * Sends the data of `first` and of every piece left in `rest` through
+ * `stream`, then finishes it and resolves with the bytes written. Any failure
+ * on the way cancels the upload.
+ */
+export async function sendPieces<T>(stream: UploadStream, first: T, rest: AsyncIterator<T>, dataOf: (piece: T) => Uint8Array): Promise<number> {
+  try {
+    for (let piece: IteratorResult<T> = { value: first }; !piece.done; piece = await rest.next()) {
+      const data = dataOf(piece.value);
+      if (data.length > 0) await stream.write(data);
+    }
+  } catch (error) {
+    stream.cancel();
+    throw error;
+  }
+  return stream.finish();
+}

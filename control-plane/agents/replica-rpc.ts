@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { ReplicaService } from "../../gen/tapis/pods/v1/replica_service_pb.js";
 import { InvalidArgumentError } from "../errors/domain-errors.js";
-import type { AgentSessions } from "./agent-sessions.js";
+import { sendPieces, type AgentSessions } from "./agent-sessions.js";
 
 /** ReplicaService: runs what another replica forwards on an agent connected here. */
 export function replicaRpc(sessions: AgentSessions): ServiceImpl<typeof ReplicaService> {
@@ -22,16 +22,7 @@ export function replicaRpc(sessions: AgentSessions): ServiceImpl<typeof ReplicaS
       if (first.done) throw new InvalidArgumentError("cluster_id", "the first message must name the upload");
       const { clusterId, tenantId, podId, uid, destPath } = first.value;
       const stream = sessions.upload(clusterId, { tenantId, podId, uid, destPath });
-      try {
-        if (first.value.data.length > 0) await stream.write(first.value.data);
-        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-          if (next.value.data.length > 0) await stream.write(next.value.data);
-        }
-      } catch (error) {
-        stream.cancel();
-        throw error;
-      }
-      return { bytes: BigInt(await stream.finish()) };
+      return { bytes: BigInt(await sendPieces(stream, first.value, iterator, (piece) => piece.data)) };
     },
   };
 }

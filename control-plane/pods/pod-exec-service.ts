@@ -2,9 +2,9 @@ import type { JsonValue } from "@bufbuild/protobuf";
 import type { ExecResult } from "../../gen/tapis/pods/v1/pod_pb.js";
 import type { AgentLink } from "../agents/agent-router.js";
 import type { Caller } from "../auth/caller.js";
-import { CommandFailedError, FailedPreconditionError, NotFoundError, ProblemList, UnavailableError } from "../errors/domain-errors.js";
+import { CommandFailedError, ProblemList, UnavailableError } from "../errors/domain-errors.js";
 import type { Database } from "../storage/database.js";
-import { podRepository } from "../storage/pod-repository.js";
+import { findAvailablePod } from "./available-pod.js";
 import { execDefaults, parseExecCommands, validateTimeout } from "./exec-commands.js";
 
 export interface ExecOptions {
@@ -32,9 +32,7 @@ export class PodExecService {
     const commandTimeoutSeconds = validateTimeout("command_timeout", options.commandTimeoutSeconds, execDefaults.commandTimeoutSeconds, problems);
     const totalTimeoutSeconds = validateTimeout("total_timeout", options.totalTimeoutSeconds, execDefaults.totalTimeoutSeconds, problems);
     problems.throwIfAny();
-    const pod = await this.db.read((m) => podRepository.find(m, caller.tenantId, podId));
-    if (!pod) throw new NotFoundError("pod", podId);
-    if (pod.status !== "AVAILABLE") throw new FailedPreconditionError(`pod '${podId}' is ${pod.status}; commands run only in an AVAILABLE pod`);
+    const pod = await findAvailablePod(this.db, caller.tenantId, podId, "commands run only in an AVAILABLE pod");
     const failOnNonSuccess = options.failOnNonSuccess ?? true;
     const reply = await this.agents.exec(
       pod.clusterId,

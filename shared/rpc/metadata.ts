@@ -1,3 +1,5 @@
+import type { Interceptor } from "@connectrpc/connect";
+
 /** Request metadata names understood by the control plane (gRPC metadata or HTTP headers). */
 export const metadataNames = {
   /** The caller's Tapis JWT. */
@@ -12,3 +14,11 @@ export const metadataNames = {
   /** The secret control-plane replicas share to forward requests to each other. */
   replicaToken: "x-pods-replica-token",
 } as const;
+
+/** An interceptor that sends `value` under the metadata name `name` on every call. */
+export function withHeader(name: string, value: string): Interceptor {
+  return (next) => (req) => {
+    req.header.set(name, value);
+    return next(req);
+  };
+}
