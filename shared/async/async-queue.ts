@@ -1,31 +1,24 @@
+import { ParkedRead } from "./parked-read.js";
+
 /**
  * An async iterable fed by `push`; iteration ends after `end()` once drained,
  * or throws the error given to `fail()`.
  */
 export class AsyncQueue<T> implements AsyncIterable<T> {
   private readonly items: T[] = [];
-  private waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void } | null = null;
+  private readonly reader = new ParkedRead<T>();
   private ended = false;
   private failure: { error: unknown } | null = null;
 
   push(item: T): void {
     if (this.ended) return;
-    if (this.waiting) {
-      const { resolve } = this.waiting;
-      this.waiting = null;
-      resolve({ value: item, done: false });
-    } else {
-      this.items.push(item);
-    }
+    if (this.reader.waiting) this.reader.deliver(item);
+    else this.items.push(item);
   }
 
   end(): void {
     this.ended = true;
-    if (this.waiting) {
-      const { resolve } = this.waiting;
-      this.waiting = null;
-      resolve({ value: undefined, done: true });
-    }
+    this.reader.finish();
   }
 
   /** Ends iteration with `error`, once the items already pushed are taken. */
@@ -33,11 +26,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     if (this.ended) return;
     this.failure = { error };
     this.ended = true;
-    if (this.waiting) {
-      const { reject } = this.waiting;
-      this.waiting = null;
-      reject(error);
-    }
+    this.reader.fail(error);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -46,7 +35,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
         if (this.items.length > 0) return Promise.resolve({ value: this.items.shift()!, done: false });
         if (this.failure) return Promise.reject(this.failure.error);
         if (this.ended) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+        return this.reader.wait();
       },
       return: () => {
         this.end();

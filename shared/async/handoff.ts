@@ -1,11 +1,14 @@
+import { ParkedRead } from "./parked-read.js";
+
 /**
  * An async iterable whose producer waits: `put` resolves only once the
  * consumer has taken the item, so a slow consumer slows the producer and at
- * most one item waits in between.
+ * most one item waits in between. A failure, or a consumer that stops or
+ * throws, refuses the waiting put and every later one.
  */
 export class Handoff<T> implements AsyncIterable<T> {
-  private offered: { item: T; taken: () => void } | null = null;
-  private waiting: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void } | null = null;
+  private offered: { item: T; taken: () => void; refused: (error: unknown) => void } | null = null;
+  private readonly reader = new ParkedRead<T>();
   private spaceWaiters: (() => void)[] = [];
   private ended = false;
   private failure: { error: unknown } | null = null;
@@ -14,36 +17,29 @@ export class Handoff<T> implements AsyncIterable<T> {
     while (this.offered && !this.failure) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
     if (this.failure) throw this.failure.error;
     if (this.ended) throw new Error("handoff ended");
-    await new Promise<void>((taken) => {
-      if (this.waiting) {
-        const { resolve } = this.waiting;
-        this.waiting = null;
-        resolve({ value: item, done: false });
+    await new Promise<void>((taken, refused) => {
+      if (this.reader.waiting) {
+        this.reader.deliver(item);
         taken();
       } else {
-        this.offered = { item, taken };
+        this.offered = { item, taken, refused };
       }
     });
   }
 
   end(): void {
     this.ended = true;
-    if (this.waiting && !this.offered) {
-      const { resolve } = this.waiting;
-      this.waiting = null;
-      resolve({ value: undefined, done: true });
-    }
+    if (!this.offered) this.reader.finish();
   }
 
   fail(error: unknown): void {
+    if (this.failure) return;
     this.failure = { error };
     this.ended = true;
+    this.offered?.refused(error);
+    this.offered = null;
     for (const wake of this.spaceWaiters.splice(0)) wake();
-    if (this.waiting) {
-      const { reject } = this.waiting;
-      this.waiting = null;
-      reject(error);
-    }
+    this.reader.fail(error);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -58,11 +54,16 @@ export class Handoff<T> implements AsyncIterable<T> {
         }
         if (this.failure) return Promise.reject(this.failure.error);
         if (this.ended) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+        return this.reader.wait();
       },
       return: () => {
         this.fail(new Error("the consumer stopped reading"));
         return Promise.resolve({ value: undefined, done: true });
+      },
+      // Callers such as Connect's transports require throw() on a request stream.
+      throw: (error?: unknown) => {
+        this.fail(error);
+        return Promise.reject(error);
       },
     };
   }

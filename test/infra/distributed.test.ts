@@ -63,4 +63,19 @@ describe("distributed installation on MariaDB and kafka", function () {
       assert.equal(answer.status, 200, answer.body.message);
     }
   });
+
+  it("streamsAnUploadWhicheverReplicaIsAsked", async () => {
+    // As with exec, replica 1 forwards the upload to replica 0, which holds cluster b's agent.
+    const file = new Uint8Array(3 * 1024 * 1024 + 5).fill(7);
+    for (const url of installation.replicaUrls) {
+      const replica = createClient(PodsService, createConnectTransport({ baseUrl: url, httpVersion: "2" }));
+      async function* pieces() {
+        yield { podId: "onqueueb", destPath: "/tmp/forwarded.bin", file: file.subarray(0, 1024 * 1024) };
+        yield { file: file.subarray(1024 * 1024, 2 * 1024 * 1024) };
+        yield { file: file.subarray(2 * 1024 * 1024) };
+      }
+      const answer = await replica.uploadToPod(pieces(), { headers: { "x-tapis-token": alice } });
+      assert.equal(answer.result, `Wrote ${file.length} bytes to /tmp/forwarded.bin.`, url);
+    }
+  });
 });
