@@ -3,10 +3,10 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { readEmbeddedConfig } from "../embedded/config.js";
 import { startEmbedded, type EmbeddedService } from "../embedded/start-embedded.js";
 import { createJsonLogger } from "../shared/logging/logger.js";
+import { createScratchNamespace } from "../test/support/scratch-namespace.js";
 import { round, summary } from "./stats.js";
 
 /**
@@ -22,11 +22,7 @@ async function main(): Promise<void> {
   const burst = Number(burstArg ?? 100);
   const total = Number(totalArg ?? 1000);
   const uploadMiB = Number(uploadArg ?? 1024);
-  const namespace = `pods-bench-${randomBytes(3).toString("hex")}`;
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  const core = kc.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  const scratch = await createScratchNamespace(kubeconfig, "pods-bench");
   const dataDir = await mkdtemp(join(tmpdir(), "pods-bench-k8s-"));
   const service = await startEmbedded(
     readEmbeddedConfig({
@@ -35,7 +31,7 @@ async function main(): Promise<void> {
       PODS_GRPC_PORT: "0",
       PODS_LOG_LEVEL: "error",
       PODS_KUBECONFIG: kubeconfig,
-      PODS_K8S_NAMESPACE: namespace,
+      PODS_K8S_NAMESPACE: scratch.name,
       PODS_K8S_STOP_GRACE_SECONDS: "0",
       PODS_AGENT_CONCURRENCY: "32",
     }),
@@ -70,7 +66,7 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(report, null, 2) + "\n");
   } finally {
     await service.stop();
-    await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    await scratch.remove();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -33,23 +33,14 @@ describe("crash safety: a change committed before a crash still reaches the clus
     ...(database ? { PODS_DATABASE_URL: database.url } : {}),
   });
 
-  async function call(baseUrl: string, method: string, path: string, token?: string, body?: unknown) {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { "Content-Type": "application/json", ...(token ? { "X-Tapis-Token": token } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as { result: any; message: string } };
-  }
-
   it("deliversTheOutboxAfterTheProcessIsKilledBetweenCommitAndAgentReaction", async () => {
     running = await startChildService(env(false));
-    const login = await call(running.baseUrl, "POST", "/v3/oauth2/tokens", undefined, { username: "alice", password: "alice-password", grant_type: "password" });
+    const login = await running.api("POST", "/v3/oauth2/tokens", { body: { username: "alice", password: "alice-password", grant_type: "password" } });
     const token = login.body.result.access_token.access_token as string;
-    const created = await call(running.baseUrl, "POST", "/v3/pods", token, { pod_id: "crashpod", template: "neo4j" });
+    const created = await running.api("POST", "/v3/pods", { token, body: { pod_id: "crashpod", template: "neo4j" } });
     assert.equal(created.status, 200);
     assert.equal(created.body.result.status, "REQUESTED");
-    const logs = await call(running.baseUrl, "GET", "/v3/pods/crashpod/logs", token);
+    const logs = await running.api("GET", "/v3/pods/crashpod/logs", { token });
     assert.ok(!logs.body.result.action_logs.some((line: string) => line.includes("SPAWNING")), "the agent must not have seen the pod yet");
 
     await running.kill();
@@ -58,7 +49,7 @@ describe("crash safety: a change committed before a crash still reaches the clus
     const deadline = Date.now() + 20_000;
     let status = "";
     while (Date.now() < deadline && status !== "AVAILABLE") {
-      status = (await call(running.baseUrl, "GET", "/v3/pods/crashpod", token)).body.result?.status;
+      status = (await running.api("GET", "/v3/pods/crashpod", { token })).body.result?.status;
       if (status !== "AVAILABLE") await new Promise((resolve) => setTimeout(resolve, 50));
     }
     assert.equal(status, "AVAILABLE", running.output());

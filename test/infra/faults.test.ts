@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { infra } from "../support/infra-scripts.js";
-import { startInstallation, type Installation } from "../support/installation.js";
+import { startInstallation, type Installation, type InstallationOptions } from "../support/installation.js";
 
 /** Runs `tasks` with at most `limit` at a time. */
 async function inBatches<T>(count: number, limit: number, task: (index: number) => Promise<T>): Promise<T[]> {
@@ -31,19 +31,22 @@ async function allAvailable(installation: Installation, token: string, podIds: s
   throw new Error(`${missing.length} pods never became AVAILABLE, e.g. ${missing.slice(0, 5).join(", ")}`);
 }
 
+/** Each agent of cluster a prefers another replica; without resync, only events tell agents of changes. */
+const twoReplicasTwoAgentsWithoutResync: InstallationOptions = {
+  replicas: 2,
+  agents: [
+    { name: "agent-a1", cluster: "a", replicas: [0, 1] },
+    { name: "agent-a2", cluster: "a", replicas: [1, 0] },
+  ],
+  agentResyncSeconds: 0,
+};
+
 describe("fault: the Kafka broker stops for 30 s while pods are created", function () {
   this.timeout(300_000);
   let installation: Installation;
 
   before(async () => {
-    installation = await startInstallation({
-      replicas: 2,
-      agents: [
-        { name: "agent-a1", cluster: "a", replicas: [0, 1] },
-        { name: "agent-a2", cluster: "a", replicas: [1, 0] },
-      ],
-      agentResyncSeconds: 0,
-    });
+    installation = await startInstallation(twoReplicasTwoAgentsWithoutResync);
   });
   after(async () => {
     await infra("kafka", "start");
@@ -67,14 +70,7 @@ describe("fault: a control-plane replica is SIGKILLed during 500 creates", funct
   let installation: Installation;
 
   before(async () => {
-    installation = await startInstallation({
-      replicas: 2,
-      agents: [
-        { name: "agent-a1", cluster: "a", replicas: [0, 1] },
-        { name: "agent-a2", cluster: "a", replicas: [1, 0] },
-      ],
-      agentResyncSeconds: 0,
-    });
+    installation = await startInstallation(twoReplicasTwoAgentsWithoutResync);
   });
   after(() => installation?.stop());
 

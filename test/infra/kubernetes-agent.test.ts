@@ -3,7 +3,8 @@ import { randomBytes } from "node:crypto";
 import { appendFile, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
+import { createScratchNamespace, type ScratchNamespace } from "../support/scratch-namespace.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 import { eventually } from "../support/eventually.js";
 
@@ -14,23 +15,22 @@ import { eventually } from "../support/eventually.js";
 describe("kubernetes agent against a real API server", function () {
   this.timeout(120_000);
   const kubeconfig = process.env.PODS_TEST_KUBECONFIG;
-  const namespace = `pods-test-${randomBytes(3).toString("hex")}`;
+  let scratch: ScratchNamespace | undefined;
+  let namespace: string;
   let core: CoreV1Api;
   let svc: TestService;
   let jwt: string;
 
   before(async () => {
     assert.ok(kubeconfig, "PODS_TEST_KUBECONFIG must name the test cluster's kubeconfig (npm run test:infra sets it)");
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
-    core = kc.makeApiClient(CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    scratch = await createScratchNamespace(kubeconfig, "pods-test");
+    ({ name: namespace, core } = scratch);
     svc = await startTestService({ PODS_KUBECONFIG: kubeconfig, PODS_K8S_NAMESPACE: namespace, PODS_K8S_STOP_GRACE_SECONDS: "0" });
     jwt = await svc.token("alice");
   });
   after(async () => {
     await svc?.stop();
-    await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
+    await scratch?.remove();
   });
 
   const objectName = (podId: string) => `pods-local-dev-${podId}`;

@@ -1,27 +1,26 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import type { CoreV1Api } from "@kubernetes/client-node";
 import { startChildService, type ChildService } from "../support/child-service.js";
+import { createScratchNamespace, type ScratchNamespace } from "../support/scratch-namespace.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 import { eventually } from "../support/eventually.js";
 
 describe("kubernetes agent converges after crashes and drift", function () {
   this.timeout(120_000);
   const kubeconfig = process.env.PODS_TEST_KUBECONFIG!;
-  const namespace = `pods-conv-${randomBytes(3).toString("hex")}`;
+  let scratch: ScratchNamespace | undefined;
+  let namespace: string;
   let core: CoreV1Api;
 
   before(async () => {
     assert.ok(kubeconfig, "PODS_TEST_KUBECONFIG must name the test cluster's kubeconfig");
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
-    core = kc.makeApiClient(CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    scratch = await createScratchNamespace(kubeconfig, "pods-conv");
+    ({ name: namespace, core } = scratch);
   });
-  after(() => core?.deleteNamespace({ name: namespace }).catch(() => undefined));
+  after(() => scratch?.remove());
 
   const podsLabelled = async (podId: string) => (await core.listNamespacedPod({ namespace, labelSelector: `pods.tapis.io/pod-id=${podId}` })).items;
 
@@ -39,18 +38,15 @@ describe("kubernetes agent converges after crashes and drift", function () {
     };
     let child: ChildService | undefined = await startChildService(env);
     try {
-      const call = async (base: string, method: string, path: string, token?: string, body?: unknown) => {
-        const response = await fetch(`${base}${path}`, { method, headers: { "Content-Type": "application/json", ...(token ? { "X-Tapis-Token": token } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
-        return (await response.json()) as { result: any };
-      };
-      const token = (await call(child.baseUrl, "POST", "/v3/oauth2/tokens", undefined, { username: "alice", password: "pw", grant_type: "password" })).result.access_token.access_token;
-      await call(child.baseUrl, "POST", "/v3/pods", token, { pod_id: "survivor", template: "postgres" });
+      const login = await child.api("POST", "/v3/oauth2/tokens", { body: { username: "alice", password: "pw", grant_type: "password" } });
+      const token = login.body.result.access_token.access_token as string;
+      await child.api("POST", "/v3/pods", { token, body: { pod_id: "survivor", template: "postgres" } });
       // Kill as soon as the Kubernetes Pod appears: the agent is in the middle of creating it.
       await eventually("the pod to be created", async () => (await podsLabelled("survivor")).length > 0, 20_000);
       await child.kill();
       child = await startChildService(env);
-      const base = child.baseUrl;
-      await eventually("AVAILABLE after the restart", async () => (await call(base, "GET", "/v3/pods/survivor", token)).result?.status === "AVAILABLE");
+      const restarted = child;
+      await eventually("AVAILABLE after the restart", async () => (await restarted.api("GET", "/v3/pods/survivor", { token })).body.result?.status === "AVAILABLE");
       const pods = await podsLabelled("survivor");
       assert.equal(pods.length, 1);
       assert.equal(pods[0]!.status?.phase, "Running");

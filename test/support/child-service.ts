@@ -1,57 +1,18 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+import { join } from "node:path";
+import { startProcess, type ServiceProcess } from "./processes.js";
+import { callApi, type ApiAnswer, type ApiOptions } from "./rest-call.js";
 
 /** The embedded service running as a separate process, as `npm start` runs it. */
-export interface ChildService {
+export interface ChildService extends ServiceProcess {
   baseUrl: string;
-  process: ChildProcess;
-  output(): string;
-  /** SIGKILL: no shutdown code runs, as in a crash. */
-  kill(): Promise<void>;
-  /** SIGTERM: a graceful stop. */
-  stop(): Promise<void>;
+  api(method: string, path: string, options?: ApiOptions): Promise<ApiAnswer>;
 }
+
+const startBanner = /REST API\s+(http:\/\/\S+?)\/v3\/pods/;
 
 /** Starts `node dist/embedded/main.js` with `env` and waits for its start banner. */
 export async function startChildService(env: Record<string, string>, timeoutMs = 30_000): Promise<ChildService> {
-  const child = spawn(process.execPath, [join(repoRoot, "dist", "embedded", "main.js")], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PODS_LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
-    const check = () => {
-      const match = /REST API\s+(http:\/\/\S+?)\/v3\/pods/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout.on("data", check);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`service exited with ${code} before starting:\n${output}`));
-    });
-  });
-  return {
-    baseUrl,
-    process: child,
-    output: () => output,
-    async kill() {
-      child.kill("SIGKILL");
-      await exited;
-    },
-    async stop() {
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
+  const started = await startProcess("service", join("embedded", "main.js"), { PODS_LOG_LEVEL: "warn", ...env }, startBanner, timeoutMs);
+  const baseUrl = startBanner.exec(started.output())![1]!;
+  return { ...started, baseUrl, api: (method, path, options) => callApi(baseUrl, method, path, options) };
 }

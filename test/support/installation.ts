@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { freePort, startProcess, type ServiceProcess } from "./processes.js";
+import { callApi, type ApiAnswer } from "./rest-call.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 /**
@@ -20,7 +21,7 @@ export interface Installation {
   agents: Map<string, ServiceProcess>;
   gateway: ServiceProcess;
   token(username: string): Promise<string>;
-  api(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: { message: string; result: any } }>;
+  api(method: string, path: string, token: string, body?: unknown): Promise<ApiAnswer>;
   waitForStatus(token: string, podId: string, status: string, timeoutMs?: number): Promise<any>;
   /** Starts a replica again on its old port after it was killed. */
   restartReplica(index: number): Promise<void>;
@@ -28,12 +29,14 @@ export interface Installation {
   stop(): Promise<void>;
 }
 
-export async function startInstallation(options: {
+export interface InstallationOptions {
   replicas: number;
   agents: { name: string; cluster: "a" | "b"; replicas: number[] }[];
   /** 0 leaves the agents with events alone to learn of changes (no resync to heal a loss). */
   agentResyncSeconds?: number;
-}): Promise<Installation> {
+}
+
+export async function startInstallation(options: InstallationOptions): Promise<Installation> {
   const kafka = process.env.PODS_TEST_KAFKA;
   const mysql = process.env.PODS_TEST_MYSQL_URL;
   if (!kafka || !mysql) throw new Error("PODS_TEST_KAFKA and PODS_TEST_MYSQL_URL must be set (npm run test:infra sets them)");
@@ -95,14 +98,7 @@ export async function startInstallation(options: {
   for (const agent of options.agents) await startAgent(agent.name, clusters[agent.cluster], agent.replicas);
 
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  const api: Installation["api"] = async (method, path, token, body) => {
-    const response = await fetch(`${gatewayUrl}${path}`, {
-      method,
-      headers: { "X-Tapis-Token": token, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as { message: string; result: any } };
-  };
+  const api: Installation["api"] = (method, path, token, body) => callApi(gatewayUrl, method, path, { token, body });
   return {
     gatewayUrl,
     replicaUrls,

@@ -5,19 +5,10 @@ import { join } from "node:path";
 import { readEmbeddedConfig } from "../../embedded/config.js";
 import { startEmbedded, type EmbeddedService } from "../../embedded/start-embedded.js";
 import { createJsonLogger } from "../../shared/logging/logger.js";
+import { callApi, type ApiAnswer, type ApiOptions } from "./rest-call.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
-export interface ApiAnswer {
-  status: number;
-  body: {
-    message: string;
-    metadata: Record<string, unknown>;
-    result: any;
-    status: "success" | "error";
-    version: string;
-  };
-  headers: Headers;
-}
+export type { ApiAnswer };
 
 export interface TestService {
   baseUrl: string;
@@ -27,7 +18,7 @@ export interface TestService {
   /** A dev-tenant access token for `username`. */
   token(username: string): Promise<string>;
   /** Calls the REST API; `body` objects are sent as JSON. */
-  api(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiAnswer>;
+  api(method: string, path: string, options?: ApiOptions): Promise<ApiAnswer>;
   /** Polls the pod until it reaches `status` (or fails after `timeoutMs`). */
   waitForStatus(token: string, podId: string, status: string, timeoutMs?: number): Promise<ApiAnswer>;
   stop(): Promise<void>;
@@ -60,24 +51,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
-  const api: TestService["api"] = async (method, path, options = {}) => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers["X-Tapis-Token"] = options.token;
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
-    }
-    const response = await fetch(`${service.baseUrl}${path}`, { method, headers, body });
-    const text = await response.text();
-    let parsed: ApiAnswer["body"];
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new Error(`${method} ${path} answered ${response.status} with non-JSON: ${text.slice(0, 200)}`);
-    }
-    return { status: response.status, body: parsed, headers: response.headers };
-  };
+  const api: TestService["api"] = (method, path, options) => callApi(service.baseUrl, method, path, options);
   return {
     baseUrl: service.baseUrl,
     grpcUrl: service.grpcUrl,

@@ -1,0 +1,26 @@
+import { randomBytes } from "node:crypto";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+
+/** A namespace of its own in a test cluster, for one suite or benchmark run. */
+export interface ScratchNamespace {
+  name: string;
+  core: CoreV1Api;
+  /** Deletes the namespace and everything in it; one already gone is fine. */
+  remove(): Promise<void>;
+}
+
+/** Creates `<prefix>-<random>` in the cluster that `kubeconfig` names. */
+export async function createScratchNamespace(kubeconfig: string, prefix: string): Promise<ScratchNamespace> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  const name = `${prefix}-${randomBytes(3).toString("hex")}`;
+  await core.createNamespace({ body: { metadata: { name } } });
+  return {
+    name,
+    core,
+    remove: async () => {
+      await core.deleteNamespace({ name }).catch(() => undefined);
+    },
+  };
+}
