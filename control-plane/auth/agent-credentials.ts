@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { sha256 } from "./secret-digest.js";
 
 /** Recognises the tokens agents present and the cluster each acts for. */
 export interface AgentCredentials {
@@ -32,8 +33,4 @@ export class StaticAgentCredentials implements AgentCredentials {
     for (const entry of this.digests) if (timingSafeEqual(entry.digest, digest)) found = entry.clusterId;
     return found;
   }
-}
-
-function sha256(value: string): Buffer {
-  return createHash("sha256").update(value).digest();
 }

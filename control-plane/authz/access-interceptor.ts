@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { Interceptor } from "@connectrpc/connect";
 import { metadataNames } from "../../shared/rpc/metadata.js";
 import type { AgentCredentials } from "../auth/agent-credentials.js";
 import { agentClusterKey, callerKey, type Caller } from "../auth/caller.js";
+import { sameSecret } from "../auth/secret-digest.js";
 import type { TokenVerifier } from "../auth/token-verifier.js";
 import { PermissionDeniedError, UnauthenticatedError } from "../errors/domain-errors.js";
 import type { AccessRule } from "./access-rules.js";
@@ -60,11 +60,6 @@ export function createAccessInterceptor(deps: AccessDeps): Interceptor {
     // the handler (or any later message) sees anything.
     return next({ ...req, message: checkedStream(req.message, (first) => deps.objects.require(caller, rule.object, rule.idOf(first), rule.level)) });
   };
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash("sha256").update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }
 
 async function* checkedStream<T>(messages: AsyncIterable<T>, check: (first: T) => Promise<void>): AsyncIterable<T> {

@@ -1,5 +1,6 @@
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { AgentCredentials } from "../auth/agent-credentials.js";
+import { sha256 } from "../auth/secret-digest.js";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError, ProblemList } from "../errors/domain-errors.js";
 import type { Placement } from "../pods/pod-service.js";
 import type { Database } from "../storage/database.js";
@@ -75,7 +76,7 @@ export class ClusterRegistry implements Placement, AgentCredentials {
 
   /** The cluster an agent token belongs to. */
   async agentCluster(secret: string): Promise<string | null> {
-    const digest = sha256(secret);
+    const digest = secretHash(secret);
     const cached = (await this.current()).tokens.get(digest);
     if (cached) return cached;
     // A token made a moment ago on another replica: look once more before refusing.
@@ -149,7 +150,7 @@ export class ClusterRegistry implements Placement, AgentCredentials {
   async createAgentToken(clusterId: string, description: string): Promise<AgentTokenRow & { secret: string }> {
     await this.get(clusterId);
     const secret = `pods-agent-${randomBytes(24).toString("base64url")}`;
-    const row: AgentTokenRow = { tokenId: randomUUID(), clusterId, secretSha256: sha256(secret), description, creationTs: this.now() };
+    const row: AgentTokenRow = { tokenId: randomUUID(), clusterId, secretSha256: secretHash(secret), description, creationTs: this.now() };
     await this.db.transaction((tx) => tx.insert(AgentTokenEntity, row));
     this.view = null;
     return { ...row, secret };
@@ -183,6 +184,7 @@ export class ClusterRegistry implements Placement, AgentCredentials {
   }
 }
 
-function sha256(value: string): string {
-  return createHash("sha256").update(value).digest("hex");
+/** How an agent token is stored: hex SHA-256, never the secret. */
+function secretHash(secret: string): string {
+  return sha256(secret).toString("hex");
 }

@@ -1,6 +1,7 @@
-import { randomBytes, timingSafeEqual, createHash } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { sameSecret } from "../auth/secret-digest.js";
 
 /** Usernames and passwords of the embedded dev identity provider. */
 export interface DevUsers {
@@ -38,9 +39,7 @@ export async function loadOrCreateDevUsers(file: string): Promise<DevUsers> {
     usernames: [...users.keys()],
     check(username, password) {
       const expected = users.get(username);
-      // Compare digests so timing reveals neither length nor content.
-      const digest = (value: string) => createHash("sha256").update(value).digest();
-      return timingSafeEqual(digest(expected ?? randomBytes(16).toString("hex")), digest(password)) && expected !== undefined;
+      return sameSecret(password, expected ?? randomBytes(16).toString("hex")) && expected !== undefined;
     },
   };
 }
