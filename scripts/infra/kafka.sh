@@ -19,13 +19,10 @@ BOOTSTRAP="127.0.0.1:$PORT"
 JOPTS=(-Xms128m "-Xmx${PODS_KAFKA_HEAP:-512m}" -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError
   -Djava.awt.headless=true "-Dlog4j2.configurationFile=$HERE/log4j2.properties" "-Dkafka.logs.dir=$RUN")
 
-log() { echo "kafka.sh: $*" >&2; }
-die() { log "error: $*"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 fail() { log "error: $*; last lines of $LOG:"; tail -n 40 "$LOG" >&2 || true; exit 1; }
 lock() { mkdir -p "$RUN"; exec 9>"$BASE/.lock"; flock -w 300 9 || die "could not lock $BASE/.lock"; }
 
-# Not just kill -0: a SIGKILLed broker lingers as a zombie until PID 1 (slow here) reaps it.
-alive() { local st; { read -r _ _ st _ <"/proc/$1/stat"; } 2>/dev/null && [[ $st != [ZX] ]]; }
 ours() { [[ "$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" == *" kafka.Kafka $CONF "* ]]; }
 our_pid() { # the live broker started with our config: from the pid file, else from the process list
   local pid

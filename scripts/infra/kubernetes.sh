@@ -40,8 +40,7 @@ SCHED_PORT="${PODS_K8S_SCHEDULER_PORT:-10259}" TIMEOUT="${PODS_K8S_TIMEOUT:-120}
 SERVICE_CIDR=10.0.0.0/16
 NODE=kwok-node-0 LEASE=/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/kwok-node-0
 
-log() { echo "kubernetes.sh: $*" >&2; }
-die() { log "error: $*"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 fail() { # $1 = component whose log explains the failure
   log "error: $2; last lines of $LOGS/$1.log:"
   tail -n 30 "$LOGS/$1.log" >&2 || true
@@ -161,8 +160,6 @@ build() {
 
 # ---------------------------------------------------------------- processes
 
-# Not just kill -0: a SIGKILLed process can linger as a zombie until PID 1 reaps it.
-alive() { local st; { read -r _ _ st _ <"/proc/$1/stat"; } 2>/dev/null && [[ $st != [ZX] ]]; }
 is_ours() { # pid $1 runs $BIN/$2 (argv[0] is the absolute path we launched); no forks: called in loops
   local argv0=""
   { IFS= read -r -d '' argv0 <"/proc/$1/cmdline"; } 2>/dev/null || true

@@ -11,12 +11,9 @@ URL="mysql://pods:pods@127.0.0.1:${PORT}/pods"
 if [[ $EUID -eq 0 ]]; then RUN_AS=mysql ADMIN=root; else RUN_AS="" ADMIN="$(id -un)"; fi
 PATH="$PATH:/usr/sbin:/sbin"
 
-log() { echo "mariadb.sh: $*" >&2; }
-die() { log "error: $*"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 fail() { log "error: $*; last lines of $LOG:"; tail -n 40 "$LOG" >&2 || true; exit 1; }
 ping_ok() { mariadb-admin --no-defaults --socket="$SOCK" --connect-timeout=2 -u"$ADMIN" ping >/dev/null 2>&1; }
-# Not just kill -0: a SIGKILLed server can linger as a zombie until PID 1 reaps it.
-alive() { local st; { read -r _ _ st _ <"/proc/$1/stat"; } 2>/dev/null && [[ $st != [ZX] ]]; }
 our_pid() { # pid from our pid file, if it is a live mariadbd
   local pid
   pid="$(cat "$PIDF" 2>/dev/null)" && [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" \
