@@ -3,13 +3,14 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { commaList, type EnvReader } from "../shared/config/env-reader.js";
 import { logLevels, type LogLevel } from "../shared/logging/logger.js";
+import { issuerOf, type TrustedTenant } from "./auth/tenant-keys.js";
 import { defaultPodLimits, type PodLimits } from "./pods/pod-rules.js";
 import { parseDatabaseUrl, type DatabaseLocation } from "./storage/database.js";
 
 /** Where tenants' public keys come from. */
 export type TenantKeyConfig =
   | { source: "tenants-api"; url: string }
-  | { source: "static"; keys: Record<string, string> }
+  | { source: "static"; keys: Record<string, TrustedTenant> }
   /** Embedded mode: the dev identity's own key. */
   | { source: "dev-identity" };
 
@@ -90,15 +91,57 @@ function absoluteSqlite(location: DatabaseLocation): DatabaseLocation {
 function readTenantKeys(env: EnvReader, fallback: TenantKeyConfig): TenantKeyConfig {
   const url = env.optionalString("PODS_TENANTS_URL");
   if (url) return { source: "tenants-api", url };
-  const keys = readJsonFile(env, "PODS_TENANT_KEYS_FILE");
-  for (const [tenantId, pem] of Object.entries(keys ?? {})) {
-    try {
-      if (createPublicKey(pem).asymmetricKeyType !== "rsa") env.invalid("PODS_TENANT_KEYS_FILE", `key of tenant '${tenantId}' is not an RSA key`);
-    } catch {
-      env.invalid("PODS_TENANT_KEYS_FILE", `key of tenant '${tenantId}' is not a PEM public key`);
-    }
-  }
+  const keys = readTenantKeysFile(env, "PODS_TENANT_KEYS_FILE");
   return keys ? { source: "static", keys } : fallback;
+}
+
+/**
+ * PODS_TENANT_KEYS_FILE: {"<tenant>": {"public_key": "<PEM>", "token_service":
+ * "https://<tenant base>/v3/tokens"}}, or "base_url" instead of token_service,
+ * as the Tenants API describes tenants.
+ */
+function readTenantKeysFile(env: EnvReader, name: string): Record<string, TrustedTenant> | undefined {
+  const file = env.optionalString(name);
+  if (!file) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    env.invalid(name, `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+  if (!isRecord(parsed)) {
+    env.invalid(name, `${file} must hold a JSON object of tenants`);
+    return undefined;
+  }
+  const tenants: Record<string, TrustedTenant> = {};
+  for (const [tenantId, tenant] of Object.entries(parsed)) {
+    const rule = `tenant '${tenantId}' must be {"public_key": "<PEM>", "token_service": "<url>"} (or "base_url" instead of token_service)`;
+    if (!isRecord(tenant) || typeof tenant.public_key !== "string") {
+      env.invalid(name, rule);
+      continue;
+    }
+    const issuer = issuerOf({ token_service: stringOrUndefined(tenant.token_service), base_url: stringOrUndefined(tenant.base_url) });
+    if (!issuer) {
+      env.invalid(name, rule);
+      continue;
+    }
+    try {
+      if (createPublicKey(tenant.public_key).asymmetricKeyType !== "rsa") env.invalid(name, `key of tenant '${tenantId}' is not an RSA key`);
+    } catch {
+      env.invalid(name, `key of tenant '${tenantId}' is not a PEM public key`);
+    }
+    tenants[tenantId] = { publicKeyPem: tenant.public_key, issuer };
+  }
+  return tenants;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === "string" && value ? value : undefined;
 }
 
 /** "clusterA=default,small;clusterB=gpu": which cluster serves which queues. */

@@ -2,8 +2,9 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { startAgent, type Agent } from "../agent/create-agent.js";
 import { createDriver } from "../agent/drivers/create-driver.js";
-import { StaticTenantKeys, TenantsApiKeys } from "../control-plane/auth/tenant-keys.js";
+import { StaticTenantKeys, TenantsApiKeys, tokenServiceOf } from "../control-plane/auth/tenant-keys.js";
 import { startControlPlane, type ControlPlane } from "../control-plane/create-control-plane.js";
+import { writeDevTenantFile } from "../control-plane/identity/dev-tenant-file.js";
 import { loadOrCreateSigningKey } from "../control-plane/identity/dev-signing-key.js";
 import { loadOrCreateDevUsers, type DevUsers } from "../control-plane/identity/dev-users.js";
 import { TokenIssuer } from "../control-plane/identity/token-issuer.js";
@@ -54,7 +55,10 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
   const tenantKeys =
     cp.tenantKeys.source === "tenants-api"
       ? new TenantsApiKeys(cp.tenantKeys.url, logger)
-      : new StaticTenantKeys({ ...(cp.tenantKeys.source === "static" ? cp.tenantKeys.keys : {}), [config.devTenantId]: signingKey.publicKeyPem });
+      : new StaticTenantKeys({
+          ...(cp.tenantKeys.source === "static" ? cp.tenantKeys.keys : {}),
+          [config.devTenantId]: { publicKeyPem: signingKey.publicKeyPem, issuer: () => tokenServiceOf(baseUrl) },
+        });
 
   const controlPlane = await startControlPlane({
     config: { ...cp, agentTokens: { ...cp.agentTokens, [agentToken]: embeddedClusterId } },
@@ -77,6 +81,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       logger: logger.child({ component: "gateway" }),
     });
     baseUrl ||= `http://${config.gateway.host === "0.0.0.0" ? "127.0.0.1" : config.gateway.host}:${gateway.port}`;
+    await writeDevTenantFile(identityDir(config), { tenantId: config.devTenantId, baseUrl });
     const agent = await startAgent({
       clusterId: embeddedClusterId,
       agentId: randomUUID(),

@@ -1,10 +1,12 @@
 import { identityDir, readEmbeddedConfig } from "../embedded/config.js";
-import { loadOrCreateSigningKey } from "../control-plane/identity/dev-signing-key.js";
+import { loadSigningKey } from "../control-plane/identity/dev-signing-key.js";
+import { readDevTenantFile } from "../control-plane/identity/dev-tenant-file.js";
 import { TokenIssuer } from "../control-plane/identity/token-issuer.js";
 
 /**
- * Prints a dev-tenant access token for a username, signed with the embedded
- * installation's key (the same PODS_DATA_DIR as `npm start`):
+ * Prints a dev-tenant access token for a username, signed with the key of the
+ * installation whose data folder PODS_DATA_DIR names (as `npm start` uses it)
+ * and naming the issuer that installation checks:
  *   export JWT=$(npm run --silent token -- alice)
  */
 async function main(): Promise<void> {
@@ -13,11 +15,12 @@ async function main(): Promise<void> {
     process.stderr.write("usage: npm run --silent token -- <username>\n");
     process.exit(2);
   }
-  const config = readEmbeddedConfig(process.env);
-  const key = await loadOrCreateSigningKey(identityDir(config));
+  const dir = identityDir(readEmbeddedConfig(process.env));
+  const key = await loadSigningKey(dir);
+  const tenant = await readDevTenantFile(dir);
   const issuer = new TokenIssuer({
-    tenantId: config.devTenantId,
-    baseUrl: () => config.publicUrl ?? `http://${config.gateway.host}:${config.gateway.port}`,
+    tenantId: tenant.tenantId,
+    baseUrl: () => tenant.baseUrl,
     privateKey: key.privateKey,
     publicKey: key.publicKey,
     accessTtlSeconds: 4 * 3600,

@@ -1,6 +1,6 @@
 import { decodeJwt, errors, jwtVerify } from "jose";
 import { UnauthenticatedError } from "../errors/domain-errors.js";
-import type { TenantKeySource } from "./tenant-keys.js";
+import type { TenantKeySource, TenantTrust } from "./tenant-keys.js";
 
 /** The claims of a verified Tapis access token that the service uses. */
 export interface TokenIdentity {
@@ -9,10 +9,14 @@ export interface TokenIdentity {
   accountType: "user" | "service";
 }
 
+type Claims = Record<string, unknown>;
+
 /**
  * Verifies Tapis access tokens: RS256 only, signed by the key of the tenant
- * named in `tapis/tenant_id`, unexpired (with `clockToleranceSeconds` of
- * skew), of token type "access".
+ * named in `tapis/tenant_id` and issued by that tenant's token service
+ * (`iss`), unexpired and already valid (`nbf`, `iat`) within
+ * `clockToleranceSeconds` of skew, of token type "access", with a subject
+ * that matches `tapis/username`.
  */
 export class TokenVerifier {
   constructor(
@@ -28,37 +32,68 @@ export class TokenVerifier {
       throw new UnauthenticatedError("X-Tapis-Token is not a JWT");
     }
     if (typeof tenantId !== "string" || !tenantId) throw new UnauthenticatedError("token has no tapis/tenant_id claim");
-    let claims: Record<string, unknown>;
+    let verified: { claims: Claims; trust: TenantTrust };
     try {
-      claims = await this.verifiedClaims(token, tenantId);
+      verified = await this.verifiedClaims(token, tenantId);
     } catch (error) {
-      if (error instanceof UnauthenticatedError) throw error;
-      if (error instanceof errors.JWTExpired) throw new UnauthenticatedError("token has expired; get a new one");
-      if (error instanceof errors.JOSEAlgNotAllowed) throw new UnauthenticatedError("token must be signed with RS256");
-      throw new UnauthenticatedError("token signature or claims are invalid");
+      throw refusal(error);
+    }
+    return this.identityOf(verified.claims, tenantId, verified.trust.issuer());
+  }
+
+  /** Checks the claims jose leaves to the caller. */
+  private identityOf(claims: Claims, tenantId: string, issuer: string): TokenIdentity {
+    const iss = claims.iss;
+    if (typeof iss !== "string" || !iss) throw new UnauthenticatedError("token has no iss claim");
+    if (trimSlash(iss) !== trimSlash(issuer)) {
+      throw new UnauthenticatedError(`token iss '${iss}' is not the token service of tenant '${tenantId}'`);
+    }
+    const iat = claims.iat;
+    if (iat !== undefined && (typeof iat !== "number" || iat > Date.now() / 1000 + this.clockToleranceSeconds)) {
+      throw new UnauthenticatedError("token iat claim is in the future");
+    }
+    const tokenType = claims["tapis/token_type"];
+    if (tokenType !== "access") {
+      throw new UnauthenticatedError(tokenType === undefined ? "token has no tapis/token_type claim" : "token tapis/token_type must be access");
     }
     const username = claims["tapis/username"];
-    const accountType = claims["tapis/account_type"] ?? "user";
-    const tokenType = claims["tapis/token_type"] ?? "access";
     if (typeof username !== "string" || !username) throw new UnauthenticatedError("token has no tapis/username claim");
-    if (tokenType !== "access") throw new UnauthenticatedError("token is not an access token");
+    const sub = claims.sub;
+    if (typeof sub !== "string" || !sub) throw new UnauthenticatedError("token has no sub claim");
+    if (sub !== `${username}@${tenantId}`) throw new UnauthenticatedError("token sub claim does not match tapis/username@tapis/tenant_id");
+    const accountType = claims["tapis/account_type"] ?? "user";
     if (accountType !== "user" && accountType !== "service") throw new UnauthenticatedError("token has an unknown tapis/account_type");
     return { tenantId, username, accountType };
   }
 
   /** Verifies with the tenant's key; after a bad signature, once more with freshly loaded keys. */
-  private async verifiedClaims(token: string, tenantId: string): Promise<Record<string, unknown>> {
+  private async verifiedClaims(token: string, tenantId: string): Promise<{ claims: Claims; trust: TenantTrust }> {
     const options = { algorithms: ["RS256"], clockTolerance: this.clockToleranceSeconds, requiredClaims: ["exp"] };
-    const key = await this.keys.keyFor(tenantId);
-    if (!key) throw new UnauthenticatedError(`unknown tenant '${tenantId}' in token`);
+    const trust = await this.keys.trustOf(tenantId);
+    if (!trust) throw new UnauthenticatedError(`unknown tenant '${tenantId}' in token`);
     try {
-      return (await jwtVerify(token, key, options)).payload;
+      return { claims: (await jwtVerify(token, trust.key, options)).payload, trust };
     } catch (error) {
       if (!(error instanceof errors.JWSSignatureVerificationFailed) || !this.keys.refresh) throw error;
       await this.keys.refresh();
-      const fresh = await this.keys.keyFor(tenantId);
-      if (!fresh || fresh === key) throw error;
-      return (await jwtVerify(token, fresh, options)).payload;
+      const fresh = await this.keys.trustOf(tenantId);
+      if (!fresh || fresh.key === trust.key) throw error;
+      return { claims: (await jwtVerify(token, fresh.key, options)).payload, trust: fresh };
     }
   }
+}
+
+/** What a failed verification tells the caller: which rule the token broke, never more. */
+function refusal(error: unknown): UnauthenticatedError {
+  if (error instanceof UnauthenticatedError) return error;
+  if (error instanceof errors.JWTExpired) return new UnauthenticatedError("token has expired; get a new one");
+  if (error instanceof errors.JOSEAlgNotAllowed) return new UnauthenticatedError("token must be signed with RS256");
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return new UnauthenticatedError(error.reason === "missing" ? `token has no ${error.claim} claim` : `token ${error.claim} claim is not valid now`);
+  }
+  return new UnauthenticatedError("token signature or claims are invalid");
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, "");
 }

@@ -1,5 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { DevIdentityService } from "../../gen/tapis/identity/v1/dev_identity_service_pb.js";
+import { tokenServiceOf } from "../auth/tenant-keys.js";
 import { InvalidArgumentError, NotFoundError, UnauthenticatedError } from "../errors/domain-errors.js";
 import type { DevUsers } from "./dev-users.js";
 import type { IssuedToken, TokenIssuer } from "./token-issuer.js";
@@ -21,7 +22,7 @@ export function devIdentityRpc(config: DevIdentityConfig, users: DevUsers, issue
     tenantId: config.tenantId,
     baseUrl: base,
     siteId: config.siteId,
-    tokenService: `${base}/v3/tokens`,
+    tokenService: tokenServiceOf(base),
     securityKernel: `${base}/v3/security`,
     authenticator: `${base}/v3/oauth2`,
     owner: `admin@${config.tenantId}`,

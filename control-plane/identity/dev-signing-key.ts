@@ -29,6 +29,21 @@ export async function loadOrCreateSigningKey(dir: string): Promise<SigningKey> {
       pem = await readFile(file, "utf8");
     });
   }
+  return signingKeyOf(pem);
+}
+
+/** The key an installation already made; a clear error where there is none. */
+export async function loadSigningKey(dir: string): Promise<SigningKey> {
+  const file = join(dir, "signing-key.pem");
+  try {
+    return await signingKeyOf(await readFile(file, "utf8"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    throw new Error(`no service key at ${file}: start the service once with this PODS_DATA_DIR (npm start), or point PODS_DATA_DIR at its data folder`);
+  }
+}
+
+async function signingKeyOf(pem: string): Promise<SigningKey> {
   const privateKey = await importPKCS8(pem, "RS256");
   const publicKeyPem = createPublicKey(pem).export({ type: "spki", format: "pem" }).toString();
   return { privateKey, publicKey: await importSPKI(publicKeyPem, "RS256"), publicKeyPem };

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { tokenServiceOf } from "../auth/tenant-keys.js";
 import { SignJWT, jwtVerify, type CryptoKey } from "jose";
 
 export interface IssuedToken {
@@ -39,7 +40,7 @@ export class TokenIssuer {
   /** The username of a valid refresh token of this tenant, or null. */
   async usernameOfRefreshToken(token: string): Promise<string | null> {
     try {
-      const { payload } = await jwtVerify(token, this.options.publicKey, { algorithms: ["RS256"] });
+      const { payload } = await jwtVerify(token, this.options.publicKey, { algorithms: ["RS256"], issuer: tokenServiceOf(this.options.baseUrl()) });
       if (payload["tapis/token_type"] !== "refresh" || payload["tapis/tenant_id"] !== this.options.tenantId) return null;
       return typeof payload["tapis/username"] === "string" ? payload["tapis/username"] : null;
     } catch {
@@ -58,7 +59,7 @@ export class TokenIssuer {
     })
       .setProtectedHeader({ alg: "RS256", typ: "JWT" })
       .setJti(jti)
-      .setIssuer(`${this.options.baseUrl().replace(/\/+$/, "")}/v3/tokens`)
+      .setIssuer(tokenServiceOf(this.options.baseUrl()))
       .setSubject(`${username}@${this.options.tenantId}`)
       .setIssuedAt(now)
       .setExpirationTime(now + ttlSeconds)

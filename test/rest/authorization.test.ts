@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from "jose";
+import { accessClaims, signClaims, unsignedToken } from "../support/tokens.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 type Level = "READ" | "USER" | "ADMIN";
@@ -30,21 +31,19 @@ describe("authorization of pod endpoints", () => {
   let svc: TestService;
   let alice: string;
   let otherTenant: { privateKey: CryptoKey; publicKey: CryptoKey };
+  const otherIssuer = "https://other.tapis.example/v3/tokens";
 
   before(async () => {
     otherTenant = await generateKeyPair("RS256");
     const keysFile = join(process.env.TMPDIR ?? "/tmp", `pods-tenant-keys-${process.pid}.json`);
-    await writeFile(keysFile, JSON.stringify({ other: await exportSPKI(otherTenant.publicKey) }));
+    await writeFile(keysFile, JSON.stringify({ other: { public_key: await exportSPKI(otherTenant.publicKey), token_service: otherIssuer } }));
     svc = await startTestService({ PODS_TENANT_KEYS_FILE: keysFile });
     alice = await svc.token("alice");
   });
   after(() => svc.stop());
 
-  const tokenOf = (tenant: string, username: string, key: CryptoKey, alg = "RS256", expiresIn = "1h") =>
-    new SignJWT({ "tapis/tenant_id": tenant, "tapis/username": username, "tapis/token_type": "access", "tapis/account_type": "user" })
-      .setProtectedHeader({ alg })
-      .setExpirationTime(expiresIn)
-      .sign(key);
+  const tokenOf = (tenant: string, username: string, key: CryptoKey, alg = "RS256", expiresIn = 3600) =>
+    signClaims(key, accessClaims(tenant, username, otherIssuer, { exp: Math.floor(Date.now() / 1000) + expiresIn }), alg);
 
   let counter = 0;
   async function podSharedWith(user: string, level: Level | "NONE"): Promise<string> {
@@ -69,7 +68,7 @@ describe("authorization of pod endpoints", () => {
       ["not-a-jwt", /not a JWT/],
       [await tokenOf("dev", "alice", stranger.privateKey), /signature or claims are invalid/],
       [await tokenOf("nowhere", "alice", stranger.privateKey), /unknown tenant 'nowhere'/],
-      [await tokenOf("other", "alice", otherTenant.privateKey, "RS256", "-1h"), /expired/],
+      [await tokenOf("other", "alice", otherTenant.privateKey, "RS256", -3600), /expired/],
       [await new SignJWT({ "tapis/tenant_id": "dev", "tapis/username": "alice" }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode("secret")), /RS256|invalid/],
       [unsignedToken({ "tapis/tenant_id": "dev", "tapis/username": "alice", exp: Math.floor(Date.now() / 1000) + 3600 }), /RS256|invalid/],
     ];
@@ -127,17 +126,12 @@ describe("authorization of pod endpoints", () => {
   });
 
   it("refusesATokenWithoutExpiry", async () => {
-    const token = await new SignJWT({ "tapis/tenant_id": "other", "tapis/username": "alice", "tapis/token_type": "access" })
-      .setProtectedHeader({ alg: "RS256" })
-      .sign(otherTenant.privateKey);
+    const token = await signClaims(otherTenant.privateKey, accessClaims("other", "alice", otherIssuer, { exp: undefined }));
     assert.equal((await svc.api("GET", "/v3/pods", { token })).status, 401);
   });
 
   it("letsAServiceActForAUserOfItsOwnTenantOnly", async () => {
-    const service = await new SignJWT({ "tapis/tenant_id": "other", "tapis/username": "jobs", "tapis/token_type": "access", "tapis/account_type": "service" })
-      .setProtectedHeader({ alg: "RS256" })
-      .setExpirationTime("1h")
-      .sign(otherTenant.privateKey);
+    const service = await signClaims(otherTenant.privateKey, accessClaims("other", "jobs", otherIssuer, { "tapis/account_type": "service" }));
     const asCarol = await svc.api("POST", "/v3/pods", { token: service, headers: { "X-Tapis-User": "carol" }, body: { pod_id: "servicemade", template: "neo4j" } });
     assert.equal(asCarol.status, 200);
     const carol = await tokenOf("other", "carol", otherTenant.privateKey);
@@ -170,8 +164,3 @@ describe("authorization of pod endpoints", () => {
     assert.match(answer.body.message, /level: must be one of READ, USER, ADMIN/);
   });
 });
-
-function unsignedToken(claims: Record<string, unknown>): string {
-  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
-  return `${encode({ alg: "none", typ: "JWT" })}.${encode(claims)}.`;
-}

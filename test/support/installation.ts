@@ -2,9 +2,10 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from "jose";
+import { exportSPKI, generateKeyPair } from "jose";
 import { freePort, startProcess, type ServiceProcess } from "./processes.js";
 import { callApi, type ApiAnswer } from "./rest-call.js";
+import { accessClaims, signClaims } from "./tokens.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 /**
@@ -45,8 +46,9 @@ export async function startInstallation(options: InstallationOptions): Promise<I
   const dir = await mkdtemp(join(tmpdir(), "pods-installation-"));
   const database: TestDatabase = await createTestDatabase(mysql);
   const keys = await generateKeyPair("RS256");
+  const devIssuer = "https://dev.tapis.example/v3/tokens";
   const agentTokens = { a: randomBytes(16).toString("hex"), b: randomBytes(16).toString("hex") };
-  await writeFile(join(dir, "tenant-keys.json"), JSON.stringify({ dev: await exportSPKI(keys.publicKey) }));
+  await writeFile(join(dir, "tenant-keys.json"), JSON.stringify({ dev: { public_key: await exportSPKI(keys.publicKey), token_service: devIssuer } }));
   await writeFile(join(dir, "agent-tokens.json"), JSON.stringify({ [agentTokens.a]: clusters.a, [agentTokens.b]: clusters.b }));
   const ports = await Promise.all(Array.from({ length: options.replicas }, () => freePort()));
   const replicaUrls = ports.map((port) => `http://127.0.0.1:${port}`);
@@ -106,7 +108,7 @@ export async function startInstallation(options: InstallationOptions): Promise<I
     replicas,
     agents,
     gateway,
-    token: (username) => signToken(keys.privateKey, username),
+    token: (username) => signClaims(keys.privateKey, accessClaims("dev", username, devIssuer)),
     api,
     async waitForStatus(token, podId, status, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
@@ -131,12 +133,4 @@ export async function startInstallation(options: InstallationOptions): Promise<I
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-function signToken(key: CryptoKey, username: string): Promise<string> {
-  return new SignJWT({ "tapis/tenant_id": "dev", "tapis/username": username, "tapis/token_type": "access", "tapis/account_type": "user" })
-    .setProtectedHeader({ alg: "RS256" })
-    .setIssuedAt()
-    .setExpirationTime("2h")
-    .sign(key);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
-import { exportSPKI, generateKeyPair, SignJWT } from "jose";
+import { exportSPKI, generateKeyPair } from "jose";
 import { VolumesService } from "../../gen/tapis/pods/v1/volumes_service_pb.js";
 import { StaticAgentCredentials } from "../../control-plane/auth/agent-credentials.js";
 import { StaticTenantKeys } from "../../control-plane/auth/tenant-keys.js";
@@ -10,6 +10,7 @@ import { accessRules } from "../../control-plane/authz/access-rules.js";
 import { createErrorInterceptor } from "../../control-plane/errors/error-interceptor.js";
 import { PermissionDeniedError } from "../../control-plane/errors/domain-errors.js";
 import { createJsonLogger } from "../../shared/logging/logger.js";
+import { accessClaims, signClaims } from "../support/tokens.js";
 
 describe("access interceptor on streaming calls", () => {
   const checked: string[] = [];
@@ -19,7 +20,8 @@ describe("access interceptor on streaming calls", () => {
 
   before(async () => {
     const keys = await generateKeyPair("RS256");
-    token = await new SignJWT({ "tapis/tenant_id": "dev", "tapis/username": "alice" }).setProtectedHeader({ alg: "RS256" }).setExpirationTime("1h").sign(keys.privateKey);
+    const issuer = "https://dev.tapis.example/v3/tokens";
+    token = await signClaims(keys.privateKey, accessClaims("dev", "alice", issuer));
     const transport = createRouterTransport(
       (router) =>
         router.service(VolumesService, {
@@ -38,7 +40,7 @@ describe("access interceptor on streaming calls", () => {
             createErrorInterceptor(createJsonLogger({ level: "silent" })),
             createAccessInterceptor({
               rules: accessRules,
-              verifier: new TokenVerifier(new StaticTenantKeys({ dev: await exportSPKI(keys.publicKey) })),
+              verifier: new TokenVerifier(new StaticTenantKeys({ dev: { publicKeyPem: await exportSPKI(keys.publicKey), issuer } })),
               agents: new StaticAgentCredentials({}),
               objects: {
                 async require(_caller, kind, id, level) {
