@@ -1,4 +1,5 @@
 import { tmpdir } from "node:os";
+import type { JsonBodyLimits } from "./http/json-body.js";
 import type { EnvReader } from "../shared/config/env-reader.js";
 import { readControlPlaneUrls } from "../shared/rpc/control-plane-pool.js";
 
@@ -7,7 +8,7 @@ export interface GatewayConfig {
   port: number;
   /** Base URLs of the control-plane replicas' gRPC/Connect ports. */
   controlPlaneUrls: string[];
-  maxJsonBytes: number;
+  json: JsonBodyLimits;
   maxUploadBytes: number;
   /** Where multipart uploads are spooled while they are parsed. */
   spoolDir: string;
@@ -20,7 +21,10 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
     host: env.string("PODS_HTTP_HOST", "127.0.0.1"),
     port: env.int("PODS_HTTP_PORT", 8080, { min: 0, max: 65_535 }),
     controlPlaneUrls,
-    maxJsonBytes: env.int("PODS_MAX_JSON_BYTES", 16 * 1024 * 1024, { min: 1024 }),
+    json: {
+      maxBytes: env.int("PODS_MAX_JSON_BYTES", 16 * 1024 * 1024, { min: 1024 }),
+      maxDepth: env.int("PODS_MAX_JSON_DEPTH", 32, { min: 4, max: 40 }),
+    },
     maxUploadBytes: env.int("PODS_MAX_UPLOAD_BYTES", 4 * 1024 ** 3, { min: 1024 }),
     spoolDir: env.string("PODS_UPLOAD_SPOOL_DIR", tmpdir()),
   };

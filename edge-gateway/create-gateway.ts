@@ -7,7 +7,7 @@ import { metadataNames } from "../shared/rpc/metadata.js";
 import { RequestShapeError } from "../shared/rest-json/rest-json-decoder.js";
 import { encodeField, encodeMessageJson } from "../shared/rest-json/rest-json-encoder.js";
 import { sendEnvelope, sendError, sendJson } from "./http/envelope.js";
-import { BodyError, readJsonBody } from "./http/json-body.js";
+import { BodyError, readJsonBody, type JsonBodyLimits } from "./http/json-body.js";
 import { httpStatusOf } from "./http/status-codes.js";
 import { RouteTable, type Route } from "./routing/route-table.js";
 import { buildRequest } from "./transcode/request-builder.js";
@@ -21,7 +21,7 @@ export interface GatewayOptions {
   controlPlaneUrls: string[];
   /** The services whose REST bindings this gateway serves. */
   services: DescService[];
-  maxJsonBytes: number;
+  json: JsonBodyLimits;
   maxUploadBytes: number;
   spoolDir: string;
   logger: Logger;
@@ -86,20 +86,20 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
   try {
     switch (route.method.methodKind) {
       case "unary": {
-        const body = route.body === "" ? undefined : await readJsonBody(req, options.maxJsonBytes);
-        const input = buildRequest(route, vars, url.searchParams, body);
+        const body = route.body === "" ? undefined : await readJsonBody(req, options.json);
+        const input = decoded(() => buildRequest(route, vars, url.searchParams, body));
         const response = await transport.unary(route.method as DescMethodUnary, abort.signal, undefined, headers, input);
         return answer(res, route, response.message);
       }
       case "server_streaming": {
-        const input = buildRequest(route, vars, url.searchParams, undefined);
+        const input = decoded(() => buildRequest(route, vars, url.searchParams, undefined));
         const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, undefined, headers, single(input));
         return await streamDownload(res, response.message);
       }
       case "client_streaming": {
         // Every upload needs a token; refusing early spares reading a large body for nothing.
         if (!headers.has(metadataNames.tapisToken)) return sendError(res, 401, "X-Tapis-Token header is required");
-        const base = buildRequest(route, vars, url.searchParams, undefined);
+        const base = decoded(() => buildRequest(route, vars, url.searchParams, undefined));
         const upload = await parseMultipart(req, route, base, { maxFileBytes: options.maxUploadBytes, spoolDir: options.spoolDir });
         try {
           const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, undefined, headers, uploadMessages(upload));
@@ -159,6 +159,19 @@ async function streamDownload(res: http.ServerResponse, messages: AsyncIterable<
 function lostConnection(error: ConnectError): boolean {
   const code = (error.cause as { code?: string } | undefined)?.code ?? "";
   return ["ECONNRESET", "EPIPE", "ERR_HTTP2_STREAM_ERROR", "ERR_HTTP2_SESSION_ERROR", "ERR_HTTP2_GOAWAY_SESSION"].includes(code) || /ECONNRESET|socket hang up/.test(error.rawMessage);
+}
+
+/**
+ * Runs a decoder; whatever it throws other than a shape error (a recursion
+ * limit, a value the protobuf runtime refuses) is the request's fault: 400.
+ */
+function decoded<T>(decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof RequestShapeError) throw error;
+    throw new BodyError(400, `request could not be decoded: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 async function* single<T>(value: T): AsyncIterable<T> {
