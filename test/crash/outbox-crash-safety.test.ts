@@ -33,10 +33,15 @@ describe("crash safety: a change committed before a crash still reaches the clus
     ...(database ? { PODS_DATABASE_URL: database.url } : {}),
   });
 
+  // Tokens name the service's URL as issuer; a restart on another port needs a new login.
+  const login = async (service: ChildService) => {
+    const answer = await service.api("POST", "/v3/oauth2/tokens", { body: { username: "alice", password: "alice-password", grant_type: "password" } });
+    return answer.body.result.access_token.access_token as string;
+  };
+
   it("deliversTheOutboxAfterTheProcessIsKilledBetweenCommitAndAgentReaction", async () => {
     running = await startChildService(env(false));
-    const login = await running.api("POST", "/v3/oauth2/tokens", { body: { username: "alice", password: "alice-password", grant_type: "password" } });
-    const token = login.body.result.access_token.access_token as string;
+    let token = await login(running);
     const created = await running.api("POST", "/v3/pods", { token, body: { pod_id: "crashpod", template: "neo4j" } });
     assert.equal(created.status, 200);
     assert.equal(created.body.result.status, "REQUESTED");
@@ -45,6 +50,7 @@ describe("crash safety: a change committed before a crash still reaches the clus
 
     await running.kill();
     running = await startChildService(env(true));
+    token = await login(running);
 
     const deadline = Date.now() + 20_000;
     let status = "";
