@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { EnvReader } from "../shared/config/env-reader.js";
 import { createEventBus, readBusConfig } from "../shared/events/bus-config.js";
 import { runMain } from "../shared/lifecycle/run-main.js";
-import { stopOnSignals } from "../shared/lifecycle/shutdown.js";
+import { readShutdownGraceMs, stopOnSignals } from "../shared/lifecycle/shutdown.js";
 import { createJsonLogger, logLevels } from "../shared/logging/logger.js";
 import { readControlPlaneUrls } from "../shared/rpc/control-plane-pool.js";
 import { readDriverConfig } from "./config.js";
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const resyncSeconds = env.int("PODS_AGENT_RESYNC_SECONDS", 60, { min: 0 });
   const concurrency = env.int("PODS_AGENT_CONCURRENCY", 16, { min: 1 });
   const logLevel = env.oneOf("PODS_LOG_LEVEL", logLevels, "info");
+  const shutdownGraceMs = readShutdownGraceMs(env);
   env.done();
   const logger = createJsonLogger({ level: logLevel, fields: { component: "agent", clusterId } });
   const events = createEventBus(bus, `pods-agent-${clusterId}`, logger);
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
       await events.close();
     },
     (message) => logger.info(message),
+    shutdownGraceMs,
   );
 }
 

@@ -2,6 +2,7 @@ import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { commaList, type EnvReader } from "../shared/config/env-reader.js";
+import { readShutdownGraceMs } from "../shared/lifecycle/shutdown.js";
 import { logLevels, type LogLevel } from "../shared/logging/logger.js";
 import { issuerOf, type TrustedTenant } from "./auth/tenant-keys.js";
 import { defaultPodLimits, type PodLimits } from "./pods/pod-rules.js";
@@ -40,6 +41,8 @@ export interface ControlPlaneConfig {
   timeToStopSweepSeconds: number;
   agentResyncSeconds: number;
   logLevel: LogLevel;
+  /** On stop: how long calls in flight may finish before their connections are cut. */
+  shutdownGraceMs: number;
 }
 
 /** Defaults that differ between the embedded and the distributed way of running. */
@@ -80,6 +83,7 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     timeToStopSweepSeconds: env.int("PODS_TIME_TO_STOP_SWEEP_SECONDS", 15, { min: 1 }),
     agentResyncSeconds: env.int("PODS_AGENT_RESYNC_SECONDS", 60, { min: 0 }),
     logLevel: env.oneOf("PODS_LOG_LEVEL", logLevels, "info"),
+    shutdownGraceMs: readShutdownGraceMs(env),
   };
 }
 

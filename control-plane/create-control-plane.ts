@@ -119,11 +119,12 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const uploads = new PodUploadService(db, agents);
     const enforcer = new TimeToStopEnforcer({ db, now, outboxWritten, logger }, config.timeToStopSweepSeconds * 1000);
 
+    const stopping = new AbortController();
     const routes = (router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects));
       router.service(TemplatesService, templatesRpc(db));
       router.service(MiscService, miscRpc(db, deps.bus, logger));
-      router.service(AgentService, agentRpc(clusterState, sessions, presence, { resyncIntervalSeconds: config.agentResyncSeconds }));
+      router.service(AgentService, agentRpc(clusterState, sessions, presence, { resyncIntervalSeconds: config.agentResyncSeconds, stopping: stopping.signal }));
       router.service(ReplicaService, replicaRpc(sessions));
       router.service(ClustersService, clustersRpc(clusters, sessions, deps.bus));
       for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService, JupyterService, PodAuthService]) {
@@ -146,7 +147,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
         }),
       ],
     });
-    const server = await listenRpc(handler, config.grpcHost, config.grpcPort);
+    const server = await listenRpc(handler, config.grpcHost, config.grpcPort, config.shutdownGraceMs);
     replica.url = config.advertiseUrl ?? `http://${config.grpcHost}:${server.port}`;
     presence.start();
     if (config.outboxRelay) relay.start();
@@ -158,6 +159,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       enforcer,
       server,
       async stop() {
+        stopping.abort();
         enforcer.stop();
         await presence.stop();
         await server.close();

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       await events.close();
     },
     (message) => logger.info(message),
+    config.shutdownGraceMs,
   );
 }
 

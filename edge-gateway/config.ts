@@ -1,4 +1,6 @@
 import { tmpdir } from "node:os";
+import { readShutdownGraceMs } from "../shared/lifecycle/shutdown.js";
+import type { HttpTimeouts } from "./http/http-server.js";
 import type { JsonBodyLimits } from "./http/json-body.js";
 import type { EnvReader } from "../shared/config/env-reader.js";
 import { readControlPlaneUrls } from "../shared/rpc/control-plane-pool.js";
@@ -9,6 +11,8 @@ export interface GatewayConfig {
   /** Base URLs of the control-plane replicas' gRPC/Connect ports. */
   controlPlaneUrls: string[];
   json: JsonBodyLimits;
+  timeouts: HttpTimeouts;
+  shutdownGraceMs: number;
   maxUploadBytes: number;
   /** Where multipart uploads are spooled while they are parsed. */
   spoolDir: string;
@@ -25,6 +29,12 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
       maxBytes: env.int("PODS_MAX_JSON_BYTES", 16 * 1024 * 1024, { min: 1024 }),
       maxDepth: env.int("PODS_MAX_JSON_DEPTH", 32, { min: 4, max: 40 }),
     },
+    timeouts: {
+      headersMs: env.int("PODS_HTTP_HEADERS_TIMEOUT_SECONDS", 20, { min: 1 }) * 1000,
+      bodyMs: env.int("PODS_HTTP_BODY_TIMEOUT_SECONDS", 30, { min: 1 }) * 1000,
+      idleMs: env.int("PODS_HTTP_IDLE_TIMEOUT_SECONDS", 65, { min: 1 }) * 1000,
+    },
+    shutdownGraceMs: readShutdownGraceMs(env),
     maxUploadBytes: env.int("PODS_MAX_UPLOAD_BYTES", 4 * 1024 ** 3, { min: 1024 }),
     spoolDir: env.string("PODS_UPLOAD_SPOOL_DIR", tmpdir()),
   };

@@ -1,5 +1,4 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
 import type { DescMethodStreaming, DescMethodUnary, DescService, Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import type { Logger } from "../shared/logging/logger.js";
@@ -7,6 +6,7 @@ import { metadataNames } from "../shared/rpc/metadata.js";
 import { RequestShapeError } from "../shared/rest-json/rest-json-decoder.js";
 import { encodeField, encodeMessageJson } from "../shared/rest-json/rest-json-encoder.js";
 import { sendEnvelope, sendError, sendJson } from "./http/envelope.js";
+import { listenHttp, type HttpTimeouts } from "./http/http-server.js";
 import { BodyError, readJsonBody, type JsonBodyLimits } from "./http/json-body.js";
 import { httpStatusOf } from "./http/status-codes.js";
 import { RouteTable, type Route } from "./routing/route-table.js";
@@ -22,6 +22,8 @@ export interface GatewayOptions {
   /** The services whose REST bindings this gateway serves. */
   services: DescService[];
   json: JsonBodyLimits;
+  timeouts: HttpTimeouts;
+  shutdownGraceMs: number;
   maxUploadBytes: number;
   spoolDir: string;
   logger: Logger;
@@ -43,27 +45,17 @@ const forwardedHeaders = [metadataNames.tapisToken, metadataNames.tapisUser, met
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const routes = new RouteTable(options.services);
   const transport = new ControlPlanePool(options.controlPlaneUrls);
-  const server = http.createServer((req, res) => {
-    handle(req, res, routes, transport, options).catch((error: unknown) => {
-      options.logger.error("gateway failure", { method: req.method, path: req.url, error });
-      if (!res.headersSent) sendError(res, 500, "internal error");
-      else res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    routes,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
-  };
+  const server = await listenHttp(
+    (req, res) => {
+      handle(req, res, routes, transport, options).catch((error: unknown) => {
+        options.logger.error("gateway failure", { method: req.method, path: req.url, error });
+        if (!res.headersSent) sendError(res, 500, "internal error");
+        else res.destroy();
+      });
+    },
+    options,
+  );
+  return { port: server.port, routes, close: () => server.close() };
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, routes: RouteTable, transport: Transport, options: GatewayOptions): Promise<void> {
@@ -86,14 +78,17 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
   try {
     switch (route.method.methodKind) {
       case "unary": {
-        const body = route.body === "" ? undefined : await readJsonBody(req, options.json);
+        const body = route.body === "" ? undefined : await readJsonBody(req, options.json, options.timeouts.bodyMs);
         const input = decoded(() => buildRequest(route, vars, url.searchParams, body));
+        waitingForTheService(req);
         const response = await transport.unary(route.method as DescMethodUnary, abort.signal, undefined, headers, input);
         return answer(res, route, response.message);
       }
       case "server_streaming": {
         const input = decoded(() => buildRequest(route, vars, url.searchParams, undefined));
+        waitingForTheService(req);
         const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, undefined, headers, single(input));
+        req.socket.setTimeout(options.timeouts.idleMs);
         return await streamDownload(res, response.message);
       }
       case "client_streaming": {
@@ -101,6 +96,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
         if (!headers.has(metadataNames.tapisToken)) return sendError(res, 401, "X-Tapis-Token header is required");
         const base = decoded(() => buildRequest(route, vars, url.searchParams, undefined));
         const upload = await parseMultipart(req, route, base, { maxFileBytes: options.maxUploadBytes, spoolDir: options.spoolDir });
+        waitingForTheService(req);
         try {
           const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, undefined, headers, uploadMessages(upload));
           for await (const message of response.message) return answer(res, route, message);
@@ -117,6 +113,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
       res.destroy();
       return;
     }
+    // A refused body is not read on: the connection closes after the answer.
+    if (!req.complete) res.setHeader("Connection", "close");
     if (error instanceof RequestShapeError) return sendError(res, 400, error.message);
     if (error instanceof BodyError) return sendError(res, error.status, error.message);
     // A cancellation the client did not ask for is the replica going away mid-call.
@@ -126,6 +124,15 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
     if (error instanceof ConnectError) return sendError(res, httpStatusOf(error.code), error.rawMessage);
     throw error;
   }
+}
+
+/**
+ * The request is read; the service may take long to answer (an exec runs for
+ * minutes) and the client rightly sends nothing meanwhile, so silence no
+ * longer counts against the connection.
+ */
+function waitingForTheService(req: http.IncomingMessage): void {
+  req.socket.setTimeout(0);
 }
 
 /** The Tapis envelope of a response message, or its `response_body` field sent bare. */

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const logger = createJsonLogger({ level: logLevel, fields: { component: "gateway" } });
   const gateway = await startGateway({ ...config, services: publicServices, logger });
   logger.info("gateway listening", { host: config.host, port: gateway.port, controlPlanes: config.controlPlaneUrls });
-  stopOnSignals(() => gateway.close(), (message) => logger.info(message));
+  stopOnSignals(() => gateway.close(), (message) => logger.info(message), config.shutdownGraceMs);
 }
 
 runMain(main);

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
       "",
     ].join("\n"),
   );
-  stopOnSignals(() => service.stop(), (message) => logger.info(message));
+  stopOnSignals(() => service.stop(), (message) => logger.info(message), config.gateway.shutdownGraceMs);
 }
 
 runMain(main);

@@ -31,7 +31,11 @@ export function agentRpc(
   state: ClusterStateService,
   sessions: AgentSessions,
   presence: AgentPresence,
-  options: { resyncIntervalSeconds: number },
+  options: {
+    resyncIntervalSeconds: number;
+    /** Aborted when this replica stops: open sessions end, so their agents move to another replica at once. */
+    stopping: AbortSignal;
+  },
 ): ServiceImpl<typeof AgentService> {
   return {
     async listDesiredPods(req, ctx) {
@@ -48,8 +52,14 @@ export function agentRpc(
       const clusterId = agentClusterOf(ctx);
       const outgoing = new AsyncQueue<Outgoing>();
       const reading = readSession(requests, clusterId, outgoing, state, sessions, presence, options.resyncIntervalSeconds);
-      yield* outgoing;
-      await reading;
+      const endSession = () => outgoing.end();
+      options.stopping.addEventListener("abort", endSession);
+      try {
+        yield* outgoing;
+        if (!options.stopping.aborted) await reading;
+      } finally {
+        options.stopping.removeEventListener("abort", endSession);
+      }
     },
   };
 }

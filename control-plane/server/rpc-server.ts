@@ -18,7 +18,7 @@ const sniffTimeoutMs = 10_000;
  * (h2c, prior knowledge) and Connect over HTTP/1.1: the first bytes of each
  * connection tell which protocol it speaks.
  */
-export async function listenRpc(handler: Handler, host: string, port: number): Promise<RpcServer> {
+export async function listenRpc(handler: Handler, host: string, port: number, shutdownGraceMs: number): Promise<RpcServer> {
   const h2 = http2.createServer({}, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
   const h1 = http.createServer(handler as http.RequestListener);
   const sockets = new Set<net.Socket>();
@@ -54,10 +54,10 @@ export async function listenRpc(handler: Handler, host: string, port: number): P
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const session of sessions) session.close();
-        // Give open calls a moment to finish, then cut what is left.
+        // Open calls may finish within the grace period; then what is left is cut.
         setTimeout(() => {
           for (const socket of sockets) socket.destroy();
-        }, 2_000).unref();
+        }, shutdownGraceMs).unref();
       });
     },
   };

@@ -12,7 +12,7 @@ export class BodyError extends Error {
   }
 }
 
-/** How large and how deep a JSON body may be. */
+/** How large and how deep a JSON body may be, and how long it may take to arrive. */
 export interface JsonBodyLimits {
   maxBytes: number;
   /** Objects and lists within one another. */
@@ -20,22 +20,13 @@ export interface JsonBodyLimits {
 }
 
 /**
- * Reads and parses a JSON body within `limits`. An empty body is
- * `undefined`. The Content-Type is not checked: curl's -d sends a form type by
- * default, and the body is JSON either way.
+ * Reads and parses a JSON body within `limits`, which must arrive within
+ * `deadlineMs`. An empty body is `undefined`. The Content-Type is not
+ * checked: curl's -d sends a form type by default, and the body is JSON
+ * either way.
  */
-export async function readJsonBody(req: IncomingMessage, limits: JsonBodyLimits): Promise<unknown> {
-  const limitBytes = limits.maxBytes;
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > limitBytes) throw new BodyError(413, `request body exceeds ${limitBytes} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) throw new BodyError(413, `request body exceeds ${limitBytes} bytes`);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString("utf8").trim();
+export async function readJsonBody(req: IncomingMessage, limits: JsonBodyLimits, deadlineMs: number): Promise<unknown> {
+  const text = (await readBody(req, limits.maxBytes, deadlineMs)).toString("utf8").trim();
   if (text === "") return undefined;
   const tooDeep = tooDeepAt(text, limits.maxDepth);
   if (tooDeep) throw new BodyError(400, `${tooDeep}: nested deeper than ${limits.maxDepth} levels`);
@@ -43,5 +34,39 @@ export async function readJsonBody(req: IncomingMessage, limits: JsonBodyLimits)
     return JSON.parse(text);
   } catch (error) {
     throw new BodyError(400, `request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function readBody(req: IncomingMessage, limitBytes: number, deadlineMs: number): Promise<Buffer> {
+  const tooLarge = () => new BodyError(413, `request body exceeds ${limitBytes} bytes`);
+  if (Number(req.headers["content-length"] ?? 0) > limitBytes) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (error: Error | null) => {
+      clearTimeout(timer);
+      req.off("data", take).off("end", end).off("error", finish).off("aborted", aborted);
+      if (error) {
+        req.pause();
+        reject(error);
+      } else resolve(Buffer.concat(chunks));
+    };
+    const take = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) finish(tooLarge());
+      else chunks.push(chunk);
+    };
+    const end = () => finish(null);
+    const aborted = () => finish(new ClientGoneError());
+    const timer = setTimeout(() => finish(new BodyError(408, `request body did not arrive within ${Math.round(deadlineMs / 1000)} s`)), deadlineMs);
+    req.on("data", take).once("end", end).once("error", finish).once("aborted", aborted);
+  });
+}
+
+/** The client went away while sending; there is nobody to answer. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super("the client closed the connection");
+    this.name = "ClientGoneError";
   }
 }

@@ -26,7 +26,7 @@ describe("slow and stalled clients", () => {
     svc = await startTestService({
       PODS_HTTP_HEADERS_TIMEOUT_SECONDS: "1",
       PODS_HTTP_BODY_TIMEOUT_SECONDS: "1",
-      PODS_HTTP_IDLE_TIMEOUT_SECONDS: "1",
+      PODS_HTTP_IDLE_TIMEOUT_SECONDS: "2",
     });
   });
   after(async () => {

@@ -28,7 +28,7 @@ describe("agent session on the control plane", () => {
     req.contextValues.set(agentClusterKey, "c1");
     return next(req);
   };
-  const client = createClient(AgentService, createRouterTransport((router) => router.service(AgentService, agentRpc(state, new AgentSessions(), presence, { resyncIntervalSeconds: 60 })), { router: { interceptors: [createErrorInterceptor(createJsonLogger({ level: "silent" })), asCluster] } }));
+  const client = createClient(AgentService, createRouterTransport((router) => router.service(AgentService, agentRpc(state, new AgentSessions(), presence, { resyncIntervalSeconds: 60, stopping: new AbortController().signal })), { router: { interceptors: [createErrorInterceptor(createJsonLogger({ level: "silent" })), asCluster] } }));
 
   async function* messages(...items: MessageInitShape<typeof SessionRequestSchema>[]) {
     yield* items;
