@@ -13,6 +13,7 @@ export interface GatewayConfig {
   json: JsonBodyLimits;
   timeouts: HttpTimeouts;
   shutdownGraceMs: number;
+  rpcTimeoutMs: number;
   maxUploadBytes: number;
   /** Where multipart uploads are spooled while they are parsed. */
   spoolDir: string;
@@ -35,6 +36,7 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
       idleMs: env.int("PODS_HTTP_IDLE_TIMEOUT_SECONDS", 65, { min: 1 }) * 1000,
     },
     shutdownGraceMs: readShutdownGraceMs(env),
+    rpcTimeoutMs: env.int("PODS_RPC_TIMEOUT_SECONDS", 60, { min: 1 }) * 1000,
     maxUploadBytes: env.int("PODS_MAX_UPLOAD_BYTES", 4 * 1024 ** 3, { min: 1024 }),
     spoolDir: env.string("PODS_UPLOAD_SPOOL_DIR", tmpdir()),
   };

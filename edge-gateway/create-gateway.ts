@@ -24,6 +24,8 @@ export interface GatewayOptions {
   json: JsonBodyLimits;
   timeouts: HttpTimeouts;
   shutdownGraceMs: number;
+  /** Deadline of a call to the control plane, unless its method names its own. */
+  rpcTimeoutMs: number;
   maxUploadBytes: number;
   spoolDir: string;
   logger: Logger;
