@@ -6,7 +6,7 @@ import { readShutdownGraceMs } from "../shared/lifecycle/shutdown.js";
 import { logLevels, type LogLevel } from "../shared/logging/logger.js";
 import { issuerOf, type TrustedTenant } from "./auth/tenant-keys.js";
 import { defaultPodLimits, type PodLimits } from "./pods/pod-rules.js";
-import { parseDatabaseUrl, type DatabaseLocation } from "./storage/database.js";
+import { parseDatabaseUrl, type DatabaseLocation, type DatabaseTimeouts } from "./storage/database.js";
 
 /** Where tenants' public keys come from. */
 export type TenantKeyConfig =
@@ -18,6 +18,9 @@ export type TenantKeyConfig =
 export interface ControlPlaneConfig {
   dataDir: string;
   database: DatabaseLocation;
+  databaseTimeouts: DatabaseTimeouts;
+  /** Deadline of a streamed call handed to another replica (an upload), from its start. */
+  streamTimeoutMs: number;
   grpcHost: string;
   grpcPort: number;
   /** How other replicas reach this one; default http://<grpcHost>:<port>. */
@@ -65,10 +68,15 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
   return {
     dataDir,
     database,
+    databaseTimeouts: {
+      lockMs: env.int("PODS_DATABASE_LOCK_TIMEOUT_SECONDS", 10, { min: 1, max: 3600 }) * 1000,
+      statementMs: env.int("PODS_DATABASE_STATEMENT_TIMEOUT_SECONDS", 30, { min: 1, max: 3600 }) * 1000,
+    },
     grpcHost: env.string("PODS_GRPC_HOST", "127.0.0.1"),
     grpcPort: env.int("PODS_GRPC_PORT", 8090, { min: 0, max: 65_535 }),
     advertiseUrl: env.optionalString("PODS_GRPC_ADVERTISE_URL"),
     replicaToken: env.optionalString("PODS_REPLICA_TOKEN"),
+    streamTimeoutMs: env.int("PODS_STREAM_TIMEOUT_SECONDS", 6 * 3600, { min: 1 }) * 1000,
     siteId: env.string("PODS_SITE_ID", "local"),
     podDomain: env.string("PODS_POD_DOMAIN", "pods.localhost"),
     tenantKeys: readTenantKeys(env, defaults.tenantKeys),

@@ -72,7 +72,7 @@ export interface ControlPlane {
 export async function startControlPlane(deps: ControlPlaneDeps): Promise<ControlPlane> {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
-  const db = await Database.open(config.database, logger);
+  const db = await Database.open(config.database, config.databaseTimeouts, logger);
   try {
     const seeded = await seedBuiltinTemplates(db, config.siteId, now());
     if (seeded.length > 0) logger.info("built-in templates added", { templates: seeded });
@@ -114,7 +114,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const sessions = new AgentSessions();
     const replica = { id: randomUUID(), url: "" };
     const presence = new AgentPresence({ db, now, logger }, replica);
-    const agents = new AgentRouter(sessions, presence, config.replicaToken);
+    const agents = new AgentRouter(sessions, presence, config.replicaToken, config.streamTimeoutMs);
     const execs = new PodExecService(db, agents);
     const uploads = new PodUploadService(db, agents);
     const enforcer = new TimeToStopEnforcer({ db, now, outboxWritten, logger }, config.timeToStopSweepSeconds * 1000);

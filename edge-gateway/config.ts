@@ -14,6 +14,7 @@ export interface GatewayConfig {
   timeouts: HttpTimeouts;
   shutdownGraceMs: number;
   rpcTimeoutMs: number;
+  streamTimeoutMs: number;
   maxUploadBytes: number;
   /** Where multipart uploads are spooled while they are parsed. */
   spoolDir: string;
@@ -37,6 +38,7 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
     },
     shutdownGraceMs: readShutdownGraceMs(env),
     rpcTimeoutMs: env.int("PODS_RPC_TIMEOUT_SECONDS", 60, { min: 1 }) * 1000,
+    streamTimeoutMs: env.int("PODS_STREAM_TIMEOUT_SECONDS", 6 * 3600, { min: 1 }) * 1000,
     maxUploadBytes: env.int("PODS_MAX_UPLOAD_BYTES", 4 * 1024 ** 3, { min: 1024 }),
     spoolDir: env.string("PODS_UPLOAD_SPOOL_DIR", tmpdir()),
   };

@@ -9,6 +9,7 @@ import { sendEnvelope, sendError, sendJson } from "./http/envelope.js";
 import { listenHttp, type HttpTimeouts } from "./http/http-server.js";
 import { BodyError, readJsonBody, type JsonBodyLimits } from "./http/json-body.js";
 import { httpStatusOf } from "./http/status-codes.js";
+import { deadlineMs } from "./routing/call-deadline.js";
 import { RouteTable, type Route } from "./routing/route-table.js";
 import { buildRequest } from "./transcode/request-builder.js";
 import { ControlPlanePool } from "../shared/rpc/control-plane-pool.js";
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   shutdownGraceMs: number;
   /** Deadline of a call to the control plane, unless its method names its own. */
   rpcTimeoutMs: number;
+  /** Deadline of a streamed call (an upload or download), from its start. */
+  streamTimeoutMs: number;
   maxUploadBytes: number;
   spoolDir: string;
   logger: Logger;
@@ -72,6 +75,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
   res.once("close", () => {
     if (!res.writableFinished) abort.abort();
   });
+  let timeoutMs = 0;
   const headers = new Headers();
   for (const name of forwardedHeaders) {
     const value = req.headers[name];
@@ -83,13 +87,13 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
         const body = route.body === "" ? undefined : await readJsonBody(req, options.json, options.timeouts.bodyMs);
         const input = decoded(() => buildRequest(route, vars, url.searchParams, body));
         waitingForTheService(req);
-        const response = await transport.unary(route.method as DescMethodUnary, abort.signal, undefined, headers, input);
+        const response = await transport.unary(route.method as DescMethodUnary, abort.signal, timeoutMs = deadlineMs(route, input, options.rpcTimeoutMs), headers, input);
         return answer(res, route, response.message);
       }
       case "server_streaming": {
         const input = decoded(() => buildRequest(route, vars, url.searchParams, undefined));
         waitingForTheService(req);
-        const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, undefined, headers, single(input));
+        const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, (timeoutMs = options.streamTimeoutMs), headers, single(input));
         req.socket.setTimeout(options.timeouts.idleMs);
         return await streamDownload(res, response.message);
       }
@@ -100,7 +104,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
         const upload = await parseMultipart(req, route, base, { maxFileBytes: options.maxUploadBytes, spoolDir: options.spoolDir });
         waitingForTheService(req);
         try {
-          const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, undefined, headers, uploadMessages(upload));
+          const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, (timeoutMs = options.streamTimeoutMs), headers, uploadMessages(upload));
           for await (const message of response.message) return answer(res, route, message);
           return sendError(res, 502, "the service gave no answer");
         } finally {
@@ -122,6 +126,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
     // A cancellation the client did not ask for is the replica going away mid-call.
     if (error instanceof ConnectError && (lostConnection(error) || (error.code === Code.Canceled && !abort.signal.aborted))) {
       return sendError(res, 503, "the connection to the service was lost; the request may or may not have been applied, so check before retrying");
+    }
+    if (error instanceof ConnectError && error.code === Code.DeadlineExceeded) {
+      return sendError(res, 504, `the service did not answer within ${Math.round(timeoutMs / 1000)} s; the request may or may not have been applied, so check before retrying`);
     }
     if (error instanceof ConnectError) return sendError(res, httpStatusOf(error.code), error.rawMessage);
     throw error;

@@ -27,6 +27,8 @@ export class AgentRouter implements AgentLink {
     private readonly sessions: AgentSessions,
     private readonly presence: AgentPresence,
     private readonly replicaToken: string | undefined,
+    /** Deadline of an upload handed to another replica, from its start. */
+    private readonly streamTimeoutMs: number,
   ) {}
 
   async exec(clusterId: string, order: ExecOrder, timeoutMs: number): Promise<ExecReply> {
@@ -41,7 +43,7 @@ export class AgentRouter implements AgentLink {
     if (this.sessions.connected(clusterId) > 0) return this.sessions.upload(clusterId, order);
     const replica = await this.remote(clusterId);
     const pieces = new Handoff<MessageInitShape<typeof ForwardUploadRequestSchema>>();
-    const answer = replica.forwardUpload(pieces);
+    const answer = replica.forwardUpload(pieces, { timeoutMs: this.streamTimeoutMs });
     // Until finish() awaits it, a failure must not go unhandled; it resurfaces there.
     answer.catch(() => undefined);
     await pieces.put({ clusterId, ...order });

@@ -55,6 +55,8 @@ export interface UploadStream {
 
 /** Bytes an upload may have in flight to the agent, unacknowledged. */
 const uploadWindowBytes = 8 * 1024 * 1024;
+/** An agent that frees no window for this long has stopped taking the upload. */
+const uploadStallMs = 120_000;
 
 interface Upload {
   channel: Channel;
@@ -125,7 +127,7 @@ export class AgentSessions {
     channel.send({ payload: { case: "upload", value: { requestId, ...order } } });
     return {
       write: async (data) => {
-        while (!upload.failure && upload.sent - upload.written > uploadWindowBytes) await new Promise<void>((resolve) => (upload.wake = resolve));
+        while (!upload.failure && upload.sent - upload.written > uploadWindowBytes) await this.progressOf(upload);
         if (upload.failure) throw upload.failure;
         upload.sent += data.length;
         channel.send({ payload: { case: "upload", value: { requestId, data } } });
@@ -166,6 +168,17 @@ export class AgentSessions {
     const channels = [...(this.channels.get(clusterId) ?? [])];
     if (channels.length === 0) throw new UnavailableError(`no agent of cluster '${clusterId}' is connected; try again shortly`);
     return channels[Math.floor(Math.random() * channels.length)]!;
+  }
+
+  /** Waits for the agent to free some window; fails the upload when it stalls. */
+  private progressOf(upload: Upload): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const stalled = setTimeout(() => this.fail(upload, new UnavailableError(`the agent took no part of the upload for ${uploadStallMs / 1000} s`)), uploadStallMs);
+      upload.wake = () => {
+        clearTimeout(stalled);
+        resolve();
+      };
+    });
   }
 
   private fail(upload: Upload, error: Error, requestId?: string): void {

@@ -1,3 +1,4 @@
+import mysql2, { type Pool, type PoolOptions } from "mysql2";
 import { DataSource, type EntityManager } from "typeorm";
 import type { Logger } from "../../shared/logging/logger.js";
 import { UnavailableError } from "../errors/domain-errors.js";
@@ -13,6 +14,14 @@ export type DatabaseKind = "sqlite" | "mysql";
 export interface DatabaseLocation {
   kind: DatabaseKind;
   url: string;
+}
+
+/** How long database work may wait, in milliseconds. */
+export interface DatabaseTimeouts {
+  /** For a lock another transaction holds (a row on MySQL, the file on SQLite). */
+  lockMs: number;
+  /** For one statement to run (MySQL and MariaDB). */
+  statementMs: number;
 }
 
 /** Parses PODS_DATABASE_URL; returns a rule on failure. */
@@ -47,8 +56,8 @@ export class Database {
   ) {}
 
   /** Opens the database and applies pending migrations. */
-  static async open(location: DatabaseLocation, logger: Logger): Promise<Database> {
-    const dataSource = new DataSource(dataSourceOptions(location));
+  static async open(location: DatabaseLocation, timeouts: DatabaseTimeouts, logger: Logger): Promise<Database> {
+    const dataSource = new DataSource(dataSourceOptions(location, timeouts, logger));
     try {
       await dataSource.initialize();
     } catch (error) {
@@ -79,28 +88,30 @@ export class Database {
   }
 
   private serialised<T>(work: () => Promise<T>): Promise<T> {
-    if (this.kind !== "sqlite") return translateConnectionErrors(work);
+    if (this.kind !== "sqlite") return translateTransientErrors(work);
     const run = this.queue.then(work, work);
     this.queue = run.catch(() => undefined);
-    return run;
+    return translateTransientErrors(() => run);
   }
 }
 
-/** Connection failures become UnavailableError so clients see 503, not 500. */
-async function translateConnectionErrors<T>(work: () => Promise<T>): Promise<T> {
+const unreachable = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|PROTOCOL_CONNECTION_LOST|ER_SERVER_SHUTDOWN|ER_CON_COUNT_ERROR)$/;
+const busy = /^(SQLITE_BUSY|SQLITE_LOCKED|ER_LOCK_WAIT_TIMEOUT|ER_LOCK_DEADLOCK|ER_STATEMENT_TIMEOUT|ER_QUERY_TIMEOUT)$/;
+
+/** Failures that pass (the database is down, or busy past the deadlines) become UnavailableError: 503, not 500. */
+async function translateTransientErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     const { code, driverError } = error as { code?: string; driverError?: { code?: string } };
     const cause = code ?? driverError?.code ?? "";
-    if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|PROTOCOL_CONNECTION_LOST|ER_SERVER_SHUTDOWN|ER_CON_COUNT_ERROR)$/.test(cause)) {
-      throw new UnavailableError(`database unavailable (${cause}); retry shortly`);
-    }
+    if (unreachable.test(cause)) throw new UnavailableError(`database unavailable (${cause}); retry shortly`);
+    if (busy.test(cause)) throw new UnavailableError(`the database is busy (${cause}); retry shortly`);
     throw error;
   }
 }
 
-function dataSourceOptions(location: DatabaseLocation) {
+function dataSourceOptions(location: DatabaseLocation, timeouts: DatabaseTimeouts, logger: Logger) {
   const common = { entities: allEntities, migrations: allMigrations, migrationsTableName: "schema_migrations", logging: false as const };
   if (location.kind === "sqlite") {
     return {
@@ -108,7 +119,7 @@ function dataSourceOptions(location: DatabaseLocation) {
       type: "better-sqlite3" as const,
       database: location.url,
       enableWAL: true,
-      timeout: 10_000,
+      timeout: timeouts.lockMs,
       // With WAL, NORMAL loses no committed transaction when the process dies;
       // only an operating-system crash can lose the last few. It spares an
       // fsync per commit.
@@ -121,6 +132,33 @@ function dataSourceOptions(location: DatabaseLocation) {
     url: location.url,
     timezone: "Z",
     charset: "utf8mb4",
-    extra: { connectionLimit: 10 },
+    extra: { connectionLimit: 10, connectTimeout: 10_000 },
+    driver: mysqlWithSessionLimits(timeouts, logger),
+  };
+}
+
+/**
+ * mysql2 whose pools bound every new connection's session: lock waits and
+ * statements end with an error past the deadlines instead of holding a
+ * request (MariaDB's max_statement_time; MySQL's max_execution_time, which
+ * only bounds SELECTs).
+ */
+function mysqlWithSessionLimits(timeouts: DatabaseTimeouts, logger: Logger): typeof mysql2 {
+  const lockSeconds = Math.max(1, Math.ceil(timeouts.lockMs / 1000));
+  return {
+    ...mysql2,
+    createPool(options: PoolOptions | string): Pool {
+      const pool = typeof options === "string" ? mysql2.createPool(options) : mysql2.createPool(options);
+      pool.on("connection", (connection) => {
+        connection.query(`SET SESSION innodb_lock_wait_timeout = ${lockSeconds}`);
+        connection.query(`SET SESSION max_statement_time = ${timeouts.statementMs / 1000}`, (error) => {
+          if (!error) return;
+          connection.query(`SET SESSION max_execution_time = ${timeouts.statementMs}`, (fallbackError) => {
+            if (fallbackError) logger.warn("could not bound statement time on this database", { error: fallbackError.message });
+          });
+        });
+      });
+      return pool;
+    },
   };
 }

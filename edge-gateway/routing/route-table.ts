@@ -1,6 +1,7 @@
 import { getOption, hasOption, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../gen/google/api/http_pb.js";
+import { call_deadline, type CallDeadline } from "../../gen/tapis/pods/v1/call_options_pb.js";
 import { PathTemplate, pathSegments } from "./path-template.js";
 
 export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE" | "PATCH";
@@ -15,6 +16,8 @@ export interface Route {
   body: string;
   /** "" (the Tapis envelope) or the response field sent bare. */
   responseBody: string;
+  /** The method's own deadline rule, when its request names a time limit. */
+  callDeadline: CallDeadline | null;
 }
 
 export type RouteMatch =
@@ -65,5 +68,6 @@ function routeOf(service: DescService, method: DescMethod, rule: HttpRule): Rout
     method,
     body: rule.body,
     responseBody: rule.responseBody,
+    callDeadline: hasOption(method, call_deadline) ? getOption(method, call_deadline) : null,
   };
 }

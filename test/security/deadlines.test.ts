@@ -38,6 +38,7 @@ describe("deadlines of the gateway's calls", () => {
       timeouts: { headersMs: 5_000, bodyMs: 5_000, idleMs: 5_000 },
       shutdownGraceMs: 100,
       rpcTimeoutMs: 1_000,
+      streamTimeoutMs: 60_000,
       maxUploadBytes: 1 << 20,
       spoolDir: "/tmp",
       logger: createJsonLogger({ level: "silent" }),
