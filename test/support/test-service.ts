@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readEmbeddedConfig } from "../../embedded/config.js";
 import { startEmbedded, type EmbeddedService } from "../../embedded/start-embedded.js";
-import { createJsonLogger } from "../../shared/logging/logger.js";
+import { createJsonLogger, type LogLevel } from "../../shared/logging/logger.js";
+
+const levelRank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 import { callApi, type ApiAnswer, type ApiOptions } from "./rest-call.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
@@ -19,6 +21,8 @@ export interface TestService {
   token(username: string): Promise<string>;
   /** Calls the REST API; `body` objects are sent as JSON. */
   api(method: string, path: string, options?: ApiOptions): Promise<ApiAnswer>;
+  /** Every log line the service wrote so far, parsed (at the level asked for when started). */
+  logLines(): Record<string, unknown>[];
   /** Polls the pod until it reaches `status` (or fails after `timeoutMs`). */
   waitForStatus(token: string, podId: string, status: string, timeoutMs?: number): Promise<ApiAnswer>;
   stop(): Promise<void>;
@@ -29,7 +33,7 @@ export interface TestService {
  * database is SQLite, or a fresh MySQL/MariaDB database when
  * PODS_TEST_MYSQL_URL is set (see scripts/test-infra.sh).
  */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(env: Record<string, string> = {}, options: { logLevel?: LogLevel } = {}): Promise<TestService> {
   const dataDir = await mkdtemp(join(tmpdir(), "pods-test-"));
   let database: TestDatabase | undefined;
   if (process.env.PODS_TEST_MYSQL_URL && !env.PODS_DATABASE_URL) database = await createTestDatabase(process.env.PODS_TEST_MYSQL_URL);
@@ -42,7 +46,16 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     ...(database ? { PODS_DATABASE_URL: database.url } : {}),
     ...env,
   });
-  const logger = createJsonLogger({ level: (process.env.PODS_TEST_LOG_LEVEL as "error" | undefined) ?? "error" });
+  const shownLevel = (process.env.PODS_TEST_LOG_LEVEL as LogLevel | undefined) ?? "error";
+  const shown = levelRank[shownLevel];
+  const lines: string[] = [];
+  const logger = createJsonLogger({
+    level: options.logLevel && levelRank[options.logLevel] < shown ? options.logLevel : shownLevel,
+    write: (line) => {
+      if (options.logLevel) lines.push(line);
+      if (levelRank[(JSON.parse(line) as { level: LogLevel }).level] >= shown) process.stderr.write(line);
+    },
+  });
   let service: EmbeddedService;
   try {
     service = await startEmbedded(config, logger);
@@ -59,6 +72,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     service,
     token: async (username) => (await service.issuer.access(username, "password")).token,
     api,
+    logLines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     async waitForStatus(token, podId, status, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       let last: ApiAnswer | undefined;
