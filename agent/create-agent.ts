@@ -54,12 +54,16 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     version: serviceVersion,
     logger,
     onExec: (request) => {
+      logger.debug("running commands in a pod", { pod: `${request.tenantId}/${request.podId}`, request_id: request.clientRequestId || undefined });
       const reply = driver ? runExec(driver, request) : Promise.resolve({ requestId: request.requestId, error: "the agent is starting" });
       void reply
         .catch((error: unknown) => ({ requestId: request.requestId, error: error instanceof Error ? error.message : String(error) }))
         .then((value) => session.send({ case: "execReply", value }));
     },
-    onUpload: (piece) => uploads.take(piece),
+    onUpload: (piece) => {
+      if (piece.destPath) logger.debug("receiving an upload", { pod: `${piece.tenantId}/${piece.podId}`, request_id: piece.clientRequestId || undefined });
+      uploads.take(piece);
+    },
   });
   const sink: ObservationSink = {
     report(report) {

@@ -45,6 +45,7 @@ import { PodService } from "./pods/pod-service.js";
 import { podsRpc } from "./pods/pods-rpc.js";
 import { podRepository } from "./storage/pod-repository.js";
 import { TimeToStopEnforcer } from "./pods/time-to-stop-enforcer.js";
+import { createCallLogInterceptor } from "./server/call-log-interceptor.js";
 import { listenRpc, type RpcServer } from "./server/rpc-server.js";
 import { Database } from "./storage/database.js";
 import { seedBuiltinTemplates } from "./templates/builtin-templates.js";
@@ -135,6 +136,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const handler = connectNodeAdapter({
       routes,
       interceptors: [
+        createCallLogInterceptor(logger),
         createErrorInterceptor(logger),
         createAccessInterceptor({
           rules: accessRules,

@@ -7,7 +7,8 @@ import { RequestShapeError } from "../shared/rest-json/rest-json-decoder.js";
 import { encodeField, encodeMessageJson } from "../shared/rest-json/rest-json-encoder.js";
 import { sendEnvelope, sendError, sendJson } from "./http/envelope.js";
 import { listenHttp, type HttpTimeouts } from "./http/http-server.js";
-import { BodyError, readJsonBody, type JsonBodyLimits } from "./http/json-body.js";
+import { beginExchange, noteCaller, type Exchange } from "./http/exchange.js";
+import { BodyError, ClientGoneError, readJsonBody, type JsonBodyLimits } from "./http/json-body.js";
 import { httpStatusOf } from "./http/status-codes.js";
 import { deadlineMs } from "./routing/call-deadline.js";
 import { RouteTable, type Route } from "./routing/route-table.js";
@@ -40,6 +41,8 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+const callerMetadata = { tenant: metadataNames.callerTenant, user: metadataNames.callerUser };
+
 /** Headers passed through to the control plane; the gateway decides nothing about identity. */
 const forwardedHeaders = [metadataNames.tapisToken, metadataNames.tapisUser, metadataNames.tapisTenant, metadataNames.tapisTrackingId];
 
@@ -52,8 +55,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const transport = new ControlPlanePool(options.controlPlaneUrls);
   const server = await listenHttp(
     (req, res) => {
-      handle(req, res, routes, transport, options).catch((error: unknown) => {
-        options.logger.error("gateway failure", { method: req.method, path: req.url, error });
+      const exchange = beginExchange(req, res, options.logger);
+      handle(req, res, exchange, routes, transport, options).catch((error: unknown) => {
+        if (clientGone(req, res, error)) {
+          options.logger.debug("client went away", { method: req.method, route: exchange.route, request_id: exchange.requestId });
+          return res.destroy();
+        }
+        options.logger.error("gateway failure", { method: req.method, path: req.url, request_id: exchange.requestId, error });
         if (!res.headersSent) sendError(res, 500, "internal error");
         else res.destroy();
       });
@@ -63,7 +71,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return { port: server.port, routes, close: () => server.close() };
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, routes: RouteTable, transport: Transport, options: GatewayOptions): Promise<void> {
+async function handle(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  exchange: Exchange,
+  routes: RouteTable,
+  transport: Transport,
+  options: GatewayOptions,
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://gateway");
   const match = routes.match(req.method ?? "GET", url.pathname);
   if (match.kind === "none") return sendError(res, 404, `no such endpoint: ${req.method} ${url.pathname}`);
@@ -71,6 +86,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
     return sendError(res, 405, `${req.method} is not allowed here; use ${match.allowed.join(" or ")}`, { Allow: match.allowed.join(", ") });
   }
   const { route, vars } = match;
+  exchange.route = route.template.source;
   const abort = new AbortController();
   res.once("close", () => {
     if (!res.writableFinished) abort.abort();
@@ -81,19 +97,22 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
     const value = req.headers[name];
     if (typeof value === "string") headers.set(name, value);
   }
+  headers.set(metadataNames.requestId, exchange.requestId);
   try {
     switch (route.method.methodKind) {
       case "unary": {
         const body = route.body === "" ? undefined : await readJsonBody(req, options.json, options.timeouts.bodyMs);
         const input = decoded(() => buildRequest(route, vars, url.searchParams, body));
         waitingForTheService(req);
-        const response = await transport.unary(route.method as DescMethodUnary, abort.signal, timeoutMs = deadlineMs(route, input, options.rpcTimeoutMs), headers, input);
+        const response = await transport.unary(route.method as DescMethodUnary, abort.signal, (timeoutMs = deadlineMs(route, input, options.rpcTimeoutMs)), headers, input);
+        noteCaller(exchange, response.header, callerMetadata);
         return answer(res, route, response.message);
       }
       case "server_streaming": {
         const input = decoded(() => buildRequest(route, vars, url.searchParams, undefined));
         waitingForTheService(req);
         const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, (timeoutMs = options.streamTimeoutMs), headers, single(input));
+        noteCaller(exchange, response.header, callerMetadata);
         req.socket.setTimeout(options.timeouts.idleMs);
         return await streamDownload(res, response.message);
       }
@@ -105,6 +124,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
         waitingForTheService(req);
         try {
           const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, (timeoutMs = options.streamTimeoutMs), headers, uploadMessages(upload));
+          noteCaller(exchange, response.header, callerMetadata);
           for await (const message of response.message) return answer(res, route, message);
           return sendError(res, 502, "the service gave no answer");
         } finally {
@@ -115,6 +135,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, route
         return sendError(res, 404, `no such endpoint: ${req.method} ${url.pathname}`);
     }
   } catch (error) {
+    if (error instanceof ConnectError) noteCaller(exchange, error.metadata, callerMetadata);
+    if (clientGone(req, res, error)) throw error;
     if (res.headersSent) {
       res.destroy();
       return;
@@ -169,6 +191,11 @@ async function streamDownload(res: http.ServerResponse, messages: AsyncIterable<
   }
   if (!res.headersSent) res.writeHead(200, { "Content-Type": "application/octet-stream" });
   res.end();
+}
+
+/** The client closed the connection before its answer: routine, nobody to answer. */
+function clientGone(req: http.IncomingMessage, res: http.ServerResponse, error: unknown): boolean {
+  return error instanceof ClientGoneError || (req.socket.destroyed && !res.writableFinished);
 }
 
 /** A transport failure, not an answer of the service. */

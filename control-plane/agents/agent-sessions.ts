@@ -13,6 +13,7 @@ export interface ExecOrder {
   commandTimeoutSeconds: number;
   totalTimeoutSeconds: number;
   stopOnFailure: boolean;
+  clientRequestId: string;
 }
 
 interface Channel {
@@ -42,6 +43,7 @@ export interface UploadOrder {
   podId: string;
   uid: string;
   destPath: string;
+  clientRequestId: string;
 }
 
 /** The sending end of an upload: writes wait while the agent is a window behind. */

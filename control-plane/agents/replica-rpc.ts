@@ -8,10 +8,10 @@ export function replicaRpc(sessions: AgentSessions): ServiceImpl<typeof ReplicaS
   return {
     async forwardExec(req) {
       if (!req.exec) throw new InvalidArgumentError("exec", "is required");
-      const { tenantId, podId, uid, commands, commandTimeoutSeconds, totalTimeoutSeconds, stopOnFailure } = req.exec;
+      const { tenantId, podId, uid, commands, commandTimeoutSeconds, totalTimeoutSeconds, stopOnFailure, clientRequestId } = req.exec;
       const reply = await sessions.exec(
         req.clusterId,
-        { tenantId, podId, uid, commands: commands.map((c) => ({ argv: c.argv })), commandTimeoutSeconds, totalTimeoutSeconds, stopOnFailure },
+        { tenantId, podId, uid, commands: commands.map((c) => ({ argv: c.argv })), commandTimeoutSeconds, totalTimeoutSeconds, stopOnFailure, clientRequestId },
         req.timeoutMs,
       );
       return { reply };
@@ -20,8 +20,8 @@ export function replicaRpc(sessions: AgentSessions): ServiceImpl<typeof ReplicaS
       const iterator = requests[Symbol.asyncIterator]();
       const first = await iterator.next();
       if (first.done) throw new InvalidArgumentError("cluster_id", "the first message must name the upload");
-      const { clusterId, tenantId, podId, uid, destPath } = first.value;
-      const stream = sessions.upload(clusterId, { tenantId, podId, uid, destPath });
+      const { clusterId, tenantId, podId, uid, destPath, clientRequestId } = first.value;
+      const stream = sessions.upload(clusterId, { tenantId, podId, uid, destPath, clientRequestId });
       return { bytes: BigInt(await sendPieces(stream, first.value, iterator, (piece) => piece.data)) };
     },
   };

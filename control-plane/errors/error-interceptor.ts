@@ -1,5 +1,6 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../../shared/logging/logger.js";
+import { metadataNames } from "../../shared/rpc/metadata.js";
 import {
   AlreadyExistsError,
   CommandFailedError,
@@ -15,11 +16,11 @@ import {
 } from "./domain-errors.js";
 
 /** Connect code for each domain error; anything unknown becomes Internal. */
-export function toConnectError(error: unknown, logger: Logger, procedure: string): ConnectError {
+export function toConnectError(error: unknown, logger: Logger, procedure: string, requestId?: string): ConnectError {
   if (error instanceof ConnectError) return error;
   if (error instanceof DomainError) return new ConnectError(error.message, codeOf(error));
   const id = Math.random().toString(36).slice(2, 10);
-  logger.error("unexpected error", { procedure, errorId: id, error });
+  logger.error("unexpected error", { procedure, errorId: id, request_id: requestId, error });
   return new ConnectError(`internal error (reference ${id})`, Code.Internal);
 }
 
@@ -43,20 +44,21 @@ function codeOf(error: DomainError): Code {
 export function createErrorInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
     const procedure = `${req.service.typeName}/${req.method.name}`;
+    const requestId = req.header.get(metadataNames.requestId) ?? undefined;
     try {
       const res = await next(req);
       if (!res.stream) return res;
-      return { ...res, message: convertStreamErrors(res.message, logger, procedure) };
+      return { ...res, message: convertStreamErrors(res.message, logger, procedure, requestId) };
     } catch (error) {
-      throw toConnectError(error, logger, procedure);
+      throw toConnectError(error, logger, procedure, requestId);
     }
   };
 }
 
-async function* convertStreamErrors<T>(source: AsyncIterable<T>, logger: Logger, procedure: string): AsyncIterable<T> {
+async function* convertStreamErrors<T>(source: AsyncIterable<T>, logger: Logger, procedure: string, requestId: string | undefined): AsyncIterable<T> {
   try {
     yield* source;
   } catch (error) {
-    throw toConnectError(error, logger, procedure);
+    throw toConnectError(error, logger, procedure, requestId);
   }
 }

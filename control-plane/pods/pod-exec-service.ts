@@ -11,6 +11,8 @@ export interface ExecOptions {
   commandTimeoutSeconds?: number;
   totalTimeoutSeconds?: number;
   failOnNonSuccess?: boolean;
+  /** The id of the client request behind this exec, for the agent's logs. */
+  clientRequestId?: string;
 }
 
 const outputShownOnFailure = 2_000;
@@ -44,6 +46,7 @@ export class PodExecService {
         commandTimeoutSeconds,
         totalTimeoutSeconds,
         stopOnFailure: failOnNonSuccess,
+        clientRequestId: options.clientRequestId ?? "",
       },
       (totalTimeoutSeconds + 30) * 1000,
     );

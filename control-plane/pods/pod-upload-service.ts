@@ -23,7 +23,7 @@ export class PodUploadService {
     private readonly agents: AgentLink,
   ) {}
 
-  async upload(caller: Caller, pieces: AsyncIterable<UploadPiece>): Promise<{ destPath: string; bytes: number }> {
+  async upload(caller: Caller, pieces: AsyncIterable<UploadPiece>, clientRequestId = ""): Promise<{ destPath: string; bytes: number }> {
     const iterator = pieces[Symbol.asyncIterator]();
     const first = await iterator.next();
     if (first.done) throw new InvalidArgumentError("pod_id", "an upload must name its pod in its first message");
@@ -32,7 +32,7 @@ export class PodUploadService {
       throw new InvalidArgumentError("dest_path", "must be an absolute path inside the container");
     }
     const pod = await findAvailablePod(this.db, caller.tenantId, podId, "files can be uploaded only to an AVAILABLE pod");
-    const stream = await this.agents.upload(pod.clusterId, { tenantId: pod.tenantId, podId, uid: pod.uid, destPath });
+    const stream = await this.agents.upload(pod.clusterId, { tenantId: pod.tenantId, podId, uid: pod.uid, destPath, clientRequestId });
     return { destPath, bytes: await sendPieces(stream, first.value, iterator, (piece) => piece.file) };
   }
 }

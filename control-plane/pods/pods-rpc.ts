@@ -1,6 +1,7 @@
 import { toJson, type JsonValue } from "@bufbuild/protobuf";
 import { ListValueSchema } from "@bufbuild/protobuf/wkt";
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { metadataNames } from "../../shared/rpc/metadata.js";
 import { PodsService } from "../../gen/tapis/pods/v1/pods_service_pb.js";
 import { callerOf } from "../auth/caller-of.js";
 import type { ObjectAccess } from "../authz/object-access.js";
@@ -77,11 +78,12 @@ export function podsRpc(
         commandTimeoutSeconds: req.commandTimeout,
         totalTimeoutSeconds: req.totalTimeout,
         failOnNonSuccess: req.failOnNonSuccess,
+        clientRequestId: requestIdOf(ctx),
       });
       return { message: "Pod commands executed.", result };
     },
     async uploadToPod(requests, ctx) {
-      const { destPath, bytes } = await uploads.upload(callerOf(ctx), requests);
+      const { destPath, bytes } = await uploads.upload(callerOf(ctx), requests, requestIdOf(ctx));
       return { message: "File uploaded to the pod.", result: `Wrote ${bytes} bytes to ${destPath}.` };
     },
     async stopPod(req, ctx) {
@@ -95,4 +97,9 @@ export function podsRpc(
       return { message: "Pod restart requested.", result: podToProto(view) };
     },
   };
+}
+
+/** The request id the gateway (or a gRPC caller) gave this call, for the agent's logs. */
+function requestIdOf(ctx: HandlerContext): string {
+  return ctx.requestHeader.get(metadataNames.requestId) ?? "";
 }

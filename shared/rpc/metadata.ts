@@ -9,6 +9,11 @@ export const metadataNames = {
   tapisTenant: "x-tapis-tenant",
   /** Correlates a request across services. */
   tapisTrackingId: "x-tapis-tracking-id",
+  /** The id the gateway gives each request (the client may choose it); every component logs it. */
+  requestId: "x-request-id",
+  /** Response metadata: the tenant and user a call was authenticated as, for access logs. */
+  callerTenant: "x-pods-caller-tenant",
+  callerUser: "x-pods-caller-user",
   /** The credential an agent presents for its cluster. */
   agentToken: "x-pods-agent-token",
   /** The secret control-plane replicas share to forward requests to each other. */

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/replica_service.proto.
  */
 export const file_tapis_pods_v1_replica_service: GenFile = /*@__PURE__*/
-  fileDesc("CiN0YXBpcy9wb2RzL3YxL3JlcGxpY2Ffc2VydmljZS5wcm90bxINdGFwaXMucG9kcy52MSJmChJGb3J3YXJkRXhlY1JlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIoCgRleGVjGAIgASgLMhoudGFwaXMucG9kcy52MS5FeGVjUmVxdWVzdBISCgp0aW1lb3V0X21zGAMgASgFIj4KE0ZvcndhcmRFeGVjUmVzcG9uc2USJwoFcmVwbHkYASABKAsyGC50YXBpcy5wb2RzLnYxLkV4ZWNSZXBseSJ7ChRGb3J3YXJkVXBsb2FkUmVxdWVzdBISCgpjbHVzdGVyX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZwb2RfaWQYAyABKAkSCwoDdWlkGAQgASgJEhEKCWRlc3RfcGF0aBgFIAEoCRIMCgRkYXRhGAYgASgMIiYKFUZvcndhcmRVcGxvYWRSZXNwb25zZRINCgVieXRlcxgBIAEoAzLEAQoOUmVwbGljYVNlcnZpY2USVAoLRm9yd2FyZEV4ZWMSIS50YXBpcy5wb2RzLnYxLkZvcndhcmRFeGVjUmVxdWVzdBoiLnRhcGlzLnBvZHMudjEuRm9yd2FyZEV4ZWNSZXNwb25zZRJcCg1Gb3J3YXJkVXBsb2FkEiMudGFwaXMucG9kcy52MS5Gb3J3YXJkVXBsb2FkUmVxdWVzdBokLnRhcGlzLnBvZHMudjEuRm9yd2FyZFVwbG9hZFJlc3BvbnNlKAFiBnByb3RvMw", [file_tapis_pods_v1_agent_service]);
+  fileDesc("CiN0YXBpcy9wb2RzL3YxL3JlcGxpY2Ffc2VydmljZS5wcm90bxINdGFwaXMucG9kcy52MSJmChJGb3J3YXJkRXhlY1JlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIoCgRleGVjGAIgASgLMhoudGFwaXMucG9kcy52MS5FeGVjUmVxdWVzdBISCgp0aW1lb3V0X21zGAMgASgFIj4KE0ZvcndhcmRFeGVjUmVzcG9uc2USJwoFcmVwbHkYASABKAsyGC50YXBpcy5wb2RzLnYxLkV4ZWNSZXBseSKWAQoURm9yd2FyZFVwbG9hZFJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRIRCglkZXN0X3BhdGgYBSABKAkSDAoEZGF0YRgGIAEoDBIZChFjbGllbnRfcmVxdWVzdF9pZBgHIAEoCSImChVGb3J3YXJkVXBsb2FkUmVzcG9uc2USDQoFYnl0ZXMYASABKAMyxAEKDlJlcGxpY2FTZXJ2aWNlElQKC0ZvcndhcmRFeGVjEiEudGFwaXMucG9kcy52MS5Gb3J3YXJkRXhlY1JlcXVlc3QaIi50YXBpcy5wb2RzLnYxLkZvcndhcmRFeGVjUmVzcG9uc2USXAoNRm9yd2FyZFVwbG9hZBIjLnRhcGlzLnBvZHMudjEuRm9yd2FyZFVwbG9hZFJlcXVlc3QaJC50YXBpcy5wb2RzLnYxLkZvcndhcmRVcGxvYWRSZXNwb25zZSgBYgZwcm90bzM", [file_tapis_pods_v1_agent_service]);
 
 /**
  * @generated from message tapis.pods.v1.ForwardExecRequest
@@ -95,6 +95,13 @@ export type ForwardUploadRequest = Message<"tapis.pods.v1.ForwardUploadRequest">
    * @generated from field: bytes data = 6;
    */
   data: Uint8Array;
+
+  /**
+   * First message only: the X-Request-Id of the client request behind it.
+   *
+   * @generated from field: string client_request_id = 7;
+   */
+  clientRequestId: string;
 };
 
 /**

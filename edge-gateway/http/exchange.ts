@@ -1,0 +1,51 @@
+import { randomUUID } from "node:crypto";
+import type http from "node:http";
+import type { Logger } from "../../shared/logging/logger.js";
+
+/** What the gateway learns about one request while serving it, for its access-log line. */
+export interface Exchange {
+  requestId: string;
+  /** The route template matched, or null. */
+  route: string | null;
+  /** Who the control plane authenticated the call as, when it said. */
+  tenant: string | null;
+  user: string | null;
+}
+
+const wellFormedId = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Starts an exchange: the request id is the client's X-Request-Id when well
+ * formed, else a new one; it is returned to the client at once, and one
+ * access-log line is written when the response ends or the client goes away
+ * (status 499).
+ */
+export function beginExchange(req: http.IncomingMessage, res: http.ServerResponse, logger: Logger): Exchange {
+  const started = performance.now();
+  const given = req.headers["x-request-id"];
+  const exchange: Exchange = {
+    requestId: typeof given === "string" && wellFormedId.test(given) ? given : randomUUID(),
+    route: null,
+    tenant: null,
+    user: null,
+  };
+  res.setHeader("X-Request-Id", exchange.requestId);
+  res.once("close", () => {
+    logger.info("request", {
+      method: req.method,
+      route: exchange.route,
+      status: res.writableFinished ? res.statusCode : 499,
+      duration_ms: Math.round((performance.now() - started) * 10) / 10,
+      tenant: exchange.tenant,
+      user: exchange.user,
+      request_id: exchange.requestId,
+    });
+  });
+  return exchange;
+}
+
+/** Takes the caller the control plane named in a response's (or an error's) metadata. */
+export function noteCaller(exchange: Exchange, metadata: Headers, names: { tenant: string; user: string }): void {
+  exchange.tenant = metadata.get(names.tenant) ?? exchange.tenant;
+  exchange.user = metadata.get(names.user) ?? exchange.user;
+}
