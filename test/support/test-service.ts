@@ -4,11 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readEmbeddedConfig } from "../../embedded/config.js";
 import { startEmbedded, type EmbeddedService } from "../../embedded/start-embedded.js";
-import { createJsonLogger } from "../../shared/logging/logger.js";
+import { createJsonLogger, type LogLevel } from "../../shared/logging/logger.js";
 import { callApi, type ApiAnswer, type ApiOptions } from "./rest-call.js";
-import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { createTestDatabase, testEncryptionKey, type TestDatabase } from "./test-database.js";
 
 export type { ApiAnswer };
+
+export interface TestServiceOptions {
+  /** Where log lines go, and from which level (default: stderr, PODS_TEST_LOG_LEVEL or error). */
+  log?: { level: LogLevel; write: (line: string) => void };
+}
 
 export interface TestService {
   baseUrl: string;
@@ -29,7 +34,7 @@ export interface TestService {
  * database is SQLite, or a fresh MySQL/MariaDB database when
  * PODS_TEST_MYSQL_URL is set (see scripts/test-infra.sh).
  */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(env: Record<string, string> = {}, options: TestServiceOptions = {}): Promise<TestService> {
   const dataDir = await mkdtemp(join(tmpdir(), "pods-test-"));
   let database: TestDatabase | undefined;
   if (process.env.PODS_TEST_MYSQL_URL && !env.PODS_DATABASE_URL) database = await createTestDatabase(process.env.PODS_TEST_MYSQL_URL);
@@ -39,10 +44,10 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     PODS_GRPC_PORT: "0",
     PODS_SIMULATED_STARTUP_MS: "20",
     PODS_OUTBOX_POLL_MS: "200",
-    ...(database ? { PODS_DATABASE_URL: database.url } : {}),
+    ...(database ? { PODS_DATABASE_URL: database.url, PODS_ENCRYPTION_KEY: testEncryptionKey } : {}),
     ...env,
   });
-  const logger = createJsonLogger({ level: (process.env.PODS_TEST_LOG_LEVEL as "error" | undefined) ?? "error" });
+  const logger = createJsonLogger(options.log ?? { level: (process.env.PODS_TEST_LOG_LEVEL as "error" | undefined) ?? "error" });
   let service: EmbeddedService;
   try {
     service = await startEmbedded(config, logger);
