@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { commaList, type EnvReader } from "../shared/config/env-reader.js";
 import { logLevels, type LogLevel } from "../shared/logging/logger.js";
+import { readEncryptionConfig, type EncryptionConfig } from "./crypto/encryption-config.js";
 import { defaultPodLimits, type PodLimits } from "./pods/pod-rules.js";
 import { parseDatabaseUrl, type DatabaseLocation } from "./storage/database.js";
 
@@ -39,6 +40,8 @@ export interface ControlPlaneConfig {
   timeToStopSweepSeconds: number;
   agentResyncSeconds: number;
   logLevel: LogLevel;
+  /** The keys that encrypt pod credentials in the database. */
+  encryption: EncryptionConfig;
 }
 
 /** Defaults that differ between the embedded and the distributed way of running. */
@@ -79,6 +82,7 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     timeToStopSweepSeconds: env.int("PODS_TIME_TO_STOP_SWEEP_SECONDS", 15, { min: 1 }),
     agentResyncSeconds: env.int("PODS_AGENT_RESYNC_SECONDS", 60, { min: 0 }),
     logLevel: env.oneOf("PODS_LOG_LEVEL", logLevels, "info"),
+    encryption: readEncryptionConfig(env, dataDir, database.kind),
   };
 }
 
