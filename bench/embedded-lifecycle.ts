@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     PODS_SIMULATED_STARTUP_MS: "0",
     PODS_LOG_LEVEL: "error",
     ...(process.env.PODS_DATABASE_URL ? { PODS_DATABASE_URL: process.env.PODS_DATABASE_URL } : {}),
+    ...(process.env.PODS_ENCRYPTION_KEY ? { PODS_ENCRYPTION_KEY: process.env.PODS_ENCRYPTION_KEY } : {}),
   });
   const service = await startEmbedded(config, createJsonLogger({ level: "error" }));
   const token = (await service.issuer.access("bench", "password")).token;

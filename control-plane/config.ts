@@ -5,6 +5,7 @@ import { commaList, type EnvReader } from "../shared/config/env-reader.js";
 import { readShutdownGraceMs } from "../shared/lifecycle/shutdown.js";
 import { logLevels, type LogLevel } from "../shared/logging/logger.js";
 import { issuerOf, type TrustedTenant } from "./auth/tenant-keys.js";
+import { readEncryptionConfig, type EncryptionConfig } from "./crypto/encryption-config.js";
 import { defaultPodLimits, type PodLimits } from "./pods/pod-rules.js";
 import { parseDatabaseUrl, type DatabaseLocation, type DatabaseTimeouts } from "./storage/database.js";
 
@@ -46,6 +47,8 @@ export interface ControlPlaneConfig {
   logLevel: LogLevel;
   /** On stop: how long calls in flight may finish before their connections are cut. */
   shutdownGraceMs: number;
+  /** The keys that encrypt pod credentials in the database. */
+  encryption: EncryptionConfig;
 }
 
 /** Defaults that differ between the embedded and the distributed way of running. */
@@ -92,6 +95,7 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     agentResyncSeconds: env.int("PODS_AGENT_RESYNC_SECONDS", 60, { min: 0 }),
     logLevel: env.oneOf("PODS_LOG_LEVEL", logLevels, "info"),
     shutdownGraceMs: readShutdownGraceMs(env),
+    encryption: readEncryptionConfig(env, dataDir, database.kind),
   };
 }
 

@@ -32,6 +32,8 @@ import { accessRules } from "./authz/access-rules.js";
 import { ObjectAccess } from "./authz/object-access.js";
 import { PermissionService } from "./authz/permission-service.js";
 import type { ControlPlaneConfig } from "./config.js";
+import { loadEncryptionKeys } from "./crypto/encryption-config.js";
+import { FieldCipher } from "./crypto/field-cipher.js";
 import { createErrorInterceptor } from "./errors/error-interceptor.js";
 import { OutboxRelay } from "./events/outbox-relay.js";
 import type { DevIdentityConfig } from "./identity/dev-identity-rpc.js";
@@ -43,6 +45,8 @@ import { PodExecService } from "./pods/pod-exec-service.js";
 import { PodUploadService } from "./pods/pod-upload-service.js";
 import { PodService } from "./pods/pod-service.js";
 import { podsRpc } from "./pods/pods-rpc.js";
+import { rewriteStoredCredentials } from "./storage/credential-encryption.js";
+import { PodCredentialsRepository } from "./storage/pod-credentials-repository.js";
 import { podRepository } from "./storage/pod-repository.js";
 import { TimeToStopEnforcer } from "./pods/time-to-stop-enforcer.js";
 import { createCallLogInterceptor } from "./server/call-log-interceptor.js";
@@ -73,8 +77,11 @@ export interface ControlPlane {
 export async function startControlPlane(deps: ControlPlaneDeps): Promise<ControlPlane> {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
-  const db = await Database.open(config.database, config.databaseTimeouts, logger);
+  const cipher = new FieldCipher(await loadEncryptionKeys(config.encryption));
+  const db = await Database.open(config.database, config.databaseTimeouts, logger, cipher);
   try {
+    await rewriteStoredCredentials(db, cipher, logger);
+    const credentials = new PodCredentialsRepository(cipher);
     const seeded = await seedBuiltinTemplates(db, config.siteId, now());
     if (seeded.length > 0) logger.info("built-in templates added", { templates: seeded });
 
@@ -97,6 +104,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       domain: config.podDomain,
       newUid: randomUUID,
       newPassword: () => randomBytes(18).toString("base64url"),
+      credentials,
     });
     const permissions = new PermissionService(db, now, {
       pod: {
@@ -107,6 +115,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const objects = new ObjectAccess(db);
     const clusterState = new ClusterStateService({
       db,
+      credentials,
       now,
       outboxWritten,
       logCapBytes: config.logCapBytes,

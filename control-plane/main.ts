@@ -1,5 +1,6 @@
 import { EnvReader } from "../shared/config/env-reader.js";
 import { createEventBus, readBusConfig } from "../shared/events/bus-config.js";
+import { preparePrivateFolder } from "../shared/files/private-files.js";
 import { runMain } from "../shared/lifecycle/run-main.js";
 import { stopOnSignals } from "../shared/lifecycle/shutdown.js";
 import { createJsonLogger } from "../shared/logging/logger.js";
@@ -13,6 +14,8 @@ import { startControlPlane } from "./create-control-plane.js";
  * Tenants API or a file. Gateways and agents reach it on PODS_GRPC_PORT.
  */
 async function main(): Promise<void> {
+  // Whatever this process or its libraries create later is private to its user.
+  process.umask(0o077);
   const env = new EnvReader(process.env);
   const config = readControlPlaneConfig(env, { tenantKeys: { source: "static", keys: {} }, clusters: "", serviceAdmins: "" });
   const bus = readBusConfig(env);
@@ -22,6 +25,8 @@ async function main(): Promise<void> {
   }
   env.done();
   const logger = createJsonLogger({ level: config.logLevel, fields: { component: "control-plane" } });
+  // On SQLite the data folder holds the database and the key that encrypts its credentials.
+  if (config.database.kind === "sqlite") await preparePrivateFolder(config.dataDir);
   const tenantKeys =
     config.tenantKeys.source === "tenants-api"
       ? new TenantsApiKeys(config.tenantKeys.url, logger)

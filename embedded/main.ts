@@ -5,6 +5,8 @@ import { readEmbeddedConfig } from "./config.js";
 import { startEmbedded } from "./start-embedded.js";
 
 async function main(): Promise<void> {
+  // Whatever this process or its libraries create later is private to its user.
+  process.umask(0o077);
   const config = readEmbeddedConfig(process.env);
   const logger = createJsonLogger({ level: config.controlPlane.logLevel });
   const service = await startEmbedded(config, logger);

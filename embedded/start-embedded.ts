@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
+import { isAbsolute, relative } from "node:path";
 import { startAgent, type Agent } from "../agent/create-agent.js";
 import { createDriver } from "../agent/drivers/create-driver.js";
 import { StaticTenantKeys, TenantsApiKeys, tokenServiceOf } from "../control-plane/auth/tenant-keys.js";
@@ -11,6 +12,7 @@ import { TokenIssuer } from "../control-plane/identity/token-issuer.js";
 import { startGateway, type Gateway } from "../edge-gateway/create-gateway.js";
 import { devIdentityServices, publicServices } from "../edge-gateway/public-services.js";
 import { createEventBus } from "../shared/events/bus-config.js";
+import { preparePrivateFolder } from "../shared/files/private-files.js";
 import type { EventBus } from "../shared/events/event-bus.js";
 import type { Logger } from "../shared/logging/logger.js";
 import { embeddedClusterId, identityDir, type EmbeddedConfig } from "./config.js";
@@ -38,7 +40,10 @@ export interface EmbeddedService {
  */
 export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Promise<EmbeddedService> {
   const cp = config.controlPlane;
-  await mkdir(cp.dataDir, { recursive: true });
+  // Keys, dev users, the database and spooled uploads: for this user's eyes only.
+  await preparePrivateFolder(cp.dataDir);
+  // The gateway would create the default spool (in the data folder) with the process's umask.
+  if (isInside(cp.dataDir, config.gateway.spoolDir)) await mkdir(config.gateway.spoolDir, { recursive: true, mode: 0o700 });
   const signingKey = await loadOrCreateSigningKey(identityDir(config));
   const devUsers = await loadOrCreateDevUsers(config.devUsersFile);
   let baseUrl = config.publicUrl ?? "";
@@ -115,4 +120,9 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
     await controlPlane.stop();
     throw error;
   }
+}
+
+function isInside(folder: string, path: string): boolean {
+  const inner = relative(folder, path);
+  return !inner.startsWith("..") && !isAbsolute(inner);
 }

@@ -4,6 +4,7 @@ import { applyObservation, runSecondsOf, type Observation } from "../pods/pod-li
 import type { PodRecord } from "../pods/pod-model.js";
 import { writeTransition } from "../pods/pod-transition-writer.js";
 import type { Database } from "../storage/database.js";
+import type { PodCredentialsRepository } from "../storage/pod-credentials-repository.js";
 import { podRepository } from "../storage/pod-repository.js";
 import { derivePodFields } from "../templates/template-resolver.js";
 import { buildDesiredPod, type DesiredPodSpec } from "./desired-pod-builder.js";
@@ -13,6 +14,8 @@ export type QueuePlacements = (clusterId: string, queue: string) => Promise<{ no
 
 export interface ClusterStateDeps {
   db: Database;
+  /** The pods' credentials, which the desired state carries to the agent. */
+  credentials: PodCredentialsRepository;
   placements: QueuePlacements;
   now: () => number;
   outboxWritten: () => void;
@@ -91,7 +94,7 @@ export class ClusterStateService {
 
   private async desired(m: EntityManager, pod: PodRecord): Promise<DesiredPodSpec> {
     const effective = await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion);
-    const credentials = await podRepository.credentials(m, pod.tenantId, pod.podId);
+    const credentials = await this.deps.credentials.find(m, pod.tenantId, pod.podId);
     if (!credentials) throw new NotFoundError("pod credentials", `${pod.tenantId}/${pod.podId}`);
     return buildDesiredPod(pod, effective, credentials);
   }

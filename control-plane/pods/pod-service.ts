@@ -4,6 +4,7 @@ import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ProblemList, U
 import { podChangedMessage } from "../events/pod-changed.js";
 import { podLifecycleMessage } from "../events/pod-lifecycle-event.js";
 import type { Database } from "../storage/database.js";
+import type { PodCredentialsRepository } from "../storage/pod-credentials-repository.js";
 import { isDuplicateKeyError } from "../storage/duplicate-key.js";
 import { outboxRepository } from "../storage/outbox-repository.js";
 import { permissionRepository } from "../storage/permission-repository.js";
@@ -37,6 +38,8 @@ export interface PodServiceDeps {
   domain: string;
   newUid: () => string;
   newPassword: () => string;
+  /** Where the generated credentials are kept (encrypted). */
+  credentials: PodCredentialsRepository;
 }
 
 /** A partial update: fields to set, and fields to clear back to their default. */
@@ -106,7 +109,8 @@ export class PodService {
           startInstanceTs: null,
           timeToStopTs: null,
         };
-        await podRepository.insert(tx, record, {
+        await podRepository.insert(tx, record);
+        await this.deps.credentials.insert(tx, {
           tenantId: caller.tenantId,
           podId,
           userUsername: podId,
@@ -158,7 +162,7 @@ export class PodService {
       return {
         pod,
         effective: await derivePodFields(m, caller.tenantId, pod.fields, pod.templateVersion),
-        credentials: resolveSecrets ? await podRepository.credentials(m, caller.tenantId, podId) : null,
+        credentials: resolveSecrets ? await this.deps.credentials.find(m, caller.tenantId, podId) : null,
       };
     });
     if (credentials) {
@@ -241,7 +245,7 @@ export class PodService {
   }
 
   async credentials(caller: Caller, podId: string): Promise<{ userUsername: string; userPassword: string }> {
-    const row = await this.deps.db.read((m) => podRepository.credentials(m, caller.tenantId, podId));
+    const row = await this.deps.db.read((m) => this.deps.credentials.find(m, caller.tenantId, podId));
     if (!row) throw new NotFoundError("pod", podId);
     return { userUsername: row.userUsername, userPassword: row.userPassword };
   }

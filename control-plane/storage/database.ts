@@ -1,6 +1,8 @@
 import mysql2, { type Pool, type PoolOptions } from "mysql2";
 import { DataSource, type EntityManager } from "typeorm";
+import { makeFilePrivate } from "../../shared/files/private-files.js";
 import type { Logger } from "../../shared/logging/logger.js";
+import type { FieldCipher } from "../crypto/field-cipher.js";
 import { UnavailableError } from "../errors/domain-errors.js";
 import { allEntities } from "./entities/all-entities.js";
 import { allMigrations } from "./migrations/all-migrations.js";
@@ -55,17 +57,29 @@ export class Database {
     readonly kind: DatabaseKind,
   ) {}
 
-  /** Opens the database and applies pending migrations. */
-  static async open(location: DatabaseLocation, timeouts: DatabaseTimeouts, logger: Logger): Promise<Database> {
-    const dataSource = new DataSource(dataSourceOptions(location, timeouts, logger));
+  /**
+   * Opens the database and applies pending migrations; `cipher` encrypts
+   * what they move into encrypted columns. An SQLite file is created private
+   * to this user (its journal files take the same mode).
+   */
+  static async open(location: DatabaseLocation, timeouts: DatabaseTimeouts, logger: Logger, cipher: FieldCipher): Promise<Database> {
+    if (location.kind === "sqlite" && location.url !== ":memory:") {
+      for (const file of [location.url, `${location.url}-wal`, `${location.url}-shm`]) await makeFilePrivate(file, file === location.url);
+    }
+    const dataSource = new DataSource(dataSourceOptions(location, timeouts, logger, cipher));
     try {
       await dataSource.initialize();
     } catch (error) {
       throw new UnavailableError(`database unreachable: ${error instanceof Error ? error.message : String(error)}`);
     }
     const applied = await dataSource.runMigrations({ transaction: "each" });
-    if (applied.length > 0) logger.info("database migrated", { migrations: applied.map((m) => m.name) });
-    return new Database(dataSource, location.kind);
+    const db = new Database(dataSource, location.kind);
+    if (applied.length > 0) {
+      logger.info("database migrated", { migrations: applied.map((m) => m.name) });
+      // A migration may have rewritten rows (encrypted them); the old versions must not linger in the file.
+      await db.compact();
+    }
+    return db;
   }
 
   /** Runs `work` in one transaction; everything it writes commits or nothing does. */
@@ -76,6 +90,19 @@ export class Database {
   /** Runs reads that need no transaction. */
   read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.serialised(() => work(this.dataSource.manager));
+  }
+
+  /**
+   * SQLite only: rewrites the file and empties its write-ahead log, so no
+   * deleted or overwritten row (a password before it was encrypted) is left
+   * in free pages. Nothing to do on MySQL, which keeps no file here.
+   */
+  async compact(): Promise<void> {
+    if (this.kind !== "sqlite") return;
+    await this.serialised(async () => {
+      await this.dataSource.query("VACUUM");
+      await this.dataSource.query("PRAGMA wal_checkpoint(TRUNCATE)");
+    });
   }
 
   async ping(): Promise<void> {
@@ -111,8 +138,8 @@ async function translateTransientErrors<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function dataSourceOptions(location: DatabaseLocation, timeouts: DatabaseTimeouts, logger: Logger) {
-  const common = { entities: allEntities, migrations: allMigrations, migrationsTableName: "schema_migrations", logging: false as const };
+function dataSourceOptions(location: DatabaseLocation, timeouts: DatabaseTimeouts, logger: Logger, cipher: FieldCipher) {
+  const common = { entities: allEntities, migrations: allMigrations(cipher), migrationsTableName: "schema_migrations", logging: false as const };
   if (location.kind === "sqlite") {
     return {
       ...common,

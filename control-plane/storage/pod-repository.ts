@@ -3,7 +3,7 @@ import type { PodRecord } from "../pods/pod-model.js";
 import { InvalidArgumentError } from "../errors/domain-errors.js";
 import { PermissionEntity } from "./entities/permission-entity.js";
 import { PodActionLogEntity } from "./entities/pod-action-log-entity.js";
-import { PodCredentialsEntity, type PodCredentialsRow } from "./entities/pod-credentials-entity.js";
+import { PodCredentialsEntity } from "./entities/pod-credentials-entity.js";
 import { PodEntity } from "./entities/pod-entity.js";
 import { PodLogChunkEntity } from "./entities/pod-log-entity.js";
 
@@ -23,9 +23,9 @@ export const podRepository = {
     return tx.findOne(PodEntity, { where: { tenantId, podId }, lock: { mode: "pessimistic_write" } });
   },
 
-  async insert(m: EntityManager, pod: PodRecord, credentials: PodCredentialsRow): Promise<void> {
+  /** Its credentials are written apart, encrypted (PodCredentialsRepository). */
+  async insert(m: EntityManager, pod: PodRecord): Promise<void> {
     await m.insert(PodEntity, asRow(pod));
-    await m.insert(PodCredentialsEntity, credentials);
   },
 
   async update(m: EntityManager, tenantId: string, podId: string, changes: Partial<PodRecord>): Promise<void> {
@@ -64,10 +64,6 @@ export const podRepository = {
       where: { statusRequested: "ON", timeToStopTs: LessThanOrEqual(now) },
       take: limit,
     });
-  },
-
-  credentials(m: EntityManager, tenantId: string, podId: string): Promise<PodCredentialsRow | null> {
-    return m.findOne(PodCredentialsEntity, { where: { tenantId, podId } });
   },
 
   /** Oldest first, each line prefixed with its UTC time. */

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startChildService, type ChildService } from "../support/child-service.js";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { createTestDatabase, testEncryptionKey, type TestDatabase } from "../support/test-database.js";
 
 describe("crash safety: a change committed before a crash still reaches the cluster", () => {
   let dataDir: string;
@@ -30,7 +30,7 @@ describe("crash safety: a change committed before a crash still reaches the clus
     // With resync off, only the outbox can tell the agent about the pod.
     PODS_AGENT_RESYNC_SECONDS: "0",
     PODS_OUTBOX_RELAY: String(relay),
-    ...(database ? { PODS_DATABASE_URL: database.url } : {}),
+    ...(database ? { PODS_DATABASE_URL: database.url, PODS_ENCRYPTION_KEY: testEncryptionKey } : {}),
   });
 
   // Tokens name the service's URL as issuer; a restart on another port needs a new login.

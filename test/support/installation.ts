@@ -6,7 +6,7 @@ import { exportSPKI, generateKeyPair } from "jose";
 import { freePort, startProcess, type ServiceProcess } from "./processes.js";
 import { callApi, type ApiAnswer } from "./rest-call.js";
 import { accessClaims, signClaims } from "./tokens.js";
-import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { createTestDatabase, testEncryptionKey, type TestDatabase } from "./test-database.js";
 
 /**
  * A distributed installation in separate processes: control-plane replicas on
@@ -55,6 +55,7 @@ export async function startInstallation(options: InstallationOptions): Promise<I
   const replicaEnv = (port: number) => ({
     PODS_DATA_DIR: join(dir, `replica-${port}`),
     PODS_DATABASE_URL: database.url,
+    PODS_ENCRYPTION_KEY: testEncryptionKey,
     PODS_KAFKA_BROKERS: kafka,
     PODS_KAFKA_PARTITIONS: "3",
     PODS_KAFKA_SESSION_TIMEOUT_MS: "6000",

@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import mysql from "mysql2/promise";
 
+/**
+ * The encryption key of every test run on MySQL/MariaDB, where one must be
+ * configured (and shared by all replicas): PODS_ENCRYPTION_KEY's format.
+ */
+export const testEncryptionKey = `test1:${randomBytes(32).toString("base64")}`;
+
 export interface TestDatabase {
   url: string;
   drop(): Promise<void>;

@@ -8,9 +8,14 @@ import { createJsonLogger, type LogLevel } from "../../shared/logging/logger.js"
 
 const levelRank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 import { callApi, type ApiAnswer, type ApiOptions } from "./rest-call.js";
-import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { createTestDatabase, testEncryptionKey, type TestDatabase } from "./test-database.js";
 
 export type { ApiAnswer };
+
+export interface TestServiceOptions {
+  /** Keep every log line from this level on, for logLines() (lines at PODS_TEST_LOG_LEVEL, default error, also go to stderr). */
+  logLevel?: LogLevel;
+}
 
 export interface TestService {
   baseUrl: string;
@@ -21,8 +26,10 @@ export interface TestService {
   token(username: string): Promise<string>;
   /** Calls the REST API; `body` objects are sent as JSON. */
   api(method: string, path: string, options?: ApiOptions): Promise<ApiAnswer>;
-  /** Every log line the service wrote so far, parsed (at the level asked for when started). */
+  /** Every log line the service wrote so far, parsed (from the level asked for when started). */
   logLines(): Record<string, unknown>[];
+  /** The same lines as the service wrote them. */
+  rawLogLines(): string[];
   /** Polls the pod until it reaches `status` (or fails after `timeoutMs`). */
   waitForStatus(token: string, podId: string, status: string, timeoutMs?: number): Promise<ApiAnswer>;
   stop(): Promise<void>;
@@ -33,7 +40,7 @@ export interface TestService {
  * database is SQLite, or a fresh MySQL/MariaDB database when
  * PODS_TEST_MYSQL_URL is set (see scripts/test-infra.sh).
  */
-export async function startTestService(env: Record<string, string> = {}, options: { logLevel?: LogLevel } = {}): Promise<TestService> {
+export async function startTestService(env: Record<string, string> = {}, options: TestServiceOptions = {}): Promise<TestService> {
   const dataDir = await mkdtemp(join(tmpdir(), "pods-test-"));
   let database: TestDatabase | undefined;
   if (process.env.PODS_TEST_MYSQL_URL && !env.PODS_DATABASE_URL) database = await createTestDatabase(process.env.PODS_TEST_MYSQL_URL);
@@ -43,7 +50,7 @@ export async function startTestService(env: Record<string, string> = {}, options
     PODS_GRPC_PORT: "0",
     PODS_SIMULATED_STARTUP_MS: "20",
     PODS_OUTBOX_POLL_MS: "200",
-    ...(database ? { PODS_DATABASE_URL: database.url } : {}),
+    ...(database ? { PODS_DATABASE_URL: database.url, PODS_ENCRYPTION_KEY: testEncryptionKey } : {}),
     ...env,
   });
   const shownLevel = (process.env.PODS_TEST_LOG_LEVEL as LogLevel | undefined) ?? "error";
@@ -73,6 +80,7 @@ export async function startTestService(env: Record<string, string> = {}, options
     token: async (username) => (await service.issuer.access(username, "password")).token,
     api,
     logLines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    rawLogLines: () => [...lines],
     async waitForStatus(token, podId, status, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       let last: ApiAnswer | undefined;

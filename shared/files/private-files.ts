@@ -1,0 +1,40 @@
+import { chmod, lstat, mkdir, open, readdir } from "node:fs/promises";
+import { join } from "node:path";
+
+const groupAndOthers = 0o077;
+
+/**
+ * Makes `dir` a folder only its owner may enter (0700), creating it if
+ * needed, and takes group and other permissions off everything already in
+ * it, at any depth (a folder an older version left 0755 becomes 0700, its
+ * 0644 files 0600). Symbolic links are left alone, and so is what they point to.
+ */
+export async function preparePrivateFolder(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await tighten(dir);
+}
+
+/**
+ * Takes group and other permissions off `file`. With `create`, a missing file
+ * is created empty with mode 0600 first, so whatever later opens it (SQLite)
+ * finds it private.
+ */
+export async function makeFilePrivate(file: string, create: boolean): Promise<void> {
+  if (create) await (await open(file, "a", 0o600)).close();
+  try {
+    await tighten(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
+
+async function tighten(path: string): Promise<void> {
+  const info = await lstat(path);
+  if (info.isSymbolicLink()) return;
+  if ((info.mode & groupAndOthers) !== 0) {
+    await chmod(path, info.mode & 0o7700).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`cannot make ${path} private to this user (${error.code ?? error.message}); fix its owner or mode`);
+    });
+  }
+  if (info.isDirectory()) for (const name of await readdir(path)) await tighten(join(path, name));
+}
