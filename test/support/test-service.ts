@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readEmbeddedConfig } from "../../embedded/config.js";
 import { startEmbedded, type EmbeddedService } from "../../embedded/start-embedded.js";
-import { createJsonLogger } from "../../shared/logging/logger.js";
+import { createJsonLogger, type Logger } from "../../shared/logging/logger.js";
 import { callApi, type ApiAnswer, type ApiOptions } from "./rest-call.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
@@ -24,12 +24,17 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
+export interface TestServiceOptions {
+  /** Receives every log line of the service, debug included, as parsed JSON. */
+  onLogLine?: (line: Record<string, unknown>) => void;
+}
+
 /**
  * Starts the embedded service on free ports with its own data folder. The
  * database is SQLite, or a fresh MySQL/MariaDB database when
  * PODS_TEST_MYSQL_URL is set (see scripts/test-infra.sh).
  */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(env: Record<string, string> = {}, options: TestServiceOptions = {}): Promise<TestService> {
   const dataDir = await mkdtemp(join(tmpdir(), "pods-test-"));
   let database: TestDatabase | undefined;
   if (process.env.PODS_TEST_MYSQL_URL && !env.PODS_DATABASE_URL) database = await createTestDatabase(process.env.PODS_TEST_MYSQL_URL);
@@ -42,7 +47,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     ...(database ? { PODS_DATABASE_URL: database.url } : {}),
     ...env,
   });
-  const logger = createJsonLogger({ level: (process.env.PODS_TEST_LOG_LEVEL as "error" | undefined) ?? "error" });
+  const logger = testLogger(options);
   let service: EmbeddedService;
   try {
     service = await startEmbedded(config, logger);
@@ -75,6 +80,22 @@ export async function startTestService(env: Record<string, string> = {}): Promis
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function testLogger(options: TestServiceOptions): Logger {
+  const level = (process.env.PODS_TEST_LOG_LEVEL as "error" | undefined) ?? "error";
+  const onLogLine = options.onLogLine;
+  if (!onLogLine) return createJsonLogger({ level });
+  const printed = createJsonLogger({ level });
+  const captured = createJsonLogger({ level: "debug", write: (line) => onLogLine(JSON.parse(line) as Record<string, unknown>) });
+  const both = (a: Logger, b: Logger): Logger => ({
+    debug: (m, f) => (a.debug(m, f), b.debug(m, f)),
+    info: (m, f) => (a.info(m, f), b.info(m, f)),
+    warn: (m, f) => (a.warn(m, f), b.warn(m, f)),
+    error: (m, f) => (a.error(m, f), b.error(m, f)),
+    child: (fields) => both(a.child(fields), b.child(fields)),
+  });
+  return both(printed, captured);
 }
 
 /** A random pod id that satisfies the id rules. */
