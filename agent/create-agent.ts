@@ -86,13 +86,14 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     },
   };
   driver = await options.createDriver(sink);
-  const reconciler = new PodReconciler(client, driver, options.clusterId);
+  const reconciler = new PodReconciler(client, driver, options.clusterId, logger);
   const started = driver;
   const queue = new WorkQueue((key) => reconciler.sync(key), {
     concurrency: options.concurrency,
     baseBackoffMs: 250,
     maxBackoffMs: 30_000,
     onError: (key, error) => logger.warn("pod sync failed; will retry", { pod: key, error: String(error) }),
+    onTerminal: (key, reason) => logger.warn("pod refused for good; tried again when it changes", { pod: key, reason }),
   });
 
   const resync = async () => {

@@ -52,8 +52,12 @@ export interface UploadSink {
   done: Promise<CommandOutcome>;
 }
 
-/** What a sync achieved: finished, or asks to be run again later. */
-export type SyncOutcome = { kind: "done" } | { kind: "requeue"; afterMs: number };
+/**
+ * What a sync achieved: finished; asks to be run again later; or refused for
+ * good, so running it again unchanged cannot help (`reason` says why; the
+ * pod's next change is tried again). A thrown error is a failure to retry.
+ */
+export type SyncOutcome = { kind: "done" } | { kind: "requeue"; afterMs: number } | { kind: "terminal"; reason: string };
 
 /**
  * Access to one cluster. `apply` and `remove` must be idempotent: running

@@ -15,13 +15,20 @@ import {
   type V1Status,
 } from "@kubernetes/client-node";
 
-/** The Kubernetes API refused or could not find something; `status` is the HTTP code. */
+/**
+ * The Kubernetes API refused or could not find something: `status` is the
+ * HTTP code, `reason` the Status reason ("Invalid", "Forbidden", ...),
+ * `serverMessage` what the API server said, `object` the kind and name
+ * sent when the call was about one object.
+ */
 export class KubernetesApiError extends Error {
   constructor(
     readonly status: number,
-    message: string,
+    readonly reason: string,
+    readonly serverMessage: string,
+    readonly object?: string,
   ) {
-    super(message);
+    super(`Kubernetes API answered ${status}${serverMessage ? `: ${serverMessage}` : ""}`);
     this.name = "KubernetesApiError";
   }
 
@@ -29,10 +36,31 @@ export class KubernetesApiError extends Error {
     return this.status === 404;
   }
 
-  /** 422: the object itself is invalid; retrying the same object cannot help. */
-  get invalid(): boolean {
-    return this.status === 422;
+  /** Whether sending the same request again can never succeed (see refusedForGood). */
+  get refusedForGood(): boolean {
+    return refusedForGood(this.status, this.serverMessage);
   }
+
+  /** "the ConfigMap pods-x-config (422 Invalid): <what the API server said>", for action logs. */
+  describe(): string {
+    const code = [String(this.status), this.reason].filter(Boolean).join(" ");
+    return `${this.object ? `the ${this.object}` : "the request"} (${code}): ${this.serverMessage || "no reason given"}`;
+  }
+}
+
+/**
+ * Which refusals are for good, so the agent puts the pod in ERROR instead of
+ * retrying: the request or object is malformed or invalid (400, 413, 415,
+ * 422), the namespace is missing (404 on apply; deletes treat 404 as done),
+ * or the cluster forbids it (403: RBAC, admission, a namespace being
+ * deleted) — except an exceeded ResourceQuota, which frees up as other pods
+ * stop. Everything else is retried with backoff: conflicts (409, e.g. an
+ * object still being deleted), throttling (429), server errors (5xx, which
+ * is also how some apply problems come back) and timeouts.
+ */
+export function refusedForGood(status: number, serverMessage: string): boolean {
+  if (status === 403) return !/exceeded quota/i.test(serverMessage);
+  return [400, 404, 405, 413, 415, 422].includes(status);
 }
 
 export type ObjectKindName = "Pod" | "Service" | "Secret" | "ConfigMap";
@@ -62,7 +90,8 @@ export class KubernetesApi {
   }
 
   async apply<T extends KubernetesObject>(object: T): Promise<T> {
-    return translated(() => this.objects.patch(object, undefined, undefined, this.fieldManager, true, PatchStrategy.ServerSideApply));
+    const about = `${object.kind} ${object.metadata?.name ?? ""}`;
+    return translated(() => this.objects.patch(object, undefined, undefined, this.fieldManager, true, PatchStrategy.ServerSideApply), about);
   }
 
   /** Deletes an object; one that is already gone is not an error. */
@@ -187,22 +216,22 @@ function execOutcome(status: V1Status): ExecOutcome {
   return { exitCode: -1, failure: status.message ?? "the command failed" };
 }
 
-async function translated<T>(call: () => Promise<T>): Promise<T> {
+async function translated<T>(call: () => Promise<T>, object?: string): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw toApiError(error);
+    throw toApiError(error, object);
   }
 }
 
-function toApiError(error: unknown): unknown {
+function toApiError(error: unknown, object?: string): unknown {
   if (!(error instanceof ApiException)) return error;
-  let message = `Kubernetes API answered ${error.code}`;
+  let status: { message?: unknown; reason?: unknown } | undefined;
   try {
-    const body = typeof error.body === "string" ? JSON.parse(error.body) : error.body;
-    if (body?.message) message = `${message}: ${body.message}`;
+    status = typeof error.body === "string" ? JSON.parse(error.body) : error.body;
   } catch {
-    // keep the plain message
+    // not a Status: keep the code alone
   }
-  return new KubernetesApiError(error.code, message);
+  const text = (value: unknown) => (typeof value === "string" ? value : "");
+  return new KubernetesApiError(error.code, text(status?.reason), text(status?.message), object);
 }

@@ -61,7 +61,10 @@ export type DesiredPod = Message<"tapis.pods.v1.DesiredPod"> & {
   statusRequested: StatusRequested;
 
   /**
-   * Name of the pod's objects: pods-<site>-<tenant>-<pod_id>.
+   * Name of the pod's objects: pods-<site>-<tenant>-<pod_id> when that is a
+   * valid Service name (a DNS-1035 label of at most 63 characters), else a
+   * cut of it ending with a hash of the three ids. Objects carry the ids in
+   * full in annotations.
    *
    * @generated from field: string object_name = 7;
    */
