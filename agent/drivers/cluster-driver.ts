@@ -35,6 +35,12 @@ export interface ObservationSink {
   logs(key: PodKey, uid: string, text: string, reset: boolean): void;
   /** The cluster drifted from what was applied (a pod vanished): sync the pod again. */
   requeue(key: PodKey): void;
+  /**
+   * A part of the driver stopped working (`problem` says what, since when
+   * and why) or, with null, works again; the agent reports itself unhealthy
+   * while any part has a problem.
+   */
+  health(part: string, problem: string | null): void;
 }
 
 /** What one command run in a pod's container gave. */

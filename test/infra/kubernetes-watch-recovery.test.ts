@@ -81,6 +81,9 @@ describe("kubernetes agent cut off from the API server", function () {
     });
     assert.match(blind.problem, /kubernetes pod watch down since \S+: /);
     assert.ok(blind.unhealthy_since, "the view says since when");
+    const own = svc!.service.agent.health();
+    assert.equal(own.healthy, false);
+    assert.ok(own.problems.some((problem) => problem.startsWith("kubernetes pod watch down since")), JSON.stringify(own.problems));
 
     // Changed behind the blind agent's back.
     await core.deleteNamespacedPod({ name: "pods-local-dev-watched", namespace, gracePeriodSeconds: 0 });
@@ -93,6 +96,7 @@ describe("kubernetes agent cut off from the API server", function () {
     }, 90_000);
     assert.equal(back.problem, "");
     assert.equal(back.unhealthy_since, null);
+    assert.deepEqual(svc!.service.agent.health(), { healthy: true, problems: [], unhealthySince: null });
     await eventually("a new Kubernetes pod in place of the deleted one", async () => {
       const uid = await podUid();
       return uid !== undefined && uid !== first;

@@ -4,6 +4,7 @@ import { keyString, type PodKey } from "../../agent/drivers/cluster-driver.js";
 import type { KubernetesClusterConfig } from "../../agent/drivers/kubernetes/cluster-config.js";
 import type { KubernetesApi } from "../../agent/drivers/kubernetes/kubernetes-api.js";
 import { KubernetesDriver } from "../../agent/drivers/kubernetes/kubernetes-driver.js";
+import { watchRetryDelayMs } from "../../agent/drivers/kubernetes/pod-watch.js";
 import { createJsonLogger } from "../../shared/logging/logger.js";
 import { eventually } from "../support/eventually.js";
 
@@ -92,5 +93,10 @@ describe("kubernetes pod watch", () => {
     await eventually("the watch to be back", async () => health.at(-1)?.[1] === null, 5_000);
     await driver.close();
     assert.deepEqual(requeued.sort(), ["dev/a", "dev/b"]);
+  });
+
+  it("backsOffExponentiallyUpToItsCap", () => {
+    const delays = [1, 2, 3, 4, 5, 6, 7, 50].map((failures) => watchRetryDelayMs(failures, { firstMs: 1_000, maxMs: 30_000 }));
+    assert.deepEqual(delays, [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]);
   });
 });

@@ -10,6 +10,7 @@ import { KubernetesApiError, type KubernetesApi, type ObjectKindName } from "./k
 import { LogFollower } from "./log-follower.js";
 import { buildPodObjects, containerName, keyOfObject, labelKeys, managedBy, podObjectNames, podSelector, type PodObjectNames } from "./pod-objects.js";
 import { seenStatus } from "./pod-status.js";
+import { defaultWatchRetry, PodWatch, type WatchRetry } from "./pod-watch.js";
 
 const managedSelector = `${labelKeys.managedBy}=${managedBy}`;
 const maxExecOutputBytes = 1024 * 1024;
@@ -17,6 +18,14 @@ const maxExecOutputBytes = 1024 * 1024;
 const uploadTimeoutMs = 6 * 3600 * 1000;
 const objectKinds: ObjectKindName[] = ["Pod", "Service", "Secret", "ConfigMap"];
 const notRunning: CommandOutcome = { output: "", exitCode: -1, error: "the pod is not running" };
+/** The name under which the agent reports its watch's health. */
+const watchPart = "kubernetes pod watch";
+
+export interface KubernetesDriverOptions {
+  stopGraceSeconds: number;
+  /** Backoff of restarts of a failed pod watch. */
+  watchRetry?: WatchRetry;
+}
 
 /** What the driver last acted on for a pod: the generation its reports carry. */
 interface Applied {
@@ -39,30 +48,41 @@ export class KubernetesDriver implements ClusterDriver {
   private readonly restarts = new Map<string, number>();
   private readonly followers = new Map<string, LogFollower>();
   private informer: (Informer<V1Pod> & ObjectCache<V1Pod>) | undefined;
-  private closed = false;
+  private watch: PodWatch | undefined;
 
   constructor(
     private readonly api: KubernetesApi,
     private readonly config: KubernetesClusterConfig,
     private readonly sink: ObservationSink,
     private readonly logger: Logger,
-    private readonly options = { stopGraceSeconds: 30 },
+    private readonly options: KubernetesDriverOptions = { stopGraceSeconds: 30 },
   ) {}
 
-  /** Starts watching the managed pods; resolves once the first listing is in. */
+  /**
+   * Starts watching the managed pods; resolves once the first listing is in,
+   * or once it failed: the watch then keeps retrying and the agent reports
+   * itself unhealthy until it is back.
+   */
   async start(): Promise<void> {
     const informer = this.api.podInformer(managedSelector);
     informer.on("add", (pod) => this.seen(pod));
     informer.on("update", (pod) => this.seen(pod));
     informer.on("delete", (pod) => this.gone(pod));
-    // The informer does not restart itself; restarting re-lists, which is harmless here.
-    informer.on("error", (error) => {
-      if (this.closed) return;
-      this.logger.warn("pod watch failed; restarting", { error: String(error) });
-      setTimeout(() => void informer.start().catch(() => undefined), 1_000);
-    });
     this.informer = informer;
-    await informer.start();
+    this.watch = new PodWatch(
+      informer,
+      this.options.watchRetry ?? defaultWatchRetry,
+      {
+        down: (problem) => this.sink.health(watchPart, problem),
+        recovered: () => {
+          this.sink.health(watchPart, null);
+          // What happened while blind may never come as an event: look at every pod again.
+          for (const key of this.knownKeys()) this.sink.requeue(key);
+        },
+      },
+      this.logger,
+    );
+    await this.watch.start();
   }
 
   /**
@@ -150,8 +170,7 @@ export class KubernetesDriver implements ClusterDriver {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await this.informer?.stop();
+    await this.watch?.stop();
     for (const follower of this.followers.values()) follower.stop();
     this.followers.clear();
   }
@@ -190,6 +209,17 @@ export class KubernetesDriver implements ClusterDriver {
   /** The objects of one kind that belong to the pod `key`. */
   private async objectsOf(kind: ObjectKindName, key: PodKey): Promise<KubernetesObject[]> {
     return (await this.api.list(kind, podSelector(key))).filter((object) => sameKey(keyOfObject(object), key));
+  }
+
+  /** Every pod the watch knows of or this driver applied. */
+  private knownKeys(): PodKey[] {
+    const keys = new Map<string, PodKey>();
+    for (const pod of this.informer?.list() ?? []) {
+      const key = keyOfObject(pod);
+      if (key) keys.set(keyString(key), key);
+    }
+    for (const id of this.applied.keys()) keys.set(id, parseKey(id));
+    return [...keys.values()];
   }
 
   private podOf(key: PodKey): V1Pod | undefined {
