@@ -2,12 +2,14 @@ import { PassThrough, type Readable, type Writable } from "node:stream";
 import {
   ApiException,
   CoreV1Api,
+  createConfiguration,
   Exec,
   KubeConfig,
   KubernetesObjectApi,
   Log,
   makeInformer,
   PatchStrategy,
+  ServerConfiguration,
   type Informer,
   type KubernetesObject,
   type ObjectCache,
@@ -71,10 +73,21 @@ export interface ExecOutcome {
   failure?: string;
 }
 
+/** A Kubernetes API request got no answer within its deadline; worth retrying. */
+export class KubernetesTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`the Kubernetes API did not answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`);
+    this.name = "KubernetesTimeoutError";
+  }
+}
+
 /**
  * The small part of the Kubernetes API the driver uses, in one namespace,
  * with errors turned into KubernetesApiError. Objects are applied with
- * server-side apply under one field manager.
+ * server-side apply under one field manager. Every request (apply, delete,
+ * list, and the informer's listings) fails with KubernetesTimeoutError when
+ * unanswered after `requestTimeoutMs`; watches, log follows and exec streams
+ * are long-lived and keep their own handling.
  */
 export class KubernetesApi {
   private readonly objects: KubernetesObjectApi;
@@ -84,21 +97,38 @@ export class KubernetesApi {
     readonly kubeConfig: KubeConfig,
     readonly namespace: string,
     private readonly fieldManager: string,
+    private readonly requestTimeoutMs = 30_000,
   ) {
-    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error("the kubeconfig names no current cluster");
+    // As KubeConfig.makeApiClient builds it, plus a deadline on every request.
+    const configuration = createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: kubeConfig },
+      promiseMiddleware: [
+        {
+          pre: async (context) => {
+            context.setSignal(AbortSignal.timeout(requestTimeoutMs));
+            return context;
+          },
+          post: async (response) => response,
+        },
+      ],
+    });
+    this.objects = new KubernetesObjectApi(configuration);
+    this.core = new CoreV1Api(configuration);
   }
 
   async apply<T extends KubernetesObject>(object: T): Promise<T> {
     const about = `${object.kind} ${object.metadata?.name ?? ""}`;
-    return translated(() => this.objects.patch(object, undefined, undefined, this.fieldManager, true, PatchStrategy.ServerSideApply), about);
+    return this.translated(() => this.objects.patch(object, undefined, undefined, this.fieldManager, true, PatchStrategy.ServerSideApply), about);
   }
 
   /** Deletes an object; one that is already gone is not an error. */
   async delete(kind: ObjectKindName, name: string, gracePeriodSeconds?: number): Promise<void> {
     const request = { name, namespace: this.namespace, gracePeriodSeconds };
     try {
-      await translated(async () => {
+      await this.translated(async () => {
         switch (kind) {
           case "Pod":
             return this.core.deleteNamespacedPod(request);
@@ -118,7 +148,7 @@ export class KubernetesApi {
   /** The objects of one kind carrying `labelSelector`. */
   async list(kind: ObjectKindName, labelSelector: string): Promise<KubernetesObject[]> {
     const request = { namespace: this.namespace, labelSelector };
-    return translated(async () => {
+    return this.translated(async () => {
       switch (kind) {
         case "Pod":
           return (await this.core.listNamespacedPod(request)).items;
@@ -137,9 +167,18 @@ export class KubernetesApi {
     return makeInformer(
       this.kubeConfig,
       `/api/v1/namespaces/${this.namespace}/pods`,
-      () => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector }),
+      () => this.translated(() => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector })),
       labelSelector,
     );
+  }
+
+  private async translated<T>(call: () => Promise<T>, object?: string): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof Error && error.name === "AbortError") throw new KubernetesTimeoutError(this.requestTimeoutMs);
+      throw toApiError(error, object);
+    }
   }
 
   /** Streams a container's output into `into` until it ends or `signal` aborts. */
@@ -214,14 +253,6 @@ function execOutcome(status: V1Status): ExecOutcome {
   const exitCode = status.details?.causes?.find((cause) => cause.reason === "ExitCode")?.message;
   if (exitCode !== undefined) return { exitCode: Number(exitCode) };
   return { exitCode: -1, failure: status.message ?? "the command failed" };
-}
-
-async function translated<T>(call: () => Promise<T>, object?: string): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw toApiError(error, object);
-  }
 }
 
 function toApiError(error: unknown, object?: string): unknown {
