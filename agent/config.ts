@@ -4,7 +4,14 @@ import { parseToleration, type KubernetesClusterConfig, type QueuePlacement } fr
 
 export type DriverConfig =
   | { kind: "simulated"; startupMs: number }
-  | { kind: "kubernetes"; kubeconfig: string | undefined; cluster: KubernetesClusterConfig; stopGraceSeconds: number };
+  | {
+      kind: "kubernetes";
+      kubeconfig: string | undefined;
+      cluster: KubernetesClusterConfig;
+      stopGraceSeconds: number;
+      /** Deadline of each Kubernetes API request (not of watches, log follows or exec streams). */
+      requestTimeoutSeconds: number;
+    };
 
 /**
  * Which cluster driver to use: PODS_CLUSTER_DRIVER, or kubernetes whenever a
@@ -22,6 +29,7 @@ export function readDriverConfig(env: EnvReader, vars: NodeJS.ProcessEnv): Drive
     kind,
     kubeconfig,
     stopGraceSeconds: env.int("PODS_K8S_STOP_GRACE_SECONDS", 30, { min: 0 }),
+    requestTimeoutSeconds: env.int("PODS_K8S_REQUEST_TIMEOUT_SECONDS", 30, { min: 1, max: 3600 }),
     cluster: {
       namespace: env.string("PODS_K8S_NAMESPACE", "pods"),
       queues: readQueues(env),

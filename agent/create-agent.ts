@@ -9,6 +9,7 @@ import { ControlPlanePool } from "../shared/rpc/control-plane-pool.js";
 import { metadataNames, withHeader } from "../shared/rpc/metadata.js";
 import { serviceVersion } from "../shared/version.js";
 import { keyString, type ClusterDriver, type ObservationSink } from "./drivers/cluster-driver.js";
+import { AgentHealth, type AgentHealthState } from "./health/agent-health.js";
 import { runExec } from "./exec/exec-runner.js";
 import { UploadReceiver } from "./exec/upload-receiver.js";
 import { desiredKeys, PodReconciler } from "./reconcile/pod-reconciler.js";
@@ -31,6 +32,8 @@ export interface AgentOptions {
 
 export interface Agent {
   driver: ClusterDriver;
+  /** Healthy unless some part (e.g. the driver's watch of the cluster) reports a problem. */
+  health(): AgentHealthState;
   stop(): Promise<void>;
 }
 
@@ -65,6 +68,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       uploads.take(piece);
     },
   });
+  const health = new AgentHealth(logger, (state) =>
+    session.setHealth({ healthy: state.healthy, problems: state.problems, unhealthySince: state.unhealthySince ? timestampFromDate(state.unhealthySince) : undefined }),
+  );
   const sink: ObservationSink = {
     report(report) {
       session.send({
@@ -88,15 +94,19 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     requeue(key) {
       void queue.enqueue(keyString(key));
     },
+    health(part, problem) {
+      health.set(part, problem);
+    },
   };
   driver = await options.createDriver(sink);
-  const reconciler = new PodReconciler(client, driver, options.clusterId);
+  const reconciler = new PodReconciler(client, driver, options.clusterId, logger);
   const started = driver;
   const queue = new WorkQueue((key) => reconciler.sync(key), {
     concurrency: options.concurrency,
     baseBackoffMs: 250,
     maxBackoffMs: 30_000,
     onError: (key, error) => logger.warn("pod sync failed; will retry", { pod: key, error: String(error) }),
+    onTerminal: (key, reason) => logger.warn("pod refused for good; tried again when it changes", { pod: key, reason }),
   });
 
   const resync = async () => {
@@ -125,6 +135,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
   return {
     driver: started,
+    health: () => health.state(),
     async stop() {
       clearInterval(resyncTimer);
       await subscription.close();

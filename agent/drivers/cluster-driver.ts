@@ -35,6 +35,12 @@ export interface ObservationSink {
   logs(key: PodKey, uid: string, text: string, reset: boolean): void;
   /** The cluster drifted from what was applied (a pod vanished): sync the pod again. */
   requeue(key: PodKey): void;
+  /**
+   * A part of the driver stopped working (`problem` says what, since when
+   * and why) or, with null, works again; the agent reports itself unhealthy
+   * while any part has a problem.
+   */
+  health(part: string, problem: string | null): void;
 }
 
 /** What one command run in a pod's container gave. */
@@ -52,8 +58,12 @@ export interface UploadSink {
   done: Promise<CommandOutcome>;
 }
 
-/** What a sync achieved: finished, or asks to be run again later. */
-export type SyncOutcome = { kind: "done" } | { kind: "requeue"; afterMs: number };
+/**
+ * What a sync achieved: finished; asks to be run again later; or refused for
+ * good, so running it again unchanged cannot help (`reason` says why; the
+ * pod's next change is tried again). A thrown error is a failure to retry.
+ */
+export type SyncOutcome = { kind: "done" } | { kind: "requeue"; afterMs: number } | { kind: "terminal"; reason: string };
 
 /**
  * Access to one cluster. `apply` and `remove` must be idempotent: running

@@ -12,7 +12,7 @@ export async function createDriver(config: DriverConfig, sink: ObservationSink, 
   const kubeConfig = new KubeConfig();
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
   else kubeConfig.loadFromCluster();
-  const api = new KubernetesApi(kubeConfig, config.cluster.namespace, config.cluster.fieldManager);
+  const api = new KubernetesApi(kubeConfig, config.cluster.namespace, config.cluster.fieldManager, config.requestTimeoutSeconds * 1000);
   const driver = new KubernetesDriver(api, config.cluster, sink, logger, { stopGraceSeconds: config.stopGraceSeconds });
   await driver.start();
   return driver;

@@ -13,11 +13,23 @@ interface KeyState {
   waiters: (() => void)[];
 }
 
+export interface WorkQueueOptions {
+  concurrency: number;
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  /** A sync threw: it is retried after a backoff. */
+  onError: (key: string, error: unknown) => void;
+  /** A sync ended `terminal`: it is not retried until the key is enqueued again. */
+  onTerminal?: (key: string, reason: string) => void;
+}
+
 /**
  * A keyed work queue in the manner of Kubernetes controllers: a key is synced
  * by one worker at a time, repeated requests while it waits collapse into
  * one, failures retry with per-key exponential backoff, and at most
  * `concurrency` keys sync at once, so one slow pod never blocks the rest.
+ * Outcomes: `done` forgets the key, `requeue` runs it again after a while,
+ * `terminal` forgets it without retry; a thrown error retries with backoff.
  */
 export class WorkQueue {
   private readonly states = new Map<string, KeyState>();
@@ -29,7 +41,7 @@ export class WorkQueue {
 
   constructor(
     private readonly sync: Sync,
-    private readonly options: { concurrency: number; baseBackoffMs: number; maxBackoffMs: number; onError: (key: string, error: unknown) => void },
+    private readonly options: WorkQueueOptions,
   ) {}
 
   /** Asks for `key` to be synced; resolves when an attempt that began after this call has finished. */
@@ -91,6 +103,7 @@ export class WorkQueue {
       const outcome = await this.sync(key);
       state.failures = 0;
       if (outcome.kind === "requeue") retryAfter = outcome.afterMs;
+      else if (outcome.kind === "terminal") this.options.onTerminal?.(key, outcome.reason);
     } catch (error) {
       state.failures++;
       this.options.onError(key, error);

@@ -1,11 +1,12 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
-import { AgentService, type ExecRequest, type SessionRequestSchema, type UploadData } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import { AgentService, type AgentHealthSchema, type ExecRequest, type SessionRequestSchema, type UploadData } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import type { Logger } from "../../shared/logging/logger.js";
 import { AsyncQueue } from "../../shared/async/async-queue.js";
 
 type Payload = MessageInitShape<typeof SessionRequestSchema>["payload"];
 type Outgoing = MessageInitShape<typeof SessionRequestSchema>;
+type Health = MessageInitShape<typeof AgentHealthSchema>;
 
 /**
  * Reports kept while the control plane is away. Past this, the oldest log
@@ -38,6 +39,8 @@ export class ControlPlaneSession {
   private loop: Promise<void> | null = null;
   private drainedWaiters: (() => void)[] = [];
   private dropping = false;
+  /** The agent's latest health, told after every hello; null until it first changes (healthy). */
+  private health: Health | null = null;
 
   constructor(
     private readonly client: Client<typeof AgentService>,
@@ -54,6 +57,15 @@ export class ControlPlaneSession {
     this.unacknowledged.push(entry);
     if (this.unacknowledged.length > maxUnacknowledged) this.dropOldest();
     this.outgoing?.push({ sequence: entry.sequence, payload });
+  }
+
+  /**
+   * Tells the control plane how the agent is doing, now and after every
+   * reconnect. State rather than a report: not numbered, only the latest kept.
+   */
+  setHealth(health: Health): void {
+    this.health = health;
+    this.outgoing?.push({ sequence: 0n, payload: { case: "health", value: health } });
   }
 
   /** Resolves when every report sent so far is acknowledged. */
@@ -74,6 +86,7 @@ export class ControlPlaneSession {
       const queue = new AsyncQueue<Outgoing>();
       this.outgoing = queue;
       queue.push({ sequence: 0n, payload: { case: "hello", value: { clusterId: this.options.clusterId, agentId: this.options.agentId, version: this.options.version } } });
+      if (this.health) queue.push({ sequence: 0n, payload: { case: "health", value: this.health } });
       for (const entry of this.unacknowledged) queue.push({ sequence: entry.sequence, payload: entry.payload });
       try {
         for await (const response of this.client.session(queue)) {

@@ -14,7 +14,7 @@ import { DomainError, InvalidArgumentError, PermissionDeniedError, UnavailableEr
 import type { PodStatusName } from "../pods/pod-model.js";
 import { AsyncQueue } from "../../shared/async/async-queue.js";
 import type { AgentPresence } from "./agent-presence.js";
-import type { AgentSessions } from "./agent-sessions.js";
+import type { AgentSessions, ConnectedAgent } from "./agent-sessions.js";
 import type { ClusterStateService } from "./cluster-state-service.js";
 import type { DesiredPodSpec } from "./desired-pod-builder.js";
 
@@ -80,7 +80,13 @@ async function readSession(
 ): Promise<void> {
   let unregister: (() => void) | undefined;
   let absent: (() => void) | undefined;
-  const agent = { agentId: "", version: "", connectedAt: Date.now(), lastSeenAt: Date.now() };
+  const agent: ConnectedAgent = {
+    agentId: "",
+    version: "",
+    connectedAt: Date.now(),
+    lastSeenAt: Date.now(),
+    health: { healthy: true, problems: [], unhealthySince: null },
+  };
   try {
     for await (const request of requests) {
       const payload = request.payload;
@@ -91,6 +97,9 @@ async function readSession(
         agent.version = payload.value.version;
         unregister ??= sessions.register(clusterId, agent, (message) => outgoing.push(message));
         absent ??= presence.connected(clusterId);
+      } else if (payload.case === "health") {
+        const { healthy, problems, unhealthySince } = payload.value;
+        agent.health = { healthy, problems: [...problems], unhealthySince: unhealthySince ? timestampMs(unhealthySince) : null };
       } else if (payload.case === "execReply") {
         sessions.reply(payload.value);
         outgoing.push(ack(request.sequence));

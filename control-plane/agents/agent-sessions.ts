@@ -28,6 +28,16 @@ export interface ConnectedAgent {
   version: string;
   connectedAt: number;
   lastSeenAt: number;
+  /** As the agent last said; healthy until it says otherwise. */
+  health: AgentHealthReport;
+}
+
+/** How an agent says it is doing. */
+export interface AgentHealthReport {
+  healthy: boolean;
+  problems: string[];
+  /** Epoch milliseconds; null while healthy. */
+  unhealthySince: number | null;
 }
 
 interface Pending {

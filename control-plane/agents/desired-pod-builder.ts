@@ -2,6 +2,7 @@ import { podDefaults, resourcesWithDefaults, type PodFields, type PodRecord } fr
 import { runSecondsOf } from "../pods/pod-lifecycle.js";
 import { fillCredentialPlaceholders } from "../pods/credential-placeholders.js";
 import type { PodCredentialsRow } from "../storage/entities/pod-credentials-entity.js";
+import { podObjectName } from "../../shared/kubernetes/kubernetes-names.js";
 
 /** Desired state handed to an agent, in domain form (the RPC layer converts it). */
 export interface DesiredPodSpec {
@@ -24,10 +25,13 @@ export interface DesiredPodSpec {
   placement: { nodeSelector: Record<string, string>; tolerations: string[] };
 }
 
-/** Kubernetes-safe name of a pod's objects: pods-<site>-<tenant>-<pod_id>. */
+/**
+ * Name of a pod's objects: pods-<site>-<tenant>-<pod_id>, or, when that is
+ * no valid Service name, a cut of it ending with a hash of the ids (see
+ * podObjectName).
+ */
 export function objectNameOf(siteId: string, tenantId: string, podId: string): string {
-  const clean = (value: string) => value.toLowerCase().replace(/[^a-z0-9-]/g, "-");
-  return `pods-${clean(siteId)}-${clean(tenantId)}-${podId}`.slice(0, 253);
+  return podObjectName(siteId, tenantId, podId);
 }
 
 /**

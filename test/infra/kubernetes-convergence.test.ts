@@ -56,6 +56,37 @@ describe("kubernetes agent converges after crashes and drift", function () {
     }
   });
 
+  it("replacesTheObjectsOfALongPodIdLeftUnderTheEarlierNaming", async () => {
+    // 60 characters: its label fits, but pods-local-dev-<id> (75) is too long for a Service, so
+    // earlier agents left a Secret and a ConfigMap under that name and never got further.
+    const podId = "x" + "y".repeat(59);
+    const earlierName = `pods-local-dev-${podId}`;
+    const labels = { "app.kubernetes.io/managed-by": "tapis-pods", "pods.tapis.io/tenant": "dev", "pods.tapis.io/pod-id": podId, "pods.tapis.io/site": "local" };
+    await core.createNamespacedSecret({ namespace, body: { metadata: { name: earlierName, labels }, stringData: { A: "b" } } });
+    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: `${earlierName}-config`, labels }, data: { a: "b" } } });
+    let svc: TestService | undefined;
+    try {
+      svc = await startTestService({ PODS_KUBECONFIG: kubeconfig, PODS_K8S_NAMESPACE: namespace, PODS_K8S_STOP_GRACE_SECONDS: "0" });
+      const token = await svc.token("alice");
+      const created = await svc.api("POST", "/v3/pods", { token, body: { pod_id: podId, image: "busybox:1" } });
+      assert.equal(created.status, 200, created.body.message);
+      await svc.waitForStatus(token, podId, "AVAILABLE", 60_000);
+      const selector = `pods.tapis.io/pod-id=${podId}`;
+      await eventually("only objects named within the limits left", async () => {
+        const [pods, secrets, services, maps] = await Promise.all([
+          core.listNamespacedPod({ namespace, labelSelector: selector }),
+          core.listNamespacedSecret({ namespace, labelSelector: selector }),
+          core.listNamespacedService({ namespace, labelSelector: selector }),
+          core.listNamespacedConfigMap({ namespace, labelSelector: selector }),
+        ]);
+        const names = [pods, secrets, services, maps].map((list) => list.items.map((item) => item.metadata!.name!));
+        return names.flat().every((name) => name.length <= 63) && names.map((kind) => kind.length).join() === "1,1,1,0";
+      });
+    } finally {
+      await svc?.stop();
+    }
+  });
+
   it("removesObjectsThatNoPodWantsAnyMore", async () => {
     const labels = { "app.kubernetes.io/managed-by": "tapis-pods", "pods.tapis.io/tenant": "dev", "pods.tapis.io/pod-id": "ghost" };
     await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: "pods-local-dev-ghost-config", labels }, data: { a: "b" } } });

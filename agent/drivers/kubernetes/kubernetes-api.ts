@@ -2,12 +2,14 @@ import { PassThrough, type Readable, type Writable } from "node:stream";
 import {
   ApiException,
   CoreV1Api,
+  createConfiguration,
   Exec,
   KubeConfig,
   KubernetesObjectApi,
   Log,
   makeInformer,
   PatchStrategy,
+  ServerConfiguration,
   type Informer,
   type KubernetesObject,
   type ObjectCache,
@@ -15,13 +17,20 @@ import {
   type V1Status,
 } from "@kubernetes/client-node";
 
-/** The Kubernetes API refused or could not find something; `status` is the HTTP code. */
+/**
+ * The Kubernetes API refused or could not find something: `status` is the
+ * HTTP code, `reason` the Status reason ("Invalid", "Forbidden", ...),
+ * `serverMessage` what the API server said, `object` the kind and name
+ * sent when the call was about one object.
+ */
 export class KubernetesApiError extends Error {
   constructor(
     readonly status: number,
-    message: string,
+    readonly reason: string,
+    readonly serverMessage: string,
+    readonly object?: string,
   ) {
-    super(message);
+    super(`Kubernetes API answered ${status}${serverMessage ? `: ${serverMessage}` : ""}`);
     this.name = "KubernetesApiError";
   }
 
@@ -29,10 +38,31 @@ export class KubernetesApiError extends Error {
     return this.status === 404;
   }
 
-  /** 422: the object itself is invalid; retrying the same object cannot help. */
-  get invalid(): boolean {
-    return this.status === 422;
+  /** Whether sending the same request again can never succeed (see refusedForGood). */
+  get refusedForGood(): boolean {
+    return refusedForGood(this.status, this.serverMessage);
   }
+
+  /** "the ConfigMap pods-x-config (422 Invalid): <what the API server said>", for action logs. */
+  describe(): string {
+    const code = [String(this.status), this.reason].filter(Boolean).join(" ");
+    return `${this.object ? `the ${this.object}` : "the request"} (${code}): ${this.serverMessage || "no reason given"}`;
+  }
+}
+
+/**
+ * Which refusals are for good, so the agent puts the pod in ERROR instead of
+ * retrying: the request or object is malformed or invalid (400, 413, 415,
+ * 422), the namespace is missing (404 on apply; deletes treat 404 as done),
+ * or the cluster forbids it (403: RBAC, admission, a namespace being
+ * deleted) — except an exceeded ResourceQuota, which frees up as other pods
+ * stop. Everything else is retried with backoff: conflicts (409, e.g. an
+ * object still being deleted), throttling (429), server errors (5xx, which
+ * is also how some apply problems come back) and timeouts.
+ */
+export function refusedForGood(status: number, serverMessage: string): boolean {
+  if (status === 403) return !/exceeded quota/i.test(serverMessage);
+  return [400, 404, 405, 413, 415, 422].includes(status);
 }
 
 export type ObjectKindName = "Pod" | "Service" | "Secret" | "ConfigMap";
@@ -43,10 +73,21 @@ export interface ExecOutcome {
   failure?: string;
 }
 
+/** A Kubernetes API request got no answer within its deadline; worth retrying. */
+export class KubernetesTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`the Kubernetes API did not answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`);
+    this.name = "KubernetesTimeoutError";
+  }
+}
+
 /**
  * The small part of the Kubernetes API the driver uses, in one namespace,
  * with errors turned into KubernetesApiError. Objects are applied with
- * server-side apply under one field manager.
+ * server-side apply under one field manager. Every request (apply, delete,
+ * list, and the informer's listings) fails with KubernetesTimeoutError when
+ * unanswered after `requestTimeoutMs`; watches, log follows and exec streams
+ * are long-lived and keep their own handling.
  */
 export class KubernetesApi {
   private readonly objects: KubernetesObjectApi;
@@ -56,20 +97,38 @@ export class KubernetesApi {
     readonly kubeConfig: KubeConfig,
     readonly namespace: string,
     private readonly fieldManager: string,
+    private readonly requestTimeoutMs = 30_000,
   ) {
-    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error("the kubeconfig names no current cluster");
+    // As KubeConfig.makeApiClient builds it, plus a deadline on every request.
+    const configuration = createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: kubeConfig },
+      promiseMiddleware: [
+        {
+          pre: async (context) => {
+            context.setSignal(AbortSignal.timeout(requestTimeoutMs));
+            return context;
+          },
+          post: async (response) => response,
+        },
+      ],
+    });
+    this.objects = new KubernetesObjectApi(configuration);
+    this.core = new CoreV1Api(configuration);
   }
 
   async apply<T extends KubernetesObject>(object: T): Promise<T> {
-    return translated(() => this.objects.patch(object, undefined, undefined, this.fieldManager, true, PatchStrategy.ServerSideApply));
+    const about = `${object.kind} ${object.metadata?.name ?? ""}`;
+    return this.translated(() => this.objects.patch(object, undefined, undefined, this.fieldManager, true, PatchStrategy.ServerSideApply), about);
   }
 
   /** Deletes an object; one that is already gone is not an error. */
   async delete(kind: ObjectKindName, name: string, gracePeriodSeconds?: number): Promise<void> {
     const request = { name, namespace: this.namespace, gracePeriodSeconds };
     try {
-      await translated(async () => {
+      await this.translated(async () => {
         switch (kind) {
           case "Pod":
             return this.core.deleteNamespacedPod(request);
@@ -89,7 +148,7 @@ export class KubernetesApi {
   /** The objects of one kind carrying `labelSelector`. */
   async list(kind: ObjectKindName, labelSelector: string): Promise<KubernetesObject[]> {
     const request = { namespace: this.namespace, labelSelector };
-    return translated(async () => {
+    return this.translated(async () => {
       switch (kind) {
         case "Pod":
           return (await this.core.listNamespacedPod(request)).items;
@@ -108,9 +167,18 @@ export class KubernetesApi {
     return makeInformer(
       this.kubeConfig,
       `/api/v1/namespaces/${this.namespace}/pods`,
-      () => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector }),
+      () => this.translated(() => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector })),
       labelSelector,
     );
+  }
+
+  private async translated<T>(call: () => Promise<T>, object?: string): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof Error && error.name === "AbortError") throw new KubernetesTimeoutError(this.requestTimeoutMs);
+      throw toApiError(error, object);
+    }
   }
 
   /** Streams a container's output into `into` until it ends or `signal` aborts. */
@@ -187,22 +255,14 @@ function execOutcome(status: V1Status): ExecOutcome {
   return { exitCode: -1, failure: status.message ?? "the command failed" };
 }
 
-async function translated<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw toApiError(error);
-  }
-}
-
-function toApiError(error: unknown): unknown {
+function toApiError(error: unknown, object?: string): unknown {
   if (!(error instanceof ApiException)) return error;
-  let message = `Kubernetes API answered ${error.code}`;
+  let status: { message?: unknown; reason?: unknown } | undefined;
   try {
-    const body = typeof error.body === "string" ? JSON.parse(error.body) : error.body;
-    if (body?.message) message = `${message}: ${body.message}`;
+    status = typeof error.body === "string" ? JSON.parse(error.body) : error.body;
   } catch {
-    // keep the plain message
+    // not a Status: keep the code alone
   }
-  return new KubernetesApiError(error.code, message);
+  const text = (value: unknown) => (typeof value === "string" ? value : "");
+  return new KubernetesApiError(error.code, text(status?.reason), text(status?.message), object);
 }

@@ -8,8 +8,9 @@ import { CappedOutput } from "./capped-output.js";
 import type { KubernetesClusterConfig } from "./cluster-config.js";
 import { KubernetesApiError, type KubernetesApi, type ObjectKindName } from "./kubernetes-api.js";
 import { LogFollower } from "./log-follower.js";
-import { buildPodObjects, containerName, labelKeys, managedBy } from "./pod-objects.js";
+import { buildPodObjects, containerName, keyOfObject, labelKeys, managedBy, podObjectNames, podSelector, type PodObjectNames } from "./pod-objects.js";
 import { seenStatus } from "./pod-status.js";
+import { defaultWatchRetry, PodWatch, type WatchRetry } from "./pod-watch.js";
 
 const managedSelector = `${labelKeys.managedBy}=${managedBy}`;
 const maxExecOutputBytes = 1024 * 1024;
@@ -17,13 +18,20 @@ const maxExecOutputBytes = 1024 * 1024;
 const uploadTimeoutMs = 6 * 3600 * 1000;
 const objectKinds: ObjectKindName[] = ["Pod", "Service", "Secret", "ConfigMap"];
 const notRunning: CommandOutcome = { output: "", exitCode: -1, error: "the pod is not running" };
+/** The name under which the agent reports its watch's health. */
+const watchPart = "kubernetes pod watch";
+
+export interface KubernetesDriverOptions {
+  stopGraceSeconds: number;
+  /** Backoff of restarts of a failed pod watch. */
+  watchRetry?: WatchRetry;
+}
 
 /** What the driver last acted on for a pod: the generation its reports carry. */
 interface Applied {
   uid: string;
   generation: bigint;
   statusRequested: StatusRequested;
-  objectName: string;
 }
 
 /**
@@ -40,35 +48,62 @@ export class KubernetesDriver implements ClusterDriver {
   private readonly restarts = new Map<string, number>();
   private readonly followers = new Map<string, LogFollower>();
   private informer: (Informer<V1Pod> & ObjectCache<V1Pod>) | undefined;
-  private closed = false;
+  private watch: PodWatch | undefined;
 
   constructor(
     private readonly api: KubernetesApi,
     private readonly config: KubernetesClusterConfig,
     private readonly sink: ObservationSink,
     private readonly logger: Logger,
-    private readonly options = { stopGraceSeconds: 30 },
+    private readonly options: KubernetesDriverOptions = { stopGraceSeconds: 30 },
   ) {}
 
-  /** Starts watching the managed pods; resolves once the first listing is in. */
+  /**
+   * Starts watching the managed pods; resolves once the first listing is in,
+   * or once it failed: the watch then keeps retrying and the agent reports
+   * itself unhealthy until it is back.
+   */
   async start(): Promise<void> {
     const informer = this.api.podInformer(managedSelector);
     informer.on("add", (pod) => this.seen(pod));
     informer.on("update", (pod) => this.seen(pod));
     informer.on("delete", (pod) => this.gone(pod));
-    // The informer does not restart itself; restarting re-lists, which is harmless here.
-    informer.on("error", (error) => {
-      if (this.closed) return;
-      this.logger.warn("pod watch failed; restarting", { error: String(error) });
-      setTimeout(() => void informer.start().catch(() => undefined), 1_000);
-    });
     this.informer = informer;
-    await informer.start();
+    this.watch = new PodWatch(
+      informer,
+      this.options.watchRetry ?? defaultWatchRetry,
+      {
+        down: (problem) => this.sink.health(watchPart, problem),
+        recovered: () => {
+          this.sink.health(watchPart, null);
+          // What happened while blind may never come as an event: look at every pod again.
+          for (const key of this.knownKeys()) this.sink.requeue(key);
+        },
+      },
+      this.logger,
+    );
+    await this.watch.start();
   }
 
+  /**
+   * Makes the cluster match `desired`. An object the API server refuses for
+   * good puts the pod in ERROR with the server's reason and ends `terminal`;
+   * any other failure is thrown, to be retried.
+   */
   async apply(desired: DesiredPod): Promise<SyncOutcome> {
     const key = keyString(desired);
-    this.applied.set(key, { uid: desired.uid, generation: desired.generation, statusRequested: desired.statusRequested, objectName: desired.objectName });
+    this.applied.set(key, { uid: desired.uid, generation: desired.generation, statusRequested: desired.statusRequested });
+    try {
+      return await this.converge(desired, key);
+    } catch (error) {
+      if (!(error instanceof KubernetesApiError && error.refusedForGood)) throw error;
+      const reason = `Kubernetes refused ${error.describe()}`;
+      this.report(key, PodStatus.ERROR, reason);
+      return { kind: "terminal", reason };
+    }
+  }
+
+  private async converge(desired: DesiredPod, key: string): Promise<SyncOutcome> {
     const existing = this.podOf(desired);
     if (existing && existing.metadata?.labels?.[labelKeys.uid] !== desired.uid) {
       // A pod of an earlier incarnation under the same id: clear it away first.
@@ -88,11 +123,15 @@ export class KubernetesDriver implements ClusterDriver {
   }
 
   async remove(key: PodKey): Promise<SyncOutcome> {
-    const selector = `${managedSelector},${labelKeys.tenant}=${key.tenantId},${labelKeys.podId}=${key.podId}`;
-    for (const kind of objectKinds) {
-      for (const object of await this.api.list(kind, selector)) await this.api.delete(kind, object.metadata!.name!, 0);
-    }
     const id = keyString(key);
+    try {
+      for (const kind of objectKinds) {
+        for (const object of await this.objectsOf(kind, key)) await this.api.delete(kind, object.metadata!.name!, 0);
+      }
+    } catch (error) {
+      if (!(error instanceof KubernetesApiError && error.refusedForGood)) throw error;
+      return { kind: "terminal", reason: `Kubernetes refused to remove the objects of ${id}: ${error.describe()}` };
+    }
     this.applied.delete(id);
     this.lastReport.delete(id);
     this.restarts.delete(id);
@@ -131,8 +170,7 @@ export class KubernetesDriver implements ClusterDriver {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await this.informer?.stop();
+    await this.watch?.stop();
     for (const follower of this.followers.values()) follower.stop();
     this.followers.clear();
   }
@@ -140,35 +178,52 @@ export class KubernetesDriver implements ClusterDriver {
   private async run(desired: DesiredPod, key: string, existing: V1Pod | undefined): Promise<SyncOutcome> {
     if (existing?.metadata?.deletionTimestamp) return { kind: "requeue", afterMs: 1_000 };
     const objects = buildPodObjects(desired, this.config);
+    const names = podObjectNames(desired);
     await this.api.apply(objects.secret);
     if (objects.configMap) await this.api.apply(objects.configMap);
-    else await this.api.delete("ConfigMap", `${desired.objectName}-config`);
+    else await this.api.delete("ConfigMap", names.configMap);
     if (objects.service) await this.api.apply(objects.service);
-    else await this.api.delete("Service", desired.objectName);
+    else await this.api.delete("Service", names.service);
     if (existing) {
       this.seen(existing);
       return { kind: "done" };
     }
+    // No pod runs, so nothing can use objects of this pod under other names any more.
+    await this.removeStale(desired, names);
     // Reported before acting: the watch may see the pod running before the call returns.
-    this.report(key, PodStatus.SPAWNING, `Creating pod ${desired.objectName} from image ${desired.image}.`);
-    try {
-      await this.api.apply(objects.pod);
-    } catch (error) {
-      if (error instanceof KubernetesApiError && error.invalid) {
-        // The cluster refuses this pod as defined; retrying cannot help.
-        this.report(key, PodStatus.ERROR, `Kubernetes refused the pod: ${error.message}`);
-        return { kind: "done" };
-      }
-      throw error;
-    }
+    this.report(key, PodStatus.SPAWNING, `Creating pod ${names.pod} from image ${desired.image}.`);
+    await this.api.apply(objects.pod);
     return { kind: "done" };
   }
 
+  /** Deletes the pod's Secrets, ConfigMaps and Services named otherwise, as earlier agents named them. */
+  private async removeStale(key: PodKey, names: PodObjectNames): Promise<void> {
+    const current: Partial<Record<ObjectKindName, string>> = { Secret: names.secret, ConfigMap: names.configMap, Service: names.service };
+    for (const kind of ["Secret", "ConfigMap", "Service"] as const) {
+      for (const object of await this.objectsOf(kind, key)) {
+        if (object.metadata!.name !== current[kind]) await this.api.delete(kind, object.metadata!.name!, 0);
+      }
+    }
+  }
+
+  /** The objects of one kind that belong to the pod `key`. */
+  private async objectsOf(kind: ObjectKindName, key: PodKey): Promise<KubernetesObject[]> {
+    return (await this.api.list(kind, podSelector(key))).filter((object) => sameKey(keyOfObject(object), key));
+  }
+
+  /** Every pod the watch knows of or this driver applied. */
+  private knownKeys(): PodKey[] {
+    const keys = new Map<string, PodKey>();
+    for (const pod of this.informer?.list() ?? []) {
+      const key = keyOfObject(pod);
+      if (key) keys.set(keyString(key), key);
+    }
+    for (const id of this.applied.keys()) keys.set(id, parseKey(id));
+    return [...keys.values()];
+  }
+
   private podOf(key: PodKey): V1Pod | undefined {
-    return this.informer?.list().find((pod) => {
-      const labels = pod.metadata?.labels;
-      return labels?.[labelKeys.tenant] === key.tenantId && labels[labelKeys.podId] === key.podId;
-    });
+    return this.informer?.list().find((pod) => sameKey(keyOfObject(pod), key));
   }
 
   /** The Kubernetes pod of incarnation `uid` when its container runs. */
@@ -253,9 +308,6 @@ export class KubernetesDriver implements ClusterDriver {
   }
 }
 
-function keyOfObject(object: KubernetesObject): PodKey | null {
-  const labels = object.metadata?.labels;
-  const tenantId = labels?.[labelKeys.tenant];
-  const podId = labels?.[labelKeys.podId];
-  return tenantId && podId ? { tenantId, podId } : null;
+function sameKey(a: PodKey | null, b: PodKey): boolean {
+  return a !== null && a.tenantId === b.tenantId && a.podId === b.podId;
 }

@@ -1,9 +1,15 @@
-import type { V1ConfigMap, V1Container, V1EnvVar, V1Pod, V1Secret, V1Service, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+import type { KubernetesObject, V1ConfigMap, V1Container, V1EnvVar, V1Pod, V1Secret, V1Service, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import type { DesiredPod } from "../../../gen/tapis/pods/v1/agent_service_pb.js";
 import type { VolumeMount } from "../../../gen/tapis/pods/v1/pod_pb.js";
+import { fittedDnsLabel, labelValueOf } from "../../../shared/kubernetes/kubernetes-names.js";
+import type { PodKey } from "../cluster-driver.js";
 import { parseToleration, type KubernetesClusterConfig, type QueuePlacement } from "./cluster-config.js";
 
-/** Labels on every object of a pod; the agent finds its objects by them, never by name. */
+/**
+ * Labels on every object of a pod, to select them. Label values hold at most
+ * 63 characters, so ids that do not fit are cut and hashed (labelValueOf):
+ * the agent computes them to select, never reads ids back from them.
+ */
 export const labelKeys = {
   managedBy: "app.kubernetes.io/managed-by",
   tenant: "pods.tapis.io/tenant",
@@ -11,6 +17,13 @@ export const labelKeys = {
   site: "pods.tapis.io/site",
   uid: "pods.tapis.io/uid",
   generation: "pods.tapis.io/generation",
+} as const;
+
+/** Annotations on every object of a pod holding its ids in full; the agent identifies its objects by them. */
+export const annotationKeys = {
+  tenant: "pods.tapis.io/tenant",
+  podId: "pods.tapis.io/pod-id",
+  site: "pods.tapis.io/site",
 } as const;
 
 export const managedBy = "tapis-pods";
@@ -24,15 +37,55 @@ export interface PodObjects {
   pod: V1Pod;
 }
 
+/** The names of a pod's objects by kind. */
+export interface PodObjectNames {
+  pod: string;
+  secret: string;
+  service: string;
+  configMap: string;
+}
+
+/**
+ * The names of a pod's objects: the name the control plane gave (fitted
+ * again here in case an older control plane sent one too long), the
+ * ConfigMap with a `-config` suffix (at most 70 of the 253 it may have).
+ */
+export function podObjectNames(desired: DesiredPod): PodObjectNames {
+  const name = fittedDnsLabel(desired.objectName);
+  return { pod: name, secret: name, service: name, configMap: `${name}-config` };
+}
+
 export function podLabels(desired: DesiredPod): Record<string, string> {
   return {
     [labelKeys.managedBy]: managedBy,
-    [labelKeys.tenant]: labelValue(desired.tenantId),
-    [labelKeys.podId]: desired.podId,
-    [labelKeys.site]: labelValue(desired.siteId),
+    [labelKeys.tenant]: labelValueOf(desired.tenantId),
+    [labelKeys.podId]: labelValueOf(desired.podId),
+    [labelKeys.site]: labelValueOf(desired.siteId),
     [labelKeys.uid]: desired.uid,
     [labelKeys.generation]: String(desired.generation),
   };
+}
+
+function podAnnotations(desired: DesiredPod): Record<string, string> {
+  return { [annotationKeys.tenant]: desired.tenantId, [annotationKeys.podId]: desired.podId, [annotationKeys.site]: desired.siteId };
+}
+
+/** Label selector of every object of the pod `key` (and, rarely, of another whose ids hash alike: check keyOfObject). */
+export function podSelector(key: PodKey): string {
+  return `${labelKeys.managedBy}=${managedBy},${labelKeys.tenant}=${labelValueOf(key.tenantId)},${labelKeys.podId}=${labelValueOf(key.podId)}`;
+}
+
+/**
+ * The pod an object belongs to: from its annotations, or, on objects made
+ * before there were annotations, from its labels (which then held the ids
+ * as they were, as short ids still do).
+ */
+export function keyOfObject(object: KubernetesObject): PodKey | null {
+  const annotations = object.metadata?.annotations;
+  const labels = object.metadata?.labels;
+  const tenantId = annotations?.[annotationKeys.tenant] ?? labels?.[labelKeys.tenant];
+  const podId = annotations?.[annotationKeys.podId] ?? labels?.[labelKeys.podId];
+  return tenantId && podId ? { tenantId, podId } : null;
 }
 
 /**
@@ -41,8 +94,8 @@ export function podLabels(desired: DesiredPod): Record<string, string> {
  * mount contents in a ConfigMap, one Service port per networking entry.
  */
 export function buildPodObjects(desired: DesiredPod, config: KubernetesClusterConfig): PodObjects {
-  const name = desired.objectName;
-  const metadata = (suffix = "") => ({ name: name + suffix, namespace: config.namespace, labels: podLabels(desired) });
+  const name = podObjectNames(desired).pod;
+  const metadata = (suffix = "") => ({ name: name + suffix, namespace: config.namespace, labels: podLabels(desired), annotations: podAnnotations(desired) });
   const ephemeral = Object.entries(desired.volumeMounts).filter(([, mount]) => mount.type === "ephemeral");
   const configMap: V1ConfigMap | null =
     ephemeral.length === 0
@@ -63,7 +116,7 @@ export function buildPodObjects(desired: DesiredPod, config: KubernetesClusterCo
           metadata: metadata(),
           spec: {
             type: "ClusterIP",
-            selector: { [labelKeys.tenant]: labelValue(desired.tenantId), [labelKeys.podId]: desired.podId, [labelKeys.managedBy]: managedBy },
+            selector: { [labelKeys.tenant]: labelValueOf(desired.tenantId), [labelKeys.podId]: labelValueOf(desired.podId), [labelKeys.managedBy]: managedBy },
             ports: ports.map(({ key, port }) => ({ name: portName(key), port, targetPort: port, protocol: "TCP" })),
           },
         };
@@ -188,11 +241,6 @@ function fileMode(mount: VolumeMount): number {
 /** Port names: at most 15 lowercase letters, digits and dashes. */
 function portName(key: string): string {
   return key.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 15);
-}
-
-/** Label values: at most 63 characters of letters, digits, '-', '_', '.'. */
-function labelValue(value: string): string {
-  return value.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 63);
 }
 
 function basename(path: string): string {

@@ -18,7 +18,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/agent_service.proto.
  */
 export const file_tapis_pods_v1_agent_service: GenFile = /*@__PURE__*/
-  fileDesc("CiF0YXBpcy9wb2RzL3YxL2FnZW50X3NlcnZpY2UucHJvdG8SDXRhcGlzLnBvZHMudjEi8gcKCkRlc2lyZWRQb2QSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRISCgpnZW5lcmF0aW9uGAUgASgDEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBITCgtvYmplY3RfbmFtZRgHIAEoCRINCgVpbWFnZRgIIAEoCRIPCgdjb21tYW5kGAkgAygJEhEKCWFyZ3VtZW50cxgKIAMoCRI/CgtlbnZpcm9ubWVudBgLIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5FbnZpcm9ubWVudEVudHJ5EkwKEnNlY3JldF9lbnZpcm9ubWVudBgMIAMoCzIwLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRFbnZpcm9ubWVudEVudHJ5Ej0KCm5ldHdvcmtpbmcYDSADKAsyKS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuTmV0d29ya2luZ0VudHJ5EisKCXJlc291cmNlcxgOIAEoCzIYLnRhcGlzLnBvZHMudjEuUmVzb3VyY2VzEkIKDXZvbHVtZV9tb3VudHMYDyADKAsyKy50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuVm9sdW1lTW91bnRzRW50cnkSFQoNY29tcHV0ZV9xdWV1ZRgQIAEoCRIcChR0aW1lX3RvX3N0b3Bfc2Vjb25kcxgRIAEoBRJCCg1ub2RlX3NlbGVjdG9yGBIgAygLMisudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kLk5vZGVTZWxlY3RvckVudHJ5EhMKC3RvbGVyYXRpb25zGBMgAygJGjIKEEVudmlyb25tZW50RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARo4ChZTZWNyZXRFbnZpcm9ubWVudEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaTAoPTmV0d29ya2luZ0VudHJ5EgsKA2tleRgBIAEoCRIoCgV2YWx1ZRgCIAEoCzIZLnRhcGlzLnBvZHMudjEuTmV0d29ya2luZzoCOAEaTwoRVm9sdW1lTW91bnRzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhoudGFwaXMucG9kcy52MS5Wb2x1bWVNb3VudDoCOAEaMwoRTm9kZVNlbGVjdG9yRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJTChZMaXN0RGVzaXJlZFBvZHNSZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkSEgoKcGFnZV90b2tlbhgCIAEoCRIRCglwYWdlX3NpemUYAyABKAUiWwoXTGlzdERlc2lyZWRQb2RzUmVzcG9uc2USJwoEcG9kcxgBIAMoCzIZLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiTQoUR2V0RGVzaXJlZFBvZFJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJIj8KFUdldERlc2lyZWRQb2RSZXNwb25zZRImCgNwb2QYASABKAsyGS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QipQIKDlNlc3Npb25SZXF1ZXN0EhAKCHNlcXVlbmNlGAEgASgEEioKBWhlbGxvGAIgASgLMhkudGFwaXMucG9kcy52MS5BZ2VudEhlbGxvSAASNAoLb2JzZXJ2YXRpb24YAyABKAsyHS50YXBpcy5wb2RzLnYxLlBvZE9ic2VydmF0aW9uSAASKgoEbG9ncxgEIAEoCzIaLnRhcGlzLnBvZHMudjEuUG9kTG9nQ2h1bmtIABIuCgpleGVjX3JlcGx5GAUgASgLMhgudGFwaXMucG9kcy52MS5FeGVjUmVwbHlIABI4Cg91cGxvYWRfcHJvZ3Jlc3MYBiABKAsyHS50YXBpcy5wb2RzLnYxLlVwbG9hZFByb2dyZXNzSABCCQoHcGF5bG9hZCJDCgpBZ2VudEhlbGxvEhIKCmNsdXN0ZXJfaWQYASABKAkSEAoIYWdlbnRfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoCSKqAgoOUG9kT2JzZXJ2YXRpb24SEQoJdGVuYW50X2lkGAEgASgJEg4KBnBvZF9pZBgCIAEoCRILCgN1aWQYAyABKAkSEgoKZ2VuZXJhdGlvbhgEIAEoAxIoCgZzdGF0dXMYBSABKA4yGC50YXBpcy5wb2RzLnYxLlBvZFN0YXR1cxIxChBzdGF0dXNfY29udGFpbmVyGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBINCgVldmVudBgHIAEoCRI3ChNpbnN0YW5jZV9zdGFydGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtvYnNlcnZlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWgoLUG9kTG9nQ2h1bmsSEQoJdGVuYW50X2lkGAEgASgJEg4KBnBvZF9pZBgCIAEoCRILCgN1aWQYAyABKAkSDQoFcmVzZXQYBCABKAgSDAoEdGV4dBgFIAEoCSLRAQoPU2Vzc2lvblJlc3BvbnNlEjAKB3dlbGNvbWUYASABKAsyHS50YXBpcy5wb2RzLnYxLlNlc3Npb25XZWxjb21lSAASKAoDYWNrGAIgASgLMhkudGFwaXMucG9kcy52MS5TZXNzaW9uQWNrSAASKgoEZXhlYxgDIAEoCzIaLnRhcGlzLnBvZHMudjEuRXhlY1JlcXVlc3RIABIrCgZ1cGxvYWQYBCABKAsyGS50YXBpcy5wb2RzLnYxLlVwbG9hZERhdGFIAEIJCgdwYXlsb2FkIvMBCgtFeGVjUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZwb2RfaWQYAyABKAkSCwoDdWlkGAQgASgJEiwKCGNvbW1hbmRzGAUgAygLMhoudGFwaXMucG9kcy52MS5FeGVjQ29tbWFuZBIfChdjb21tYW5kX3RpbWVvdXRfc2Vjb25kcxgGIAEoBRIdChV0b3RhbF90aW1lb3V0X3NlY29uZHMYByABKAUSFwoPc3RvcF9vbl9mYWlsdXJlGAggASgIEhkKEWNsaWVudF9yZXF1ZXN0X2lkGAkgASgJIhsKC0V4ZWNDb21tYW5kEgwKBGFyZ3YYASADKAkiWQoJRXhlY1JlcGx5EhIKCnJlcXVlc3RfaWQYASABKAkSKQoGcmVzdWx0GAIgASgLMhkudGFwaXMucG9kcy52MS5FeGVjUmVzdWx0Eg0KBWVycm9yGAMgASgJIkUKDlNlc3Npb25XZWxjb21lEhIKCmNsdXN0ZXJfaWQYASABKAkSHwoXcmVzeW5jX2ludGVydmFsX3NlY29uZHMYAiABKAUiMAoKU2Vzc2lvbkFjaxIQCghzZXF1ZW5jZRgBIAEoBBIQCghyZWplY3RlZBgCIAEoCSKqAQoKVXBsb2FkRGF0YRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZwb2RfaWQYAyABKAkSCwoDdWlkGAQgASgJEhEKCWRlc3RfcGF0aBgFIAEoCRIMCgRkYXRhGAYgASgMEgwKBGxhc3QYByABKAgSDgoGY2FuY2VsGAggASgIEhkKEWNsaWVudF9yZXF1ZXN0X2lkGAkgASgJIlgKDlVwbG9hZFByb2dyZXNzEhIKCnJlcXVlc3RfaWQYASABKAkSFQoNYnl0ZXNfd3JpdHRlbhgCIAEoAxIMCgRkb25lGAMgASgIEg0KBWVycm9yGAQgASgJMpoCCgxBZ2VudFNlcnZpY2USTAoHU2Vzc2lvbhIdLnRhcGlzLnBvZHMudjEuU2Vzc2lvblJlcXVlc3QaHi50YXBpcy5wb2RzLnYxLlNlc3Npb25SZXNwb25zZSgBMAESYAoPTGlzdERlc2lyZWRQb2RzEiUudGFwaXMucG9kcy52MS5MaXN0RGVzaXJlZFBvZHNSZXF1ZXN0GiYudGFwaXMucG9kcy52MS5MaXN0RGVzaXJlZFBvZHNSZXNwb25zZRJaCg1HZXREZXNpcmVkUG9kEiMudGFwaXMucG9kcy52MS5HZXREZXNpcmVkUG9kUmVxdWVzdBokLnRhcGlzLnBvZHMudjEuR2V0RGVzaXJlZFBvZFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_tapis_pods_v1_pod]);
+  fileDesc("CiF0YXBpcy9wb2RzL3YxL2FnZW50X3NlcnZpY2UucHJvdG8SDXRhcGlzLnBvZHMudjEi8gcKCkRlc2lyZWRQb2QSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRISCgpnZW5lcmF0aW9uGAUgASgDEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBITCgtvYmplY3RfbmFtZRgHIAEoCRINCgVpbWFnZRgIIAEoCRIPCgdjb21tYW5kGAkgAygJEhEKCWFyZ3VtZW50cxgKIAMoCRI/CgtlbnZpcm9ubWVudBgLIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5FbnZpcm9ubWVudEVudHJ5EkwKEnNlY3JldF9lbnZpcm9ubWVudBgMIAMoCzIwLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRFbnZpcm9ubWVudEVudHJ5Ej0KCm5ldHdvcmtpbmcYDSADKAsyKS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuTmV0d29ya2luZ0VudHJ5EisKCXJlc291cmNlcxgOIAEoCzIYLnRhcGlzLnBvZHMudjEuUmVzb3VyY2VzEkIKDXZvbHVtZV9tb3VudHMYDyADKAsyKy50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuVm9sdW1lTW91bnRzRW50cnkSFQoNY29tcHV0ZV9xdWV1ZRgQIAEoCRIcChR0aW1lX3RvX3N0b3Bfc2Vjb25kcxgRIAEoBRJCCg1ub2RlX3NlbGVjdG9yGBIgAygLMisudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kLk5vZGVTZWxlY3RvckVudHJ5EhMKC3RvbGVyYXRpb25zGBMgAygJGjIKEEVudmlyb25tZW50RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARo4ChZTZWNyZXRFbnZpcm9ubWVudEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaTAoPTmV0d29ya2luZ0VudHJ5EgsKA2tleRgBIAEoCRIoCgV2YWx1ZRgCIAEoCzIZLnRhcGlzLnBvZHMudjEuTmV0d29ya2luZzoCOAEaTwoRVm9sdW1lTW91bnRzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhoudGFwaXMucG9kcy52MS5Wb2x1bWVNb3VudDoCOAEaMwoRTm9kZVNlbGVjdG9yRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJTChZMaXN0RGVzaXJlZFBvZHNSZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkSEgoKcGFnZV90b2tlbhgCIAEoCRIRCglwYWdlX3NpemUYAyABKAUiWwoXTGlzdERlc2lyZWRQb2RzUmVzcG9uc2USJwoEcG9kcxgBIAMoCzIZLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiTQoUR2V0RGVzaXJlZFBvZFJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJIj8KFUdldERlc2lyZWRQb2RSZXNwb25zZRImCgNwb2QYASABKAsyGS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2Qi0wIKDlNlc3Npb25SZXF1ZXN0EhAKCHNlcXVlbmNlGAEgASgEEioKBWhlbGxvGAIgASgLMhkudGFwaXMucG9kcy52MS5BZ2VudEhlbGxvSAASNAoLb2JzZXJ2YXRpb24YAyABKAsyHS50YXBpcy5wb2RzLnYxLlBvZE9ic2VydmF0aW9uSAASKgoEbG9ncxgEIAEoCzIaLnRhcGlzLnBvZHMudjEuUG9kTG9nQ2h1bmtIABIuCgpleGVjX3JlcGx5GAUgASgLMhgudGFwaXMucG9kcy52MS5FeGVjUmVwbHlIABI4Cg91cGxvYWRfcHJvZ3Jlc3MYBiABKAsyHS50YXBpcy5wb2RzLnYxLlVwbG9hZFByb2dyZXNzSAASLAoGaGVhbHRoGAcgASgLMhoudGFwaXMucG9kcy52MS5BZ2VudEhlYWx0aEgAQgkKB3BheWxvYWQiQwoKQWdlbnRIZWxsbxISCgpjbHVzdGVyX2lkGAEgASgJEhAKCGFnZW50X2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAkiZQoLQWdlbnRIZWFsdGgSDwoHaGVhbHRoeRgBIAEoCBIQCghwcm9ibGVtcxgCIAMoCRIzCg91bmhlYWx0aHlfc2luY2UYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqoCCg5Qb2RPYnNlcnZhdGlvbhIRCgl0ZW5hbnRfaWQYASABKAkSDgoGcG9kX2lkGAIgASgJEgsKA3VpZBgDIAEoCRISCgpnZW5lcmF0aW9uGAQgASgDEigKBnN0YXR1cxgFIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjEKEHN0YXR1c19jb250YWluZXIYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg0KBWV2ZW50GAcgASgJEjcKE2luc3RhbmNlX3N0YXJ0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC29ic2VydmVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJaCgtQb2RMb2dDaHVuaxIRCgl0ZW5hbnRfaWQYASABKAkSDgoGcG9kX2lkGAIgASgJEgsKA3VpZBgDIAEoCRINCgVyZXNldBgEIAEoCBIMCgR0ZXh0GAUgASgJItEBCg9TZXNzaW9uUmVzcG9uc2USMAoHd2VsY29tZRgBIAEoCzIdLnRhcGlzLnBvZHMudjEuU2Vzc2lvbldlbGNvbWVIABIoCgNhY2sYAiABKAsyGS50YXBpcy5wb2RzLnYxLlNlc3Npb25BY2tIABIqCgRleGVjGAMgASgLMhoudGFwaXMucG9kcy52MS5FeGVjUmVxdWVzdEgAEisKBnVwbG9hZBgEIAEoCzIZLnRhcGlzLnBvZHMudjEuVXBsb2FkRGF0YUgAQgkKB3BheWxvYWQi8wEKC0V4ZWNSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnBvZF9pZBgDIAEoCRILCgN1aWQYBCABKAkSLAoIY29tbWFuZHMYBSADKAsyGi50YXBpcy5wb2RzLnYxLkV4ZWNDb21tYW5kEh8KF2NvbW1hbmRfdGltZW91dF9zZWNvbmRzGAYgASgFEh0KFXRvdGFsX3RpbWVvdXRfc2Vjb25kcxgHIAEoBRIXCg9zdG9wX29uX2ZhaWx1cmUYCCABKAgSGQoRY2xpZW50X3JlcXVlc3RfaWQYCSABKAkiGwoLRXhlY0NvbW1hbmQSDAoEYXJndhgBIAMoCSJZCglFeGVjUmVwbHkSEgoKcmVxdWVzdF9pZBgBIAEoCRIpCgZyZXN1bHQYAiABKAsyGS50YXBpcy5wb2RzLnYxLkV4ZWNSZXN1bHQSDQoFZXJyb3IYAyABKAkiRQoOU2Vzc2lvbldlbGNvbWUSEgoKY2x1c3Rlcl9pZBgBIAEoCRIfChdyZXN5bmNfaW50ZXJ2YWxfc2Vjb25kcxgCIAEoBSIwCgpTZXNzaW9uQWNrEhAKCHNlcXVlbmNlGAEgASgEEhAKCHJlamVjdGVkGAIgASgJIqoBCgpVcGxvYWREYXRhEhIKCnJlcXVlc3RfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnBvZF9pZBgDIAEoCRILCgN1aWQYBCABKAkSEQoJZGVzdF9wYXRoGAUgASgJEgwKBGRhdGEYBiABKAwSDAoEbGFzdBgHIAEoCBIOCgZjYW5jZWwYCCABKAgSGQoRY2xpZW50X3JlcXVlc3RfaWQYCSABKAkiWAoOVXBsb2FkUHJvZ3Jlc3MSEgoKcmVxdWVzdF9pZBgBIAEoCRIVCg1ieXRlc193cml0dGVuGAIgASgDEgwKBGRvbmUYAyABKAgSDQoFZXJyb3IYBCABKAkymgIKDEFnZW50U2VydmljZRJMCgdTZXNzaW9uEh0udGFwaXMucG9kcy52MS5TZXNzaW9uUmVxdWVzdBoeLnRhcGlzLnBvZHMudjEuU2Vzc2lvblJlc3BvbnNlKAEwARJgCg9MaXN0RGVzaXJlZFBvZHMSJS50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1JlcXVlc3QaJi50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1Jlc3BvbnNlEloKDUdldERlc2lyZWRQb2QSIy50YXBpcy5wb2RzLnYxLkdldERlc2lyZWRQb2RSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5HZXREZXNpcmVkUG9kUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_tapis_pods_v1_pod]);
 
 /**
  * Everything an agent needs to realise one pod.
@@ -61,7 +61,10 @@ export type DesiredPod = Message<"tapis.pods.v1.DesiredPod"> & {
   statusRequested: StatusRequested;
 
   /**
-   * Name of the pod's objects: pods-<site>-<tenant>-<pod_id>.
+   * Name of the pod's objects: pods-<site>-<tenant>-<pod_id> when that is a
+   * valid Service name (a DNS-1035 label of at most 63 characters), else a
+   * cut of it ending with a hash of the three ids. Objects carry the ids in
+   * full in annotations.
    *
    * @generated from field: string object_name = 7;
    */
@@ -247,7 +250,8 @@ export const GetDesiredPodResponseSchema: GenMessage<GetDesiredPodResponse> = /*
  */
 export type SessionRequest = Message<"tapis.pods.v1.SessionRequest"> & {
   /**
-   * Rises by one per message; acknowledged by the control plane.
+   * Rises by one per report; acknowledged by the control plane. Zero on
+   * hello and health, which are not acknowledged.
    *
    * @generated from field: uint64 sequence = 1;
    */
@@ -286,6 +290,12 @@ export type SessionRequest = Message<"tapis.pods.v1.SessionRequest"> & {
      */
     value: UploadProgress;
     case: "uploadProgress";
+  } | {
+    /**
+     * @generated from field: tapis.pods.v1.AgentHealth health = 7;
+     */
+    value: AgentHealth;
+    case: "health";
   } | { case: undefined; value?: undefined };
 };
 
@@ -322,6 +332,41 @@ export type AgentHello = Message<"tapis.pods.v1.AgentHello"> & {
  */
 export const AgentHelloSchema: GenMessage<AgentHello> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_agent_service, 6);
+
+/**
+ * How the agent is doing. Sent after every hello and whenever it changes;
+ * only the latest counts. An agent that never sent one counts as healthy.
+ *
+ * @generated from message tapis.pods.v1.AgentHealth
+ */
+export type AgentHealth = Message<"tapis.pods.v1.AgentHealth"> & {
+  /**
+   * @generated from field: bool healthy = 1;
+   */
+  healthy: boolean;
+
+  /**
+   * What does not work, one line per part, e.g. "kubernetes pod watch down
+   * since 2026-01-01T00:00:00.000Z: connect ECONNREFUSED 10.0.0.1:6443".
+   *
+   * @generated from field: repeated string problems = 2;
+   */
+  problems: string[];
+
+  /**
+   * When the first of the current problems began; unset while healthy.
+   *
+   * @generated from field: google.protobuf.Timestamp unhealthy_since = 3;
+   */
+  unhealthySince?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message tapis.pods.v1.AgentHealth.
+ * Use `create(AgentHealthSchema)` to create a new message.
+ */
+export const AgentHealthSchema: GenMessage<AgentHealth> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 7);
 
 /**
  * What the agent sees of one pod on its cluster.
@@ -386,7 +431,7 @@ export type PodObservation = Message<"tapis.pods.v1.PodObservation"> & {
  * Use `create(PodObservationSchema)` to create a new message.
  */
 export const PodObservationSchema: GenMessage<PodObservation> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_agent_service, 7);
+  messageDesc(file_tapis_pods_v1_agent_service, 8);
 
 /**
  * Output of the pod's container, in order.
@@ -427,7 +472,7 @@ export type PodLogChunk = Message<"tapis.pods.v1.PodLogChunk"> & {
  * Use `create(PodLogChunkSchema)` to create a new message.
  */
 export const PodLogChunkSchema: GenMessage<PodLogChunk> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_agent_service, 8);
+  messageDesc(file_tapis_pods_v1_agent_service, 9);
 
 /**
  * @generated from message tapis.pods.v1.SessionResponse
@@ -468,7 +513,7 @@ export type SessionResponse = Message<"tapis.pods.v1.SessionResponse"> & {
  * Use `create(SessionResponseSchema)` to create a new message.
  */
 export const SessionResponseSchema: GenMessage<SessionResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_agent_service, 9);
+  messageDesc(file_tapis_pods_v1_agent_service, 10);
 
 /**
  * Run commands in a pod's container, one after another.
@@ -533,7 +578,7 @@ export type ExecRequest = Message<"tapis.pods.v1.ExecRequest"> & {
  * Use `create(ExecRequestSchema)` to create a new message.
  */
 export const ExecRequestSchema: GenMessage<ExecRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_agent_service, 10);
+  messageDesc(file_tapis_pods_v1_agent_service, 11);
 
 /**
  * @generated from message tapis.pods.v1.ExecCommand
@@ -550,7 +595,7 @@ export type ExecCommand = Message<"tapis.pods.v1.ExecCommand"> & {
  * Use `create(ExecCommandSchema)` to create a new message.
  */
 export const ExecCommandSchema: GenMessage<ExecCommand> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_agent_service, 11);
+  messageDesc(file_tapis_pods_v1_agent_service, 12);
 
 /**
  * @generated from message tapis.pods.v1.ExecReply
@@ -579,7 +624,7 @@ export type ExecReply = Message<"tapis.pods.v1.ExecReply"> & {
  * Use `create(ExecReplySchema)` to create a new message.
  */
 export const ExecReplySchema: GenMessage<ExecReply> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_agent_service, 12);
+  messageDesc(file_tapis_pods_v1_agent_service, 13);
 
 /**
  * @generated from message tapis.pods.v1.SessionWelcome
@@ -603,7 +648,7 @@ export type SessionWelcome = Message<"tapis.pods.v1.SessionWelcome"> & {
  * Use `create(SessionWelcomeSchema)` to create a new message.
  */
 export const SessionWelcomeSchema: GenMessage<SessionWelcome> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_agent_service, 13);
+  messageDesc(file_tapis_pods_v1_agent_service, 14);
 
 /**
  * @generated from message tapis.pods.v1.SessionAck
@@ -628,7 +673,7 @@ export type SessionAck = Message<"tapis.pods.v1.SessionAck"> & {
  * Use `create(SessionAckSchema)` to create a new message.
  */
 export const SessionAckSchema: GenMessage<SessionAck> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_agent_service, 14);
+  messageDesc(file_tapis_pods_v1_agent_service, 15);
 
 /**
  * A piece of a file to write into a pod's container. The first piece of an
@@ -695,7 +740,7 @@ export type UploadData = Message<"tapis.pods.v1.UploadData"> & {
  * Use `create(UploadDataSchema)` to create a new message.
  */
 export const UploadDataSchema: GenMessage<UploadData> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_agent_service, 15);
+  messageDesc(file_tapis_pods_v1_agent_service, 16);
 
 /**
  * How far an upload has come; with `done`, its outcome.
@@ -733,7 +778,7 @@ export type UploadProgress = Message<"tapis.pods.v1.UploadProgress"> & {
  * Use `create(UploadProgressSchema)` to create a new message.
  */
 export const UploadProgressSchema: GenMessage<UploadProgress> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_agent_service, 16);
+  messageDesc(file_tapis_pods_v1_agent_service, 17);
 
 /**
  * @generated from service tapis.pods.v1.AgentService
