@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { exportSPKI, generateKeyPair } from "jose";
+import { podId, startTestService, type TestService } from "../support/test-service.js";
+import { accessClaims, signClaims } from "../support/tokens.js";
+
+/**
+ * A pod mounts only what its owner may use: never the storage claim that
+ * holds every tenant's volumes, a PersistentVolumeClaim only where the
+ * cluster grants it to the pod's tenant, and every source_id is an id, never
+ * a path.
+ */
+describe("volume mounts of other tenants' data", () => {
+  let svc: TestService;
+  let alice: string;
+  let carol: string;
+
+  before(async () => {
+    const other = await generateKeyPair("RS256");
+    const otherIssuer = "https://other.tapis.example/v3/tokens";
+    const dir = process.env.TMPDIR ?? "/tmp";
+    const keysFile = join(dir, `pods-mount-keys-${process.pid}.json`);
+    const claimsFile = join(dir, `pods-mount-claims-${process.pid}.json`);
+    await writeFile(keysFile, JSON.stringify({ other: { public_key: await exportSPKI(other.publicKey), token_service: otherIssuer } }));
+    await writeFile(claimsFile, JSON.stringify({ local: { "dev-shared-data": ["dev"] } }));
+    svc = await startTestService({ PODS_TENANT_KEYS_FILE: keysFile, PODS_CLUSTER_CLAIMS_FILE: claimsFile });
+    alice = await svc.token("alice");
+    carol = await signClaims(other.privateKey, accessClaims("other", "carol", otherIssuer));
+  });
+  after(() => svc.stop());
+
+  const create = (token: string, volumeMounts: Record<string, unknown>) =>
+    svc.api("POST", "/v3/pods", { token, body: { pod_id: podId("mount"), image: "busybox", volume_mounts: volumeMounts } });
+
+  it("refusesTheStorageClaimThatHoldsEveryTenantsVolumes", async () => {
+    const answer = await create(alice, { "/data": { type: "pvc", source_id: "pods-storage" } });
+    assert.equal(answer.status, 400, answer.body.message);
+    assert.match(answer.body.message, /volume_mounts\.\/data\.source_id: claim 'pods-storage' is not granted to tenant 'dev' on cluster 'local'/);
+  });
+
+  it("refusesAClaimTheClusterDoesNotGrantToThePodsTenant", async () => {
+    const unlisted = await create(alice, { "/data": { type: "pvc", source_id: "someone-elses" } });
+    assert.equal(unlisted.status, 400, unlisted.body.message);
+    assert.match(unlisted.body.message, /claim 'someone-elses' is not granted to tenant 'dev'/);
+    const foreign = await create(carol, { "/data": { type: "pvc", source_id: "dev-shared-data" } });
+    assert.equal(foreign.status, 400, foreign.body.message);
+    assert.match(foreign.body.message, /claim 'dev-shared-data' is not granted to tenant 'other'/);
+  });
+
+  it("letsATenantMountAClaimGrantedToIt", async () => {
+    const answer = await create(alice, { "/data": { type: "pvc", source_id: "dev-shared-data", sub_path: "alice" } });
+    assert.equal(answer.status, 200, answer.body.message);
+  });
+
+  it("refusesSourceIdsThatAreNotIds", async () => {
+    const cases: [string, Record<string, unknown>][] = [
+      ["tapisvolume", { type: "tapisvolume", source_id: "../other/vol1" }],
+      ["tapissnapshot", { type: "tapissnapshot", source_id: "snap/../../x" }],
+      ["pvc", { type: "pvc", source_id: "dev-shared-data/../pods-storage" }],
+      ["pvc", { type: "pvc", source_id: "Dev.Shared" }],
+    ];
+    for (const [type, mount] of cases) {
+      const answer = await create(alice, { "/data": mount });
+      assert.equal(answer.status, 400, `${JSON.stringify(mount)}: ${answer.body.message}`);
+      assert.match(answer.body.message, new RegExp(`volume_mounts\\./data\\.source_id: must be (a|an) .*id`), `${type}: ${answer.body.message}`);
+    }
+  });
+
+  it("refusesAForeignClaimOnUpdateToo", async () => {
+    const id = podId("upd");
+    assert.equal((await svc.api("POST", "/v3/pods", { token: alice, body: { pod_id: id, image: "busybox" } })).status, 200);
+    const answer = await svc.api("PUT", `/v3/pods/${id}`, { token: alice, body: { volume_mounts: { "/all": { type: "pvc", source_id: "pods-storage" } } } });
+    assert.equal(answer.status, 400, answer.body.message);
+    assert.match(answer.body.message, /volume_mounts\.\/all\.source_id: claim 'pods-storage' is not granted/);
+    assert.deepEqual((await svc.api("GET", `/v3/pods/${id}`, { token: alice })).body.result.volume_mounts, {});
+  });
+});
