@@ -76,3 +76,40 @@ describe("volume mounts of other tenants' data", () => {
     assert.deepEqual((await svc.api("GET", `/v3/pods/${id}`, { token: alice })).body.result.volume_mounts, {});
   });
 });
+
+/**
+ * The agent checks mounts again before it applies a pod: a grant revoked
+ * after the pod was created stops the pod's next start, with the reason in
+ * its action log.
+ */
+describe("the agent's own check of mounts", () => {
+  let svc: TestService;
+
+  before(async () => {
+    const claimsFile = join(process.env.TMPDIR ?? "/tmp", `pods-agent-claims-${process.pid}.json`);
+    await writeFile(claimsFile, JSON.stringify({ local: { "dev-shared-data": ["dev"] } }));
+    svc = await startTestService({ PODS_CLUSTER_CLAIMS_FILE: claimsFile });
+  });
+  after(() => svc.stop());
+
+  it("refusesToStartAPodWhoseClaimIsNoLongerGranted", async () => {
+    const alice = await svc.token("alice");
+    const admin = await svc.token("admin");
+    const id = podId("revoked");
+    const created = await svc.api("POST", "/v3/pods", { token: alice, body: { pod_id: id, image: "busybox", volume_mounts: { "/data": { type: "pvc", source_id: "dev-shared-data" } } } });
+    assert.equal(created.status, 200, created.body.message);
+    await svc.waitForStatus(alice, id, "AVAILABLE");
+
+    const revoked = await svc.api("PUT", "/v3/pods/clusters/local", { token: admin, body: { claims: [] } });
+    assert.equal(revoked.status, 200, revoked.body.message);
+    assert.deepEqual(revoked.body.result.claims, []);
+
+    assert.equal((await svc.api("GET", `/v3/pods/${id}/restart`, { token: alice })).status, 200);
+    await svc.waitForStatus(alice, id, "ERROR", 20_000);
+    const logs = await svc.api("GET", `/v3/pods/${id}/logs`, { token: alice });
+    assert.ok(
+      logs.body.result.action_logs.some((line: string) => /volume_mounts\.\/data: claim 'dev-shared-data' is not granted to tenant 'dev' on this cluster/.test(line)),
+      JSON.stringify(logs.body.result.action_logs),
+    );
+  });
+});
