@@ -6,7 +6,7 @@ import { readShutdownGraceMs } from "../shared/lifecycle/shutdown.js";
 import { logLevels, type LogLevel } from "../shared/logging/logger.js";
 import { issuerOf, type TrustedTenant } from "./auth/tenant-keys.js";
 import { readEncryptionConfig, type EncryptionConfig } from "./crypto/encryption-config.js";
-import { defaultPodLimits, type PodLimits } from "./pods/pod-rules.js";
+import { claimNamePattern, defaultPodLimits, type PodLimits } from "./pods/pod-rules.js";
 import { parseDatabaseUrl, type DatabaseLocation, type DatabaseTimeouts } from "./storage/database.js";
 
 /** Where tenants' public keys come from. */
@@ -35,6 +35,8 @@ export interface ControlPlaneConfig {
   agentTokens: Record<string, string>;
   /** Cluster id -> the compute queues it serves. */
   clusters: Record<string, string[]>;
+  /** Cluster id -> claim name -> tenants whose pods may mount it. */
+  clusterClaims: Record<string, Record<string, string[]>>;
   serviceAdmins: string[];
   /** Tenants whose service accounts may act in other tenants. */
   siteAdminTenants: string[];
@@ -85,6 +87,7 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     tenantKeys: readTenantKeys(env, defaults.tenantKeys),
     agentTokens: readJsonFile(env, "PODS_AGENT_TOKENS_FILE") ?? {},
     clusters: parseClusters(env, env.string("PODS_CLUSTERS", defaults.clusters)),
+    clusterClaims: readClusterClaims(env),
     serviceAdmins: env.list("PODS_ADMIN_USERS", defaults.serviceAdmins),
     siteAdminTenants: env.list("PODS_SITE_ADMIN_TENANTS", ""),
     limits: { ...defaultPodLimits, minTimeToStopSeconds: env.int("PODS_MIN_TIME_TO_STOP_SECONDS", 300, { min: 1 }) },
@@ -189,4 +192,40 @@ function readJsonFile(env: EnvReader, name: string): Record<string, string> | un
     env.invalid(name, `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
   }
+}
+
+/** PODS_CLUSTER_CLAIMS_FILE: {"<cluster>": {"<claim>": ["<tenant>", ...]}}, the claims each declared cluster grants. */
+function readClusterClaims(env: EnvReader): Record<string, Record<string, string[]>> {
+  const name = "PODS_CLUSTER_CLAIMS_FILE";
+  const file = env.optionalString(name);
+  if (!file) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    env.invalid(name, `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    return {};
+  }
+  const rule = `${file} must hold {"<cluster>": {"<claim>": ["<tenant>", ...]}}`;
+  if (!isRecord(parsed)) {
+    env.invalid(name, rule);
+    return {};
+  }
+  const claims: Record<string, Record<string, string[]>> = {};
+  for (const [clusterId, grants] of Object.entries(parsed)) {
+    if (!isRecord(grants)) {
+      env.invalid(name, rule);
+      continue;
+    }
+    claims[clusterId] = {};
+    for (const [claim, tenants] of Object.entries(grants)) {
+      if (!claimNamePattern.test(claim)) env.invalid(name, `claim '${claim}' of cluster '${clusterId}' is not a PersistentVolumeClaim name`);
+      if (!Array.isArray(tenants) || tenants.length === 0 || !tenants.every((t) => typeof t === "string" && t)) {
+        env.invalid(name, `claim '${claim}' of cluster '${clusterId}' must list the tenants it is granted to`);
+        continue;
+      }
+      claims[clusterId][claim] = tenants as string[];
+    }
+  }
+  return claims;
 }

@@ -91,7 +91,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     );
     const outboxWritten = () => relay.wake();
     const clusters = new ClusterRegistry(db, now);
-    await clusters.declare(config.clusters);
+    await clusters.declare({ queues: config.clusters, claims: config.clusterClaims });
     await deps.bus.prepare([...(await clusters.list()).map((c) => clusterCommandsTopic(c.clusterId)), podEventsTopic]);
     const pods = new PodService({
       db,
@@ -120,6 +120,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       outboxWritten,
       logCapBytes: config.logCapBytes,
       placements: (clusterId, queue) => clusters.queuePlacement(clusterId, queue),
+      claimsGrantedTo: (clusterId, tenantId) => clusters.claimsGrantedTo(clusterId, tenantId),
     });
     const sessions = new AgentSessions();
     const replica = { id: randomUUID(), url: "" };

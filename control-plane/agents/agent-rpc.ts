@@ -200,5 +200,6 @@ export function desiredToProto(spec: DesiredPodSpec): DesiredPod {
     time_to_stop_seconds: spec.timeToStopSeconds,
     node_selector: spec.placement.nodeSelector,
     tolerations: spec.placement.tolerations,
+    allowed_claims: spec.allowedClaims,
   });
 }

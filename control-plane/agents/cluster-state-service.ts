@@ -17,6 +17,8 @@ export interface ClusterStateDeps {
   /** The pods' credentials, which the desired state carries to the agent. */
   credentials: PodCredentialsRepository;
   placements: QueuePlacements;
+  /** The claims a cluster grants to a tenant's pods. */
+  claimsGrantedTo: (clusterId: string, tenantId: string) => Promise<string[]>;
   now: () => number;
   outboxWritten: () => void;
   /** Bytes of container output kept per pod. */
@@ -56,9 +58,10 @@ export class ClusterStateService {
     return this.place(clusterId, pod);
   }
 
-  /** Adds the queue's registered placement; looked up outside any database call, as it may read itself. */
+  /** Adds the queue's registered placement and the tenant's claims; looked up outside any database call, as they may read it. */
   private async place(clusterId: string, pod: DesiredPodSpec): Promise<DesiredPodSpec> {
     pod.placement = (await this.deps.placements(clusterId, pod.computeQueue)) ?? pod.placement;
+    pod.allowedClaims = await this.deps.claimsGrantedTo(clusterId, pod.tenantId);
     return pod;
   }
 

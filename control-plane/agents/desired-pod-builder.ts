@@ -23,6 +23,8 @@ export interface DesiredPodSpec {
   timeToStopSeconds: number;
   /** The compute queue's node selector and tolerations, as registered with the cluster. */
   placement: { nodeSelector: Record<string, string>; tolerations: string[] };
+  /** The claims the cluster grants to the pod's tenant. */
+  allowedClaims: string[];
 }
 
 /**
@@ -64,5 +66,6 @@ export function buildDesiredPod(pod: PodRecord, effective: PodFields, credential
     computeQueue: effective.compute_queue ?? podDefaults.computeQueue,
     timeToStopSeconds: runSecondsOf(effective),
     placement: { nodeSelector: {}, tolerations: [] },
+    allowedClaims: [],
   };
 }

@@ -5,7 +5,8 @@ import { AlreadyExistsError, FailedPreconditionError, NotFoundError, ProblemList
 import type { Placement } from "../pods/pod-service.js";
 import type { Database } from "../storage/database.js";
 import { isDuplicateKeyError } from "../storage/duplicate-key.js";
-import { AgentTokenEntity, ClusterEntity, type AgentTokenRow, type ClusterRow, type ComputeQueueSpec } from "../storage/entities/cluster-entity.js";
+import { claimNamePattern } from "../pods/pod-rules.js";
+import { AgentTokenEntity, ClusterEntity, type AgentTokenRow, type ClaimGrantSpec, type ClusterRow, type ComputeQueueSpec } from "../storage/entities/cluster-entity.js";
 import { PodEntity } from "../storage/entities/pod-entity.js";
 
 /** What an operator may set on a cluster. */
@@ -15,6 +16,14 @@ export interface ClusterFields {
   namespace?: string;
   volumeStorageClass?: string;
   domain?: string;
+  claims?: ClaimGrantSpec[];
+}
+
+/** Clusters declared in configuration: their queues, and the claims each grants to tenants. */
+export interface DeclaredClusters {
+  queues: Record<string, string[]>;
+  /** Cluster id -> claim name -> tenants; a cluster named here has exactly these grants. */
+  claims: Record<string, Record<string, string[]>>;
 }
 
 const clusterIdPattern = /^[a-z][a-z0-9-]{1,62}$/;
@@ -36,13 +45,22 @@ export class ClusterRegistry implements Placement, AgentCredentials {
     private readonly refreshMs = 5_000,
   ) {}
 
-  /** Records clusters named in configuration that the database does not know yet. */
-  async declare(clusters: Record<string, string[]>): Promise<void> {
+  /**
+   * Records clusters named in configuration that the database does not know
+   * yet, and sets the claim grants of those the configuration grants claims on.
+   */
+  async declare(declared: DeclaredClusters): Promise<void> {
     const now = this.now();
+    const grantsOf = (clusterId: string) =>
+      Object.entries(declared.claims[clusterId] ?? {}).map(([claim_name, tenants]) => ({ claim_name, tenants: [...tenants] }));
     // Replicas starting together may race to record the same cluster; one record is all that matters.
     await this.db.transaction(async (tx) => {
-      for (const [clusterId, queues] of Object.entries(clusters)) {
-        if (await tx.findOne(ClusterEntity, { where: { clusterId } })) continue;
+      for (const [clusterId, queues] of Object.entries(declared.queues)) {
+        const existing = await tx.findOne(ClusterEntity, { where: { clusterId } });
+        if (existing) {
+          if (declared.claims[clusterId]) await tx.update(ClusterEntity, { clusterId }, { claims: grantsOf(clusterId) });
+          continue;
+        }
         await tx.insert(ClusterEntity, {
           clusterId,
           description: "Declared in the control plane's configuration",
@@ -50,6 +68,7 @@ export class ClusterRegistry implements Placement, AgentCredentials {
           namespace: "pods",
           volumeStorageClass: "",
           domain: "",
+          claims: grantsOf(clusterId),
           creationTs: now,
           updateTs: now,
         });
@@ -68,6 +87,12 @@ export class ClusterRegistry implements Placement, AgentCredentials {
   async queuePlacement(clusterId: string, queue: string): Promise<{ nodeSelector: Record<string, string>; tolerations: string[] } | undefined> {
     const spec = (await this.current()).clusters.find((c) => c.clusterId === clusterId)?.computeQueues.find((q) => q.name === queue);
     return spec && { nodeSelector: spec.node_selector, tolerations: spec.tolerations };
+  }
+
+  /** The PersistentVolumeClaims of a cluster that pods of `tenantId` may mount. */
+  async claimsGrantedTo(clusterId: string, tenantId: string): Promise<string[]> {
+    const cluster = (await this.current()).clusters.find((c) => c.clusterId === clusterId);
+    return (cluster?.claims ?? []).filter((grant) => grant.tenants.includes(tenantId)).map((grant) => grant.claim_name);
   }
 
   async queues(): Promise<string[]> {
@@ -107,6 +132,7 @@ export class ClusterRegistry implements Placement, AgentCredentials {
       namespace: fields.namespace || "pods",
       volumeStorageClass: fields.volumeStorageClass ?? "",
       domain: fields.domain ?? "",
+      claims: fields.claims ?? [],
       creationTs: now,
       updateTs: now,
     };
@@ -164,6 +190,10 @@ export class ClusterRegistry implements Placement, AgentCredentials {
       if (!queuePattern.test(queue.name)) problems.add(`compute_queues[${index}].name`, "must be 1-63 lowercase letters, digits, '_' and '-'");
       const owner = others.find((cluster) => cluster.computeQueues.some((q) => q.name === queue.name));
       if (owner) problems.add(`compute_queues[${index}].name`, `queue '${queue.name}' is already served by cluster '${owner.clusterId}'`);
+    });
+    (fields.claims ?? []).forEach((grant, index) => {
+      if (!claimNamePattern.test(grant.claim_name)) problems.add(`claims[${index}].claim_name`, "must be a PersistentVolumeClaim name (lowercase letters, digits and '-', at most 63)");
+      if (grant.tenants.length === 0 || grant.tenants.some((tenant) => !tenant)) problems.add(`claims[${index}].tenants`, "must name at least one tenant");
     });
   }
 

@@ -1,6 +1,6 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { ClustersService, type ComputeQueue } from "../../gen/tapis/pods/v1/clusters_service_pb.js";
+import { ClustersService, type ClaimGrant, type ComputeQueue } from "../../gen/tapis/pods/v1/clusters_service_pb.js";
 import type { AgentSessions } from "../agents/agent-sessions.js";
 import type { EventBus } from "../../shared/events/event-bus.js";
 import { clusterCommandsTopic } from "../../shared/events/event-bus.js";
@@ -16,6 +16,7 @@ export function clustersRpc(registry: ClusterRegistry, sessions: AgentSessions, 
     namespace: row.namespace,
     volumeStorageClass: row.volumeStorageClass,
     domain: row.domain,
+    claims: row.claims.map((grant) => ({ claimName: grant.claim_name, tenants: grant.tenants })),
     agents: sessions.agentsOf(row.clusterId).map((agent) => ({
       agentId: agent.agentId,
       version: agent.version,
@@ -64,6 +65,7 @@ interface ClusterMessage {
   namespace: string;
   volumeStorageClass: string;
   domain: string;
+  claims: ClaimGrant[];
 }
 
 /** On create every field counts; on update only those named in the mask (or set, without one). */
@@ -76,5 +78,6 @@ function fieldsOf(req: ClusterMessage, all: boolean, mask: Set<string> = new Set
     ...(wanted("namespace", req.namespace !== "") ? { namespace: req.namespace } : {}),
     ...(wanted("volume_storage_class", req.volumeStorageClass !== "") ? { volumeStorageClass: req.volumeStorageClass } : {}),
     ...(wanted("domain", req.domain !== "") ? { domain: req.domain } : {}),
+    ...(wanted("claims", req.claims.length > 0) ? { claims: req.claims.map((grant) => ({ claim_name: grant.claimName, tenants: [...grant.tenants] })) } : {}),
   };
 }

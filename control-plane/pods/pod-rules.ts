@@ -29,6 +29,10 @@ export const reservedPodIds = new Set([
 ]);
 
 const podIdPattern = /^[a-z][a-z0-9]{2,63}$/;
+/** Ids of volumes and snapshots follow the pod id rule. */
+const objectIdPattern = podIdPattern;
+/** A PersistentVolumeClaim name as Kubernetes allows it (a DNS-1123 label). */
+export const claimNamePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const networkingKeyPattern = /^[a-z0-9]{1,32}$/;
 const envNamePattern = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const secretRefPattern = /^\$\{secret:([A-Za-z0-9_-]{1,100})(?::([A-Za-z0-9_-]{1,100}))?\}$/;
@@ -151,6 +155,7 @@ function validateVolumeMounts(mounts: Record<string, VolumeMountSpec | null>, pr
     if (mount === null) continue;
     if (!mountTypes.has(mount.type)) problems.add(`${at}.type`, `must be one of ${[...mountTypes].join(", ")}`);
     if (mount.type !== "ephemeral" && !mount.source_id) problems.add(`${at}.source_id`, `is required for type ${mount.type || "(unset)"}`);
+    else if (mount.source_id) validateSourceId(at, mount, problems);
     if (mount.sub_path?.includes("..")) problems.add(`${at}.sub_path`, "must not contain '..'");
     if (mount.config_content !== undefined && Buffer.byteLength(mount.config_content) > maxConfigContentBytes) {
       problems.add(`${at}.config_content`, "must be at most 1 MB");
@@ -164,6 +169,27 @@ function validateVolumeMounts(mounts: Record<string, VolumeMountSpec | null>, pr
     if (mount.config_filename !== undefined && /[/\\]/.test(mount.config_filename)) {
       problems.add(`${at}.config_filename`, "must be a file name, not a path");
     }
+  }
+}
+
+/** A mount's source is named by an id, never by a path that could lead elsewhere. */
+function validateSourceId(at: string, mount: VolumeMountSpec, problems: ProblemList): void {
+  const id = mount.source_id!;
+  if (mount.type === "pvc") {
+    if (!claimNamePattern.test(id)) problems.add(`${at}.source_id`, "must be a claim id: 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit");
+  } else if (mount.type === "tapisvolume" || mount.type === "tapissnapshot") {
+    if (!objectIdPattern.test(id)) problems.add(`${at}.source_id`, `must be a ${mount.type === "tapisvolume" ? "volume" : "snapshot"} id: 3-64 lowercase letters and digits, starting with a letter`);
+  }
+}
+
+/**
+ * The PersistentVolumeClaims a pod's effective mounts name that are not
+ * granted to its tenant on its cluster, as problems naming each mount.
+ */
+export function validateClaimGrants(mounts: PodFields["volume_mounts"], granted: readonly string[], where: { tenantId: string; clusterId: string }, problems: ProblemList): void {
+  for (const [path, mount] of Object.entries(mounts ?? {})) {
+    if (mount?.type !== "pvc" || !mount.source_id || granted.includes(mount.source_id)) continue;
+    problems.add(`volume_mounts.${path}.source_id`, `claim '${mount.source_id}' is not granted to tenant '${where.tenantId}' on cluster '${where.clusterId}'`);
   }
 }
 

@@ -13,7 +13,7 @@ import { applyTemplateOverrides, mergeOverTemplate } from "../templates/template
 import { derivePodFields, parseTemplateRef, resolveTemplate } from "../templates/template-resolver.js";
 import { requestRestart, requestStatus, requestStart, requestStop, runSecondsOf, timeToStopAt, type Transition } from "./pod-lifecycle.js";
 import { podDefaults, type PodFields, type PodRecord, type StatusRequestedName } from "./pod-model.js";
-import { validateOverriddenFields, validatePodFields, validatePodId, type PodLimits } from "./pod-rules.js";
+import { validateClaimGrants, validateOverriddenFields, validatePodFields, validatePodId, type PodLimits } from "./pod-rules.js";
 import { fillCredentialPlaceholders } from "./credential-placeholders.js";
 import { writeTransition } from "./pod-transition-writer.js";
 import { podView, type PodView } from "./pod-view.js";
@@ -22,6 +22,8 @@ import { podView, type PodView } from "./pod-view.js";
 export interface Placement {
   clusterFor(computeQueue: string): Promise<string | undefined>;
   queues(): Promise<string[]>;
+  /** The PersistentVolumeClaims of a cluster that pods of a tenant may mount. */
+  claimsGrantedTo(clusterId: string, tenantId: string): Promise<string[]>;
 }
 
 export interface PodServiceDeps {
@@ -87,6 +89,7 @@ export class PodService {
     if (!effective.image) throw new InvalidArgumentError("image", "an image or a template that names one is required");
     if (Object.keys(effective.secret_map ?? {}).length > 0) throw new UnimplementedError("secret_map: secrets are not available in this version");
     const clusterId = await this.clusterFor(effective.compute_queue ?? podDefaults.computeQueue);
+    await this.checkClaims(effective, caller.tenantId, clusterId);
     const now = this.deps.now();
     try {
       const pod = await this.deps.db.transaction(async (tx) => {
@@ -181,6 +184,11 @@ export class PodService {
     }
     validatePodFields(patch.set, this.deps.limits, problems);
     problems.throwIfAny();
+    if (patch.set.volume_mounts !== undefined) {
+      // Before the transaction: the grants are read from the cluster registry, which may read the database.
+      const current = await this.deps.db.read((m) => this.find(m, caller.tenantId, podId));
+      await this.checkClaims(patch.set, caller.tenantId, current.clusterId);
+    }
     return this.transition(caller, podId, async (pod, tx) => {
       // The status change goes first: starting forgets the old instance's
       // time to stop, which the patch may then set anew.
@@ -272,6 +280,15 @@ export class PodService {
     const pod = forUpdate ? await podRepository.findForUpdate(m, tenantId, podId) : await podRepository.find(m, tenantId, podId);
     if (!pod) throw new NotFoundError("pod", podId);
     return pod;
+  }
+
+  /** Refuses mounts of claims the pod's cluster does not grant to its tenant. */
+  private async checkClaims(effective: PodFields, tenantId: string, clusterId: string): Promise<void> {
+    const pvcs = Object.values(effective.volume_mounts ?? {}).some((mount) => mount?.type === "pvc");
+    if (!pvcs) return;
+    const problems = new ProblemList();
+    validateClaimGrants(effective.volume_mounts, await this.deps.placement.claimsGrantedTo(clusterId, tenantId), { tenantId, clusterId }, problems);
+    problems.throwIfAny();
   }
 
   private async clusterFor(queue: string): Promise<string> {

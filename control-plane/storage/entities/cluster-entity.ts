@@ -8,6 +8,12 @@ export interface ComputeQueueSpec {
   tolerations: string[];
 }
 
+/** A PersistentVolumeClaim of the cluster that pods of the named tenants may mount. */
+export interface ClaimGrantSpec {
+  claim_name: string;
+  tenants: string[];
+}
+
 export interface ClusterRow {
   clusterId: string;
   description: string;
@@ -15,6 +21,7 @@ export interface ClusterRow {
   namespace: string;
   volumeStorageClass: string;
   domain: string;
+  claims: ClaimGrantSpec[];
   creationTs: number;
   updateTs: number;
 }
@@ -29,6 +36,7 @@ export const ClusterEntity = new EntitySchema<ClusterRow>({
     namespace: shortText(64),
     volumeStorageClass: { ...shortText(255), name: "volume_storage_class" },
     domain: shortText(255),
+    claims: jsonText(),
     creationTs: { ...epochMillis(), name: "creation_ts" },
     updateTs: { ...epochMillis(), name: "update_ts" },
   },

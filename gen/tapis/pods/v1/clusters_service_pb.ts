@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/clusters_service.proto.
  */
 export const file_tapis_pods_v1_clusters_service: GenFile = /*@__PURE__*/
-  fileDesc("CiR0YXBpcy9wb2RzL3YxL2NsdXN0ZXJzX3NlcnZpY2UucHJvdG8SDXRhcGlzLnBvZHMudjEirAEKDENvbXB1dGVRdWV1ZRIMCgRuYW1lGAEgASgJEkQKDW5vZGVfc2VsZWN0b3IYAiADKAsyLS50YXBpcy5wb2RzLnYxLkNvbXB1dGVRdWV1ZS5Ob2RlU2VsZWN0b3JFbnRyeRITCgt0b2xlcmF0aW9ucxgDIAMoCRozChFOb2RlU2VsZWN0b3JFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrICCgdDbHVzdGVyEhIKCmNsdXN0ZXJfaWQYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSMwoOY29tcHV0ZV9xdWV1ZXMYAyADKAsyGy50YXBpcy5wb2RzLnYxLkNvbXB1dGVRdWV1ZRIRCgluYW1lc3BhY2UYBCABKAkSHAoUdm9sdW1lX3N0b3JhZ2VfY2xhc3MYBSABKAkSDgoGZG9tYWluGAYgASgJEigKBmFnZW50cxgHIAMoCzIYLnRhcGlzLnBvZHMudjEuQWdlbnRJbmZvEi8KC2NyZWF0aW9uX3RzGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCgl1cGRhdGVfdHMYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIukBCglBZ2VudEluZm8SEAoIYWdlbnRfaWQYASABKAkSMAoMY29ubmVjdGVkX3RzGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxsYXN0X3NlZW5fdHMYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3ZlcnNpb24YBCABKAkSDwoHaGVhbHRoeRgFIAEoCBIPCgdwcm9ibGVtGAYgASgJEjMKD3VuaGVhbHRoeV9zaW5jZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiFQoTTGlzdENsdXN0ZXJzUmVxdWVzdCJPChRMaXN0Q2x1c3RlcnNSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEiYKBnJlc3VsdBgCIAMoCzIWLnRhcGlzLnBvZHMudjEuQ2x1c3RlciK1AQoUQ3JlYXRlQ2x1c3RlclJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIzCg5jb21wdXRlX3F1ZXVlcxgDIAMoCzIbLnRhcGlzLnBvZHMudjEuQ29tcHV0ZVF1ZXVlEhEKCW5hbWVzcGFjZRgEIAEoCRIcChR2b2x1bWVfc3RvcmFnZV9jbGFzcxgFIAEoCRIOCgZkb21haW4YBiABKAkiUAoVQ3JlYXRlQ2x1c3RlclJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSJgoGcmVzdWx0GAIgASgLMhYudGFwaXMucG9kcy52MS5DbHVzdGVyIicKEUdldENsdXN0ZXJSZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkiTQoSR2V0Q2x1c3RlclJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSJgoGcmVzdWx0GAIgASgLMhYudGFwaXMucG9kcy52MS5DbHVzdGVyIuYBChRVcGRhdGVDbHVzdGVyUmVxdWVzdBISCgpjbHVzdGVyX2lkGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEjMKDmNvbXB1dGVfcXVldWVzGAMgAygLMhsudGFwaXMucG9kcy52MS5Db21wdXRlUXVldWUSEQoJbmFtZXNwYWNlGAQgASgJEhwKFHZvbHVtZV9zdG9yYWdlX2NsYXNzGAUgASgJEg4KBmRvbWFpbhgGIAEoCRIvCgt1cGRhdGVfbWFzaxgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siUAoVVXBkYXRlQ2x1c3RlclJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSJgoGcmVzdWx0GAIgASgLMhYudGFwaXMucG9kcy52MS5DbHVzdGVyIioKFERlbGV0ZUNsdXN0ZXJSZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkiOAoVRGVsZXRlQ2x1c3RlclJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSDgoGcmVzdWx0GAIgASgJIkIKF0NyZWF0ZUFnZW50VG9rZW5SZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkiiAEKCkFnZW50VG9rZW4SEAoIdG9rZW5faWQYASABKAkSEgoKY2x1c3Rlcl9pZBgCIAEoCRIOCgZzZWNyZXQYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSLwoLY3JlYXRpb25fdHMYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlYKGENyZWF0ZUFnZW50VG9rZW5SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEikKBnJlc3VsdBgCIAEoCzIZLnRhcGlzLnBvZHMudjEuQWdlbnRUb2tlbjKlBgoPQ2x1c3RlcnNTZXJ2aWNlEnIKDExpc3RDbHVzdGVycxIiLnRhcGlzLnBvZHMudjEuTGlzdENsdXN0ZXJzUmVxdWVzdBojLnRhcGlzLnBvZHMudjEuTGlzdENsdXN0ZXJzUmVzcG9uc2UiGYLT5JMCExIRL3YzL3BvZHMvY2x1c3RlcnMSeAoNQ3JlYXRlQ2x1c3RlchIjLnRhcGlzLnBvZHMudjEuQ3JlYXRlQ2x1c3RlclJlcXVlc3QaJC50YXBpcy5wb2RzLnYxLkNyZWF0ZUNsdXN0ZXJSZXNwb25zZSIcgtPkkwIWOgEqIhEvdjMvcG9kcy9jbHVzdGVycxJ5CgpHZXRDbHVzdGVyEiAudGFwaXMucG9kcy52MS5HZXRDbHVzdGVyUmVxdWVzdBohLnRhcGlzLnBvZHMudjEuR2V0Q2x1c3RlclJlc3BvbnNlIiaC0+STAiASHi92My9wb2RzL2NsdXN0ZXJzL3tjbHVzdGVyX2lkfRKFAQoNVXBkYXRlQ2x1c3RlchIjLnRhcGlzLnBvZHMudjEuVXBkYXRlQ2x1c3RlclJlcXVlc3QaJC50YXBpcy5wb2RzLnYxLlVwZGF0ZUNsdXN0ZXJSZXNwb25zZSIpgtPkkwIjOgEqGh4vdjMvcG9kcy9jbHVzdGVycy97Y2x1c3Rlcl9pZH0SggEKDURlbGV0ZUNsdXN0ZXISIy50YXBpcy5wb2RzLnYxLkRlbGV0ZUNsdXN0ZXJSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5EZWxldGVDbHVzdGVyUmVzcG9uc2UiJoLT5JMCICoeL3YzL3BvZHMvY2x1c3RlcnMve2NsdXN0ZXJfaWR9EpsBChBDcmVhdGVBZ2VudFRva2VuEiYudGFwaXMucG9kcy52MS5DcmVhdGVBZ2VudFRva2VuUmVxdWVzdBonLnRhcGlzLnBvZHMudjEuQ3JlYXRlQWdlbnRUb2tlblJlc3BvbnNlIjaC0+STAjA6ASoiKy92My9wb2RzL2NsdXN0ZXJzL3tjbHVzdGVyX2lkfS9hZ2VudF90b2tlbnNiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("CiR0YXBpcy9wb2RzL3YxL2NsdXN0ZXJzX3NlcnZpY2UucHJvdG8SDXRhcGlzLnBvZHMudjEirAEKDENvbXB1dGVRdWV1ZRIMCgRuYW1lGAEgASgJEkQKDW5vZGVfc2VsZWN0b3IYAiADKAsyLS50YXBpcy5wb2RzLnYxLkNvbXB1dGVRdWV1ZS5Ob2RlU2VsZWN0b3JFbnRyeRITCgt0b2xlcmF0aW9ucxgDIAMoCRozChFOb2RlU2VsZWN0b3JFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjEKCkNsYWltR3JhbnQSEgoKY2xhaW1fbmFtZRgBIAEoCRIPCgd0ZW5hbnRzGAIgAygJIt0CCgdDbHVzdGVyEhIKCmNsdXN0ZXJfaWQYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSMwoOY29tcHV0ZV9xdWV1ZXMYAyADKAsyGy50YXBpcy5wb2RzLnYxLkNvbXB1dGVRdWV1ZRIRCgluYW1lc3BhY2UYBCABKAkSHAoUdm9sdW1lX3N0b3JhZ2VfY2xhc3MYBSABKAkSDgoGZG9tYWluGAYgASgJEigKBmFnZW50cxgHIAMoCzIYLnRhcGlzLnBvZHMudjEuQWdlbnRJbmZvEi8KC2NyZWF0aW9uX3RzGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCgl1cGRhdGVfdHMYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBmNsYWltcxgKIAMoCzIZLnRhcGlzLnBvZHMudjEuQ2xhaW1HcmFudCLpAQoJQWdlbnRJbmZvEhAKCGFnZW50X2lkGAEgASgJEjAKDGNvbm5lY3RlZF90cxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF9zZWVuX3RzGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgd2ZXJzaW9uGAQgASgJEg8KB2hlYWx0aHkYBSABKAgSDwoHcHJvYmxlbRgGIAEoCRIzCg91bmhlYWx0aHlfc2luY2UYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhUKE0xpc3RDbHVzdGVyc1JlcXVlc3QiTwoUTGlzdENsdXN0ZXJzUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRImCgZyZXN1bHQYAiADKAsyFi50YXBpcy5wb2RzLnYxLkNsdXN0ZXIi4AEKFENyZWF0ZUNsdXN0ZXJSZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSMwoOY29tcHV0ZV9xdWV1ZXMYAyADKAsyGy50YXBpcy5wb2RzLnYxLkNvbXB1dGVRdWV1ZRIRCgluYW1lc3BhY2UYBCABKAkSHAoUdm9sdW1lX3N0b3JhZ2VfY2xhc3MYBSABKAkSDgoGZG9tYWluGAYgASgJEikKBmNsYWltcxgHIAMoCzIZLnRhcGlzLnBvZHMudjEuQ2xhaW1HcmFudCJQChVDcmVhdGVDbHVzdGVyUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRImCgZyZXN1bHQYAiABKAsyFi50YXBpcy5wb2RzLnYxLkNsdXN0ZXIiJwoRR2V0Q2x1c3RlclJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCSJNChJHZXRDbHVzdGVyUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRImCgZyZXN1bHQYAiABKAsyFi50YXBpcy5wb2RzLnYxLkNsdXN0ZXIikQIKFFVwZGF0ZUNsdXN0ZXJSZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSMwoOY29tcHV0ZV9xdWV1ZXMYAyADKAsyGy50YXBpcy5wb2RzLnYxLkNvbXB1dGVRdWV1ZRIRCgluYW1lc3BhY2UYBCABKAkSHAoUdm9sdW1lX3N0b3JhZ2VfY2xhc3MYBSABKAkSDgoGZG9tYWluGAYgASgJEi8KC3VwZGF0ZV9tYXNrGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzaxIpCgZjbGFpbXMYCCADKAsyGS50YXBpcy5wb2RzLnYxLkNsYWltR3JhbnQiUAoVVXBkYXRlQ2x1c3RlclJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSJgoGcmVzdWx0GAIgASgLMhYudGFwaXMucG9kcy52MS5DbHVzdGVyIioKFERlbGV0ZUNsdXN0ZXJSZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkiOAoVRGVsZXRlQ2x1c3RlclJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSDgoGcmVzdWx0GAIgASgJIkIKF0NyZWF0ZUFnZW50VG9rZW5SZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkiiAEKCkFnZW50VG9rZW4SEAoIdG9rZW5faWQYASABKAkSEgoKY2x1c3Rlcl9pZBgCIAEoCRIOCgZzZWNyZXQYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSLwoLY3JlYXRpb25fdHMYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlYKGENyZWF0ZUFnZW50VG9rZW5SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEikKBnJlc3VsdBgCIAEoCzIZLnRhcGlzLnBvZHMudjEuQWdlbnRUb2tlbjKlBgoPQ2x1c3RlcnNTZXJ2aWNlEnIKDExpc3RDbHVzdGVycxIiLnRhcGlzLnBvZHMudjEuTGlzdENsdXN0ZXJzUmVxdWVzdBojLnRhcGlzLnBvZHMudjEuTGlzdENsdXN0ZXJzUmVzcG9uc2UiGYLT5JMCExIRL3YzL3BvZHMvY2x1c3RlcnMSeAoNQ3JlYXRlQ2x1c3RlchIjLnRhcGlzLnBvZHMudjEuQ3JlYXRlQ2x1c3RlclJlcXVlc3QaJC50YXBpcy5wb2RzLnYxLkNyZWF0ZUNsdXN0ZXJSZXNwb25zZSIcgtPkkwIWOgEqIhEvdjMvcG9kcy9jbHVzdGVycxJ5CgpHZXRDbHVzdGVyEiAudGFwaXMucG9kcy52MS5HZXRDbHVzdGVyUmVxdWVzdBohLnRhcGlzLnBvZHMudjEuR2V0Q2x1c3RlclJlc3BvbnNlIiaC0+STAiASHi92My9wb2RzL2NsdXN0ZXJzL3tjbHVzdGVyX2lkfRKFAQoNVXBkYXRlQ2x1c3RlchIjLnRhcGlzLnBvZHMudjEuVXBkYXRlQ2x1c3RlclJlcXVlc3QaJC50YXBpcy5wb2RzLnYxLlVwZGF0ZUNsdXN0ZXJSZXNwb25zZSIpgtPkkwIjOgEqGh4vdjMvcG9kcy9jbHVzdGVycy97Y2x1c3Rlcl9pZH0SggEKDURlbGV0ZUNsdXN0ZXISIy50YXBpcy5wb2RzLnYxLkRlbGV0ZUNsdXN0ZXJSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5EZWxldGVDbHVzdGVyUmVzcG9uc2UiJoLT5JMCICoeL3YzL3BvZHMvY2x1c3RlcnMve2NsdXN0ZXJfaWR9EpsBChBDcmVhdGVBZ2VudFRva2VuEiYudGFwaXMucG9kcy52MS5DcmVhdGVBZ2VudFRva2VuUmVxdWVzdBonLnRhcGlzLnBvZHMudjEuQ3JlYXRlQWdlbnRUb2tlblJlc3BvbnNlIjaC0+STAjA6ASoiKy92My9wb2RzL2NsdXN0ZXJzL3tjbHVzdGVyX2lkfS9hZ2VudF90b2tlbnNiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * How a compute queue maps onto the cluster's nodes.
@@ -48,6 +48,32 @@ export type ComputeQueue = Message<"tapis.pods.v1.ComputeQueue"> & {
  */
 export const ComputeQueueSchema: GenMessage<ComputeQueue> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_clusters_service, 0);
+
+/**
+ * A PersistentVolumeClaim of the cluster that pods of the named tenants may
+ * mount (volume mounts of type pvc). No other claim can be mounted; the claim
+ * that holds the service's own volume storage should never be granted.
+ *
+ * @generated from message tapis.pods.v1.ClaimGrant
+ */
+export type ClaimGrant = Message<"tapis.pods.v1.ClaimGrant"> & {
+  /**
+   * @generated from field: string claim_name = 1;
+   */
+  claimName: string;
+
+  /**
+   * @generated from field: repeated string tenants = 2;
+   */
+  tenants: string[];
+};
+
+/**
+ * Describes the message tapis.pods.v1.ClaimGrant.
+ * Use `create(ClaimGrantSchema)` to create a new message.
+ */
+export const ClaimGrantSchema: GenMessage<ClaimGrant> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_clusters_service, 1);
 
 /**
  * @generated from message tapis.pods.v1.Cluster
@@ -105,6 +131,11 @@ export type Cluster = Message<"tapis.pods.v1.Cluster"> & {
    * @generated from field: google.protobuf.Timestamp update_ts = 9;
    */
   updateTs?: Timestamp | undefined;
+
+  /**
+   * @generated from field: repeated tapis.pods.v1.ClaimGrant claims = 10;
+   */
+  claims: ClaimGrant[];
 };
 
 /**
@@ -112,7 +143,7 @@ export type Cluster = Message<"tapis.pods.v1.Cluster"> & {
  * Use `create(ClusterSchema)` to create a new message.
  */
 export const ClusterSchema: GenMessage<Cluster> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_clusters_service, 1);
+  messageDesc(file_tapis_pods_v1_clusters_service, 2);
 
 /**
  * @generated from message tapis.pods.v1.AgentInfo
@@ -166,7 +197,7 @@ export type AgentInfo = Message<"tapis.pods.v1.AgentInfo"> & {
  * Use `create(AgentInfoSchema)` to create a new message.
  */
 export const AgentInfoSchema: GenMessage<AgentInfo> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_clusters_service, 2);
+  messageDesc(file_tapis_pods_v1_clusters_service, 3);
 
 /**
  * @generated from message tapis.pods.v1.ListClustersRequest
@@ -179,7 +210,7 @@ export type ListClustersRequest = Message<"tapis.pods.v1.ListClustersRequest"> &
  * Use `create(ListClustersRequestSchema)` to create a new message.
  */
 export const ListClustersRequestSchema: GenMessage<ListClustersRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_clusters_service, 3);
+  messageDesc(file_tapis_pods_v1_clusters_service, 4);
 
 /**
  * @generated from message tapis.pods.v1.ListClustersResponse
@@ -201,7 +232,7 @@ export type ListClustersResponse = Message<"tapis.pods.v1.ListClustersResponse">
  * Use `create(ListClustersResponseSchema)` to create a new message.
  */
 export const ListClustersResponseSchema: GenMessage<ListClustersResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_clusters_service, 4);
+  messageDesc(file_tapis_pods_v1_clusters_service, 5);
 
 /**
  * @generated from message tapis.pods.v1.CreateClusterRequest
@@ -236,6 +267,11 @@ export type CreateClusterRequest = Message<"tapis.pods.v1.CreateClusterRequest">
    * @generated from field: string domain = 6;
    */
   domain: string;
+
+  /**
+   * @generated from field: repeated tapis.pods.v1.ClaimGrant claims = 7;
+   */
+  claims: ClaimGrant[];
 };
 
 /**
@@ -243,7 +279,7 @@ export type CreateClusterRequest = Message<"tapis.pods.v1.CreateClusterRequest">
  * Use `create(CreateClusterRequestSchema)` to create a new message.
  */
 export const CreateClusterRequestSchema: GenMessage<CreateClusterRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_clusters_service, 5);
+  messageDesc(file_tapis_pods_v1_clusters_service, 6);
 
 /**
  * @generated from message tapis.pods.v1.CreateClusterResponse
@@ -265,7 +301,7 @@ export type CreateClusterResponse = Message<"tapis.pods.v1.CreateClusterResponse
  * Use `create(CreateClusterResponseSchema)` to create a new message.
  */
 export const CreateClusterResponseSchema: GenMessage<CreateClusterResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_clusters_service, 6);
+  messageDesc(file_tapis_pods_v1_clusters_service, 7);
 
 /**
  * @generated from message tapis.pods.v1.GetClusterRequest
@@ -282,7 +318,7 @@ export type GetClusterRequest = Message<"tapis.pods.v1.GetClusterRequest"> & {
  * Use `create(GetClusterRequestSchema)` to create a new message.
  */
 export const GetClusterRequestSchema: GenMessage<GetClusterRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_clusters_service, 7);
+  messageDesc(file_tapis_pods_v1_clusters_service, 8);
 
 /**
  * @generated from message tapis.pods.v1.GetClusterResponse
@@ -304,7 +340,7 @@ export type GetClusterResponse = Message<"tapis.pods.v1.GetClusterResponse"> & {
  * Use `create(GetClusterResponseSchema)` to create a new message.
  */
 export const GetClusterResponseSchema: GenMessage<GetClusterResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_clusters_service, 8);
+  messageDesc(file_tapis_pods_v1_clusters_service, 9);
 
 /**
  * @generated from message tapis.pods.v1.UpdateClusterRequest
@@ -344,6 +380,11 @@ export type UpdateClusterRequest = Message<"tapis.pods.v1.UpdateClusterRequest">
    * @generated from field: google.protobuf.FieldMask update_mask = 7;
    */
   updateMask?: FieldMask | undefined;
+
+  /**
+   * @generated from field: repeated tapis.pods.v1.ClaimGrant claims = 8;
+   */
+  claims: ClaimGrant[];
 };
 
 /**
@@ -351,7 +392,7 @@ export type UpdateClusterRequest = Message<"tapis.pods.v1.UpdateClusterRequest">
  * Use `create(UpdateClusterRequestSchema)` to create a new message.
  */
 export const UpdateClusterRequestSchema: GenMessage<UpdateClusterRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_clusters_service, 9);
+  messageDesc(file_tapis_pods_v1_clusters_service, 10);
 
 /**
  * @generated from message tapis.pods.v1.UpdateClusterResponse
@@ -373,7 +414,7 @@ export type UpdateClusterResponse = Message<"tapis.pods.v1.UpdateClusterResponse
  * Use `create(UpdateClusterResponseSchema)` to create a new message.
  */
 export const UpdateClusterResponseSchema: GenMessage<UpdateClusterResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_clusters_service, 10);
+  messageDesc(file_tapis_pods_v1_clusters_service, 11);
 
 /**
  * @generated from message tapis.pods.v1.DeleteClusterRequest
@@ -390,7 +431,7 @@ export type DeleteClusterRequest = Message<"tapis.pods.v1.DeleteClusterRequest">
  * Use `create(DeleteClusterRequestSchema)` to create a new message.
  */
 export const DeleteClusterRequestSchema: GenMessage<DeleteClusterRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_clusters_service, 11);
+  messageDesc(file_tapis_pods_v1_clusters_service, 12);
 
 /**
  * @generated from message tapis.pods.v1.DeleteClusterResponse
@@ -412,7 +453,7 @@ export type DeleteClusterResponse = Message<"tapis.pods.v1.DeleteClusterResponse
  * Use `create(DeleteClusterResponseSchema)` to create a new message.
  */
 export const DeleteClusterResponseSchema: GenMessage<DeleteClusterResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_clusters_service, 12);
+  messageDesc(file_tapis_pods_v1_clusters_service, 13);
 
 /**
  * @generated from message tapis.pods.v1.CreateAgentTokenRequest
@@ -434,7 +475,7 @@ export type CreateAgentTokenRequest = Message<"tapis.pods.v1.CreateAgentTokenReq
  * Use `create(CreateAgentTokenRequestSchema)` to create a new message.
  */
 export const CreateAgentTokenRequestSchema: GenMessage<CreateAgentTokenRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_clusters_service, 13);
+  messageDesc(file_tapis_pods_v1_clusters_service, 14);
 
 /**
  * @generated from message tapis.pods.v1.AgentToken
@@ -473,7 +514,7 @@ export type AgentToken = Message<"tapis.pods.v1.AgentToken"> & {
  * Use `create(AgentTokenSchema)` to create a new message.
  */
 export const AgentTokenSchema: GenMessage<AgentToken> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_clusters_service, 14);
+  messageDesc(file_tapis_pods_v1_clusters_service, 15);
 
 /**
  * @generated from message tapis.pods.v1.CreateAgentTokenResponse
@@ -495,7 +536,7 @@ export type CreateAgentTokenResponse = Message<"tapis.pods.v1.CreateAgentTokenRe
  * Use `create(CreateAgentTokenResponseSchema)` to create a new message.
  */
 export const CreateAgentTokenResponseSchema: GenMessage<CreateAgentTokenResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_clusters_service, 15);
+  messageDesc(file_tapis_pods_v1_clusters_service, 16);
 
 /**
  * @generated from service tapis.pods.v1.ClustersService
