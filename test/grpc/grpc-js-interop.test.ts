@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { eventually } from "../support/eventually.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 // dist/test/grpc/ -> repository root -> proto/
@@ -44,13 +45,15 @@ function unary<T = any>(client: grpc.Client, method: string, request: object, to
   });
 }
 
-/** Runs `promise`, expects it to fail with a gRPC status, and returns the error. */
-async function expectGrpcError(promise: Promise<unknown>, code: grpc.status): Promise<grpc.ServiceError> {
+/** Runs `promise`, expects it to fail with gRPC status `code` and exactly `details`, and returns the error. */
+async function expectGrpcError(promise: Promise<unknown>, code: grpc.status, details: string): Promise<grpc.ServiceError> {
   try {
     await promise;
   } catch (error) {
     const serviceError = error as grpc.ServiceError;
     assert.equal(serviceError.code, code, `expected status ${grpc.status[code]} (${code}), got ${serviceError.code}: ${serviceError.details}`);
+    // grpc-js leaves some characters (such as ':' and ';') percent-encoded in details.
+    assert.equal(decodeURIComponent(serviceError.details), details);
     return serviceError;
   }
   assert.fail(`expected the call to fail with ${grpc.status[code]}`);
@@ -73,50 +76,52 @@ describe("native gRPC clients (@grpc/grpc-js)", () => {
 
   it("createsAPodAndReadsItBackOverGrpcAndRest", async () => {
     const created = await unary(client, "CreatePod", { pod_id: "grpcpod1", template: "neo4j", description: "made by grpc-js" }, jwt);
-    assert.equal(typeof created.message, "string");
+    assert.equal(created.message, "Pod created successfully.");
     assert.equal(created.result.pod_id, "grpcpod1");
     assert.equal(created.result.template, "neo4j");
+    assert.equal(created.result.image, "neo4j:5.26");
     assert.equal(created.result.description, "made by grpc-js");
+    assert.equal(created.result.status, "POD_STATUS_REQUESTED");
+    assert.equal(created.result.status_requested, "STATUS_REQUESTED_ON");
 
-    const got = await unary(client, "GetPod", { pod_id: "grpcpod1" }, jwt);
+    const got = await eventually("grpcpod1 to be AVAILABLE over gRPC", async () => {
+      const answer = await unary(client, "GetPod", { pod_id: "grpcpod1" }, jwt);
+      return answer.result.status === "POD_STATUS_AVAILABLE" && answer;
+    }, 15_000);
+    assert.equal(got.message, "Pod retrieved successfully.");
     assert.equal(got.result.pod_id, "grpcpod1");
     assert.equal(got.result.template, "neo4j");
-    assert.ok(
-      ["POD_STATUS_REQUESTED", "POD_STATUS_SPAWNING", "POD_STATUS_AVAILABLE"].includes(got.result.status),
-      `unexpected status ${got.result.status}`,
-    );
+    assert.equal(got.result.description, "made by grpc-js");
+    assert.equal(got.result.status_requested, "STATUS_REQUESTED_ON");
+    assert.equal(got.result.status_container.fields.phase.stringValue, "AVAILABLE");
 
     const rest = await svc.api("GET", "/v3/pods/grpcpod1", { token: jwt });
     assert.equal(rest.status, 200);
+    assert.equal(rest.body.message, "Pod retrieved successfully.");
     assert.equal(rest.body.result.pod_id, "grpcpod1");
     assert.equal(rest.body.result.template, "neo4j");
-  });
-
-  it("pollsGetPodUntilThePodIsAvailable", async () => {
-    const deadline = Date.now() + 15_000;
-    let status: string | undefined;
-    while (Date.now() < deadline) {
-      const got = await unary(client, "GetPod", { pod_id: "grpcpod1" }, jwt);
-      status = got.result.status;
-      if (status === "POD_STATUS_AVAILABLE") break;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    assert.equal(status, "POD_STATUS_AVAILABLE");
+    assert.equal(rest.body.result.description, "made by grpc-js");
+    assert.equal(rest.body.result.status, "AVAILABLE");
+    assert.equal(rest.body.result.status_requested, "ON");
   });
 
   it("mapsErrorsToGrpcStatusCodes", async () => {
-    await expectGrpcError(unary(client, "GetPod", { pod_id: "grpcpod1" }), grpc.status.UNAUTHENTICATED);
+    await unary(client, "CreatePod", { pod_id: "grpcpod2", template: "neo4j" }, jwt);
+    await expectGrpcError(unary(client, "GetPod", { pod_id: "grpcpod2" }), grpc.status.UNAUTHENTICATED, "X-Tapis-Token header is required");
 
     const bob = await svc.token("bob");
-    await expectGrpcError(unary(client, "GetPod", { pod_id: "grpcpod1" }, bob), grpc.status.PERMISSION_DENIED);
+    await expectGrpcError(
+      unary(client, "GetPod", { pod_id: "grpcpod2" }, bob),
+      grpc.status.PERMISSION_DENIED,
+      "READ permission on pod 'grpcpod2' is required; you have no permission",
+    );
 
-    const invalid = await expectGrpcError(
+    await expectGrpcError(
       unary(client, "CreatePod", { pod_id: "Bad_Pod!", template: "neo4j" }, jwt),
       grpc.status.INVALID_ARGUMENT,
+      'pod_id: must be 3-64 lowercase letters and digits, starting with a letter (got "Bad_Pod!")',
     );
-    // grpc-js leaves some characters (such as ':') percent-encoded in details.
-    assert.match(decodeURIComponent(invalid.details), /pod_id/);
 
-    await expectGrpcError(unary(client, "GetPod", { pod_id: "nosuchpod" }, jwt), grpc.status.NOT_FOUND);
+    await expectGrpcError(unary(client, "GetPod", { pod_id: "nosuchpod" }, jwt), grpc.status.NOT_FOUND, "pod 'nosuchpod' not found");
   });
 });

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
+import { podEventKey } from "../../control-plane/events/pod-changed.js";
+import { clusterCommandsTopic } from "../../shared/events/event-bus.js";
+import { eventually } from "../support/eventually.js";
 import { infra } from "../support/infra-scripts.js";
+import { connectKafkaGroups, partitionOfKey, type KafkaGroups } from "../support/kafka-groups.js";
 import { startInstallation, type Installation, type InstallationOptions } from "../support/installation.js";
 
 /** Runs `tasks` with at most `limit` at a time. */
@@ -102,32 +106,75 @@ describe("fault: a control-plane replica is SIGKILLed during 500 creates", funct
   });
 });
 
+/** `each` pod ids per partition of a topic with `partitions` partitions, keyed as the service keys dev-tenant pod events. */
+function podIdsOnEveryPartition(prefix: string, partitions: number, each: number): string[][] {
+  const byPartition: string[][] = Array.from({ length: partitions }, () => []);
+  for (let i = 0; byPartition.some((ids) => ids.length < each); i++) {
+    const ids = byPartition[partitionOfKey(podEventKey("dev", `${prefix}${i}`), partitions)]!;
+    if (ids.length < each) ids.push(`${prefix}${i}`);
+  }
+  return byPartition;
+}
+
 describe("fault: an agent is killed", function () {
   this.timeout(180_000);
   let installation: Installation;
+  let kafka: KafkaGroups;
 
   before(async () => {
+    // No resync: only the events of its partitions can tell the surviving agent what to do.
     installation = await startInstallation({
       replicas: 1,
       agents: [
         { name: "agent-a1", cluster: "a", replicas: [0] },
         { name: "agent-a2", cluster: "a", replicas: [0] },
       ],
+      agentResyncSeconds: 0,
     });
+    kafka = await connectKafkaGroups((process.env.PODS_TEST_KAFKA ?? "").split(","));
   });
-  after(() => installation?.stop());
+  after(async () => {
+    await kafka?.close();
+    await installation?.stop();
+  });
 
-  it("letsTheOtherAgentOfItsClusterTakeOverAndConverge", async () => {
+  it("handsTheDeadAgentsPartitionsToTheOtherAgentOfItsCluster", async () => {
     const token = await installation.token("alice");
-    const before = Array.from({ length: 10 }, (_, i) => `early${i}`);
-    await Promise.all(before.map((podId) => installation.api("POST", "/v3/pods", token, { pod_id: podId, template: "postgres" })));
-    await allAvailable(installation, token, before, 60_000);
+    const topic = clusterCommandsTopic(installation.clusters.a);
+    const group = `pods-agents-${installation.clusters.a}`;
+    const partitions = await eventually(`topic ${topic}`, () => kafka.partitionCount(topic), 60_000);
+    const shared = await eventually("both agents to hold partitions of the cluster's topic", async () => {
+      const members = await kafka.assignment(group, topic);
+      return members.size === 2 && [...members.values()].every((held) => held.length > 0) && members;
+    }, 60_000);
+
+    // Pods on every partition, so some are on the partitions of the agent that dies.
+    const early = podIdsOnEveryPartition("early", partitions, 3);
+    const late = podIdsOnEveryPartition("late", partitions, 3);
+    const toStop = early.map((ids) => ids[0]!);
+    const toKeep = early.flatMap((ids) => ids.slice(1));
+    await Promise.all(early.flat().map((podId) => installation.api("POST", "/v3/pods", token, { pod_id: podId, template: "postgres" })));
+    await allAvailable(installation, token, early.flat(), 60_000);
+
     await installation.agents.get("agent-a1")!.kill();
-    const after = Array.from({ length: 10 }, (_, i) => `late${i}`);
-    await Promise.all(after.map((podId) => installation.api("POST", "/v3/pods", token, { pod_id: podId, template: "postgres" })));
-    await installation.api("GET", "/v3/pods/early0/stop", token);
-    await allAvailable(installation, token, [...before.slice(1), ...after], 90_000);
-    await installation.waitForStatus(token, "early0", "STOPPED", 60_000);
+    // Sent before the broker notices the death: the dead agent's share waits for the rebalance.
+    const created = await Promise.all(late.flat().map((podId) => installation.api("POST", "/v3/pods", token, { pod_id: podId, template: "postgres" })));
+    assert.deepEqual(created.filter((answer) => answer.status !== 200).map((answer) => answer.body.message), []);
+    for (const podId of toStop) assert.equal((await installation.api("GET", `/v3/pods/${podId}/stop`, token)).status, 200);
+
+    const taken = await eventually("the surviving agent to hold every partition after the session timeout", async () => {
+      const members = await kafka.assignment(group, topic);
+      return members.size === 1 && [...members.values()][0]!.length === partitions && members;
+    }, 60_000);
+    const survivor = [...taken.keys()][0]!;
+    assert.ok(shared.has(survivor), `the partitions went to a new member ${survivor}, not to the surviving agent`);
+    const deadPartitions = [...shared].filter(([member]) => member !== survivor).flatMap(([, held]) => held);
+    assert.ok(deadPartitions.length > 0);
+
+    // With resync off, only the events of the dead agent's partitions, now the survivor's, can move
+    // the late pods and stop the pods of those partitions.
+    await allAvailable(installation, token, [...late.flat(), ...toKeep], 90_000);
+    for (const podId of toStop) await installation.waitForStatus(token, podId, "STOPPED", 60_000);
   });
 });
 

@@ -47,10 +47,35 @@ describe("time to stop", () => {
     assert.equal(Date.parse(running.body.result.time_to_stop_ts), Date.parse(running.body.result.start_instance_ts) + 600_000);
   });
 
+  /** Creates a pod that runs for the shortest time allowed (1 s here) and waits until time to stop has stopped it. */
+  async function stoppedByASweep(podId: string): Promise<{ startedAt: number }> {
+    await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: podId, template: "postgres", time_to_stop_default: 1 } });
+    const running = await svc.waitForStatus(jwt, podId, "AVAILABLE");
+    await svc.waitForStatus(jwt, podId, "STOPPED");
+    const logs = await svc.api("GET", `/v3/pods/${podId}/logs`, { token: jwt });
+    assert.ok(logs.body.result.action_logs.some((line: string) => line.includes("Time to stop reached")), `${podId} was not stopped by a sweep`);
+    return { startedAt: Date.parse(running.body.result.start_instance_ts) };
+  }
+
   it("neverStopsAPodWithMinusOne", async () => {
     await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "forever", template: "postgres", time_to_stop_default: -1 } });
     const running = await svc.waitForStatus(jwt, "forever", "AVAILABLE");
     assert.equal(running.body.result.time_to_stop_ts, null);
+    const foreverStarted = Date.parse(running.body.result.start_instance_ts);
+
+    // Two witness pods, started after it with the shortest time to stop, are
+    // stopped by sweeps that ran past the time "forever" would stop at with
+    // any positive time to stop; the second comes a whole sweep after the first.
+    const first = await stoppedByASweep("witnessone");
+    assert.ok(first.startedAt >= foreverStarted);
+    await stoppedByASweep("witnesstwo");
+
+    const after = await svc.api("GET", "/v3/pods/forever", { token: jwt });
+    assert.equal(after.body.result.status, "AVAILABLE");
+    assert.equal(after.body.result.status_requested, "ON");
+    assert.equal(after.body.result.time_to_stop_ts, null);
+    const logs = await svc.api("GET", "/v3/pods/forever/logs", { token: jwt });
+    assert.deepEqual(logs.body.result.action_logs.filter((line: string) => /Time to stop|Stop requested/.test(line)), []);
   });
 
   it("clearsAnInstanceOverrideSentAsNull", async () => {
