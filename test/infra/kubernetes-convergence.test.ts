@@ -7,6 +7,7 @@ import { startChildService, type ChildService } from "../support/child-service.j
 import { createScratchNamespace, type ScratchNamespace } from "../support/scratch-namespace.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 import { eventually } from "../support/eventually.js";
+import { freePort } from "../support/processes.js";
 
 describe("kubernetes agent converges after crashes and drift", function () {
   this.timeout(120_000);
@@ -30,7 +31,8 @@ describe("kubernetes agent converges after crashes and drift", function () {
     const env = {
       PODS_DATA_DIR: dataDir,
       PODS_DEV_USERS: join(dataDir, "users.json"),
-      PODS_HTTP_PORT: "0",
+      // The restarted service answers at the same URL, so its tokens (which name it as issuer) stay valid.
+      PODS_HTTP_PORT: String(await freePort()),
       PODS_GRPC_PORT: "0",
       PODS_KUBECONFIG: kubeconfig,
       PODS_K8S_NAMESPACE: namespace,
