@@ -97,7 +97,7 @@ async function createAndWait(api: Api, offset: number, count: number) {
       await api("POST", "/v3/pods", {
         pod_id: podId,
         image: "nginx:1.27",
-        resources: { cpu_request: 5, cpu_limit: 50, mem_request: 8, mem_limit: 32 },
+        resources: { cpu_request: 250, cpu_limit: 250, mem_request: 256, mem_limit: 256 },
         time_to_stop_default: -1,
       });
     }),

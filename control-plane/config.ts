@@ -6,7 +6,8 @@ import { readShutdownGraceMs } from "../shared/lifecycle/shutdown.js";
 import { logLevels, type LogLevel } from "../shared/logging/logger.js";
 import { issuerOf, type TrustedTenant } from "./auth/tenant-keys.js";
 import { readEncryptionConfig, type EncryptionConfig } from "./crypto/encryption-config.js";
-import { claimNamePattern, defaultPodLimits, type PodLimits } from "./pods/pod-rules.js";
+import { defaultPodLimits, tenantBoundNames, type SiteLimits, type TenantBounds } from "./pods/pod-limits.js";
+import { claimNamePattern } from "./pods/pod-rules.js";
 import { parseDatabaseUrl, type DatabaseLocation, type DatabaseTimeouts } from "./storage/database.js";
 
 /** Where tenants' public keys come from. */
@@ -40,7 +41,7 @@ export interface ControlPlaneConfig {
   serviceAdmins: string[];
   /** Tenants whose service accounts may act in other tenants. */
   siteAdminTenants: string[];
-  limits: PodLimits;
+  limits: SiteLimits;
   logCapBytes: number;
   outboxRelay: boolean;
   outboxPollMs: number;
@@ -90,7 +91,7 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     clusterClaims: readClusterClaims(env),
     serviceAdmins: env.list("PODS_ADMIN_USERS", defaults.serviceAdmins),
     siteAdminTenants: env.list("PODS_SITE_ADMIN_TENANTS", ""),
-    limits: { ...defaultPodLimits, minTimeToStopSeconds: env.int("PODS_MIN_TIME_TO_STOP_SECONDS", 300, { min: 1 }) },
+    limits: readLimits(env),
     logCapBytes: env.int("PODS_LOG_CAP_BYTES", 10 * 1024 * 1024, { min: 1024 }),
     outboxRelay: env.bool("PODS_OUTBOX_RELAY", true),
     outboxPollMs: env.int("PODS_OUTBOX_POLL_MS", 1000, { min: 10 }),
@@ -228,4 +229,51 @@ function readClusterClaims(env: EnvReader): Record<string, Record<string, string
     }
   }
   return claims;
+}
+
+/** PODS_POD_* bounds of the site, and PODS_TENANT_LIMITS_FILE: {"<tenant>": {"max_cpu": 12000, ...}}. */
+function readLimits(env: EnvReader): SiteLimits {
+  const d = defaultPodLimits;
+  const site = {
+    minTimeToStopSeconds: env.int("PODS_MIN_TIME_TO_STOP_SECONDS", d.minTimeToStopSeconds, { min: 1 }),
+    cpu: { min: env.int("PODS_POD_MIN_CPU", d.cpu.min, { min: 1 }), max: env.int("PODS_POD_MAX_CPU", d.cpu.max, { min: 1 }) },
+    memoryMiB: { min: env.int("PODS_POD_MIN_MEMORY_MB", d.memoryMiB.min, { min: 1 }), max: env.int("PODS_POD_MAX_MEMORY_MB", d.memoryMiB.max, { min: 1 }) },
+    maxGpus: env.int("PODS_POD_MAX_GPUS", d.maxGpus, { min: 0 }),
+    ephemeralStorageMiB: { min: d.ephemeralStorageMiB.min, max: env.int("PODS_POD_MAX_EPHEMERAL_STORAGE_MB", d.ephemeralStorageMiB.max, { min: 1 }) },
+  };
+  if (site.cpu.min > site.cpu.max) env.invalid("PODS_POD_MIN_CPU", `must not exceed PODS_POD_MAX_CPU (${site.cpu.max})`);
+  if (site.memoryMiB.min > site.memoryMiB.max) env.invalid("PODS_POD_MIN_MEMORY_MB", `must not exceed PODS_POD_MAX_MEMORY_MB (${site.memoryMiB.max})`);
+  return { site, tenants: readTenantLimits(env) };
+}
+
+function readTenantLimits(env: EnvReader): Record<string, TenantBounds> {
+  const name = "PODS_TENANT_LIMITS_FILE";
+  const file = env.optionalString(name);
+  if (!file) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    env.invalid(name, `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    return {};
+  }
+  if (!isRecord(parsed)) {
+    env.invalid(name, `${file} must hold {"<tenant>": {"max_cpu": <millicpus>, ...}}`);
+    return {};
+  }
+  const tenants: Record<string, TenantBounds> = {};
+  for (const [tenantId, bounds] of Object.entries(parsed)) {
+    if (!isRecord(bounds)) {
+      env.invalid(name, `limits of tenant '${tenantId}' must be an object`);
+      continue;
+    }
+    const own: TenantBounds = {};
+    for (const [key, value] of Object.entries(bounds)) {
+      if (!(tenantBoundNames as readonly string[]).includes(key)) env.invalid(name, `tenant '${tenantId}': unknown limit '${key}'; known: ${tenantBoundNames.join(", ")}`);
+      else if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) env.invalid(name, `tenant '${tenantId}': ${key} must be a whole number of at least 0`);
+      else own[key as keyof TenantBounds] = value;
+    }
+    tenants[tenantId] = own;
+  }
+  return tenants;
 }

@@ -1,20 +1,7 @@
 import { ProblemList } from "../errors/domain-errors.js";
+import type { PodLimits } from "./pod-limits.js";
 import type { NetworkingSpec, PodFields, ResourcesSpec, VolumeMountSpec } from "./pod-model.js";
 
-/** Limits an operator configures; the defaults suit a shared research cluster. */
-export interface PodLimits {
-  minTimeToStopSeconds: number;
-  cpu: { min: number; max: number };
-  memoryMiB: { min: number; max: number };
-  maxGpus: number;
-}
-
-export const defaultPodLimits: PodLimits = {
-  minTimeToStopSeconds: 300,
-  cpu: { min: 1, max: 64_000 },
-  memoryMiB: { min: 1, max: 262_144 },
-  maxGpus: 8,
-};
 
 /** Words that name other resources in REST paths and so cannot be pod ids. */
 export const reservedPodIds = new Set([
@@ -136,8 +123,8 @@ function validateResources(resources: ResourcesSpec, limits: PodLimits, problems
   range("mem_request", limits.memoryMiB.min, limits.memoryMiB.max);
   range("mem_limit", limits.memoryMiB.min, limits.memoryMiB.max);
   range("gpus", 0, limits.maxGpus);
-  range("ephemeral_storage_request", 1, Number.MAX_SAFE_INTEGER);
-  range("ephemeral_storage_limit", 1, Number.MAX_SAFE_INTEGER);
+  range("ephemeral_storage_request", limits.ephemeralStorageMiB.min, limits.ephemeralStorageMiB.max);
+  range("ephemeral_storage_limit", limits.ephemeralStorageMiB.min, limits.ephemeralStorageMiB.max);
   const pair = (request: keyof ResourcesSpec, limit: keyof ResourcesSpec) => {
     const r = resources[request];
     const l = resources[limit];

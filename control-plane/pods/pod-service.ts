@@ -13,7 +13,8 @@ import { applyTemplateOverrides, mergeOverTemplate } from "../templates/template
 import { derivePodFields, parseTemplateRef, resolveTemplate } from "../templates/template-resolver.js";
 import { requestRestart, requestStatus, requestStart, requestStop, runSecondsOf, timeToStopAt, type Transition } from "./pod-lifecycle.js";
 import { podDefaults, type PodFields, type PodRecord, type StatusRequestedName } from "./pod-model.js";
-import { validateClaimGrants, validateOverriddenFields, validatePodFields, validatePodId, type PodLimits } from "./pod-rules.js";
+import { limitsFor, type SiteLimits } from "./pod-limits.js";
+import { validateClaimGrants, validateOverriddenFields, validatePodFields, validatePodId } from "./pod-rules.js";
 import { fillCredentialPlaceholders } from "./credential-placeholders.js";
 import { writeTransition } from "./pod-transition-writer.js";
 import { podView, type PodView } from "./pod-view.js";
@@ -32,7 +33,8 @@ export interface PodServiceDeps {
   /** Called after a commit that wrote outbox rows, so the relay publishes promptly. */
   outboxWritten: () => void;
   placement: Placement;
-  limits: PodLimits;
+  /** What pods may ask for, per tenant. */
+  limits: SiteLimits;
   siteId: string;
   /** Bytes of container output kept per pod. */
   logCapBytes: number;
@@ -73,7 +75,8 @@ export class PodService {
   async create(caller: Caller, podId: string, fields: PodFields, statusRequested?: StatusRequestedName): Promise<PodView> {
     const problems = new ProblemList();
     validatePodId(podId, problems);
-    validatePodFields(fields, this.deps.limits, problems);
+    const limits = limitsFor(this.deps.limits, caller.tenantId);
+    validatePodFields(fields, limits, problems);
     if (statusRequested === "RESTART") problems.add("status_requested", "must be ON or OFF when creating a pod");
     problems.throwIfAny();
     // Template, rules and placement first: none of them writes, and placement may read the database.
@@ -81,7 +84,7 @@ export class PodService {
     if (fields.template_overrides) {
       if (!template) throw new InvalidArgumentError("template_overrides", "needs a template to override");
       const overrideProblems = new ProblemList();
-      validateOverriddenFields(applyTemplateOverrides(template.definition, fields.template_overrides), fields.template_overrides, this.deps.limits, overrideProblems);
+      validateOverriddenFields(applyTemplateOverrides(template.definition, fields.template_overrides), fields.template_overrides, limits, overrideProblems);
       overrideProblems.throwIfAny();
     }
     const templateVersion = template?.version ?? null;
@@ -182,7 +185,7 @@ export class PodService {
     for (const key of [...Object.keys(patch.set), ...patch.clear] as (keyof PodFields)[]) {
       if (!updatableFields.has(key)) problems.add(key, "cannot be changed after creation");
     }
-    validatePodFields(patch.set, this.deps.limits, problems);
+    validatePodFields(patch.set, limitsFor(this.deps.limits, caller.tenantId), problems);
     problems.throwIfAny();
     if (patch.set.volume_mounts !== undefined) {
       // Before the transaction: the grants are read from the cluster registry, which may read the database.
