@@ -51,6 +51,7 @@ import { podRepository } from "./storage/pod-repository.js";
 import { TimeToStopEnforcer } from "./pods/time-to-stop-enforcer.js";
 import { createCallLogInterceptor } from "./server/call-log-interceptor.js";
 import { listenRpc, type RpcServer } from "./server/rpc-server.js";
+import { ActionLogRepository } from "./storage/action-log-repository.js";
 import { Database } from "./storage/database.js";
 import { seedBuiltinTemplates } from "./templates/builtin-templates.js";
 import { templatesRpc } from "./templates/templates-rpc.js";
@@ -93,8 +94,10 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const clusters = new ClusterRegistry(db, now);
     await clusters.declare({ queues: config.clusters, claims: config.clusterClaims });
     await deps.bus.prepare([...(await clusters.list()).map((c) => clusterCommandsTopic(c.clusterId)), podEventsTopic]);
+    const actionLog = new ActionLogRepository(config.actionLogKeep);
     const pods = new PodService({
       db,
+      actionLog,
       now,
       outboxWritten,
       placement: clusters,
@@ -109,12 +112,13 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const permissions = new PermissionService(db, now, {
       pod: {
         lockIfExists: async (tx, tenantId, podId) => (await podRepository.findForUpdate(tx, tenantId, podId)) !== null,
-        audit: (tx, tenantId, podId, message, at) => podRepository.addActionLog(tx, tenantId, podId, at, message),
+        audit: (tx, tenantId, podId, message, at) => actionLog.add(tx, tenantId, podId, at, message),
       },
     });
     const objects = new ObjectAccess(db);
     const clusterState = new ClusterStateService({
       db,
+      actionLog,
       credentials,
       now,
       outboxWritten,
@@ -128,7 +132,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const agents = new AgentRouter(sessions, presence, config.replicaToken, config.streamTimeoutMs);
     const execs = new PodExecService(db, agents);
     const uploads = new PodUploadService(db, agents);
-    const enforcer = new TimeToStopEnforcer({ db, now, outboxWritten, logger }, config.timeToStopSweepSeconds * 1000);
+    const enforcer = new TimeToStopEnforcer({ db, actionLog, now, outboxWritten, logger }, config.timeToStopSweepSeconds * 1000);
 
     const stopping = new AbortController();
     const routes = (router: ConnectRouter) => {

@@ -3,6 +3,7 @@ import { NotFoundError } from "../errors/domain-errors.js";
 import { applyObservation, runSecondsOf, type Observation } from "../pods/pod-lifecycle.js";
 import type { PodRecord } from "../pods/pod-model.js";
 import { writeTransition } from "../pods/pod-transition-writer.js";
+import type { ActionLogRepository } from "../storage/action-log-repository.js";
 import type { Database } from "../storage/database.js";
 import type { PodCredentialsRepository } from "../storage/pod-credentials-repository.js";
 import { podRepository } from "../storage/pod-repository.js";
@@ -19,6 +20,7 @@ export interface ClusterStateDeps {
   placements: QueuePlacements;
   /** The claims a cluster grants to a tenant's pods. */
   claimsGrantedTo: (clusterId: string, tenantId: string) => Promise<string[]>;
+  actionLog: ActionLogRepository;
   now: () => number;
   outboxWritten: () => void;
   /** Bytes of container output kept per pod. */
@@ -74,7 +76,7 @@ export class ClusterStateService {
       const effective = await derivePodFields(tx, tenantId, pod.fields, pod.templateVersion);
       const transition = applyObservation(pod, seen, runSecondsOf(effective));
       if (!transition) return false;
-      await writeTransition(tx, pod, transition, now);
+      await writeTransition(tx, pod, transition, now, this.deps.actionLog);
       return transition.notifyCluster;
     });
     if (notified) this.deps.outboxWritten();

@@ -3,6 +3,7 @@ import type { Caller } from "../auth/caller.js";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ProblemList, UnimplementedError } from "../errors/domain-errors.js";
 import { podChangedMessage } from "../events/pod-changed.js";
 import { podLifecycleMessage } from "../events/pod-lifecycle-event.js";
+import type { ActionLogRepository } from "../storage/action-log-repository.js";
 import type { Database } from "../storage/database.js";
 import type { PodCredentialsRepository } from "../storage/pod-credentials-repository.js";
 import { isDuplicateKeyError } from "../storage/duplicate-key.js";
@@ -29,6 +30,8 @@ export interface Placement {
 
 export interface PodServiceDeps {
   db: Database;
+  /** Where each pod's action history is kept, cut to its newest lines. */
+  actionLog: ActionLogRepository;
   now: () => number;
   /** Called after a commit that wrote outbox rows, so the relay publishes promptly. */
   outboxWritten: () => void;
@@ -126,7 +129,7 @@ export class PodService {
         });
         await permissionRepository.set(tx, caller.tenantId, "pod", podId, caller.username, "ADMIN");
         const action = `Pod created by ${caller.username}.`;
-        await podRepository.addActionLog(tx, caller.tenantId, podId, now, action);
+        await this.deps.actionLog.add(tx, caller.tenantId, podId, now, action);
         const lifecycle = podLifecycleMessage(record, null, { actor: caller.username, reason: action }, now);
         await outboxRepository.add(tx, on ? [podChangedMessage(record, false, now), lifecycle] : [lifecycle], now);
         return { record, effective };
@@ -250,7 +253,7 @@ export class PodService {
       await this.find(m, caller.tenantId, podId);
       return {
         logs: await podRepository.logs(m, caller.tenantId, podId, this.deps.logCapBytes),
-        actionLogs: await podRepository.actionLogs(m, caller.tenantId, podId),
+        actionLogs: await this.deps.actionLog.list(m, caller.tenantId, podId),
       };
     });
   }
@@ -270,7 +273,7 @@ export class PodService {
     const { pod, effective, notified } = await this.deps.db.transaction(async (tx) => {
       const current = await this.find(tx, caller.tenantId, podId, true);
       const transition = await decide(current, tx);
-      const pod = transition ? await writeTransition(tx, current, transition, now) : current;
+      const pod = transition ? await writeTransition(tx, current, transition, now, this.deps.actionLog) : current;
       const effective = await derivePodFields(tx, pod.tenantId, pod.fields, pod.templateVersion);
       return { pod, effective, notified: transition?.notifyCluster ?? false };
     });

@@ -2,6 +2,7 @@ import type { EntityManager } from "typeorm";
 import type { BusMessage } from "../../shared/events/event-bus.js";
 import { podChangedMessage } from "../events/pod-changed.js";
 import { podLifecycleMessage } from "../events/pod-lifecycle-event.js";
+import type { ActionLogRepository } from "../storage/action-log-repository.js";
 import { outboxRepository } from "../storage/outbox-repository.js";
 import { podRepository } from "../storage/pod-repository.js";
 import type { Transition } from "./pod-lifecycle.js";
@@ -14,11 +15,11 @@ import type { PodRecord } from "./pod-model.js";
  * the status or the requested status changes, a lifecycle event for other
  * services. Returns the pod as now stored.
  */
-export async function writeTransition(tx: EntityManager, pod: PodRecord, transition: Transition, now: number): Promise<PodRecord> {
+export async function writeTransition(tx: EntityManager, pod: PodRecord, transition: Transition, now: number, actionLog: ActionLogRepository): Promise<PodRecord> {
   const changes: Partial<PodRecord> = { ...transition.changes, updateTs: now };
   if (transition.notifyCluster) changes.generation = pod.generation + 1;
   await podRepository.update(tx, pod.tenantId, pod.podId, changes);
-  await podRepository.addActionLog(tx, pod.tenantId, pod.podId, now, transition.action);
+  await actionLog.add(tx, pod.tenantId, pod.podId, now, transition.action);
   const updated = { ...pod, ...changes };
   const events: BusMessage[] = [];
   if (transition.notifyCluster) events.push(podChangedMessage(updated, false, now));

@@ -1,4 +1,5 @@
 import type { Logger } from "../../shared/logging/logger.js";
+import type { ActionLogRepository } from "../storage/action-log-repository.js";
 import type { Database } from "../storage/database.js";
 import { podRepository } from "../storage/pod-repository.js";
 import { requestStop } from "./pod-lifecycle.js";
@@ -13,7 +14,7 @@ export class TimeToStopEnforcer {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: { db: Database; now: () => number; outboxWritten: () => void; logger: Logger },
+    private readonly deps: { db: Database; actionLog: ActionLogRepository; now: () => number; outboxWritten: () => void; logger: Logger },
     private readonly intervalMs = 15_000,
   ) {}
 
@@ -40,7 +41,7 @@ export class TimeToStopEnforcer {
         const transition = requestStop(pod, "time_to_stop");
         if (!transition) return false;
         const seconds = Math.round((pod.timeToStopTs - (pod.startInstanceTs ?? pod.timeToStopTs)) / 1000);
-        await writeTransition(tx, pod, { ...transition, action: `Time to stop reached after ${seconds} s; stopping.` }, now);
+        await writeTransition(tx, pod, { ...transition, action: `Time to stop reached after ${seconds} s; stopping.` }, now, this.deps.actionLog);
         return true;
       });
       if (done) stopped++;

@@ -66,16 +66,6 @@ export const podRepository = {
     });
   },
 
-  /** Oldest first, each line prefixed with its UTC time. */
-  async actionLogs(m: EntityManager, tenantId: string, podId: string): Promise<string[]> {
-    const rows = await m.find(PodActionLogEntity, { where: { tenantId, podId }, order: { id: "ASC" } });
-    return rows.map((r) => `${new Date(r.at).toISOString()}: ${r.message}`);
-  },
-
-  async addActionLog(m: EntityManager, tenantId: string, podId: string, at: number, message: string): Promise<void> {
-    if (message) await m.insert(PodActionLogEntity, { tenantId, podId, at, message });
-  },
-
   /** The newest `capBytes` of the pod's container output. */
   async logs(m: EntityManager, tenantId: string, podId: string, capBytes: number): Promise<string> {
     const chunks = await m.find(PodLogChunkEntity, { where: { tenantId, podId }, order: { id: "ASC" }, select: { text: true } });

@@ -1,0 +1,30 @@
+import { LessThanOrEqual, type EntityManager } from "typeorm";
+import { PodActionLogEntity } from "./entities/pod-action-log-entity.js";
+
+/**
+ * Pods' action logs, each cut to its newest `keep` lines as lines are added,
+ * so a pod that changes often cannot grow its history without bound.
+ */
+export class ActionLogRepository {
+  constructor(private readonly keep: number) {}
+
+  /** Adds a line (an empty message adds nothing) and deletes lines older than the newest `keep`. */
+  async add(m: EntityManager, tenantId: string, podId: string, at: number, message: string): Promise<void> {
+    if (!message) return;
+    await m.insert(PodActionLogEntity, { tenantId, podId, at, message });
+    const [oldestDropped] = await m.find(PodActionLogEntity, {
+      where: { tenantId, podId },
+      order: { id: "DESC" },
+      skip: this.keep,
+      take: 1,
+      select: { id: true },
+    });
+    if (oldestDropped) await m.delete(PodActionLogEntity, { tenantId, podId, id: LessThanOrEqual(oldestDropped.id!) });
+  }
+
+  /** Oldest first, each line prefixed with its UTC time. */
+  async list(m: EntityManager, tenantId: string, podId: string): Promise<string[]> {
+    const rows = await m.find(PodActionLogEntity, { where: { tenantId, podId }, order: { id: "DESC" }, take: this.keep });
+    return rows.reverse().map((r) => `${new Date(r.at).toISOString()}: ${r.message}`);
+  }
+}
