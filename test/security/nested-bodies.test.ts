@@ -27,6 +27,7 @@ describe("deeply nested request bodies", () => {
     svc = await startTestService();
     alice = await svc.token("alice");
     assert.equal((await svc.api("POST", "/v3/pods", { token: alice, body: { pod_id: "nestpod", template: "neo4j" } })).status, 200);
+    await svc.waitForStatus(alice, "nestpod", "AVAILABLE");
   });
   after(() => svc.stop());
 
@@ -59,7 +60,7 @@ describe("deeply nested request bodies", () => {
   it("acceptsNestingWithinTheLimit", async () => {
     const body = { commands: [["sh", "-c", "true"]] };
     const answer = await svc.api("POST", "/v3/pods/nestpod/exec", { token: alice, body });
-    assert.notEqual(answer.status, 400, answer.body.message);
+    assert.equal(answer.status, 200, answer.body.message);
   });
 
   it("refusesMalformedJsonWith400", async () => {
