@@ -28,6 +28,11 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
+/** Key of a pod's events: keeps one pod's events in order on every bus, and places the pod in a partition. */
+export function podEventKey(tenantId: string, podId: string): string {
+  return `${tenantId}/${podId}`;
+}
+
 /** Topic carrying PodChanged for one cluster's agents. */
 export function clusterCommandsTopic(clusterId: string): string {
   return `pods.commands.${clusterId}`;

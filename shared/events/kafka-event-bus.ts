@@ -1,6 +1,7 @@
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type ICustomPartitioner, type Producer } from "kafkajs";
 import type { Logger } from "../logging/logger.js";
 import type { BusHandler, BusMessage, EventBus, Subscription } from "./event-bus.js";
+import { partitionOfKey } from "./key-partitions.js";
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -38,7 +39,7 @@ export class KafkaEventBus implements EventBus {
       logLevel: logLevel.NOTHING,
       retry: { initialRetryTime: 250, retries: 8, maxRetryTime: 10_000 },
     });
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: keyPartitioner });
     this.admin = this.kafka.admin();
   }
 
@@ -123,3 +124,16 @@ export class KafkaEventBus implements EventBus {
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
 }
+
+/**
+ * Places a keyed message with partitionOfKey, the function agents use to pick
+ * their share of a cluster's pods (it equals kafkajs's default choice).
+ */
+const keyPartitioner: ICustomPartitioner = () => {
+  const unkeyed = Partitioners.DefaultPartitioner();
+  return (args) => {
+    const key = args.message.key;
+    if (key === null || key === undefined) return unkeyed(args);
+    return partitionOfKey(key.toString(), args.partitionMetadata.length);
+  };
+};
