@@ -8,6 +8,7 @@ import type { Logger } from "../shared/logging/logger.js";
 import { ControlPlanePool } from "../shared/rpc/control-plane-pool.js";
 import { metadataNames, withHeader } from "../shared/rpc/metadata.js";
 import { serviceVersion } from "../shared/version.js";
+import type { AgentDeadlines } from "./config.js";
 import { keyString, type ClusterDriver, type ObservationSink } from "./drivers/cluster-driver.js";
 import { runExec } from "./exec/exec-runner.js";
 import { UploadReceiver } from "./exec/upload-receiver.js";
@@ -26,6 +27,8 @@ export interface AgentOptions {
   /** Seconds between full resyncs; 0 turns resync off, even at start. */
   resyncSeconds: number;
   concurrency: number;
+  /** How long a read from the control plane may take before it fails and is retried. */
+  deadlines: AgentDeadlines;
   logger: Logger;
 }
 
