@@ -1,12 +1,8 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { createClient } from "@connectrpc/connect";
-import { AgentService } from "../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodChangedSchema } from "../gen/tapis/pods/v1/events_pb.js";
 import { clusterCommandsTopic, type EventBus, type Subscription } from "../shared/events/event-bus.js";
 import type { Logger } from "../shared/logging/logger.js";
-import { ControlPlanePool } from "../shared/rpc/control-plane-pool.js";
-import { metadataNames, withHeader } from "../shared/rpc/metadata.js";
 import { serviceVersion } from "../shared/version.js";
 import type { AgentDeadlines } from "./config.js";
 import { keyString, type ClusterDriver, type ObservationSink } from "./drivers/cluster-driver.js";
@@ -14,6 +10,7 @@ import { runExec } from "./exec/exec-runner.js";
 import { UploadReceiver } from "./exec/upload-receiver.js";
 import { desiredKeys, PodReconciler } from "./reconcile/pod-reconciler.js";
 import { WorkQueue } from "./reconcile/work-queue.js";
+import { createControlPlaneClient } from "./session/control-plane-client.js";
 import { ControlPlaneSession } from "./session/control-plane-session.js";
 
 export interface AgentOptions {
@@ -44,8 +41,7 @@ export interface Agent {
  */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const { logger } = options;
-  const transport = new ControlPlanePool(options.controlPlaneUrls, [withHeader(metadataNames.agentToken, options.agentToken)]);
-  const client = createClient(AgentService, transport);
+  const client = createControlPlaneClient(options.controlPlaneUrls, options.agentToken, options.deadlines.rpcMs);
   let driver: ClusterDriver | undefined;
   const uploads = new UploadReceiver(
     () => driver,
