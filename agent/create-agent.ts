@@ -1,4 +1,5 @@
 import { fromBinary } from "@bufbuild/protobuf";
+import type { Interceptor } from "@connectrpc/connect";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { PodChangedSchema } from "../gen/tapis/pods/v1/events_pb.js";
 import { clusterCommandsTopic, type EventBus, type Subscription } from "../shared/events/event-bus.js";
@@ -26,11 +27,23 @@ export interface AgentOptions {
   concurrency: number;
   /** How long a read from the control plane may take before it fails and is retried. */
   deadlines: AgentDeadlines;
+  /** Wrap every call to the control plane, after the agent's credential is added. */
+  interceptors?: Interceptor[];
   logger: Logger;
+}
+
+/** What one resync saw. */
+export interface ResyncSummary {
+  /** Pods the control plane listed for this agent. */
+  listed: number;
+  /** Pods the cluster holds objects for. */
+  present: number;
 }
 
 export interface Agent {
   driver: ClusterDriver;
+  /** Resyncs now, as the timer does; resolves once every pod it covered has been synced once. */
+  resync(): Promise<ResyncSummary>;
   stop(): Promise<void>;
 }
 
@@ -41,7 +54,7 @@ export interface Agent {
  */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const { logger } = options;
-  const client = createControlPlaneClient(options.controlPlaneUrls, options.agentToken, options.deadlines.rpcMs);
+  const client = createControlPlaneClient(options.controlPlaneUrls, options.agentToken, options.deadlines.rpcMs, options.interceptors);
   let driver: ClusterDriver | undefined;
   const uploads = new UploadReceiver(
     () => driver,
@@ -94,10 +107,13 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     onError: (key, error) => logger.warn("pod sync failed; will retry", { pod: key, error: String(error) }),
   });
 
-  const resync = async () => {
+  const resync = async (): Promise<ResyncSummary> => {
     const wanted = await desiredKeys(client, options.clusterId);
     const present = (await started.list()).map(keyString);
     await Promise.all([...new Set([...wanted, ...present])].map((key) => queue.enqueue(key)));
+    const summary = { listed: wanted.length, present: present.length };
+    logger.info("resync done", summary);
+    return summary;
   };
 
   session.start();
@@ -120,6 +136,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
   return {
     driver: started,
+    resync,
     async stop() {
       clearInterval(resyncTimer);
       await subscription.close();
