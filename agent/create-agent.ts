@@ -3,13 +3,15 @@ import type { Interceptor } from "@connectrpc/connect";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { PodChangedSchema } from "../gen/tapis/pods/v1/events_pb.js";
 import { clusterCommandsTopic, type EventBus, type Subscription } from "../shared/events/event-bus.js";
+import type { Assignment } from "../shared/events/key-partitions.js";
 import type { Logger } from "../shared/logging/logger.js";
 import { serviceVersion } from "../shared/version.js";
 import type { AgentDeadlines } from "./config.js";
 import { keyString, type ClusterDriver, type ObservationSink } from "./drivers/cluster-driver.js";
 import { runExec } from "./exec/exec-runner.js";
 import { UploadReceiver } from "./exec/upload-receiver.js";
-import { desiredKeys, PodReconciler } from "./reconcile/pod-reconciler.js";
+import { ClusterResync, type ResyncSummary } from "./reconcile/cluster-resync.js";
+import { PodReconciler } from "./reconcile/pod-reconciler.js";
 import { WorkQueue } from "./reconcile/work-queue.js";
 import { createControlPlaneClient } from "./session/control-plane-client.js";
 import { ControlPlaneSession } from "./session/control-plane-session.js";
@@ -22,7 +24,7 @@ export interface AgentOptions {
   agentToken: string;
   bus: EventBus;
   createDriver(sink: ObservationSink): ClusterDriver | Promise<ClusterDriver>;
-  /** Seconds between full resyncs; 0 turns resync off, even at start. */
+  /** Seconds between resyncs; 0 turns resync off, even at start and after a rebalance. */
   resyncSeconds: number;
   concurrency: number;
   /** How long a read from the control plane may take before it fails and is retried. */
@@ -30,14 +32,6 @@ export interface AgentOptions {
   /** Wrap every call to the control plane, after the agent's credential is added. */
   interceptors?: Interceptor[];
   logger: Logger;
-}
-
-/** What one resync saw. */
-export interface ResyncSummary {
-  /** Pods the control plane listed for this agent. */
-  listed: number;
-  /** Pods the cluster holds objects for. */
-  present: number;
 }
 
 export interface Agent {
@@ -50,7 +44,8 @@ export interface Agent {
 /**
  * Runs one agent: listens for its cluster's pod events, reconciles each pod
  * through the driver, streams observations to the control plane and resyncs
- * everything periodically as the safety net for lost events.
+ * its share of the cluster's pods periodically, and whenever its share
+ * changes, as the safety net for lost events.
  */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const { logger } = options;
@@ -107,28 +102,41 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     onError: (key, error) => logger.warn("pod sync failed; will retry", { pod: key, error: String(error) }),
   });
 
-  const resync = async (): Promise<ResyncSummary> => {
-    const wanted = await desiredKeys(client, options.clusterId);
-    const present = (await started.list()).map(keyString);
-    await Promise.all([...new Set([...wanted, ...present])].map((key) => queue.enqueue(key)));
-    const summary = { listed: wanted.length, present: present.length };
-    logger.info("resync done", summary);
-    return summary;
-  };
+  let assignment: Assignment | null = null;
+  const resync = new ClusterResync({
+    clusterId: options.clusterId,
+    client,
+    reconciler,
+    queue,
+    driver,
+    assignment: () => assignment,
+    listingTimeoutMs: options.deadlines.listingMs,
+    logger,
+  });
+  const resyncOn = options.resyncSeconds > 0;
+  const runResync = () => void resync.run().catch((error: unknown) => logger.warn("resync failed", { error: String(error) }));
 
   session.start();
   const subscription: Subscription = await options.bus.subscribe(
     clusterCommandsTopic(options.clusterId),
     `pods-agents-${options.clusterId}`,
     async (message) => {
-      const event = fromBinary(PodChangedSchema, message.value);
-      await queue.enqueue(keyString(event));
+      const key = keyString(fromBinary(PodChangedSchema, message.value));
+      reconciler.changed(key);
+      await queue.enqueue(key);
+    },
+    {
+      // A new share (first join, or a rebalance after an agent came or died) is resynced at once:
+      // pods handed over from a dead agent heal now, not at the next tick.
+      onAssignment: (share) => {
+        assignment = share;
+        logger.info("event partitions assigned", { partitionCount: share.partitionCount, partitions: share.partitions });
+        if (resyncOn) runResync();
+      },
     },
   );
   let resyncTimer: NodeJS.Timeout | undefined;
-  if (options.resyncSeconds > 0) {
-    const runResync = () => resync().catch((error: unknown) => logger.warn("resync failed", { error: String(error) }));
-    void runResync();
+  if (resyncOn) {
     resyncTimer = setInterval(runResync, options.resyncSeconds * 1000);
     resyncTimer.unref();
   }
@@ -136,7 +144,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
   return {
     driver: started,
-    resync,
+    resync: () => resync.run(),
     async stop() {
       clearInterval(resyncTimer);
       await subscription.close();
