@@ -2,7 +2,7 @@ import type { EntityManager } from "typeorm";
 import { podEventKey } from "../../shared/events/event-bus.js";
 import { NotFoundError } from "../errors/domain-errors.js";
 import { applyObservation, runSecondsOf, type Observation } from "../pods/pod-lifecycle.js";
-import type { PodRecord } from "../pods/pod-model.js";
+import type { PodFields, PodRecord } from "../pods/pod-model.js";
 import { writeTransition } from "../pods/pod-transition-writer.js";
 import type { Database } from "../storage/database.js";
 import { podRepository } from "../storage/pod-repository.js";
@@ -59,7 +59,9 @@ export class ClusterStateService {
     const page = await this.deps.db.read(async (m) => {
       const rows = await podRepository.pageOfCluster(m, clusterId, cursor, limit);
       const pods: DesiredPodSpec[] = [];
-      for (const pod of rows) if (holds(podEventKey(pod.tenantId, pod.podId))) pods.push(await this.desired(m, pod));
+      // Pods of a page mostly share a few templates: resolve each once per page.
+      const templates = new Map<string, PodFields>();
+      for (const pod of rows) if (holds(podEventKey(pod.tenantId, pod.podId))) pods.push(await this.desired(m, pod, templates));
       const last = rows.at(-1);
       return { pods, next: rows.length === limit && last ? JSON.stringify([last.tenantId, last.podId]) : "" };
     });
@@ -108,8 +110,8 @@ export class ClusterStateService {
     return pod;
   }
 
-  private async desired(m: EntityManager, pod: PodRecord): Promise<DesiredPodSpec> {
-    const effective = await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion);
+  private async desired(m: EntityManager, pod: PodRecord, templates?: Map<string, PodFields>): Promise<DesiredPodSpec> {
+    const effective = await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion, templates);
     const credentials = await podRepository.credentials(m, pod.tenantId, pod.podId);
     if (!credentials) throw new NotFoundError("pod credentials", `${pod.tenantId}/${pod.podId}`);
     return buildDesiredPod(pod, effective, credentials);
