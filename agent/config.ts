@@ -13,6 +13,22 @@ export type DriverConfig =
       requestTimeoutSeconds: number;
     };
 
+/** How long the agent waits for the control plane before it gives up and retries. */
+export interface AgentDeadlines {
+  /** Each unary call, e.g. the read of one pod's desired state. */
+  rpcMs: number;
+  /** One whole resync listing of desired state. */
+  listingMs: number;
+}
+
+/** PODS_AGENT_RPC_TIMEOUT_SECONDS and PODS_AGENT_LISTING_TIMEOUT_SECONDS. */
+export function readAgentDeadlines(env: EnvReader): AgentDeadlines {
+  return {
+    rpcMs: env.int("PODS_AGENT_RPC_TIMEOUT_SECONDS", 30, { min: 1, max: 3_600 }) * 1000,
+    listingMs: env.int("PODS_AGENT_LISTING_TIMEOUT_SECONDS", 600, { min: 1, max: 86_400 }) * 1000,
+  };
+}
+
 /**
  * Which cluster driver to use: PODS_CLUSTER_DRIVER, or kubernetes whenever a
  * kubeconfig (PODS_KUBECONFIG) or in-cluster credentials exist, else the

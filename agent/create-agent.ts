@@ -1,19 +1,20 @@
 import { fromBinary } from "@bufbuild/protobuf";
+import type { Interceptor } from "@connectrpc/connect";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { createClient } from "@connectrpc/connect";
-import { AgentService } from "../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodChangedSchema } from "../gen/tapis/pods/v1/events_pb.js";
 import { clusterCommandsTopic, type EventBus, type Subscription } from "../shared/events/event-bus.js";
+import type { Assignment } from "../shared/events/key-partitions.js";
 import type { Logger } from "../shared/logging/logger.js";
-import { ControlPlanePool } from "../shared/rpc/control-plane-pool.js";
-import { metadataNames, withHeader } from "../shared/rpc/metadata.js";
 import { serviceVersion } from "../shared/version.js";
+import type { AgentDeadlines } from "./config.js";
 import { keyString, type ClusterDriver, type ObservationSink } from "./drivers/cluster-driver.js";
 import { AgentHealth, type AgentHealthState } from "./health/agent-health.js";
 import { runExec } from "./exec/exec-runner.js";
 import { UploadReceiver } from "./exec/upload-receiver.js";
-import { desiredKeys, PodReconciler } from "./reconcile/pod-reconciler.js";
+import { ClusterResync, type ResyncSummary } from "./reconcile/cluster-resync.js";
+import { PodReconciler } from "./reconcile/pod-reconciler.js";
 import { WorkQueue } from "./reconcile/work-queue.js";
+import { createControlPlaneClient } from "./session/control-plane-client.js";
 import { ControlPlaneSession } from "./session/control-plane-session.js";
 
 export interface AgentOptions {
@@ -24,9 +25,13 @@ export interface AgentOptions {
   agentToken: string;
   bus: EventBus;
   createDriver(sink: ObservationSink): ClusterDriver | Promise<ClusterDriver>;
-  /** Seconds between full resyncs; 0 turns resync off, even at start. */
+  /** Seconds between resyncs; 0 turns resync off, even at start and after a rebalance. */
   resyncSeconds: number;
   concurrency: number;
+  /** How long a read from the control plane may take before it fails and is retried. */
+  deadlines: AgentDeadlines;
+  /** Wrap every call to the control plane, after the agent's credential is added. */
+  interceptors?: Interceptor[];
   logger: Logger;
 }
 
@@ -34,18 +39,20 @@ export interface Agent {
   driver: ClusterDriver;
   /** Healthy unless some part (e.g. the driver's watch of the cluster) reports a problem. */
   health(): AgentHealthState;
+  /** Resyncs now, as the timer does; resolves once every pod it covered has been synced once. */
+  resync(): Promise<ResyncSummary>;
   stop(): Promise<void>;
 }
 
 /**
  * Runs one agent: listens for its cluster's pod events, reconciles each pod
  * through the driver, streams observations to the control plane and resyncs
- * everything periodically as the safety net for lost events.
+ * its share of the cluster's pods periodically, and whenever its share
+ * changes, as the safety net for lost events.
  */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const { logger } = options;
-  const transport = new ControlPlanePool(options.controlPlaneUrls, [withHeader(metadataNames.agentToken, options.agentToken)]);
-  const client = createClient(AgentService, transport);
+  const client = createControlPlaneClient(options.controlPlaneUrls, options.agentToken, options.deadlines.rpcMs, options.interceptors);
   let driver: ClusterDriver | undefined;
   const uploads = new UploadReceiver(
     () => driver,
@@ -109,25 +116,41 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     onTerminal: (key, reason) => logger.warn("pod refused for good; tried again when it changes", { pod: key, reason }),
   });
 
-  const resync = async () => {
-    const wanted = await desiredKeys(client, options.clusterId);
-    const present = (await started.list()).map(keyString);
-    await Promise.all([...new Set([...wanted, ...present])].map((key) => queue.enqueue(key)));
-  };
+  let assignment: Assignment | null = null;
+  const resync = new ClusterResync({
+    clusterId: options.clusterId,
+    client,
+    reconciler,
+    queue,
+    driver,
+    assignment: () => assignment,
+    listingTimeoutMs: options.deadlines.listingMs,
+    logger,
+  });
+  const resyncOn = options.resyncSeconds > 0;
+  const runResync = () => void resync.run().catch((error: unknown) => logger.warn("resync failed", { error: String(error) }));
 
   session.start();
   const subscription: Subscription = await options.bus.subscribe(
     clusterCommandsTopic(options.clusterId),
     `pods-agents-${options.clusterId}`,
     async (message) => {
-      const event = fromBinary(PodChangedSchema, message.value);
-      await queue.enqueue(keyString(event));
+      const key = keyString(fromBinary(PodChangedSchema, message.value));
+      reconciler.changed(key);
+      await queue.enqueue(key);
+    },
+    {
+      // A new share (first join, or a rebalance after an agent came or died) is resynced at once:
+      // pods handed over from a dead agent heal now, not at the next tick.
+      onAssignment: (share) => {
+        assignment = share;
+        logger.info("event partitions assigned", { partitionCount: share.partitionCount, partitions: share.partitions });
+        if (resyncOn) runResync();
+      },
     },
   );
   let resyncTimer: NodeJS.Timeout | undefined;
-  if (options.resyncSeconds > 0) {
-    const runResync = () => resync().catch((error: unknown) => logger.warn("resync failed", { error: String(error) }));
-    void runResync();
+  if (resyncOn) {
     resyncTimer = setInterval(runResync, options.resyncSeconds * 1000);
     resyncTimer.unref();
   }
@@ -136,6 +159,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   return {
     driver: started,
     health: () => health.state(),
+    resync: () => resync.run(),
     async stop() {
       clearInterval(resyncTimer);
       await subscription.close();

@@ -5,7 +5,7 @@ import { runMain } from "../shared/lifecycle/run-main.js";
 import { readShutdownGraceMs, stopOnSignals } from "../shared/lifecycle/shutdown.js";
 import { createJsonLogger, logLevels } from "../shared/logging/logger.js";
 import { readControlPlaneUrls } from "../shared/rpc/control-plane-pool.js";
-import { readDriverConfig } from "./config.js";
+import { readAgentDeadlines, readDriverConfig } from "./config.js";
 import { startAgent } from "./create-agent.js";
 import { createDriver } from "./drivers/create-driver.js";
 
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const driver = readDriverConfig(env, process.env);
   const resyncSeconds = env.int("PODS_AGENT_RESYNC_SECONDS", 60, { min: 0 });
   const concurrency = env.int("PODS_AGENT_CONCURRENCY", 16, { min: 1 });
+  const deadlines = readAgentDeadlines(env);
   const logLevel = env.oneOf("PODS_LOG_LEVEL", logLevels, "info");
   const shutdownGraceMs = readShutdownGraceMs(env);
   env.done();
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     createDriver: (sink) => createDriver(driver, sink, logger),
     resyncSeconds,
     concurrency,
+    deadlines,
     logger,
   });
   stopOnSignals(

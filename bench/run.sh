@@ -3,7 +3,8 @@
 #   embedded     always (SQLite, simulated cluster)
 #   kubernetes   against the real API server of scripts/infra/kubernetes.sh (built on first use)
 #   distributed  two replicas on MariaDB and Kafka (scripts/infra/mariadb.sh, kafka.sh)
-# BENCH=embedded (or kubernetes, distributed) runs only that one.
+#   resync       what one agent resync of 2,000 pods costs (embedded, SQLite)
+# BENCH=embedded (or kubernetes, distributed, resync) runs only that one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -b
@@ -20,4 +21,8 @@ if [[ $only == all || $only == distributed ]]; then
   echo "== distributed" >&2
   PODS_TEST_MYSQL_URL="$(scripts/infra/mariadb.sh start)" PODS_TEST_KAFKA="$(scripts/infra/kafka.sh start)" \
     node dist/bench/distributed.js 1000 50
+fi
+if [[ $only == all || $only == resync ]]; then
+  echo "== resync" >&2
+  node dist/bench/resync-cost.js 2000 5
 fi

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { EnvReader } from "../shared/config/env-reader.js";
 import { readControlPlaneConfig, type ControlPlaneConfig } from "../control-plane/config.js";
 import { readGatewayConfig, type GatewayConfig } from "../edge-gateway/config.js";
-import { readDriverConfig, type DriverConfig } from "../agent/config.js";
+import { readAgentDeadlines, readDriverConfig, type AgentDeadlines, type DriverConfig } from "../agent/config.js";
 import { readBusConfig, type BusConfig } from "../shared/events/bus-config.js";
 
 /** Everything the one-process installation needs, from PODS_* variables. */
@@ -17,6 +17,7 @@ export interface EmbeddedConfig {
   driver: DriverConfig;
   bus: BusConfig;
   agentConcurrency: number;
+  agentDeadlines: AgentDeadlines;
 }
 
 export const embeddedClusterId = "local";
@@ -39,6 +40,7 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv): EmbeddedConfig {
     driver: readDriverConfig(reader, env),
     bus: readBusConfig(reader),
     agentConcurrency: reader.int("PODS_AGENT_CONCURRENCY", 16, { min: 1 }),
+    agentDeadlines: readAgentDeadlines(reader),
   };
   reader.done();
   return config;

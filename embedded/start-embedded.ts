@@ -96,6 +96,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       createDriver: (sink) => createDriver(config.driver, sink, logger.child({ component: "agent" })),
       resyncSeconds: cp.agentResyncSeconds,
       concurrency: config.agentConcurrency,
+      deadlines: config.agentDeadlines,
       logger: logger.child({ component: "agent" }),
     });
     const started = gateway;

@@ -4,15 +4,21 @@ import type { Logger } from "../../shared/logging/logger.js";
 import { parseKey, type ClusterDriver, type PodKey, type SyncOutcome } from "../drivers/cluster-driver.js";
 
 /**
- * Level-triggered sync of one pod: re-reads the pod's desired state from the
- * control plane and has the driver make the cluster match it; a pod the
- * control plane no longer knows is removed. Safe to run any number of times.
- * A pod the cluster refused for good is left alone until it changes (a new
- * uid or generation), however often events or resyncs bring it back.
+ * Level-triggered sync of one pod: has the driver make the cluster match the
+ * pod's desired state, and removes a pod the control plane no longer knows.
+ * The state comes from the running resync listing when it holds one for the
+ * pod and nothing changed since; otherwise it is read afresh from the control
+ * plane. Safe to run any number of times. A pod the cluster refused for good
+ * is left alone until it changes (a new uid or generation), however often
+ * events or resyncs bring it back.
  */
 export class PodReconciler {
   /** The incarnation and generation of each pod last refused for good. */
   private readonly refused = new Map<string, string>();
+  /** States from a resync listing, each used by the next sync of its pod, then dropped. */
+  private readonly listed = new Map<string, DesiredPod>();
+  /** Pods an event announced since the current listing began; null while none runs. */
+  private announced: Set<string> | null = null;
 
   constructor(
     private readonly client: Client<typeof AgentService>,
@@ -21,9 +27,44 @@ export class PodReconciler {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * An event said `key` changed: a listed state of it may predate the
+   * change, so the next sync reads the pod afresh.
+   */
+  changed(key: string): void {
+    this.listed.delete(key);
+    this.announced?.add(key);
+  }
+
+  /** A listing starts reading desired state now; events from here on outrank what it lists. */
+  beginListing(): void {
+    this.announced = new Set();
+  }
+
+  /**
+   * Keeps a listed state for the next sync of `key`, unless an event for the
+   * pod arrived since the listing began: the listing may have read the pod
+   * before that change, and the event's own sync must not be undone by it.
+   */
+  offer(key: string, desired: DesiredPod): void {
+    if (this.announced?.has(key)) return;
+    this.listed.set(key, desired);
+  }
+
+  /** Drops a listed state that will not be synced. */
+  discard(key: string): void {
+    this.listed.delete(key);
+  }
+
+  endListing(): void {
+    this.announced = null;
+  }
+
   async sync(key: string): Promise<SyncOutcome> {
     const pod = parseKey(key);
-    const desired = await this.desired(pod);
+    const listed = this.listed.get(key);
+    this.listed.delete(key);
+    const desired = listed ?? (await this.desired(pod));
     if (!desired) {
       this.refused.delete(key);
       return this.driver.remove(pod);
@@ -48,16 +89,4 @@ export class PodReconciler {
       throw error;
     }
   }
-}
-
-/** Every pod key the control plane places on this cluster, page by page. */
-export async function desiredKeys(client: Client<typeof AgentService>, clusterId: string): Promise<string[]> {
-  const keys: string[] = [];
-  let pageToken = "";
-  do {
-    const page = await client.listDesiredPods({ clusterId, pageToken, pageSize: 500 });
-    for (const pod of page.pods) keys.push(`${pod.tenantId}/${pod.podId}`);
-    pageToken = page.nextPageToken;
-  } while (pageToken);
-  return keys;
 }

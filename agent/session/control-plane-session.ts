@@ -36,6 +36,8 @@ export class ControlPlaneSession {
   private readonly unacknowledged: { sequence: bigint; payload: Payload }[] = [];
   private outgoing: AsyncQueue<Outgoing> | null = null;
   private stopped = false;
+  /** Ends the open stream at stop, even when the control plane hangs and never closes it. */
+  private readonly stopping = new AbortController();
   private loop: Promise<void> | null = null;
   private drainedWaiters: (() => void)[] = [];
   private dropping = false;
@@ -74,9 +76,14 @@ export class ControlPlaneSession {
     return new Promise((resolve) => this.drainedWaiters.push(resolve));
   }
 
-  async stop(): Promise<void> {
+  /** Half-closes the session, lets the control plane finish it, and cuts it after `graceMs` if it does not. */
+  async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true;
     this.outgoing?.end();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.loop, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    this.stopping.abort();
     await this.loop;
   }
 
@@ -89,7 +96,7 @@ export class ControlPlaneSession {
       if (this.health) queue.push({ sequence: 0n, payload: { case: "health", value: this.health } });
       for (const entry of this.unacknowledged) queue.push({ sequence: entry.sequence, payload: entry.payload });
       try {
-        for await (const response of this.client.session(queue)) {
+        for await (const response of this.client.session(queue, { signal: this.stopping.signal })) {
           failures = 0;
           if (response.payload.case === "welcome") {
             this.options.logger.debug("agent session open", { clusterId: response.payload.value.clusterId });

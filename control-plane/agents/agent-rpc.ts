@@ -13,6 +13,7 @@ import { agentClusterOf } from "../auth/caller-of.js";
 import { DomainError, InvalidArgumentError, PermissionDeniedError, UnavailableError } from "../errors/domain-errors.js";
 import type { PodStatusName } from "../pods/pod-model.js";
 import { AsyncQueue } from "../../shared/async/async-queue.js";
+import { holdsKey } from "../../shared/events/key-partitions.js";
 import type { AgentPresence } from "./agent-presence.js";
 import type { AgentSessions, ConnectedAgent } from "./agent-sessions.js";
 import type { ClusterStateService } from "./cluster-state-service.js";
@@ -43,6 +44,11 @@ export function agentRpc(
       const size = req.pageSize > 0 ? Math.min(req.pageSize, maxPageSize) : maxPageSize;
       const page = await state.desiredPage(clusterId, req.pageToken, size);
       return { pods: page.pods.map(desiredToProto), nextPageToken: page.next };
+    },
+    async *streamDesiredPods(req, ctx) {
+      const clusterId = ownCluster(ctx, req.clusterId);
+      const holds = shareOf(req.partitionCount, req.partitions);
+      for await (const pod of state.desiredOfShare(clusterId, holds, maxPageSize)) yield { pod: desiredToProto(pod) };
     },
     async getDesiredPod(req, ctx) {
       const pod = await state.desiredPod(ownCluster(ctx, req.clusterId), req.tenantId, req.podId);
@@ -172,6 +178,25 @@ function ownCluster(ctx: HandlerContext, requested: string): string {
   const clusterId = agentClusterOf(ctx);
   if (requested && requested !== clusterId) throw new PermissionDeniedError(`this agent may only read cluster '${clusterId}'`);
   return clusterId;
+}
+
+/** Largest partition count a share may name (Kafka allows far fewer partitions per topic in practice). */
+const maxPartitionCount = 100_000;
+
+/** Which event keys a StreamDesiredPods request asks for; refuses a share that names no real partitions. */
+function shareOf(partitionCount: number, partitions: number[]): (key: string) => boolean {
+  if (partitionCount < 0 || partitionCount > maxPartitionCount) {
+    throw new InvalidArgumentError("partition_count", `must be between 0 and ${maxPartitionCount}`);
+  }
+  if (partitionCount === 0) {
+    if (partitions.length > 0) throw new InvalidArgumentError("partitions", "must be empty when partition_count is 0 (every pod)");
+    return () => true;
+  }
+  if (partitions.some((partition) => partition < 0 || partition >= partitionCount)) {
+    throw new InvalidArgumentError("partitions", `each must be between 0 and partition_count - 1 (${partitionCount - 1})`);
+  }
+  const assignment = { partitionCount, partitions: [...new Set(partitions)] };
+  return (key) => holdsKey(assignment, key);
 }
 
 function statusName(status: PodStatus): PodStatusName {

@@ -1,7 +1,8 @@
 import type { EntityManager } from "typeorm";
+import { podEventKey } from "../../shared/events/event-bus.js";
 import { NotFoundError } from "../errors/domain-errors.js";
 import { applyObservation, runSecondsOf, type Observation } from "../pods/pod-lifecycle.js";
-import type { PodRecord } from "../pods/pod-model.js";
+import type { PodFields, PodRecord } from "../pods/pod-model.js";
 import { writeTransition } from "../pods/pod-transition-writer.js";
 import type { ActionLogRepository } from "../storage/action-log-repository.js";
 import type { Database } from "../storage/database.js";
@@ -44,10 +45,30 @@ export class ClusterStateService {
   constructor(private readonly deps: ClusterStateDeps) {}
 
   async desiredPage(clusterId: string, cursor: string, limit: number): Promise<{ pods: DesiredPodSpec[]; next: string }> {
+    return this.desiredPageOf(clusterId, cursor, limit, () => true);
+  }
+
+  /**
+   * Desired state of every pod of the cluster whose event key `holds`
+   * accepts, read from the database a page at a time, so memory stays
+   * bounded by one page however many pods the cluster runs.
+   */
+  async *desiredOfShare(clusterId: string, holds: (key: string) => boolean, pageSize: number): AsyncGenerator<DesiredPodSpec> {
+    let cursor = "";
+    do {
+      const page = await this.desiredPageOf(clusterId, cursor, pageSize, holds);
+      yield* page.pods;
+      cursor = page.next;
+    } while (cursor);
+  }
+
+  private async desiredPageOf(clusterId: string, cursor: string, limit: number, holds: (key: string) => boolean): Promise<{ pods: DesiredPodSpec[]; next: string }> {
     const page = await this.deps.db.read(async (m) => {
       const rows = await podRepository.pageOfCluster(m, clusterId, cursor, limit);
       const pods: DesiredPodSpec[] = [];
-      for (const pod of rows) pods.push(await this.desired(m, pod));
+      // Pods of a page mostly share a few templates: resolve each once per page.
+      const templates = new Map<string, PodFields>();
+      for (const pod of rows) if (holds(podEventKey(pod.tenantId, pod.podId))) pods.push(await this.desired(m, pod, templates));
       const last = rows.at(-1);
       return { pods, next: rows.length === limit && last ? JSON.stringify([last.tenantId, last.podId]) : "" };
     });
@@ -97,8 +118,8 @@ export class ClusterStateService {
     return pod;
   }
 
-  private async desired(m: EntityManager, pod: PodRecord): Promise<DesiredPodSpec> {
-    const effective = await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion);
+  private async desired(m: EntityManager, pod: PodRecord, templates?: Map<string, PodFields>): Promise<DesiredPodSpec> {
+    const effective = await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion, templates);
     const credentials = await this.deps.credentials.find(m, pod.tenantId, pod.podId);
     if (!credentials) throw new NotFoundError("pod credentials", `${pod.tenantId}/${pod.podId}`);
     return buildDesiredPod(pod, effective, credentials);

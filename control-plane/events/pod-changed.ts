@@ -1,12 +1,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { PodChangedSchema } from "../../gen/tapis/pods/v1/events_pb.js";
-import { clusterCommandsTopic, type BusMessage } from "../../shared/events/event-bus.js";
-
-/** Key of a pod's events: keeps one pod's events in order on every bus. */
-export function podEventKey(tenantId: string, podId: string): string {
-  return `${tenantId}/${podId}`;
-}
+import { clusterCommandsTopic, podEventKey, type BusMessage } from "../../shared/events/event-bus.js";
 
 /** "Pod X of cluster C changed, now generation G" for the cluster's agents. */
 export function podChangedMessage(

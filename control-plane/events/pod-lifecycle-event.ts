@@ -2,9 +2,8 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { PodLifecycleEventSchema } from "../../gen/tapis/pods/v1/events_pb.js";
 import { PodStatus, StatusRequested } from "../../gen/tapis/pods/v1/pod_pb.js";
-import { podEventsTopic, type BusMessage } from "../../shared/events/event-bus.js";
+import { podEventKey, podEventsTopic, type BusMessage } from "../../shared/events/event-bus.js";
 import type { PodRecord, PodStatusName } from "../pods/pod-model.js";
-import { podEventKey } from "./pod-changed.js";
 
 /** A lifecycle fact about a pod for other services: its status, what was asked, by whom. */
 export function podLifecycleMessage(

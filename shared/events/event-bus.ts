@@ -1,3 +1,5 @@
+import type { Assignment } from "./key-partitions.js";
+
 /** One message on a topic. Messages with the same key are delivered in order. */
 export interface BusMessage {
   topic: string;
@@ -8,14 +10,26 @@ export interface BusMessage {
 /** Handles one delivered message; a rejection asks for redelivery. */
 export type BusHandler = (message: BusMessage) => Promise<void>;
 
+export interface SubscribeOptions {
+  /**
+   * Called with this member's share of the topic's keys each time the group
+   * gives it one: on joining, and after every rebalance (a member joined,
+   * left or died).
+   */
+  onAssignment?(assignment: Assignment): void;
+}
+
 export interface Subscription {
+  /** This member's share of the topic's keys now; null until the group first gave it one. */
+  assignment(): Assignment | null;
   close(): Promise<void>;
 }
 
 /**
  * Carries events between the control plane and agents. Delivery is at least
  * once: consumers must tolerate duplicates, and the agents' periodic resync
- * heals anything lost. Members of one consumer group share a topic's messages;
+ * heals anything lost. Members of one consumer group share a topic's messages
+ * by key: each holds the keys of some partitions (see key-partitions.ts), and
  * each group sees every message.
  */
 export interface EventBus {
@@ -24,8 +38,13 @@ export interface EventBus {
   publish(messages: BusMessage[]): Promise<void>;
   /** Resolves when the bus can carry messages now; rejects saying why not. */
   ping(): Promise<void>;
-  subscribe(topic: string, group: string, handler: BusHandler): Promise<Subscription>;
+  subscribe(topic: string, group: string, handler: BusHandler, options?: SubscribeOptions): Promise<Subscription>;
   close(): Promise<void>;
+}
+
+/** Key of a pod's events: keeps one pod's events in order on every bus, and places the pod in a partition. */
+export function podEventKey(tenantId: string, podId: string): string {
+  return `${tenantId}/${podId}`;
 }
 
 /** Topic carrying PodChanged for one cluster's agents. */

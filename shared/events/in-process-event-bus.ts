@@ -1,8 +1,10 @@
-import type { BusHandler, BusMessage, EventBus, Subscription } from "./event-bus.js";
+import type { BusHandler, BusMessage, EventBus, SubscribeOptions, Subscription } from "./event-bus.js";
+import { partitionOfKey, type Assignment } from "./key-partitions.js";
 
 interface Member {
   handler: BusHandler;
   closed: boolean;
+  onAssignment?: (assignment: Assignment) => void;
 }
 
 interface Group {
@@ -13,7 +15,9 @@ interface Group {
 
 /**
  * The event bus for a single process. Each group gets every message; within a
- * group a key always goes to the same member and keys are delivered in order.
+ * group the members split the keys as Kafka consumers split partitions (one
+ * partition per member, placed with partitionOfKey, reassigned when a member
+ * comes or goes) and keys are delivered in order.
  * Messages published while a topic has no group are kept (up to
  * `retainWithoutSubscribers`, oldest dropped first) for the first group that
  * subscribes, as a broker would keep them for a group that starts late.
@@ -50,13 +54,14 @@ export class InProcessEventBus implements EventBus {
     }
   }
 
-  async subscribe(topic: string, groupName: string, handler: BusHandler): Promise<Subscription> {
+  async subscribe(topic: string, groupName: string, handler: BusHandler, options: SubscribeOptions = {}): Promise<Subscription> {
     let groups = this.topics.get(topic);
     if (!groups) this.topics.set(topic, (groups = new Map()));
     let group = groups.get(groupName);
     if (!group) groups.set(groupName, (group = { members: [], chains: new Map() }));
-    const member: Member = { handler, closed: false };
+    const member: Member = { handler, closed: false, onAssignment: options.onAssignment };
     group.members.push(member);
+    reassign(group);
     const backlog = this.retained.get(topic);
     if (backlog) {
       this.retained.delete(topic);
@@ -64,9 +69,11 @@ export class InProcessEventBus implements EventBus {
     }
     const owner = group;
     return {
+      assignment: () => (member.closed ? null : assignmentOf(owner, member)),
       close: async () => {
         member.closed = true;
         owner.members = owner.members.filter((m) => m !== member);
+        reassign(owner);
       },
     };
   }
@@ -118,7 +125,16 @@ export class InProcessEventBus implements EventBus {
 function pickMember(members: Member[], key: string): Member | undefined {
   const live = members.filter((m) => !m.closed);
   if (live.length === 0) return undefined;
-  let hash = 0;
-  for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) | 0;
-  return live[Math.abs(hash) % live.length];
+  return live[partitionOfKey(key, live.length)];
+}
+
+/** A live member's share: the one partition numbered by its place among the live members. */
+function assignmentOf(group: Group, member: Member): Assignment {
+  const live = group.members.filter((m) => !m.closed);
+  return { partitionCount: live.length, partitions: [live.indexOf(member)] };
+}
+
+/** Tells every member its share after the group changed, as a rebalance does. */
+function reassign(group: Group): void {
+  for (const member of group.members) if (!member.closed) member.onAssignment?.(assignmentOf(group, member));
 }

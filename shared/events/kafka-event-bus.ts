@@ -1,6 +1,7 @@
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type ICustomPartitioner, type Producer } from "kafkajs";
 import type { Logger } from "../logging/logger.js";
-import type { BusHandler, BusMessage, EventBus, Subscription } from "./event-bus.js";
+import type { BusHandler, BusMessage, EventBus, SubscribeOptions, Subscription } from "./event-bus.js";
+import { partitionOfKey, type Assignment } from "./key-partitions.js";
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -38,7 +39,7 @@ export class KafkaEventBus implements EventBus {
       logLevel: logLevel.NOTHING,
       retry: { initialRetryTime: 250, retries: 8, maxRetryTime: 10_000 },
     });
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: keyPartitioner });
     this.admin = this.kafka.admin();
   }
 
@@ -90,7 +91,7 @@ export class KafkaEventBus implements EventBus {
     }
   }
 
-  async subscribe(topic: string, group: string, handler: BusHandler): Promise<Subscription> {
+  async subscribe(topic: string, group: string, handler: BusHandler, options: SubscribeOptions = {}): Promise<Subscription> {
     await this.prepare([topic]);
     const consumer = this.kafka.consumer({
       groupId: group,
@@ -98,6 +99,21 @@ export class KafkaEventBus implements EventBus {
       heartbeatInterval: Math.max(500, Math.floor(this.options.sessionTimeoutMs / 5)),
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 250, retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
+    });
+    let assignment: Assignment | null = null;
+    let joins = 0;
+    // Each join (the first, and every rebalance) hands this member its partitions.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const join = ++joins;
+      const partitions = [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
+      void this.partitionCount(topic).then(
+        (partitionCount) => {
+          if (join !== joins) return;
+          assignment = { partitionCount, partitions };
+          options.onAssignment?.(assignment);
+        },
+        (error: unknown) => this.options.logger.warn("cannot read the partition count of a topic", { topic, error: String(error) }),
+      );
     });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -110,11 +126,20 @@ export class KafkaEventBus implements EventBus {
     });
     this.consumers.add(consumer);
     return {
+      assignment: () => assignment,
       close: async () => {
         this.consumers.delete(consumer);
         await consumer.disconnect();
       },
     };
+  }
+
+  /** Partitions of `topic` as the brokers have it now (the producer spreads keys over all of them). */
+  private async partitionCount(topic: string): Promise<number> {
+    const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
+    const count = metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+    if (count === 0) throw new Error(`the brokers know no partitions of ${topic}`);
+    return count;
   }
 
   async close(): Promise<void> {
@@ -123,3 +148,16 @@ export class KafkaEventBus implements EventBus {
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
 }
+
+/**
+ * Places a keyed message with partitionOfKey, the function agents use to pick
+ * their share of a cluster's pods (it equals kafkajs's default choice).
+ */
+const keyPartitioner: ICustomPartitioner = () => {
+  const unkeyed = Partitioners.DefaultPartitioner();
+  return (args) => {
+    const key = args.message.key;
+    if (key === null || key === undefined) return unkeyed(args);
+    return partitionOfKey(key.toString(), args.partitionMetadata.length);
+  };
+};

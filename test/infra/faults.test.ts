@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { podEventKey } from "../../control-plane/events/pod-changed.js";
-import { clusterCommandsTopic } from "../../shared/events/event-bus.js";
+import { clusterCommandsTopic, podEventKey } from "../../shared/events/event-bus.js";
 import { eventually } from "../support/eventually.js";
 import { infra } from "../support/infra-scripts.js";
 import { connectKafkaGroups, partitionOfKey, type KafkaGroups } from "../support/kafka-groups.js";

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { KafkaEventBus } from "../../shared/events/kafka-event-bus.js";
+import { holdsKey } from "../../shared/events/key-partitions.js";
+import { eventually } from "../support/eventually.js";
 import { createJsonLogger } from "../../shared/logging/logger.js";
 
 describe("kafka event bus against a real broker", function () {
@@ -50,5 +52,26 @@ describe("kafka event bus against a real broker", function () {
     await bus.publish([{ topic, key: "k", value: Buffer.from("x") }]);
     await done;
     assert.equal(attempts, 3);
+  });
+
+  it("splitsAGroupsPartitionsBetweenItsMembersAndDeliversEachKeyToTheMemberThatHoldsIt", async () => {
+    const topic = `pods.test.${randomBytes(4).toString("hex")}`;
+    const group = `group-${topic}`;
+    const seen = [new Set<string>(), new Set<string>()];
+    const members = await Promise.all(
+      [0, 1].map((i) => newBus().subscribe(topic, group, async (message) => void seen[i]!.add(message.key))),
+    );
+    const split = await eventually("both members to share the 3 partitions", async () => {
+      const shares = members.map((member) => member.assignment());
+      if (shares.some((share) => share === null)) return false;
+      const held = shares.flatMap((share) => share!.partitions).sort();
+      return held.length === 3 && held.join() === "0,1,2" && shares.every((share) => share!.partitionCount === 3) && shares;
+    }, 60_000);
+    const keys = Array.from({ length: 60 }, (_, i) => `dev/pod${i}`);
+    await newBus().publish(keys.map((key) => ({ topic, key, value: Buffer.from(key) })));
+    await eventually("every key to arrive", async () => seen[0]!.size + seen[1]!.size >= keys.length, 60_000);
+    for (const [i, share] of split.entries()) {
+      assert.deepEqual([...seen[i]!].sort(), keys.filter((key) => holdsKey(share!, key)).sort(), `member ${i}`);
+    }
   });
 });

@@ -65,6 +65,7 @@ describe("clusters registered through the Clusters API", () => {
       createDriver: (sink) => new SimulatedDriver(sink, 10),
       resyncSeconds: 1,
       concurrency: 4,
+      deadlines: { rpcMs: 30_000, listingMs: 60_000 },
       logger: createJsonLogger({ level: "silent" }),
     });
     const running = await svc.waitForStatus(alice, "ongpu", "AVAILABLE");

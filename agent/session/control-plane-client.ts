@@ -1,0 +1,29 @@
+import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { AgentService } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import { ControlPlanePool } from "../../shared/rpc/control-plane-pool.js";
+import { metadataNames, withHeader } from "../../shared/rpc/metadata.js";
+
+/**
+ * The agent's client of AgentService on the control-plane replicas: its
+ * credential on every call, and a deadline on every unary call that names
+ * none, so a replica that hangs fails the call (the work queue retries it)
+ * instead of holding a reconcile worker forever. Streams set their own
+ * deadline; the session has none. `interceptors` wrap every call.
+ */
+export function createControlPlaneClient(
+  urls: string[],
+  agentToken: string,
+  unaryTimeoutMs: number,
+  interceptors: Interceptor[] = [],
+): Client<typeof AgentService> {
+  const pool = new ControlPlanePool(urls, [withHeader(metadataNames.agentToken, agentToken), ...interceptors]);
+  return createClient(AgentService, withUnaryDeadline(pool, unaryTimeoutMs));
+}
+
+function withUnaryDeadline(inner: Transport, timeoutMs: number): Transport {
+  return {
+    unary: (method, signal, callTimeoutMs, header, input, contextValues) =>
+      inner.unary(method, signal, callTimeoutMs ?? timeoutMs, header, input, contextValues),
+    stream: (method, signal, callTimeoutMs, header, input, contextValues) => inner.stream(method, signal, callTimeoutMs, header, input, contextValues),
+  };
+}
