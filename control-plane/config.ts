@@ -1,13 +1,11 @@
-import { createPublicKey } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { commaList, type EnvReader } from "../shared/config/env-reader.js";
 import { readShutdownGraceMs } from "../shared/lifecycle/shutdown.js";
 import { logLevels, type LogLevel } from "../shared/logging/logger.js";
-import { issuerOf, type TrustedTenant } from "./auth/tenant-keys.js";
+import type { TrustedTenant } from "./auth/tenant-keys.js";
+import { readClusterClaimsFile, readStringMapFile, readTenantKeysFile, readTenantLimitsFile } from "./config-files.js";
 import { readEncryptionConfig, type EncryptionConfig } from "./crypto/encryption-config.js";
-import { defaultPodLimits, tenantBoundNames, type SiteLimits, type TenantBounds } from "./pods/pod-limits.js";
-import { claimNamePattern } from "./pods/pod-rules.js";
+import { defaultPodLimits, type SiteLimits } from "./pods/pod-limits.js";
 import { parseDatabaseUrl, type DatabaseLocation, type DatabaseTimeouts } from "./storage/database.js";
 
 /** Where tenants' public keys come from. */
@@ -88,9 +86,9 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     siteId: env.string("PODS_SITE_ID", "local"),
     podDomain: env.string("PODS_POD_DOMAIN", "pods.localhost"),
     tenantKeys: readTenantKeys(env, defaults.tenantKeys),
-    agentTokens: readJsonFile(env, "PODS_AGENT_TOKENS_FILE") ?? {},
+    agentTokens: readStringMapFile(env, "PODS_AGENT_TOKENS_FILE") ?? {},
     clusters: parseClusters(env, env.string("PODS_CLUSTERS", defaults.clusters)),
-    clusterClaims: readClusterClaims(env),
+    clusterClaims: readClusterClaimsFile(env),
     serviceAdmins: env.list("PODS_ADMIN_USERS", defaults.serviceAdmins),
     siteAdminTenants: env.list("PODS_SITE_ADMIN_TENANTS", ""),
     limits: readLimits(env),
@@ -114,57 +112,8 @@ function absoluteSqlite(location: DatabaseLocation): DatabaseLocation {
 function readTenantKeys(env: EnvReader, fallback: TenantKeyConfig): TenantKeyConfig {
   const url = env.optionalString("PODS_TENANTS_URL");
   if (url) return { source: "tenants-api", url };
-  const keys = readTenantKeysFile(env, "PODS_TENANT_KEYS_FILE");
+  const keys = readTenantKeysFile(env);
   return keys ? { source: "static", keys } : fallback;
-}
-
-/**
- * PODS_TENANT_KEYS_FILE: {"<tenant>": {"public_key": "<PEM>", "token_service":
- * "https://<tenant base>/v3/tokens"}}, or "base_url" instead of token_service,
- * as the Tenants API describes tenants.
- */
-function readTenantKeysFile(env: EnvReader, name: string): Record<string, TrustedTenant> | undefined {
-  const file = env.optionalString(name);
-  if (!file) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    env.invalid(name, `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
-    return undefined;
-  }
-  if (!isRecord(parsed)) {
-    env.invalid(name, `${file} must hold a JSON object of tenants`);
-    return undefined;
-  }
-  const tenants: Record<string, TrustedTenant> = {};
-  for (const [tenantId, tenant] of Object.entries(parsed)) {
-    const rule = `tenant '${tenantId}' must be {"public_key": "<PEM>", "token_service": "<url>"} (or "base_url" instead of token_service)`;
-    if (!isRecord(tenant) || typeof tenant.public_key !== "string") {
-      env.invalid(name, rule);
-      continue;
-    }
-    const issuer = issuerOf({ token_service: stringOrUndefined(tenant.token_service), base_url: stringOrUndefined(tenant.base_url) });
-    if (!issuer) {
-      env.invalid(name, rule);
-      continue;
-    }
-    try {
-      if (createPublicKey(tenant.public_key).asymmetricKeyType !== "rsa") env.invalid(name, `key of tenant '${tenantId}' is not an RSA key`);
-    } catch {
-      env.invalid(name, `key of tenant '${tenantId}' is not a PEM public key`);
-    }
-    tenants[tenantId] = { publicKeyPem: tenant.public_key, issuer };
-  }
-  return tenants;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function stringOrUndefined(value: unknown): string | undefined {
-  return typeof value === "string" && value ? value : undefined;
 }
 
 /** "clusterA=default,small;clusterB=gpu": which cluster serves which queues. */
@@ -182,58 +131,6 @@ function parseClusters(env: EnvReader, value: string): Record<string, string[]> 
   return clusters;
 }
 
-function readJsonFile(env: EnvReader, name: string): Record<string, string> | undefined {
-  const file = env.optionalString(name);
-  if (!file) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== "string")) {
-      env.invalid(name, `${file} must hold a JSON object of strings`);
-      return undefined;
-    }
-    return parsed as Record<string, string>;
-  } catch (error) {
-    env.invalid(name, `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
-    return undefined;
-  }
-}
-
-/** PODS_CLUSTER_CLAIMS_FILE: {"<cluster>": {"<claim>": ["<tenant>", ...]}}, the claims each declared cluster grants. */
-function readClusterClaims(env: EnvReader): Record<string, Record<string, string[]>> {
-  const name = "PODS_CLUSTER_CLAIMS_FILE";
-  const file = env.optionalString(name);
-  if (!file) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    env.invalid(name, `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
-    return {};
-  }
-  const rule = `${file} must hold {"<cluster>": {"<claim>": ["<tenant>", ...]}}`;
-  if (!isRecord(parsed)) {
-    env.invalid(name, rule);
-    return {};
-  }
-  const claims: Record<string, Record<string, string[]>> = {};
-  for (const [clusterId, grants] of Object.entries(parsed)) {
-    if (!isRecord(grants)) {
-      env.invalid(name, rule);
-      continue;
-    }
-    claims[clusterId] = {};
-    for (const [claim, tenants] of Object.entries(grants)) {
-      if (!claimNamePattern.test(claim)) env.invalid(name, `claim '${claim}' of cluster '${clusterId}' is not a PersistentVolumeClaim name`);
-      if (!Array.isArray(tenants) || tenants.length === 0 || !tenants.every((t) => typeof t === "string" && t)) {
-        env.invalid(name, `claim '${claim}' of cluster '${clusterId}' must list the tenants it is granted to`);
-        continue;
-      }
-      claims[clusterId][claim] = tenants as string[];
-    }
-  }
-  return claims;
-}
-
 /** PODS_POD_* bounds of the site, and PODS_TENANT_LIMITS_FILE: {"<tenant>": {"max_cpu": 12000, ...}}. */
 function readLimits(env: EnvReader): SiteLimits {
   const d = defaultPodLimits;
@@ -246,37 +143,5 @@ function readLimits(env: EnvReader): SiteLimits {
   };
   if (site.cpu.min > site.cpu.max) env.invalid("PODS_POD_MIN_CPU", `must not exceed PODS_POD_MAX_CPU (${site.cpu.max})`);
   if (site.memoryMiB.min > site.memoryMiB.max) env.invalid("PODS_POD_MIN_MEMORY_MB", `must not exceed PODS_POD_MAX_MEMORY_MB (${site.memoryMiB.max})`);
-  return { site, tenants: readTenantLimits(env) };
-}
-
-function readTenantLimits(env: EnvReader): Record<string, TenantBounds> {
-  const name = "PODS_TENANT_LIMITS_FILE";
-  const file = env.optionalString(name);
-  if (!file) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    env.invalid(name, `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
-    return {};
-  }
-  if (!isRecord(parsed)) {
-    env.invalid(name, `${file} must hold {"<tenant>": {"max_cpu": <millicpus>, ...}}`);
-    return {};
-  }
-  const tenants: Record<string, TenantBounds> = {};
-  for (const [tenantId, bounds] of Object.entries(parsed)) {
-    if (!isRecord(bounds)) {
-      env.invalid(name, `limits of tenant '${tenantId}' must be an object`);
-      continue;
-    }
-    const own: TenantBounds = {};
-    for (const [key, value] of Object.entries(bounds)) {
-      if (!(tenantBoundNames as readonly string[]).includes(key)) env.invalid(name, `tenant '${tenantId}': unknown limit '${key}'; known: ${tenantBoundNames.join(", ")}`);
-      else if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) env.invalid(name, `tenant '${tenantId}': ${key} must be a whole number of at least 0`);
-      else own[key as keyof TenantBounds] = value;
-    }
-    tenants[tenantId] = own;
-  }
-  return tenants;
+  return { site, tenants: readTenantLimitsFile(env) };
 }

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { accessClaims, signClaims, unsignedToken } from "../support/tokens.js";
+import { generateKeyPair, SignJWT, type CryptoKey } from "jose";
+import { accessClaims, signClaims, trustedTenant, unsignedToken, type TrustedTenant } from "../support/tokens.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 type Level = "READ" | "USER" | "ADMIN";
@@ -83,14 +81,13 @@ const podEndpoints: Endpoint[] = [
 describe("authorization of pod endpoints", () => {
   let svc: TestService;
   let alice: string;
-  let otherTenant: { privateKey: CryptoKey; publicKey: CryptoKey };
-  const otherIssuer = "https://other.tapis.example/v3/tokens";
+  let otherTenant: TrustedTenant;
+  let otherIssuer: string;
 
   before(async () => {
-    otherTenant = await generateKeyPair("RS256");
-    const keysFile = join(process.env.TMPDIR ?? "/tmp", `pods-tenant-keys-${process.pid}.json`);
-    await writeFile(keysFile, JSON.stringify({ other: { public_key: await exportSPKI(otherTenant.publicKey), token_service: otherIssuer } }));
-    svc = await startTestService({ PODS_TENANT_KEYS_FILE: keysFile });
+    otherTenant = await trustedTenant();
+    otherIssuer = otherTenant.issuer;
+    svc = await startTestService({ PODS_TENANT_KEYS_FILE: otherTenant.keysFile });
     alice = await svc.token("alice");
   });
   after(() => svc.stop());

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { exportSPKI, generateKeyPair } from "jose";
 import { podId, startTestService, type TestService } from "../support/test-service.js";
-import { accessClaims, signClaims } from "../support/tokens.js";
+import { trustedTenant } from "../support/tokens.js";
 
 const create = (svc: TestService, token: string, resources: Record<string, number>) =>
   svc.api("POST", "/v3/pods", { token, body: { pod_id: podId("res"), image: "busybox", resources } });
@@ -47,16 +46,12 @@ describe("resource limits of pods", () => {
     let carol: string;
 
     before(async () => {
-      const other = await generateKeyPair("RS256");
-      const issuer = "https://other.tapis.example/v3/tokens";
-      const dir = process.env.TMPDIR ?? "/tmp";
-      const keysFile = join(dir, `pods-limits-keys-${process.pid}.json`);
-      const limitsFile = join(dir, `pods-limits-${process.pid}.json`);
-      await writeFile(keysFile, JSON.stringify({ other: { public_key: await exportSPKI(other.publicKey), token_service: issuer } }));
+      const other = await trustedTenant();
+      const limitsFile = join(process.env.TMPDIR ?? "/tmp", `pods-limits-${process.pid}.json`);
       await writeFile(limitsFile, JSON.stringify({ other: { max_gpus: 4, max_cpu: 16000 } }));
-      svc = await startTestService({ PODS_TENANT_KEYS_FILE: keysFile, PODS_POD_MAX_CPU: "8000", PODS_POD_MAX_MEMORY_MB: "65536", PODS_TENANT_LIMITS_FILE: limitsFile });
+      svc = await startTestService({ PODS_TENANT_KEYS_FILE: other.keysFile, PODS_POD_MAX_CPU: "8000", PODS_POD_MAX_MEMORY_MB: "65536", PODS_TENANT_LIMITS_FILE: limitsFile });
       alice = await svc.token("alice");
-      carol = await signClaims(other.privateKey, accessClaims("other", "carol", issuer));
+      carol = await other.token("carol");
     });
     after(() => svc.stop());
 

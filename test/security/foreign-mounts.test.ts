@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { exportSPKI, generateKeyPair } from "jose";
 import { podId, startTestService, type TestService } from "../support/test-service.js";
-import { accessClaims, signClaims } from "../support/tokens.js";
+import { trustedTenant } from "../support/tokens.js";
 
 /**
  * A pod mounts only what its owner may use: never the storage claim that
@@ -17,16 +16,12 @@ describe("volume mounts of other tenants' data", () => {
   let carol: string;
 
   before(async () => {
-    const other = await generateKeyPair("RS256");
-    const otherIssuer = "https://other.tapis.example/v3/tokens";
-    const dir = process.env.TMPDIR ?? "/tmp";
-    const keysFile = join(dir, `pods-mount-keys-${process.pid}.json`);
-    const claimsFile = join(dir, `pods-mount-claims-${process.pid}.json`);
-    await writeFile(keysFile, JSON.stringify({ other: { public_key: await exportSPKI(other.publicKey), token_service: otherIssuer } }));
+    const other = await trustedTenant();
+    const claimsFile = join(process.env.TMPDIR ?? "/tmp", `pods-mount-claims-${process.pid}.json`);
     await writeFile(claimsFile, JSON.stringify({ local: { "dev-shared-data": ["dev"] } }));
-    svc = await startTestService({ PODS_TENANT_KEYS_FILE: keysFile, PODS_CLUSTER_CLAIMS_FILE: claimsFile });
+    svc = await startTestService({ PODS_TENANT_KEYS_FILE: other.keysFile, PODS_CLUSTER_CLAIMS_FILE: claimsFile });
     alice = await svc.token("alice");
-    carol = await signClaims(other.privateKey, accessClaims("other", "carol", otherIssuer));
+    carol = await other.token("carol");
   });
   after(() => svc.stop());
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { createPublicKey } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { exportSPKI, generateKeyPair, type CryptoKey } from "jose";
+import { generateKeyPair, type CryptoKey } from "jose";
 import { startTestService, type TestService } from "../support/test-service.js";
-import { accessClaims, devSigningKey, signClaims, unsignedToken, type Claims } from "../support/tokens.js";
+import { accessClaims, devSigningKey, signClaims, trustedTenant, unsignedToken, type Claims, type TrustedTenant } from "../support/tokens.js";
 
 /**
  * Forged and mis-claimed tokens, each refused with its exact status, and the
@@ -15,14 +15,11 @@ describe("forged and mis-claimed tokens", () => {
   let devKey: CryptoKey;
   let devIssuer: string;
   let devPublicPem: string;
-  let other: { privateKey: CryptoKey; publicKey: CryptoKey };
-  const otherIssuer = "https://other.tapis.example/v3/tokens";
+  let other: TrustedTenant;
 
   before(async () => {
-    other = await generateKeyPair("RS256");
-    const keysFile = join(process.env.TMPDIR ?? "/tmp", `pods-forged-keys-${process.pid}.json`);
-    await writeFile(keysFile, JSON.stringify({ other: { public_key: await exportSPKI(other.publicKey), token_service: otherIssuer } }));
-    svc = await startTestService({ PODS_TENANT_KEYS_FILE: keysFile, PODS_ADMIN_USERS: "admin@dev" });
+    other = await trustedTenant();
+    svc = await startTestService({ PODS_TENANT_KEYS_FILE: other.keysFile, PODS_ADMIN_USERS: "admin@dev" });
     devKey = await devSigningKey(svc.dataDir);
     devIssuer = `${svc.baseUrl}/v3/tokens`;
     devPublicPem = createPublicKey(await readFile(join(svc.dataDir, "identity", "signing-key.pem"), "utf8")).export({ type: "spki", format: "pem" }).toString();
@@ -41,7 +38,7 @@ describe("forged and mis-claimed tokens", () => {
     ["a not-before in the future", async () => signClaims(devKey, dev({ nbf: now() + 600 })), 401, /nbf/],
     ["an issued-at in the future", async () => signClaims(devKey, dev({ iat: now() + 600 })), 401, /iat/],
     ["no issuer", async () => signClaims(devKey, dev({ iss: undefined })), 401, /no iss claim/],
-    ["another tenant's issuer", async () => signClaims(devKey, dev({ iss: otherIssuer })), 401, /is not the token service of tenant 'dev'/],
+    ["another tenant's issuer", async () => signClaims(devKey, dev({ iss: other.issuer })), 401, /is not the token service of tenant 'dev'/],
     ["the refresh token type", async () => signClaims(devKey, dev({ "tapis/token_type": "refresh" })), 401, /tapis\/token_type must be access/],
     ["an unknown tenant", async () => signClaims(devKey, accessClaims("nowhere", "alice", devIssuer)), 401, /unknown tenant 'nowhere'/],
     ["tenant dev claimed with the other tenant's key", async () => signClaims(other.privateKey, dev()), 401, /signature or claims are invalid/],
@@ -56,7 +53,7 @@ describe("forged and mis-claimed tokens", () => {
   }
 
   it("refusesAServiceTokenActingInAnotherTenant", async () => {
-    const service = await signClaims(other.privateKey, accessClaims("other", "jobs", otherIssuer, { "tapis/account_type": "service" }));
+    const service = await other.token("jobs", { "tapis/account_type": "service" });
     const answer = await svc.api("GET", "/v3/pods", { token: service, headers: { "X-Tapis-Tenant": "dev", "X-Tapis-User": "alice" } });
     assert.equal(answer.status, 403);
     assert.match(answer.body.message, /service 'jobs' of tenant 'other' may not act in tenant 'dev'/);

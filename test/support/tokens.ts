@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { importPKCS8, SignJWT, type CryptoKey } from "jose";
+import { exportSPKI, generateKeyPair, importPKCS8, SignJWT, type CryptoKey } from "jose";
 
 export type Claims = Record<string, unknown>;
 
@@ -43,4 +44,24 @@ export function unsignedToken(claims: Claims): string {
 /** The embedded dev tenant's private signing key, from the service's data folder. */
 export async function devSigningKey(dataDir: string): Promise<CryptoKey> {
   return importPKCS8(await readFile(join(dataDir, "identity", "signing-key.pem"), "utf8"), "RS256");
+}
+
+/** A tenant besides the dev one, whose key and issuer the service trusts through PODS_TENANT_KEYS_FILE. */
+export interface TrustedTenant {
+  tenantId: string;
+  issuer: string;
+  privateKey: CryptoKey;
+  /** The file to name in PODS_TENANT_KEYS_FILE. */
+  keysFile: string;
+  /** A well-formed access token of `username` (claims overridden by `overrides`). */
+  token(username: string, overrides?: Claims): Promise<string>;
+}
+
+/** Makes a tenant's key pair and writes the keys file that trusts it. */
+export async function trustedTenant(tenantId = "other"): Promise<TrustedTenant> {
+  const { privateKey, publicKey } = await generateKeyPair("RS256");
+  const issuer = `https://${tenantId}.tapis.example/v3/tokens`;
+  const keysFile = join(await mkdtemp(join(tmpdir(), "pods-tenant-keys-")), "tenant-keys.json");
+  await writeFile(keysFile, JSON.stringify({ [tenantId]: { public_key: await exportSPKI(publicKey), token_service: issuer } }));
+  return { tenantId, issuer, privateKey, keysFile, token: (username, overrides) => signClaims(privateKey, accessClaims(tenantId, username, issuer, overrides)) };
 }
