@@ -32,6 +32,8 @@ export interface AgentOptions {
   deadlines: AgentDeadlines;
   /** Wrap every call to the control plane, after the agent's credential is added. */
   interceptors?: Interceptor[];
+  /** Serve /livez, /readyz and /metrics on this port (0: any free port); unset: no such server. */
+  healthPort?: number;
   logger: Logger;
 }
 
