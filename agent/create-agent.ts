@@ -8,6 +8,7 @@ import type { Logger } from "../shared/logging/logger.js";
 import { serviceVersion } from "../shared/version.js";
 import type { AgentDeadlines } from "./config.js";
 import { keyString, type ClusterDriver, type ObservationSink } from "./drivers/cluster-driver.js";
+import { listenAgentHttp } from "./health/agent-http-server.js";
 import { AgentHealth, type AgentHealthState } from "./health/agent-health.js";
 import { runExec } from "./exec/exec-runner.js";
 import { UploadReceiver } from "./exec/upload-receiver.js";
@@ -41,6 +42,8 @@ export interface Agent {
   driver: ClusterDriver;
   /** Healthy unless some part (e.g. the driver's watch of the cluster) reports a problem. */
   health(): AgentHealthState;
+  /** What the agent needs to be ready, each "ok" or what is wrong: its session with the control plane, its cluster. */
+  readiness(): Record<string, string>;
   /** Resyncs now, as the timer does; resolves once every pod it covered has been synced once. */
   resync(): Promise<ResyncSummary>;
   stop(): Promise<void>;
@@ -156,14 +159,21 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     resyncTimer = setInterval(runResync, options.resyncSeconds * 1000);
     resyncTimer.unref();
   }
+  const readiness = () => {
+    const state = health.state();
+    return { control_plane_session: session.state(), cluster: state.healthy ? "ok" : state.problems.join("; ") };
+  };
+  const httpServer = options.healthPort === undefined ? undefined : await listenAgentHttp(options.healthPort, async () => readiness());
   logger.info("agent started", { clusterId: options.clusterId, driver: driver.name, resyncSeconds: options.resyncSeconds });
 
   return {
     driver: started,
     health: () => health.state(),
+    readiness,
     resync: () => resync.run(),
     async stop() {
       clearInterval(resyncTimer);
+      await httpServer?.close();
       await subscription.close();
       queue.close();
       // Give unacknowledged reports a moment to land; the next agent resyncs anyway.

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const resyncSeconds = env.int("PODS_AGENT_RESYNC_SECONDS", 60, { min: 0 });
   const concurrency = env.int("PODS_AGENT_CONCURRENCY", 16, { min: 1 });
   const deadlines = readAgentDeadlines(env);
+  const healthPort = env.int("PODS_AGENT_HEALTH_PORT", 8092, { min: 0, max: 65_535 });
   const logLevel = env.oneOf("PODS_LOG_LEVEL", logLevels, "info");
   const shutdownGraceMs = readShutdownGraceMs(env);
   env.done();
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     resyncSeconds,
     concurrency,
     deadlines,
+    healthPort,
     logger,
   });
   stopOnSignals(

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { DevIdentityService } from "../gen/tapis/identity/v1/dev_identity_service_pb.js";
@@ -49,6 +50,13 @@ import { rewriteStoredCredentials } from "./storage/credential-encryption.js";
 import { PodCredentialsRepository } from "./storage/pod-credentials-repository.js";
 import { podRepository } from "./storage/pod-repository.js";
 import { TimeToStopEnforcer } from "./pods/time-to-stop-enforcer.js";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection as ServerReflectionV1 } from "../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { answerHealthProbe } from "../shared/health/health-endpoints.js";
+import { grpcHealthRpc } from "./server/grpc-health.js";
+import { controlPlaneReadiness } from "./server/readiness.js";
+import { serverReflectionRpcs } from "./server/server-reflection.js";
 import { createCallLogInterceptor } from "./server/call-log-interceptor.js";
 import { listenRpc, type RpcServer } from "./server/rpc-server.js";
 import { ActionLogRepository } from "./storage/action-log-repository.js";
@@ -135,10 +143,27 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const enforcer = new TimeToStopEnforcer({ db, actionLog, now, outboxWritten, logger }, config.timeToStopSweepSeconds * 1000);
 
     const stopping = new AbortController();
+    const readiness = controlPlaneReadiness(db, deps.bus);
+    // Every service whose RPCs this replica answers, for reflection and health.
+    const servedServices = [
+      PodsService,
+      TemplatesService,
+      MiscService,
+      AgentService,
+      ReplicaService,
+      ClustersService,
+      ImagesService,
+      VolumesService,
+      SnapshotsService,
+      SecretsService,
+      JupyterService,
+      PodAuthService,
+      ...(deps.devIdentity ? [DevIdentityService] : []),
+    ];
     const routes = (router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects));
       router.service(TemplatesService, templatesRpc(db));
-      router.service(MiscService, miscRpc(db, deps.bus, logger));
+      router.service(MiscService, miscRpc(readiness, logger));
       router.service(AgentService, agentRpc(clusterState, sessions, presence, { resyncIntervalSeconds: config.agentResyncSeconds, stopping: stopping.signal }));
       router.service(ReplicaService, replicaRpc(sessions));
       router.service(ClustersService, clustersRpc(clusters, sessions, deps.bus));
@@ -146,9 +171,20 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
         router.service(service, {});
       }
       if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));
+      router.service(Health, grpcHealthRpc(readiness, servedServices.map((s) => s.typeName)));
+      const reflection = serverReflectionRpcs([...servedServices, Health]);
+      router.service(ServerReflectionV1, reflection.v1);
+      router.service(ServerReflectionV1alpha, reflection.v1alpha);
     };
     const handler = connectNodeAdapter({
       routes,
+      // Orchestrators probe /livez and /readyz over HTTP/1.1 on the same port.
+      fallback: (req, res) => {
+        const response = res as ServerResponse;
+        void answerHealthProbe(req as IncomingMessage, response, readiness).then((answered) => {
+          if (!answered) response.writeHead(404).end();
+        });
+      },
       interceptors: [
         createCallLogInterceptor(logger),
         createErrorInterceptor(logger),

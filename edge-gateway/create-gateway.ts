@@ -1,6 +1,8 @@
 import type http from "node:http";
 import type { DescMethodStreaming, DescMethodUnary, DescService, Message } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { Health, HealthCheckResponse_ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
+import { answerHealthProbe, isHealthProbe, probeState, type ReadinessChecks } from "../shared/health/health-endpoints.js";
 import type { Logger } from "../shared/logging/logger.js";
 import { metadataNames } from "../shared/rpc/metadata.js";
 import { RequestShapeError } from "../shared/rest-json/rest-json-decoder.js";
@@ -30,6 +32,8 @@ export interface GatewayOptions {
   rpcTimeoutMs: number;
   /** Deadline of a streamed call (an upload or download), from its start. */
   streamTimeoutMs: number;
+  /** More of what this process needs to be ready (the embedded installation's agent). */
+  readiness?: ReadinessChecks;
   maxUploadBytes: number;
   spoolDir: string;
   logger: Logger;
@@ -53,8 +57,18 @@ const forwardedHeaders = [metadataNames.tapisToken, metadataNames.tapisUser, met
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const routes = new RouteTable(options.services);
   const transport = new ControlPlanePool(options.controlPlaneUrls);
+  const healthClient = createClient(Health, transport);
+  const readiness: ReadinessChecks = async () => ({
+    control_plane: await probeState(async () => {
+      const answer = await healthClient.check({}, { timeoutMs: 2_000 });
+      if (answer.status !== HealthCheckResponse_ServingStatus.SERVING) throw new Error("not serving");
+    }),
+    ...(await options.readiness?.()),
+  });
   const server = await listenHttp(
     (req, res) => {
+      // Probes come every few seconds: answered without an access-log line.
+      if (isHealthProbe(req)) return void answerHealthProbe(req, res, readiness);
       const exchange = beginExchange(req, res, options.logger);
       handle(req, res, exchange, routes, transport, options).catch((error: unknown) => {
         if (clientGone(req, res, error)) {

@@ -78,16 +78,19 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
   });
   const grpcUrl = `http://${cp.grpcHost}:${controlPlane.server.port}`;
   let gateway: Gateway | undefined;
+  let agent: Agent | undefined;
   try {
     gateway = await startGateway({
       ...config.gateway,
       controlPlaneUrls: [grpcUrl],
       services: [...publicServices, ...devIdentityServices],
+      // One process: its readiness includes the agent's.
+      readiness: async () => agent?.readiness() ?? { agent: "starting" },
       logger: logger.child({ component: "gateway" }),
     });
     baseUrl ||= `http://${config.gateway.host === "0.0.0.0" ? "127.0.0.1" : config.gateway.host}:${gateway.port}`;
     await writeDevTenantFile(identityDir(config), { tenantId: config.devTenantId, baseUrl });
-    const agent = await startAgent({
+    agent = await startAgent({
       clusterId: embeddedClusterId,
       agentId: randomUUID(),
       controlPlaneUrls: [grpcUrl],
@@ -100,6 +103,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       logger: logger.child({ component: "agent" }),
     });
     const started = gateway;
+    const startedAgent = agent;
     return {
       baseUrl,
       grpcUrl,
@@ -107,11 +111,11 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       issuer,
       controlPlane,
       gateway: started,
-      agent,
+      agent: startedAgent,
       bus,
       async stop() {
         await started.close();
-        await agent.stop();
+        await startedAgent.stop();
         await controlPlane.stop();
         await bus.close();
       },

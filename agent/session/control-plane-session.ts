@@ -43,6 +43,8 @@ export class ControlPlaneSession {
   private dropping = false;
   /** The agent's latest health, told after every hello; null until it first changes (healthy). */
   private health: Health | null = null;
+  /** Null while a session is open; else why none is. */
+  private notOpen: string | null = "not connected yet";
 
   constructor(
     private readonly client: Client<typeof AgentService>,
@@ -99,6 +101,7 @@ export class ControlPlaneSession {
         for await (const response of this.client.session(queue, { signal: this.stopping.signal })) {
           failures = 0;
           if (response.payload.case === "welcome") {
+            this.notOpen = null;
             this.options.logger.debug("agent session open", { clusterId: response.payload.value.clusterId });
           } else if (response.payload.case === "exec") {
             this.options.onExec(response.payload.value);
@@ -114,6 +117,7 @@ export class ControlPlaneSession {
       } catch (error) {
         if (this.stopped) break;
         failures++;
+        this.notOpen = `not connected: ${error instanceof Error ? error.message : String(error)}`;
         const delay = Math.min(250 * 2 ** Math.min(failures - 1, 6), 15_000);
         this.options.logger.warn("agent session interrupted; reconnecting", { error: String(error), retryInMs: delay });
         queue.end();
@@ -121,6 +125,11 @@ export class ControlPlaneSession {
       }
     }
     this.outgoing = null;
+  }
+
+  /** "ok" while a session with the control plane is open, else why not. */
+  state(): string {
+    return this.notOpen ?? "ok";
   }
 
   private dropOldest(): void {

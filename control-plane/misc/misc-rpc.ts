@@ -1,29 +1,20 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { MiscService } from "../../gen/tapis/pods/v1/misc_service_pb.js";
 import type { Logger } from "../../shared/logging/logger.js";
-import type { EventBus } from "../../shared/events/event-bus.js";
+import type { ReadinessChecks } from "../../shared/health/health-endpoints.js";
 import { InvalidArgumentError, UnavailableError } from "../errors/domain-errors.js";
-import type { Database } from "../storage/database.js";
 
 /**
  * Health (readiness: the database and the event bus answer) and the proxy's
  * error page; the Traefik configuration is not offered yet.
  */
-export function miscRpc(db: Database, bus: EventBus, logger: Logger): Partial<ServiceImpl<typeof MiscService>> {
-  const check = async (name: string, probe: () => Promise<void>) => {
-    try {
-      await probe();
-      return "ok";
-    } catch (error) {
-      // The answer is public: say what is down, keep the details in the log.
-      logger.warn(`health check: ${name} unreachable`, { error: String(error) });
-      return "unreachable";
-    }
-  };
+export function miscRpc(readiness: ReadinessChecks, logger: Logger): Partial<ServiceImpl<typeof MiscService>> {
   return {
     async healthcheck() {
-      const checks = { database: await check("database", () => db.ping()), event_bus: await check("event bus", () => bus.ping()) };
+      const checks = await readiness();
       const down = Object.entries(checks).filter(([, state]) => state !== "ok").map(([name]) => name);
+      // The answer is public: it says what is down; the log keeps it for operators.
+      if (down.length > 0) logger.warn("health check: dependencies unreachable", { down });
       if (down.length > 0) throw new UnavailableError(`not ready: ${down.join(" and ")} unreachable`);
       return { message: "I promise I'm healthy.", result: { status: "healthy", checks } };
     },

@@ -90,6 +90,7 @@ export async function startInstallation(options: InstallationOptions): Promise<I
         PODS_KAFKA_BROKERS: kafka,
         PODS_KAFKA_SESSION_TIMEOUT_MS: "6000",
         PODS_CLUSTER_DRIVER: "simulated",
+        PODS_AGENT_HEALTH_PORT: "0",
         PODS_SIMULATED_STARTUP_MS: "50",
         PODS_AGENT_RESYNC_SECONDS: String(options.agentResyncSeconds ?? 10),
       },
