@@ -17,6 +17,9 @@ import { PodReconciler } from "./reconcile/pod-reconciler.js";
 import { WorkQueue } from "./reconcile/work-queue.js";
 import { createControlPlaneClient } from "./session/control-plane-client.js";
 import { ControlPlaneSession } from "./session/control-plane-session.js";
+import type { Registry } from "prom-client";
+import { createMetricsRegistry } from "../shared/metrics/metrics-endpoint.js";
+import { agentMetrics } from "./metrics/agent-metrics.js";
 
 export interface AgentOptions {
   clusterId: string;
@@ -25,7 +28,8 @@ export interface AgentOptions {
   controlPlaneUrls: string[];
   agentToken: string;
   bus: EventBus;
-  createDriver(sink: ObservationSink): ClusterDriver | Promise<ClusterDriver>;
+  /** Makes the driver; `kubernetesCall` is told how long each Kubernetes API request took. */
+  createDriver(sink: ObservationSink, kubernetesCall: (verb: string, kind: string, seconds: number) => void): ClusterDriver | Promise<ClusterDriver>;
   /** Seconds between resyncs; 0 turns resync off, even at start and after a rebalance. */
   resyncSeconds: number;
   concurrency: number;
@@ -35,6 +39,8 @@ export interface AgentOptions {
   interceptors?: Interceptor[];
   /** Serve /livez, /readyz and /metrics on this port (0: any free port); unset: no such server. */
   healthPort?: number;
+  /** Where the agent's metrics go (default: a registry of its own). */
+  metrics?: Registry;
   logger: Logger;
 }
 
@@ -110,10 +116,13 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       health.set(part, problem);
     },
   };
-  driver = await options.createDriver(sink);
+  let subscription: Subscription | undefined;
+  const registry = options.metrics ?? createMetricsRegistry();
+  const metrics = agentMetrics(registry, async () => (await subscription?.lag()) ?? 0);
+  driver = await options.createDriver(sink, metrics.kubernetesCall);
   const reconciler = new PodReconciler(client, driver, options.clusterId, logger);
   const started = driver;
-  const queue = new WorkQueue((key) => reconciler.sync(key), {
+  const queue = new WorkQueue((key) => metrics.timeSync(() => reconciler.sync(key)), {
     concurrency: options.concurrency,
     baseBackoffMs: 250,
     maxBackoffMs: 30_000,
@@ -136,7 +145,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const runResync = () => void resync.run().catch((error: unknown) => logger.warn("resync failed", { error: String(error) }));
 
   session.start();
-  const subscription: Subscription = await options.bus.subscribe(
+  subscription = await options.bus.subscribe(
     clusterCommandsTopic(options.clusterId),
     `pods-agents-${options.clusterId}`,
     async (message) => {
@@ -163,7 +172,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     const state = health.state();
     return { control_plane_session: session.state(), cluster: state.healthy ? "ok" : state.problems.join("; ") };
   };
-  const httpServer = options.healthPort === undefined ? undefined : await listenAgentHttp(options.healthPort, async () => readiness());
+  const httpServer = options.healthPort === undefined ? undefined : await listenAgentHttp(options.healthPort, async () => readiness(), registry);
   logger.info("agent started", { clusterId: options.clusterId, driver: driver.name, resyncSeconds: options.resyncSeconds });
 
   return {

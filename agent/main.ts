@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     controlPlaneUrls,
     agentToken: agentToken!,
     bus: events,
-    createDriver: (sink) => createDriver(driver, sink, logger),
+    createDriver: (sink, kubernetesCall) => createDriver(driver, sink, logger, kubernetesCall),
     resyncSeconds,
     concurrency,
     deadlines,

@@ -53,7 +53,10 @@ import { TimeToStopEnforcer } from "./pods/time-to-stop-enforcer.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection as ServerReflectionV1 } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import type { Registry } from "prom-client";
 import { answerHealthProbe } from "../shared/health/health-endpoints.js";
+import { answerMetrics, createMetricsRegistry, isMetricsRequest } from "../shared/metrics/metrics-endpoint.js";
+import { controlPlaneMetrics } from "./metrics/control-plane-metrics.js";
 import { grpcHealthRpc } from "./server/grpc-health.js";
 import { controlPlaneReadiness } from "./server/readiness.js";
 import { serverReflectionRpcs } from "./server/server-reflection.js";
@@ -70,6 +73,8 @@ export interface ControlPlaneDeps {
   tenantKeys: TenantKeySource;
   logger: Logger;
   now?: () => number;
+  /** Where the control plane's metrics go, served at /metrics on its port (default: a registry of its own). */
+  metrics?: Registry;
   /** Only in embedded mode: serve the dev tenant's login endpoints. */
   devIdentity?: { config: DevIdentityConfig; users: DevUsers; issuer: TokenIssuer };
 }
@@ -94,8 +99,11 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const seeded = await seedBuiltinTemplates(db, config.siteId, now());
     if (seeded.length > 0) logger.info("built-in templates added", { templates: seeded });
 
+    const sessions = new AgentSessions();
+    const registry = deps.metrics ?? createMetricsRegistry();
+    const metrics = controlPlaneMetrics(registry, { db, sessions });
     const relay = new OutboxRelay(
-      { db, bus: deps.bus, now, logger },
+      { db, bus: deps.bus, now, logger, deliveries: metrics.eventDelivery },
       { relayId: randomUUID(), pollIntervalMs: config.outboxPollMs, batchSize: 100, claimMs: 30_000 },
     );
     const outboxWritten = () => relay.wake();
@@ -134,7 +142,6 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       placements: (clusterId, queue) => clusters.queuePlacement(clusterId, queue),
       claimsGrantedTo: (clusterId, tenantId) => clusters.claimsGrantedTo(clusterId, tenantId),
     });
-    const sessions = new AgentSessions();
     const replica = { id: randomUUID(), url: "" };
     const presence = new AgentPresence({ db, now, logger }, replica);
     const agents = new AgentRouter(sessions, presence, config.replicaToken, config.streamTimeoutMs);
@@ -181,12 +188,13 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       // Orchestrators probe /livez and /readyz over HTTP/1.1 on the same port.
       fallback: (req, res) => {
         const response = res as ServerResponse;
+        if (isMetricsRequest(req as IncomingMessage)) return void answerMetrics(response, registry);
         void answerHealthProbe(req as IncomingMessage, response, readiness).then((answered) => {
           if (!answered) response.writeHead(404).end();
         });
       },
       interceptors: [
-        createCallLogInterceptor(logger),
+        createCallLogInterceptor(logger, metrics.rpc),
         createErrorInterceptor(logger),
         createAccessInterceptor({
           rules: accessRules,

@@ -1,6 +1,9 @@
 import type http from "node:http";
 import type { DescMethodStreaming, DescMethodUnary, DescService, Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import type { Registry } from "prom-client";
+import { answerMetrics, createMetricsRegistry, isMetricsRequest } from "../shared/metrics/metrics-endpoint.js";
+import { RequestMetrics } from "./http/request-metrics.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
 import { answerHealthProbe, isHealthProbe, probeState, type ReadinessChecks } from "../shared/health/health-endpoints.js";
 import type { Logger } from "../shared/logging/logger.js";
@@ -34,6 +37,8 @@ export interface GatewayOptions {
   streamTimeoutMs: number;
   /** More of what this process needs to be ready (the embedded installation's agent). */
   readiness?: ReadinessChecks;
+  /** Where the gateway's metrics go, served at /metrics (default: a registry of its own). */
+  metrics?: Registry;
   maxUploadBytes: number;
   spoolDir: string;
   logger: Logger;
@@ -57,6 +62,8 @@ const forwardedHeaders = [metadataNames.tapisToken, metadataNames.tapisUser, met
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const routes = new RouteTable(options.services);
   const transport = new ControlPlanePool(options.controlPlaneUrls);
+  const registry = options.metrics ?? createMetricsRegistry();
+  const requestMetrics = new RequestMetrics(registry);
   const healthClient = createClient(Health, transport);
   const readiness: ReadinessChecks = async () => ({
     control_plane: await probeState(async () => {
@@ -69,7 +76,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     (req, res) => {
       // Probes come every few seconds: answered without an access-log line.
       if (isHealthProbe(req)) return void answerHealthProbe(req, res, readiness);
-      const exchange = beginExchange(req, res, options.logger);
+      if (isMetricsRequest(req)) return void answerMetrics(res, registry);
+      const exchange = beginExchange(req, res, options.logger, requestMetrics);
       handle(req, res, exchange, routes, transport, options).catch((error: unknown) => {
         if (clientGone(req, res, error)) {
           options.logger.debug("client went away", { method: req.method, route: exchange.route, request_id: exchange.requestId });

@@ -16,6 +16,7 @@ import { preparePrivateFolder } from "../shared/files/private-files.js";
 import type { EventBus } from "../shared/events/event-bus.js";
 import type { Logger } from "../shared/logging/logger.js";
 import { embeddedClusterId, identityDir, type EmbeddedConfig } from "./config.js";
+import { createMetricsRegistry } from "../shared/metrics/metrics-endpoint.js";
 
 export interface EmbeddedService {
   /** The URL of the REST gateway, e.g. http://127.0.0.1:8080. */
@@ -65,10 +66,13 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
           [config.devTenantId]: { publicKeyPem: signingKey.publicKeyPem, issuer: () => tokenServiceOf(baseUrl) },
         });
 
+  // One process, one set of metrics: the gateway and the control plane both serve all of it.
+  const metrics = createMetricsRegistry();
   const controlPlane = await startControlPlane({
     config: { ...cp, agentTokens: { ...cp.agentTokens, [agentToken]: embeddedClusterId } },
     bus,
     tenantKeys,
+    metrics,
     logger: logger.child({ component: "control-plane" }),
     devIdentity: {
       config: { tenantId: config.devTenantId, siteId: cp.siteId, baseUrl: () => baseUrl, publicKeyPem: signingKey.publicKeyPem },
@@ -86,6 +90,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       services: [...publicServices, ...devIdentityServices],
       // One process: its readiness includes the agent's.
       readiness: async () => agent?.readiness() ?? { agent: "starting" },
+      metrics,
       logger: logger.child({ component: "gateway" }),
     });
     baseUrl ||= `http://${config.gateway.host === "0.0.0.0" ? "127.0.0.1" : config.gateway.host}:${gateway.port}`;
@@ -96,7 +101,8 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       controlPlaneUrls: [grpcUrl],
       agentToken,
       bus,
-      createDriver: (sink) => createDriver(config.driver, sink, logger.child({ component: "agent" })),
+      createDriver: (sink, kubernetesCall) => createDriver(config.driver, sink, logger.child({ component: "agent" }), kubernetesCall),
+      metrics,
       resyncSeconds: cp.agentResyncSeconds,
       concurrency: config.agentConcurrency,
       deadlines: config.agentDeadlines,

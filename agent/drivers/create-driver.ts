@@ -7,12 +7,17 @@ import { KubernetesDriver } from "./kubernetes/kubernetes-driver.js";
 import { SimulatedDriver } from "./simulated-driver.js";
 
 /** A started driver of the configured kind. */
-export async function createDriver(config: DriverConfig, sink: ObservationSink, logger: Logger): Promise<ClusterDriver> {
+export async function createDriver(
+  config: DriverConfig,
+  sink: ObservationSink,
+  logger: Logger,
+  kubernetesCall?: (verb: string, kind: string, seconds: number) => void,
+): Promise<ClusterDriver> {
   if (config.kind === "simulated") return new SimulatedDriver(sink, config.startupMs);
   const kubeConfig = new KubeConfig();
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
   else kubeConfig.loadFromCluster();
-  const api = new KubernetesApi(kubeConfig, config.cluster.namespace, config.cluster.fieldManager, config.requestTimeoutSeconds * 1000);
+  const api = new KubernetesApi(kubeConfig, config.cluster.namespace, config.cluster.fieldManager, config.requestTimeoutSeconds * 1000, kubernetesCall);
   const driver = new KubernetesDriver(api, config.cluster, sink, logger, { stopGraceSeconds: config.stopGraceSeconds });
   await driver.start();
   return driver;

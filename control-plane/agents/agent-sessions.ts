@@ -108,6 +108,11 @@ export class AgentSessions {
     return this.channels.get(clusterId)?.size ?? 0;
   }
 
+  /** Agents connected here, by cluster. */
+  connectedByCluster(): Map<string, number> {
+    return new Map([...this.channels].map(([clusterId, channels]) => [clusterId, channels.size]));
+  }
+
   agentsOf(clusterId: string): ConnectedAgent[] {
     return [...(this.channels.get(clusterId) ?? [])].map((channel) => channel.agent);
   }

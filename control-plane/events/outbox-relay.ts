@@ -2,6 +2,7 @@ import type { EventBus } from "../../shared/events/event-bus.js";
 import type { Logger } from "../../shared/logging/logger.js";
 import type { Database } from "../storage/database.js";
 import { outboxRepository, toBusMessage } from "../storage/outbox-repository.js";
+import type { Histogram } from "prom-client";
 
 export interface OutboxRelayOptions {
   relayId: string;
@@ -25,7 +26,7 @@ export class OutboxRelay {
   private started = false;
 
   constructor(
-    private readonly deps: { db: Database; bus: EventBus; now: () => number; logger: Logger },
+    private readonly deps: { db: Database; bus: EventBus; now: () => number; logger: Logger; deliveries?: Histogram },
     private readonly options: OutboxRelayOptions,
   ) {}
 
@@ -75,6 +76,8 @@ export class OutboxRelay {
         await this.deps.db.transaction((tx) => outboxRepository.release(tx, ids));
         throw error;
       }
+      const published = this.deps.now();
+      for (const row of rows) this.deps.deliveries?.observe(Math.max(0, published - row.createdAt) / 1000);
       await this.deps.db.transaction((tx) => outboxRepository.remove(tx, ids));
       if (!this.started) return;
     }

@@ -1,4 +1,5 @@
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Histogram } from "prom-client";
 import type { Logger } from "../../shared/logging/logger.js";
 import { metadataNames } from "../../shared/rpc/metadata.js";
 import { callerKey } from "../auth/caller.js";
@@ -9,7 +10,7 @@ import { callerKey } from "../auth/caller.js";
  * as, so a gateway's access log can name the tenant and user without reading
  * tokens itself.
  */
-export function createCallLogInterceptor(logger: Logger): Interceptor {
+export function createCallLogInterceptor(logger: Logger, durations: Histogram<"procedure" | "code">): Interceptor {
   return (next) => async (req) => {
     const started = Date.now();
     const fields = () => ({ procedure: `${req.service.typeName}/${req.method.name}`, request_id: req.header.get(metadataNames.requestId) ?? undefined, duration_ms: Date.now() - started });
@@ -22,6 +23,7 @@ export function createCallLogInterceptor(logger: Logger): Interceptor {
         res.header.set(metadataNames.callerUser, who.username);
       }
       logger.debug("call", { ...fields(), code: "ok" });
+      durations.observe({ procedure: `${req.service.typeName}/${req.method.name}`, code: "ok" }, (Date.now() - started) / 1000);
       return res;
     } catch (error) {
       const who = caller();
@@ -29,7 +31,9 @@ export function createCallLogInterceptor(logger: Logger): Interceptor {
         error.metadata.set(metadataNames.callerTenant, who.tenantId);
         error.metadata.set(metadataNames.callerUser, who.username);
       }
-      logger.debug("call", { ...fields(), code: error instanceof ConnectError ? error.code : "unknown" });
+      const code = error instanceof ConnectError ? Code[error.code] : "unknown";
+      logger.debug("call", { ...fields(), code });
+      durations.observe({ procedure: `${req.service.typeName}/${req.method.name}`, code }, (Date.now() - started) / 1000);
       throw error;
     }
   };

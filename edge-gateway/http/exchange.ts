@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type http from "node:http";
 import type { Logger } from "../../shared/logging/logger.js";
+import type { RequestMetrics } from "./request-metrics.js";
 
 /** What the gateway learns about one request while serving it, for its access-log line. */
 export interface Exchange {
@@ -17,10 +18,10 @@ const wellFormedId = /^[A-Za-z0-9._-]{1,64}$/;
 /**
  * Starts an exchange: the request id is the client's X-Request-Id when well
  * formed, else a new one; it is returned to the client at once, and one
- * access-log line is written when the response ends or the client goes away
- * (status 499).
+ * access-log line is written (and the request counted in the metrics) when
+ * the response ends or the client goes away (status 499).
  */
-export function beginExchange(req: http.IncomingMessage, res: http.ServerResponse, logger: Logger): Exchange {
+export function beginExchange(req: http.IncomingMessage, res: http.ServerResponse, logger: Logger, metrics: RequestMetrics): Exchange {
   const started = performance.now();
   const given = req.headers["x-request-id"];
   const exchange: Exchange = {
@@ -31,11 +32,14 @@ export function beginExchange(req: http.IncomingMessage, res: http.ServerRespons
   };
   res.setHeader("X-Request-Id", exchange.requestId);
   res.once("close", () => {
+    const status = res.writableFinished ? res.statusCode : 499;
+    const durationMs = performance.now() - started;
+    metrics.record(req.method ?? "GET", exchange.route, status, durationMs / 1000);
     logger.info("request", {
       method: req.method,
       route: exchange.route,
-      status: res.writableFinished ? res.statusCode : 499,
-      duration_ms: Math.round((performance.now() - started) * 10) / 10,
+      status,
+      duration_ms: Math.round(durationMs * 10) / 10,
       tenant: exchange.tenant,
       user: exchange.user,
       request_id: exchange.requestId,

@@ -22,6 +22,8 @@ export interface SubscribeOptions {
 export interface Subscription {
   /** This member's share of the topic's keys now; null until the group first gave it one. */
   assignment(): Assignment | null;
+  /** Messages of this member's share not handled yet (0 when it cannot tell). */
+  lag(): Promise<number>;
   close(): Promise<void>;
 }
 

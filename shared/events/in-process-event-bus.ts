@@ -11,6 +11,8 @@ interface Group {
   members: Member[];
   /** Per key: the tail of that key's delivery chain, so one key stays ordered. */
   chains: Map<string, Promise<void>>;
+  /** Messages delivered to the group and not handled yet. */
+  waiting: number;
 }
 
 /**
@@ -58,7 +60,7 @@ export class InProcessEventBus implements EventBus {
     let groups = this.topics.get(topic);
     if (!groups) this.topics.set(topic, (groups = new Map()));
     let group = groups.get(groupName);
-    if (!group) groups.set(groupName, (group = { members: [], chains: new Map() }));
+    if (!group) groups.set(groupName, (group = { members: [], chains: new Map(), waiting: 0 }));
     const member: Member = { handler, closed: false, onAssignment: options.onAssignment };
     group.members.push(member);
     reassign(group);
@@ -70,6 +72,7 @@ export class InProcessEventBus implements EventBus {
     const owner = group;
     return {
       assignment: () => (member.closed ? null : assignmentOf(owner, member)),
+      lag: async () => owner.waiting,
       close: async () => {
         member.closed = true;
         owner.members = owner.members.filter((m) => m !== member);
@@ -98,7 +101,8 @@ export class InProcessEventBus implements EventBus {
 
   private deliver(group: Group, message: BusMessage): void {
     const previous = group.chains.get(message.key) ?? Promise.resolve();
-    const next = previous.then(() => this.handleWithRetry(group, message));
+    group.waiting++;
+    const next = previous.then(() => this.handleWithRetry(group, message)).finally(() => group.waiting--);
     group.chains.set(message.key, next);
     void next.then(() => {
       if (group.chains.get(message.key) === next) group.chains.delete(message.key);

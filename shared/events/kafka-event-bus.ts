@@ -127,11 +127,26 @@ export class KafkaEventBus implements EventBus {
     this.consumers.add(consumer);
     return {
       assignment: () => assignment,
+      lag: () => this.lagOf(group, topic, assignment?.partitions ?? []),
       close: async () => {
         this.consumers.delete(consumer);
         await consumer.disconnect();
       },
     };
+  }
+
+  /** How far the group's committed offsets trail the newest messages, on `partitions` of `topic`. */
+  private async lagOf(group: string, topic: string, partitions: number[]): Promise<number> {
+    if (partitions.length === 0) return 0;
+    const [ends, committed] = await Promise.all([this.admin.fetchTopicOffsets(topic), this.admin.fetchOffsets({ groupId: group, topics: [topic] })]);
+    const done = new Map((committed.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    let lag = 0;
+    for (const end of ends) {
+      if (!partitions.includes(end.partition)) continue;
+      const from = done.get(end.partition) ?? -1;
+      lag += Math.max(0, Number(end.high) - (from >= 0 ? from : Number(end.low)));
+    }
+    return lag;
   }
 
   /** Partitions of `topic` as the brokers have it now (the producer spreads keys over all of them). */

@@ -1,16 +1,26 @@
-import { createRequire } from "node:module";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 
-/** One metric family as parse-prometheus-text-format gives it. */
+/** One metric family as the official Prometheus Python client parses it. */
 export interface MetricFamily {
   name: string;
-  help: string;
-  type: "COUNTER" | "GAUGE" | "HISTOGRAM" | "SUMMARY" | "UNTYPED";
-  metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string; sum?: string }[];
+  type: string;
+  samples: { name: string; labels: Record<string, string>; value: number }[];
 }
 
-const parse = createRequire(import.meta.url)("parse-prometheus-text-format") as (text: string) => MetricFamily[];
+export const prometheusClientRequirement = "prometheus-client==0.26.0";
 
-/** Parses Prometheus text exposition format; throws on malformed input. */
-export function parsePrometheusText(text: string): MetricFamily[] {
-  return parse(text);
+const parser = `
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+families = [{"name": f.name, "type": f.type, "samples": [{"name": s.name, "labels": s.labels, "value": s.value} for s in f.samples]}
+            for f in text_string_to_metric_families(sys.stdin.read())]
+print(json.dumps(families))
+`;
+
+/** Parses Prometheus text exposition format with the official Python client's parser; throws on malformed input. */
+export async function parsePrometheusText(python: string, text: string): Promise<MetricFamily[]> {
+  const child = promisify(execFile)(python, ["-c", parser], { maxBuffer: 64 * 1024 * 1024 });
+  child.child.stdin!.end(text);
+  return JSON.parse((await child).stdout) as MetricFamily[];
 }

@@ -98,6 +98,8 @@ export class KubernetesApi {
     readonly namespace: string,
     private readonly fieldManager: string,
     private readonly requestTimeoutMs = 30_000,
+    /** Told how long each request took, by verb and kind (for the agent's metrics). */
+    private readonly observe: (verb: string, kind: string, seconds: number) => void = () => undefined,
   ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error("the kubeconfig names no current cluster");
@@ -121,7 +123,7 @@ export class KubernetesApi {
 
   async apply<T extends KubernetesObject>(object: T): Promise<T> {
     const about = `${object.kind} ${object.metadata?.name ?? ""}`;
-    return this.translated(() => this.objects.patch(object, undefined, undefined, this.fieldManager, true, PatchStrategy.ServerSideApply), about);
+    return this.translated(() => this.objects.patch(object, undefined, undefined, this.fieldManager, true, PatchStrategy.ServerSideApply), about, ["apply", object.kind ?? "unknown"]);
   }
 
   /** Deletes an object; one that is already gone is not an error. */
@@ -139,7 +141,7 @@ export class KubernetesApi {
           case "ConfigMap":
             return this.core.deleteNamespacedConfigMap(request);
         }
-      });
+      }, undefined, ["delete", kind]);
     } catch (error) {
       if (!(error instanceof KubernetesApiError && error.notFound)) throw error;
     }
@@ -159,7 +161,7 @@ export class KubernetesApi {
         case "ConfigMap":
           return (await this.core.listNamespacedConfigMap(request)).items;
       }
-    });
+    }, undefined, ["list", kind]);
   }
 
   /** An informer over the namespace's pods carrying `labelSelector`; it does not restart itself. */
@@ -167,17 +169,20 @@ export class KubernetesApi {
     return makeInformer(
       this.kubeConfig,
       `/api/v1/namespaces/${this.namespace}/pods`,
-      () => this.translated(() => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector })),
+      () => this.translated(() => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector }), undefined, ["list", "Pod"]),
       labelSelector,
     );
   }
 
-  private async translated<T>(call: () => Promise<T>, object?: string): Promise<T> {
+  private async translated<T>(call: () => Promise<T>, object?: string, timed?: [verb: string, kind: string]): Promise<T> {
+    const started = performance.now();
     try {
       return await call();
     } catch (error) {
       if (error instanceof Error && error.name === "AbortError") throw new KubernetesTimeoutError(this.requestTimeoutMs);
       throw toApiError(error, object);
+    } finally {
+      if (timed) this.observe(timed[0], timed[1], (performance.now() - started) / 1000);
     }
   }
 

@@ -1,0 +1,53 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { latencyBuckets } from "../../shared/metrics/metrics-endpoint.js";
+import type { SyncOutcome } from "../drivers/cluster-driver.js";
+
+/** What the agent's parts record as they work; no label names a pod. */
+export interface AgentMetrics {
+  /** Runs `sync` and records how long it took and how it ended. */
+  timeSync(sync: () => Promise<SyncOutcome>): Promise<SyncOutcome>;
+  /** One request to the Kubernetes API, by verb and object kind. */
+  kubernetesCall(verb: string, kind: string, seconds: number): void;
+}
+
+/** The agent's metrics; `lag` tells, when scraped, how many of its events wait. */
+export function agentMetrics(registry: Registry, lag: () => Promise<number>): AgentMetrics {
+  const syncs = new Histogram({
+    name: "pods_reconcile_duration_seconds",
+    help: "Syncs of one pod with its cluster, by outcome (done, requeue, terminal, error)",
+    labelNames: ["outcome"],
+    buckets: latencyBuckets,
+    registers: [registry],
+  });
+  const errors = new Counter({ name: "pods_reconcile_errors_total", help: "Syncs that failed and will be retried", registers: [registry] });
+  const kubernetes = new Histogram({
+    name: "pods_kubernetes_request_duration_seconds",
+    help: "Requests to the Kubernetes API, by verb and kind",
+    labelNames: ["verb", "kind"],
+    buckets: latencyBuckets,
+    registers: [registry],
+  });
+  new Gauge({
+    name: "pods_event_consumer_lag",
+    help: "Events of this agent's share of its cluster's topic not handled yet",
+    registers: [registry],
+    async collect() {
+      this.set(await lag().catch(() => 0));
+    },
+  });
+  return {
+    async timeSync(sync) {
+      const end = syncs.startTimer();
+      try {
+        const outcome = await sync();
+        end({ outcome: outcome.kind });
+        return outcome;
+      } catch (error) {
+        end({ outcome: "error" });
+        errors.inc();
+        throw error;
+      }
+    },
+    kubernetesCall: (verb, kind, seconds) => kubernetes.observe({ verb, kind }, seconds),
+  };
+}
