@@ -12,6 +12,7 @@ import { RequestShapeError } from "../shared/rest-json/rest-json-decoder.js";
 import { encodeField, encodeMessageJson } from "../shared/rest-json/rest-json-encoder.js";
 import { sendEnvelope, sendError, sendJson } from "./http/envelope.js";
 import { listenHttp, type HttpTimeouts } from "./http/http-server.js";
+import { ApiDocs } from "./docs/api-docs.js";
 import { beginExchange, noteCaller, type Exchange } from "./http/exchange.js";
 import { BodyError, ClientGoneError, readJsonBody, type JsonBodyLimits } from "./http/json-body.js";
 import { httpStatusOf } from "./http/status-codes.js";
@@ -61,6 +62,7 @@ const forwardedHeaders = [metadataNames.tapisToken, metadataNames.tapisUser, met
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const routes = new RouteTable(options.services);
+  const docs = new ApiDocs();
   const transport = new ControlPlanePool(options.controlPlaneUrls);
   const registry = options.metrics ?? createMetricsRegistry();
   const requestMetrics = new RequestMetrics(registry);
@@ -78,7 +80,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (isHealthProbe(req)) return void answerHealthProbe(req, res, readiness);
       if (isMetricsRequest(req)) return void answerMetrics(res, registry);
       const exchange = beginExchange(req, res, options.logger, requestMetrics);
-      handle(req, res, exchange, routes, transport, options).catch((error: unknown) => {
+      handle(req, res, exchange, docs, routes, transport, options).catch((error: unknown) => {
         if (clientGone(req, res, error)) {
           options.logger.debug("client went away", { method: req.method, route: exchange.route, request_id: exchange.requestId });
           return res.destroy();
@@ -97,11 +99,17 @@ async function handle(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   exchange: Exchange,
+  docs: ApiDocs,
   routes: RouteTable,
   transport: Transport,
   options: GatewayOptions,
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://gateway");
+  const docsRoute = req.method === "GET" ? docs.routeOf(url.pathname) : null;
+  if (docsRoute) {
+    exchange.route = docsRoute;
+    return docs.answer(url.pathname, res);
+  }
   const match = routes.match(req.method ?? "GET", url.pathname);
   if (match.kind === "none") return sendError(res, 404, `no such endpoint: ${req.method} ${url.pathname}`);
   if (match.kind === "wrong-method") {

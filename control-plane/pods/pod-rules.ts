@@ -13,6 +13,9 @@ export const reservedPodIds = new Set([
   "jupyter",
   "clusters",
   "healthcheck",
+  // The gateway serves the API's description at /v3/pods/docs and /v3/pods/openapi.json.
+  "docs",
+  "openapi",
 ]);
 
 const podIdPattern = /^[a-z][a-z0-9]{2,63}$/;
