@@ -20,6 +20,8 @@ import { ControlPlaneSession } from "./session/control-plane-session.js";
 import type { Registry } from "prom-client";
 import { createMetricsRegistry } from "../shared/metrics/metrics-endpoint.js";
 import { agentMetrics } from "./metrics/agent-metrics.js";
+import { trace, type Context } from "@opentelemetry/api";
+import { contextFromTraceparent, inSpan, tracerOf } from "../shared/tracing/tracing.js";
 
 export interface AgentOptions {
   clusterId: string;
@@ -122,7 +124,16 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   driver = await options.createDriver(sink, metrics.kubernetesCall);
   const reconciler = new PodReconciler(client, driver, options.clusterId, logger);
   const started = driver;
-  const queue = new WorkQueue((key) => metrics.timeSync(() => reconciler.sync(key)), {
+  // The trace of the change an event announced, for the sync that acts on it.
+  const tracesOfChanges = new Map<string, Context>();
+  const tracer = tracerOf("agent");
+  const sync = (key: string) => {
+    const parent = tracesOfChanges.get(key);
+    tracesOfChanges.delete(key);
+    const run = () => metrics.timeSync(() => reconciler.sync(key));
+    return parent ? inSpan(tracer, "sync pod", { parent, attributes: { "pods.pod": key } }, run) : run();
+  };
+  const queue = new WorkQueue(sync, {
     concurrency: options.concurrency,
     baseBackoffMs: 250,
     maxBackoffMs: 30_000,
@@ -149,7 +160,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     clusterCommandsTopic(options.clusterId),
     `pods-agents-${options.clusterId}`,
     async (message) => {
-      const key = keyString(fromBinary(PodChangedSchema, message.value));
+      const event = fromBinary(PodChangedSchema, message.value);
+      const key = keyString(event);
+      const traced = contextFromTraceparent(event.traceparent);
+      if (trace.getSpanContext(traced)) tracesOfChanges.set(key, traced);
       reconciler.changed(key);
       await queue.enqueue(key);
     },

@@ -8,6 +8,7 @@ import { readControlPlaneUrls } from "../shared/rpc/control-plane-pool.js";
 import { readAgentDeadlines, readDriverConfig } from "./config.js";
 import { startAgent } from "./create-agent.js";
 import { createDriver } from "./drivers/create-driver.js";
+import { startTracingFromEnv } from "../shared/tracing/otlp-tracing.js";
 
 /**
  * One agent of a cluster: receives the cluster's pod events from Kafka (the
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   const shutdownGraceMs = readShutdownGraceMs(env);
   env.done();
   const logger = createJsonLogger({ level: logLevel, fields: { component: "agent", clusterId } });
+  const stopTracing = startTracingFromEnv("tapis-pods-agent", process.env);
   const events = createEventBus(bus, `pods-agent-${clusterId}`, logger);
   const agent = await startAgent({
     clusterId: clusterId!,
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
     async () => {
       await agent.stop();
       await events.close();
+      await stopTracing();
     },
     (message) => logger.info(message),
     shutdownGraceMs,

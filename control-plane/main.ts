@@ -7,6 +7,7 @@ import { createJsonLogger } from "../shared/logging/logger.js";
 import { StaticTenantKeys, TenantsApiKeys } from "./auth/tenant-keys.js";
 import { readControlPlaneConfig } from "./config.js";
 import { startControlPlane } from "./create-control-plane.js";
+import { startTracingFromEnv } from "../shared/tracing/otlp-tracing.js";
 
 /**
  * A control-plane replica of the distributed installation: state in MySQL
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   }
   env.done();
   const logger = createJsonLogger({ level: config.logLevel, fields: { component: "control-plane" } });
+  const stopTracing = startTracingFromEnv("tapis-pods-control-plane", process.env);
   // On SQLite the data folder holds the database and the key that encrypts its credentials.
   if (config.database.kind === "sqlite") await preparePrivateFolder(config.dataDir);
   const tenantKeys =
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
     async () => {
       await controlPlane.stop();
       await events.close();
+      await stopTracing();
     },
     (message) => logger.info(message),
     config.shutdownGraceMs,

@@ -1,6 +1,8 @@
 import type http from "node:http";
 import type { DescMethodStreaming, DescMethodUnary, DescService, Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { contextFromHeaders, traceContextInterceptor, tracerOf } from "../shared/tracing/tracing.js";
 import type { Registry } from "prom-client";
 import { answerMetrics, createMetricsRegistry, isMetricsRequest } from "../shared/metrics/metrics-endpoint.js";
 import { RequestMetrics } from "./http/request-metrics.js";
@@ -63,7 +65,8 @@ const forwardedHeaders = [metadataNames.tapisToken, metadataNames.tapisUser, met
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const routes = new RouteTable(options.services);
   const docs = new ApiDocs();
-  const transport = new ControlPlanePool(options.controlPlaneUrls);
+  const transport = new ControlPlanePool(options.controlPlaneUrls, [traceContextInterceptor()]);
+  const tracer = tracerOf("gateway");
   const registry = options.metrics ?? createMetricsRegistry();
   const requestMetrics = new RequestMetrics(registry);
   const healthClient = createClient(Health, transport);
@@ -80,7 +83,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (isHealthProbe(req)) return void answerHealthProbe(req, res, readiness);
       if (isMetricsRequest(req)) return void answerMetrics(res, registry);
       const exchange = beginExchange(req, res, options.logger, requestMetrics);
-      handle(req, res, exchange, docs, routes, transport, options).catch((error: unknown) => {
+      const span = tracer.startSpan(`${req.method}`, { kind: SpanKind.SERVER }, contextFromHeaders(headersOf(req)));
+      res.once("close", () => {
+        span.updateName(`${req.method} ${exchange.route ?? "unmatched"}`);
+        span.setAttributes({ "http.request.method": req.method ?? "", "http.route": exchange.route ?? "", "http.response.status_code": res.writableFinished ? res.statusCode : 499 });
+        if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      });
+      context.with(trace.setSpan(context.active(), span), () => handle(req, res, exchange, docs, routes, transport, options)).catch((error: unknown) => {
         if (clientGone(req, res, error)) {
           options.logger.debug("client went away", { method: req.method, route: exchange.route, request_id: exchange.requestId });
           return res.destroy();
@@ -221,6 +231,16 @@ async function streamDownload(res: http.ServerResponse, messages: AsyncIterable<
   }
   if (!res.headersSent) res.writeHead(200, { "Content-Type": "application/octet-stream" });
   res.end();
+}
+
+/** A request's headers as fetch Headers, for reading trace context. */
+function headersOf(req: http.IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const name of ["traceparent", "tracestate"]) {
+    const value = req.headers[name];
+    if (typeof value === "string") headers.set(name, value);
+  }
+  return headers;
 }
 
 /** The client closed the connection before its answer: routine, nobody to answer. */

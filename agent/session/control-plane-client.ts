@@ -2,6 +2,7 @@ import { createClient, type Client, type Interceptor, type Transport } from "@co
 import { AgentService } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { ControlPlanePool } from "../../shared/rpc/control-plane-pool.js";
 import { metadataNames, withHeader } from "../../shared/rpc/metadata.js";
+import { traceContextInterceptor } from "../../shared/tracing/tracing.js";
 
 /**
  * The agent's client of AgentService on the control-plane replicas: its
@@ -16,7 +17,7 @@ export function createControlPlaneClient(
   unaryTimeoutMs: number,
   interceptors: Interceptor[] = [],
 ): Client<typeof AgentService> {
-  const pool = new ControlPlanePool(urls, [withHeader(metadataNames.agentToken, agentToken), ...interceptors]);
+  const pool = new ControlPlanePool(urls, [withHeader(metadataNames.agentToken, agentToken), traceContextInterceptor(), ...interceptors]);
   return createClient(AgentService, withUnaryDeadline(pool, unaryTimeoutMs));
 }
 

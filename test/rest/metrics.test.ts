@@ -36,7 +36,7 @@ describe("metrics", function () {
   };
   type Scrape = Awaited<ReturnType<typeof scrape>>;
   const sum = (scraped: Scrape, sample: string, labels: Record<string, string> = {}) =>
-    scraped.samples.filter((s) => s.name === sample && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((total, s) => total + s.value, 0);
+    scraped.samples.filter((s) => s.name === sample && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((total, s) => total + (s.value ?? 0), 0);
 
   it("countsRequestsByRouteTemplateAndStatusWithLatencies", async () => {
     const before = await scrape(svc.baseUrl);

@@ -5,15 +5,17 @@ import { promisify } from "node:util";
 export interface MetricFamily {
   name: string;
   type: string;
-  samples: { name: string; labels: Record<string, string>; value: number }[];
+  /** null for NaN (a gauge with nothing measured yet). */
+  samples: { name: string; labels: Record<string, string>; value: number | null }[];
 }
 
 export const prometheusClientRequirement = "prometheus-client==0.26.0";
 
 const parser = `
-import json, sys
+import json, math, sys
 from prometheus_client.parser import text_string_to_metric_families
-families = [{"name": f.name, "type": f.type, "samples": [{"name": s.name, "labels": s.labels, "value": s.value} for s in f.samples]}
+number = lambda v: None if math.isnan(v) else v
+families = [{"name": f.name, "type": f.type, "samples": [{"name": s.name, "labels": s.labels, "value": number(s.value)} for s in f.samples]}
             for f in text_string_to_metric_families(sys.stdin.read())]
 print(json.dumps(families))
 `;

@@ -16,6 +16,8 @@ import {
   type V1Pod,
   type V1Status,
 } from "@kubernetes/client-node";
+import { SpanKind, trace } from "@opentelemetry/api";
+import { inSpan, tracerOf } from "../../../shared/tracing/tracing.js";
 
 /**
  * The Kubernetes API refused or could not find something: `status` is the
@@ -175,6 +177,12 @@ export class KubernetesApi {
   }
 
   private async translated<T>(call: () => Promise<T>, object?: string, timed?: [verb: string, kind: string]): Promise<T> {
+    // Requests made for a traced change join its trace.
+    if (timed && trace.getActiveSpan()) return inSpan(tracerOf("agent"), `kubernetes ${timed[0]} ${timed[1]}`, { kind: SpanKind.CLIENT }, () => this.timedCall(call, object, timed));
+    return this.timedCall(call, object, timed);
+  }
+
+  private async timedCall<T>(call: () => Promise<T>, object: string | undefined, timed: [verb: string, kind: string] | undefined): Promise<T> {
     const started = performance.now();
     try {
       return await call();

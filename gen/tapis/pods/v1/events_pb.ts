@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/events.proto.
  */
 export const file_tapis_pods_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Chp0YXBpcy9wb2RzL3YxL2V2ZW50cy5wcm90bxINdGFwaXMucG9kcy52MSKlAQoKUG9kQ2hhbmdlZBISCgpjbHVzdGVyX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZwb2RfaWQYAyABKAkSCwoDdWlkGAQgASgJEhIKCmdlbmVyYXRpb24YBSABKAMSDwoHZGVsZXRlZBgGIAEoCBIuCgpjaGFuZ2VkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCK/AgoRUG9kTGlmZWN5Y2xlRXZlbnQSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEigKBnN0YXR1cxgEIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjEKD3ByZXZpb3VzX3N0YXR1cxgFIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBINCgVhY3RvchgHIAEoCRIOCgZyZWFzb24YCCABKAkSLwoLb2NjdXJyZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2RlbGV0ZWQYCiABKAhiBnByb3RvMw", [file_google_protobuf_timestamp, file_tapis_pods_v1_pod]);
+  fileDesc("Chp0YXBpcy9wb2RzL3YxL2V2ZW50cy5wcm90bxINdGFwaXMucG9kcy52MSK6AQoKUG9kQ2hhbmdlZBISCgpjbHVzdGVyX2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZwb2RfaWQYAyABKAkSCwoDdWlkGAQgASgJEhIKCmdlbmVyYXRpb24YBSABKAMSDwoHZGVsZXRlZBgGIAEoCBIuCgpjaGFuZ2VkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgt0cmFjZXBhcmVudBgIIAEoCSK/AgoRUG9kTGlmZWN5Y2xlRXZlbnQSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEigKBnN0YXR1cxgEIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjEKD3ByZXZpb3VzX3N0YXR1cxgFIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBINCgVhY3RvchgHIAEoCRIOCgZyZWFzb24YCCABKAkSLwoLb2NjdXJyZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2RlbGV0ZWQYCiABKAhiBnByb3RvMw", [file_google_protobuf_timestamp, file_tapis_pods_v1_pod]);
 
 /**
  * Published on the cluster's command topic, keyed by "<tenant_id>/<pod_id>".
@@ -62,6 +62,14 @@ export type PodChanged = Message<"tapis.pods.v1.PodChanged"> & {
    * @generated from field: google.protobuf.Timestamp changed_at = 7;
    */
   changedAt?: Timestamp | undefined;
+
+  /**
+   * The W3C trace context of the request that made the change, so the
+   * agent's work joins its trace; empty when none.
+   *
+   * @generated from field: string traceparent = 8;
+   */
+  traceparent: string;
 };
 
 /**
