@@ -1,7 +1,13 @@
 import { Command, Option } from "commander";
 import { cliVersion } from "./cli-version.js";
+import { registerCreate } from "./commands/create.js";
+import { registerGet } from "./commands/get.js";
 import { registerLogin } from "./commands/login.js";
 import { registerLs } from "./commands/ls.js";
+import { registerRestart } from "./commands/restart.js";
+import { registerRm } from "./commands/rm.js";
+import { registerStart } from "./commands/start.js";
+import { registerStop } from "./commands/stop.js";
 import { outputFormats } from "./output/render.js";
 
 const exitCodesHelp = `
@@ -32,7 +38,7 @@ export function createProgram(): Command {
     .addHelpText("after", exitCodesHelp)
     .exitOverride()
     .showHelpAfterError("(add --help for usage)");
-  for (const register of [registerLogin, registerLs]) {
+  for (const register of [registerLogin, registerLs, registerGet, registerCreate, registerRm, registerStart, registerStop, registerRestart]) {
     register(program);
   }
   return program;
