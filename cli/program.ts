@@ -3,6 +3,7 @@ import { cliVersion } from "./cli-version.js";
 import { registerCreate } from "./commands/create.js";
 import { registerGet } from "./commands/get.js";
 import { registerLogin } from "./commands/login.js";
+import { registerLogs } from "./commands/logs.js";
 import { registerLs } from "./commands/ls.js";
 import { registerRestart } from "./commands/restart.js";
 import { registerRm } from "./commands/rm.js";
@@ -38,7 +39,7 @@ export function createProgram(): Command {
     .addHelpText("after", exitCodesHelp)
     .exitOverride()
     .showHelpAfterError("(add --help for usage)");
-  for (const register of [registerLogin, registerLs, registerGet, registerCreate, registerRm, registerStart, registerStop, registerRestart]) {
+  for (const register of [registerLogin, registerLs, registerGet, registerCreate, registerRm, registerStart, registerStop, registerRestart, registerLogs]) {
     register(program);
   }
   return program;
