@@ -30,7 +30,7 @@ export interface RunningCli {
   child: ChildProcess;
   stdout(): string;
   stderr(): string;
-  /** Polls until standard output matches `pattern`. */
+  /** Polls until standard output matches `pattern`; fails at once if the process has exited without it. */
   waitForStdout(what: string, pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** SIGTERM, then how it ended. */
   stop(): Promise<CliRun>;
@@ -99,9 +99,13 @@ export class CliRunner {
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     child.stdin!.on("error", () => {});
     child.stdin!.end(options.input ?? "");
+    let closed = false;
     const exited = new Promise<CliRun>((resolve, reject) => {
       child.once("error", reject);
-      child.once("close", (code) => resolve({ code, stdout: stdoutText(), stdoutBytes: Buffer.concat(stdoutChunks), stderr }));
+      child.once("close", (code) => {
+        closed = true;
+        resolve({ code, stdout: stdoutText(), stdoutBytes: Buffer.concat(stdoutChunks), stderr });
+      });
     });
     return {
       child,
@@ -112,7 +116,9 @@ export class CliRunner {
           what,
           async () => {
             const stdout = stdoutText();
-            return pattern.test(stdout) ? stdout : undefined;
+            if (pattern.test(stdout)) return stdout;
+            if (closed) throw new Error(`pods exited (${child.exitCode ?? child.signalCode}) before ${what}`);
+            return undefined;
           },
           timeoutMs,
         ).catch((error: Error) => {
