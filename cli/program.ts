@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { cliVersion } from "./cli-version.js";
 import { registerCreate } from "./commands/create.js";
+import { registerExec } from "./commands/exec.js";
 import { registerGet } from "./commands/get.js";
 import { registerLogin } from "./commands/login.js";
 import { registerLogs } from "./commands/logs.js";
@@ -9,6 +10,7 @@ import { registerRestart } from "./commands/restart.js";
 import { registerRm } from "./commands/rm.js";
 import { registerStart } from "./commands/start.js";
 import { registerStop } from "./commands/stop.js";
+import { registerUpload } from "./commands/upload.js";
 import { outputFormats } from "./output/render.js";
 
 const exitCodesHelp = `
@@ -39,7 +41,7 @@ export function createProgram(): Command {
     .addHelpText("after", exitCodesHelp)
     .exitOverride()
     .showHelpAfterError("(add --help for usage)");
-  for (const register of [registerLogin, registerLs, registerGet, registerCreate, registerRm, registerStart, registerStop, registerRestart, registerLogs]) {
+  for (const register of [registerLogin, registerLs, registerGet, registerCreate, registerRm, registerStart, registerStop, registerRestart, registerLogs, registerExec, registerUpload]) {
     register(program);
   }
   return program;
