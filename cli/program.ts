@@ -11,6 +11,7 @@ import { registerRm } from "./commands/rm.js";
 import { registerStart } from "./commands/start.js";
 import { registerStop } from "./commands/stop.js";
 import { registerUpload } from "./commands/upload.js";
+import { registerVolume } from "./commands/volume.js";
 import { outputFormats } from "./output/render.js";
 
 const exitCodesHelp = `
@@ -41,7 +42,7 @@ export function createProgram(): Command {
     .addHelpText("after", exitCodesHelp)
     .exitOverride()
     .showHelpAfterError("(add --help for usage)");
-  for (const register of [registerLogin, registerLs, registerGet, registerCreate, registerRm, registerStart, registerStop, registerRestart, registerLogs, registerExec, registerUpload]) {
+  for (const register of [registerLogin, registerLs, registerGet, registerCreate, registerRm, registerStart, registerStop, registerRestart, registerLogs, registerExec, registerUpload, registerVolume]) {
     register(program);
   }
   return program;
