@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/call_options.proto.
  */
 export const file_tapis_pods_v1_call_options: GenFile = /*@__PURE__*/
-  fileDesc("CiB0YXBpcy9wb2RzL3YxL2NhbGxfb3B0aW9ucy5wcm90bxINdGFwaXMucG9kcy52MSJWCgxDYWxsRGVhZGxpbmUSFQoNc2Vjb25kc19maWVsZBgBIAEoCRIXCg9kZWZhdWx0X3NlY29uZHMYAiABKAUSFgoObWFyZ2luX3NlY29uZHMYAyABKAU6YgoNY2FsbF9kZWFkbGluZRIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLmOAyABKAsyGy50YXBpcy5wb2RzLnYxLkNhbGxEZWFkbGluZVIMY2FsbERlYWRsaW5lYgZwcm90bzM", [file_google_protobuf_descriptor]);
+  fileDesc("CiB0YXBpcy9wb2RzL3YxL2NhbGxfb3B0aW9ucy5wcm90bxINdGFwaXMucG9kcy52MSJWCgxDYWxsRGVhZGxpbmUSFQoNc2Vjb25kc19maWVsZBgBIAEoCRIXCg9kZWZhdWx0X3NlY29uZHMYAiABKAUSFgoObWFyZ2luX3NlY29uZHMYAyABKAU6YgoNY2FsbF9kZWFkbGluZRIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLmOAyABKAsyGy50YXBpcy5wb2RzLnYxLkNhbGxEZWFkbGluZVIMY2FsbERlYWRsaW5lOkgKD3Jlc3RfcXVlcnlfZmxhZxIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLqOAyABKAlSDXJlc3RRdWVyeUZsYWdiBnByb3RvMw", [file_google_protobuf_descriptor]);
 
 /**
  * How long a caller should wait for an RPC whose request names its own time
@@ -58,4 +58,15 @@ export const CallDeadlineSchema: GenMessage<CallDeadline> = /*@__PURE__*/
  */
 export const call_deadline: GenExtension<MethodOptions, CallDeadline> = /*@__PURE__*/
   extDesc(file_tapis_pods_v1_call_options, 0);
+
+/**
+ * This RPC's REST binding shares its path and verb with another RPC's, and
+ * answers the requests that set this boolean query parameter to true
+ * (e.g. "follow" on GET /v3/pods/{pod_id}/logs); the others go to the RPC
+ * without the option.
+ *
+ * @generated from extension: string rest_query_flag = 51002;
+ */
+export const rest_query_flag: GenExtension<MethodOptions, string> = /*@__PURE__*/
+  extDesc(file_tapis_pods_v1_call_options, 1);
 
