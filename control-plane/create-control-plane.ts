@@ -51,6 +51,9 @@ import { PodCredentialsRepository } from "./storage/pod-credentials-repository.j
 import { podRepository } from "./storage/pod-repository.js";
 import { TimeToStopEnforcer } from "./pods/time-to-stop-enforcer.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { PodWatchService } from "../gen/tapis/pods/v1/watch_service_pb.js";
+import { PodChangeFeed } from "./watch/pod-change-feed.js";
+import { watchRpc } from "./watch/watch-rpc.js";
 import { ServerReflection as ServerReflectionV1 } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import type { Registry } from "prom-client";
@@ -165,8 +168,10 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       SecretsService,
       JupyterService,
       PodAuthService,
+      PodWatchService,
       ...(deps.devIdentity ? [DevIdentityService] : []),
     ];
+    const feed = new PodChangeFeed(db, { pollMs: 250, historyMs: config.watchHistorySeconds * 1000 }, logger);
     const routes = (router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects));
       router.service(TemplatesService, templatesRpc(db));
@@ -178,6 +183,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
         router.service(service, {});
       }
       if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));
+      router.service(PodWatchService, watchRpc(pods, objects, db, feed));
       router.service(Health, grpcHealthRpc(readiness, servedServices.map((s) => s.typeName)));
       const reflection = serverReflectionRpcs([...servedServices, Health]);
       router.service(ServerReflectionV1, reflection.v1);

@@ -20,6 +20,7 @@ import { BodyError, ClientGoneError, readJsonBody, type JsonBodyLimits } from ".
 import { httpStatusOf } from "./http/status-codes.js";
 import { deadlineMs } from "./routing/call-deadline.js";
 import { RouteTable, type Route } from "./routing/route-table.js";
+import { isDownload, resumeAfterLastEvent, streamEvents } from "./transcode/event-stream.js";
 import { buildRequest } from "./transcode/request-builder.js";
 import { ControlPlanePool } from "../shared/rpc/control-plane-pool.js";
 import { parseMultipart, uploadMessages } from "./transcode/multipart-request.js";
@@ -120,7 +121,7 @@ async function handle(
     exchange.route = docsRoute;
     return docs.answer(url.pathname, res);
   }
-  const match = routes.match(req.method ?? "GET", url.pathname);
+  const match = routes.match(req.method ?? "GET", url.pathname, url.searchParams);
   if (match.kind === "none") return sendError(res, 404, `no such endpoint: ${req.method} ${url.pathname}`);
   if (match.kind === "wrong-method") {
     return sendError(res, 405, `${req.method} is not allowed here; use ${match.allowed.join(" or ")}`, { Allow: match.allowed.join(", ") });
@@ -149,12 +150,13 @@ async function handle(
         return answer(res, route, response.message);
       }
       case "server_streaming": {
-        const input = decoded(() => buildRequest(route, vars, url.searchParams, undefined));
+        const input = decoded(() => resumeAfterLastEvent(route, buildRequest(route, vars, url.searchParams, undefined), req));
         waitingForTheService(req);
         const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, (timeoutMs = options.streamTimeoutMs), headers, single(input));
         noteCaller(exchange, response.header, callerMetadata);
         req.socket.setTimeout(options.timeouts.idleMs);
-        return await streamDownload(res, response.message);
+        if (isDownload(route)) return await streamDownload(res, response.message);
+        return await streamEvents(res, route, response.message);
       }
       case "client_streaming": {
         // Every upload needs a token; refusing early spares reading a large body for nothing.

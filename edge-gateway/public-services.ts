@@ -9,6 +9,7 @@ import { PodsService } from "../gen/tapis/pods/v1/pods_service_pb.js";
 import { SecretsService } from "../gen/tapis/pods/v1/secrets_service_pb.js";
 import { SnapshotsService } from "../gen/tapis/pods/v1/snapshots_service_pb.js";
 import { TemplatesService } from "../gen/tapis/pods/v1/templates_service_pb.js";
+import { PodWatchService } from "../gen/tapis/pods/v1/watch_service_pb.js";
 import { VolumesService } from "../gen/tapis/pods/v1/volumes_service_pb.js";
 
 /** The services of the public REST API. */
@@ -23,6 +24,7 @@ export const publicServices: DescService[] = [
   ClustersService,
   MiscService,
   PodAuthService,
+  PodWatchService,
 ];
 
 /** Login endpoints served only by the embedded installation. */

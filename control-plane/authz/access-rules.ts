@@ -1,5 +1,6 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { PodWatchService } from "../../gen/tapis/pods/v1/watch_service_pb.js";
 import { ServerReflection as ServerReflectionV1 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { DevIdentityService } from "../../gen/tapis/identity/v1/dev_identity_service_pb.js";
@@ -167,6 +168,7 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
     getSite: publicAccess,
     createToken: publicAccess,
   }),
+  ...rulesFor(PodWatchService, { watchPod: pod("READ"), watchPods: anyUser, followPodLogs: pod("READ") }),
   // What stock gRPC tools ask of any server: its schema and whether it serves.
   ...rulesFor(Health, { check: publicAccess, watch: publicAccess }),
   ...rulesFor(ServerReflectionV1, { serverReflectionInfo: publicAccess }),

@@ -97,6 +97,17 @@ export class ProblemList {
 }
 
 /** A capability this installation does not offer yet. */
+/** A position (a revision, a page) outside what the service still has. */
+export class OutOfRangeError extends DomainError {
+  constructor(
+    readonly field: string,
+    readonly rule: string,
+  ) {
+    super(`${field}: ${rule}`);
+    this.name = "OutOfRangeError";
+  }
+}
+
 export class UnimplementedError extends DomainError {
   constructor(message: string) {
     super(message);

@@ -9,6 +9,7 @@ import {
   InvalidArgumentError,
   InvalidArgumentsError,
   NotFoundError,
+  OutOfRangeError,
   PermissionDeniedError,
   UnauthenticatedError,
   UnavailableError,
@@ -33,6 +34,7 @@ function codeOf(error: DomainError): Code {
   if (error instanceof FailedPreconditionError) return Code.FailedPrecondition;
   if (error instanceof UnavailableError) return Code.Unavailable;
   if (error instanceof UnimplementedError) return Code.Unimplemented;
+  if (error instanceof OutOfRangeError) return Code.OutOfRange;
   if (error instanceof CommandFailedError) return Code.Aborted;
   return Code.Internal;
 }

@@ -1,10 +1,11 @@
-import { In, LessThanOrEqual, type EntityManager, type QueryDeepPartialEntity } from "typeorm";
+import { In, LessThanOrEqual, MoreThan, type EntityManager, type QueryDeepPartialEntity } from "typeorm";
 import type { PodRecord } from "../pods/pod-model.js";
 import { InvalidArgumentError } from "../errors/domain-errors.js";
 import { PermissionEntity } from "./entities/permission-entity.js";
 import { PodActionLogEntity } from "./entities/pod-action-log-entity.js";
 import { PodCredentialsEntity } from "./entities/pod-credentials-entity.js";
 import { PodEntity } from "./entities/pod-entity.js";
+import { podChangeRepository } from "./pod-change-repository.js";
 import { PodLogChunkEntity } from "./entities/pod-log-entity.js";
 
 /** Reads and writes of pods and the rows that belong to them. */
@@ -24,12 +25,16 @@ export const podRepository = {
   },
 
   /** Its credentials are written apart, encrypted (PodCredentialsRepository). */
+  // Every write of a pod's row is numbered in pod_changes, in the same transaction, for watches.
   async insert(m: EntityManager, pod: PodRecord): Promise<void> {
     await m.insert(PodEntity, asRow(pod));
+    await podChangeRepository.record(m, pod.tenantId, pod.podId, false, pod.creationTs);
   },
 
   async update(m: EntityManager, tenantId: string, podId: string, changes: Partial<PodRecord>): Promise<void> {
-    if (Object.keys(changes).length > 0) await m.update(PodEntity, { tenantId, podId }, asRow(changes));
+    if (Object.keys(changes).length === 0) return;
+    await m.update(PodEntity, { tenantId, podId }, asRow(changes));
+    await podChangeRepository.record(m, tenantId, podId, false, changes.updateTs ?? Date.now());
   },
 
   /** Removes the pod and everything stored for it. */
@@ -39,6 +44,7 @@ export const podRepository = {
     await m.delete(PodLogChunkEntity, { tenantId, podId });
     await m.delete(PodActionLogEntity, { tenantId, podId });
     await m.delete(PermissionEntity, { tenantId, objectKind: "pod", objectId: podId });
+    await podChangeRepository.record(m, tenantId, podId, true, Date.now());
   },
 
   /** Pods of a tenant on which `username` holds any permission, by id. */
@@ -70,6 +76,11 @@ export const podRepository = {
   async logs(m: EntityManager, tenantId: string, podId: string, capBytes: number): Promise<string> {
     const chunks = await m.find(PodLogChunkEntity, { where: { tenantId, podId }, order: { id: "ASC" }, select: { text: true } });
     return keepTail(chunks.map((c) => c.text).join(""), capBytes);
+  },
+
+  /** Chunks of the pod's container output after chunk `afterId`, oldest first (for following the output). */
+  logChunksAfter(m: EntityManager, tenantId: string, podId: string, afterId: number): Promise<{ id?: number; text: string }[]> {
+    return m.find(PodLogChunkEntity, { where: { tenantId, podId, id: MoreThan(afterId) }, order: { id: "ASC" }, select: { id: true, text: true } });
   },
 
   /**

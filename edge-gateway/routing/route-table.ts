@@ -1,7 +1,7 @@
 import { getOption, hasOption, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../gen/google/api/http_pb.js";
-import { call_deadline, type CallDeadline } from "../../gen/tapis/pods/v1/call_options_pb.js";
+import { call_deadline, rest_query_flag, type CallDeadline } from "../../gen/tapis/pods/v1/call_options_pb.js";
 import { PathTemplate, pathSegments } from "./path-template.js";
 
 export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE" | "PATCH";
@@ -18,6 +18,8 @@ export interface Route {
   responseBody: string;
   /** The method's own deadline rule, when its request names a time limit. */
   callDeadline: CallDeadline | null;
+  /** The boolean query parameter that selects this binding over another on the same path and verb; "" for none. */
+  queryFlag: string;
 }
 
 export type RouteMatch =
@@ -32,14 +34,20 @@ export class RouteTable {
   constructor(services: DescService[]) {
     this.routes = services
       .flatMap((service) => service.methods.flatMap((method) => routesOf(service, method)))
-      .sort((a, b) => PathTemplate.compareSpecificity(a.template, b.template));
+      // Among routes of one path, those selected by a query flag are tried first.
+      .sort((a, b) => PathTemplate.compareSpecificity(a.template, b.template) || Number(Boolean(b.queryFlag)) - Number(Boolean(a.queryFlag)));
   }
 
-  match(httpMethod: string, path: string): RouteMatch {
+  /**
+   * The route of a request. Where bindings share a path and verb, the one
+   * whose query flag the request sets to true wins, else the one without.
+   */
+  match(httpMethod: string, path: string, query: URLSearchParams = new URLSearchParams()): RouteMatch {
     const parts = pathSegments(path);
     if (!parts) return { kind: "none" };
     const allowed: HttpMethod[] = [];
     for (const route of this.routes) {
+      if (route.queryFlag && query.get(route.queryFlag)?.toLowerCase() !== "true") continue;
       const vars = route.template.match(parts);
       if (!vars) continue;
       if (route.httpMethod === httpMethod) return { kind: "found", route, vars };
@@ -69,5 +77,6 @@ function routeOf(service: DescService, method: DescMethod, rule: HttpRule): Rout
     body: rule.body,
     responseBody: rule.responseBody,
     callDeadline: hasOption(method, call_deadline) ? getOption(method, call_deadline) : null,
+    queryFlag: hasOption(method, rest_query_flag) ? getOption(method, rest_query_flag) : "",
   };
 }

@@ -1,5 +1,6 @@
 import { getOption, hasOption, ScalarType, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { http } from "../../gen/google/api/annotations_pb.js";
+import { rest_query_flag } from "../../gen/tapis/pods/v1/call_options_pb.js";
 import type { HttpRule } from "../../gen/google/api/http_pb.js";
 import { PathTemplate } from "../../edge-gateway/routing/path-template.js";
 import { commentOf, SchemaRegistry, type Schema } from "./openapi-schemas.js";
@@ -41,6 +42,8 @@ export function buildOpenApiDocument(input: DocumentInput): Record<string, unkno
   const schemas = new SchemaRegistry();
   const paths: Record<string, Record<string, Operation>> = {};
   const tags = new Map<string, string | undefined>();
+  // Bindings selected by a query flag share their path and verb with another operation: they become its parameter.
+  const flagged: { path: string; verb: string; flag: string; method: DescMethod }[] = [];
   for (const service of input.services) {
     for (const method of service.methods) {
       if (!hasOption(method, http)) continue;
@@ -50,11 +53,24 @@ export function buildOpenApiDocument(input: DocumentInput): Record<string, unkno
       [rule, ...rule.additionalBindings].forEach((binding, index) => {
         const { case: verb, value } = binding.pattern;
         if (verb === undefined || verb === "custom") return;
+        if (hasOption(method, rest_query_flag)) {
+          flagged.push({ path: openApiPath(value), verb, flag: getOption(method, rest_query_flag), method });
+          return;
+        }
         const id = snakeCase(method.name) + (index === 0 ? "" : `_${index + 1}`);
         const operation = operationOf(method, binding, value, id, tag, input.accessOf(service.typeName, method.name), schemas);
         (paths[openApiPath(value)] ??= {})[verb] = operation;
       });
     }
+  }
+  for (const { path, verb, flag, method } of flagged) {
+    const operation = paths[path]?.[verb];
+    if (!operation) continue;
+    const parameters = (operation.parameters as Schema[] | undefined) ?? [];
+    parameters.push({ name: flag, in: "query", required: false, schema: { type: "boolean" }, description: `true: ${commentOf(method) ?? method.name}` });
+    operation.parameters = parameters;
+    const ok = (operation.responses as Record<string, Schema>)["200"]!;
+    (ok.content as Record<string, Schema>)["text/plain"] = { schema: { type: "string", description: `With ${flag}=true, streamed as it comes.` } };
   }
   return {
     openapi: "3.1.0",

@@ -297,7 +297,7 @@ describe("REST contract: route table sanity", () => {
     const seen = new Map<string, Route>();
     const failures: string[] = [];
     for (const route of routes.routes) {
-      const key = `${route.httpMethod} ${templateShape(route.template.source)}`;
+      const key = `${route.httpMethod} ${templateShape(route.template.source)}${route.queryFlag ? `?${route.queryFlag}=true` : ""}`;
       const earlier = seen.get(key);
       if (earlier) failures.push(`${key}: ${rpcLabel(earlier.method)} and ${rpcLabel(route.method)}`);
       else seen.set(key, route);
@@ -322,7 +322,7 @@ function templateShape(template: string): string {
 
 function winsItsOwnPath(routes: RouteTable, route: Route): boolean {
   const path = route.template.source.replace(/\{([^}=]+)(=\*\*)?\}/g, (_, name: string, rest?: string) => (rest ? `x-${name}/y` : `x-${name}`));
-  const match = routes.match(route.httpMethod, path);
+  const match = routes.match(route.httpMethod, path, new URLSearchParams(route.queryFlag ? { [route.queryFlag]: "true" } : {}));
   return match.kind === "found" && match.route === route;
 }
 

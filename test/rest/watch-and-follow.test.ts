@@ -11,38 +11,41 @@ interface ServerSentEvent {
   data: string;
 }
 
-/** Reads Server-Sent Events from a response until `enough` says stop; then cancels the stream. */
-async function readEvents(response: Response, enough: (events: ServerSentEvent[]) => boolean, timeoutMs = 20_000): Promise<ServerSentEvent[]> {
+/** Server-Sent Events of a response, read as far as a test asks. */
+function eventReader(response: Response) {
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   const events: ServerSentEvent[] = [];
   let buffer = "";
-  const deadline = Date.now() + timeoutMs;
-  try {
-    while (!enough(events)) {
-      if (Date.now() > deadline) throw new Error(`timed out; events so far: ${JSON.stringify(events)}`);
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end: number;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event: ServerSentEvent = { data: "" };
-        for (const line of block.split("\n")) {
-          if (line.startsWith(":")) continue;
-          const [field, ...rest] = line.split(":");
-          const text = rest.join(":").replace(/^ /, "");
-          if (field === "id") event.id = text;
-          else if (field === "event") event.event = text;
-          else if (field === "data") event.data += text;
+  return {
+    events,
+    /** Reads until `enough` holds (or fails after `timeoutMs`); returns every event read so far. */
+    async until(enough: (events: ServerSentEvent[]) => boolean, timeoutMs = 20_000): Promise<ServerSentEvent[]> {
+      const deadline = Date.now() + timeoutMs;
+      while (!enough(events)) {
+        if (Date.now() > deadline) throw new Error(`timed out; events so far: ${JSON.stringify(events)}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the stream ended; events: ${JSON.stringify(events)}`);
+        buffer += value;
+        let end: number;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event: ServerSentEvent = { data: "" };
+          for (const line of block.split("\n")) {
+            if (line.startsWith(":")) continue;
+            const [field, ...rest] = line.split(":");
+            const text = rest.join(":").replace(/^ /, "");
+            if (field === "id") event.id = text;
+            else if (field === "event") event.event = text;
+            else if (field === "data") event.data += text;
+          }
+          if (event.data) events.push(event);
         }
-        if (event.data) events.push(event);
       }
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return events;
+      return events;
+    },
+    cancel: () => reader.cancel().catch(() => undefined),
+  };
 }
 
 /** Watching pods and following their logs, for people and tools that watch. */
@@ -64,22 +67,24 @@ describe("watching pods and following logs", () => {
     const response = await fetch(`${svc.baseUrl}/v3/pods/${id}/events`, { headers: { "X-Tapis-Token": alice, Accept: "text/event-stream" } });
     assert.equal(response.status, 200);
     assert.match(response.headers.get("content-type") ?? "", /^text\/event-stream/);
-    const seen = await readEvents(response, (events) => events.some((e) => statusOf(e) === "AVAILABLE"));
+    const first = eventReader(response);
+    const seen = await first.until((events) => events.some((e) => statusOf(e) === "AVAILABLE"));
+    await first.cancel();
     assert.equal(seen[0]!.event, "ADDED");
     assert.ok(seen.every((e) => /^\d+$/.test(e.id ?? "")), JSON.stringify(seen));
     const last = seen.at(-1)!.id!;
 
     assert.equal((await svc.api("GET", `/v3/pods/${id}/stop`, { token: alice })).status, 200);
     await svc.waitForStatus(alice, id, "STOPPED");
-    const resumed = await fetch(`${svc.baseUrl}/v3/pods/${id}/events`, { headers: { "X-Tapis-Token": alice, "Last-Event-ID": last } });
-    const after = await readEvents(resumed, (events) => events.some((e) => statusOf(e) === "STOPPED"));
+    const resumed = eventReader(await fetch(`${svc.baseUrl}/v3/pods/${id}/events`, { headers: { "X-Tapis-Token": alice, "Last-Event-ID": last } }));
+    const after = await resumed.until((events) => events.some((e) => statusOf(e) === "STOPPED"));
     assert.ok(after.every((e) => Number(e.id) > Number(last)), JSON.stringify(after));
     assert.ok(after.every((e) => e.event === "MODIFIED"), JSON.stringify(after));
 
     assert.equal((await svc.api("DELETE", `/v3/pods/${id}`, { token: alice })).status, 200);
-    const gone = await fetch(`${svc.baseUrl}/v3/pods/${id}/events`, { headers: { "X-Tapis-Token": alice, "Last-Event-ID": after.at(-1)!.id! } });
-    const deleted = await readEvents(gone, (events) => events.some((e) => e.event === "DELETED"));
+    const deleted = await resumed.until((events) => events.some((e) => e.event === "DELETED"));
     assert.equal(deleted.at(-1)!.event, "DELETED");
+    await resumed.cancel();
   });
 
   it("refusesToStreamAPodTheCallerMayNotRead", async () => {

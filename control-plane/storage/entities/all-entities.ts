@@ -2,6 +2,7 @@ import { AgentPresenceEntity } from "./agent-presence-entity.js";
 import { AgentTokenEntity, ClusterEntity } from "./cluster-entity.js";
 import { OutboxEntity } from "./outbox-entity.js";
 import { PermissionEntity } from "./permission-entity.js";
+import { PodChangeEntity } from "./pod-change-entity.js";
 import { PodActionLogEntity } from "./pod-action-log-entity.js";
 import { PodCredentialsEntity } from "./pod-credentials-entity.js";
 import { PodEntity } from "./pod-entity.js";
@@ -21,4 +22,5 @@ export const allEntities = [
   AgentPresenceEntity,
   ClusterEntity,
   AgentTokenEntity,
+  PodChangeEntity,
 ];
