@@ -5,6 +5,7 @@ import { logLevels, type LogLevel } from "../shared/logging/logger.js";
 import type { TrustedTenant } from "./auth/tenant-keys.js";
 import { readClusterClaimsFile, readStringMapFile, readTenantKeysFile, readTenantLimitsFile } from "./config-files.js";
 import { readEncryptionConfig, type EncryptionConfig } from "./crypto/encryption-config.js";
+import { isDnsName } from "./edge/pod-hosts.js";
 import { defaultPodLimits, type SiteLimits } from "./pods/pod-limits.js";
 import { parseDatabaseUrl, type DatabaseLocation, type DatabaseTimeouts } from "./storage/database.js";
 
@@ -84,7 +85,7 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     replicaToken: env.optionalString("PODS_REPLICA_TOKEN"),
     streamTimeoutMs: env.int("PODS_STREAM_TIMEOUT_SECONDS", 6 * 3600, { min: 1 }) * 1000,
     siteId: env.string("PODS_SITE_ID", "local"),
-    podDomain: env.string("PODS_POD_DOMAIN", "pods.localhost"),
+    podDomain: readPodDomain(env),
     tenantKeys: readTenantKeys(env, defaults.tenantKeys),
     agentTokens: readStringMapFile(env, "PODS_AGENT_TOKENS_FILE") ?? {},
     clusters: parseClusters(env, env.string("PODS_CLUSTERS", defaults.clusters)),
@@ -102,6 +103,13 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     shutdownGraceMs: readShutdownGraceMs(env),
     encryption: readEncryptionConfig(env, dataDir, database.kind),
   };
+}
+
+/** Pod URLs are `<pod>.pods.<tenant>.<domain>`; *.localhost names reach this machine without any DNS. */
+function readPodDomain(env: EnvReader): string {
+  const domain = env.string("PODS_POD_DOMAIN", "localhost");
+  if (!isDnsName(domain)) env.invalid("PODS_POD_DOMAIN", "must be a DNS name such as tapis.example.org");
+  return domain.toLowerCase();
 }
 
 function absoluteSqlite(location: DatabaseLocation): DatabaseLocation {

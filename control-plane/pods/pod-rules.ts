@@ -1,4 +1,5 @@
 import { ProblemList } from "../errors/domain-errors.js";
+import { hostLabelProblem } from "../edge/pod-hosts.js";
 import type { PodLimits } from "./pod-limits.js";
 import type { NetworkingSpec, PodFields, ResourcesSpec, VolumeMountSpec } from "./pod-model.js";
 
@@ -108,6 +109,14 @@ function validateNetworking(networking: Record<string, NetworkingSpec>, problems
     }
     if (spec.url !== undefined && spec.url !== "") problems.add(`${at}.url`, "is set by the service");
     if (spec.cors_max_age !== undefined && spec.cors_max_age < 0) problems.add(`${at}.cors_max_age`, "must not be negative");
+  }
+}
+
+/** Each entry's host label `<pod>` or `<pod>-<key>` must fit in one DNS label. */
+export function validateHostLabels(podId: string, networking: Record<string, NetworkingSpec> | undefined, problems: ProblemList): void {
+  for (const key of Object.keys(networking ?? {})) {
+    const problem = hostLabelProblem(podId, key);
+    if (problem) problems.add(`networking.${key}`, problem);
   }
 }
 
