@@ -5,6 +5,7 @@ import { logLevels, type LogLevel } from "../shared/logging/logger.js";
 import type { TrustedTenant } from "./auth/tenant-keys.js";
 import { readClusterClaimsFile, readStringMapFile, readTenantKeysFile, readTenantLimitsFile } from "./config-files.js";
 import { readEncryptionConfig, type EncryptionConfig } from "./crypto/encryption-config.js";
+import { readEdgeConfig, type EdgeConfig } from "./edge/edge-config.js";
 import { isDnsName } from "./edge/pod-hosts.js";
 import { defaultPodLimits, type SiteLimits } from "./pods/pod-limits.js";
 import { parseDatabaseUrl, type DatabaseLocation, type DatabaseTimeouts } from "./storage/database.js";
@@ -30,6 +31,8 @@ export interface ControlPlaneConfig {
   replicaToken: string | undefined;
   siteId: string;
   podDomain: string;
+  /** How pods are routed at the edge (Traefik, the nginx edge proxy). */
+  edge: EdgeConfig;
   tenantKeys: TenantKeyConfig;
   /** Agent token -> cluster id. */
   agentTokens: Record<string, string>;
@@ -86,6 +89,7 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     streamTimeoutMs: env.int("PODS_STREAM_TIMEOUT_SECONDS", 6 * 3600, { min: 1 }) * 1000,
     siteId: env.string("PODS_SITE_ID", "local"),
     podDomain: readPodDomain(env),
+    edge: readEdgeConfig(env),
     tenantKeys: readTenantKeys(env, defaults.tenantKeys),
     agentTokens: readStringMapFile(env, "PODS_AGENT_TOKENS_FILE") ?? {},
     clusters: parseClusters(env, env.string("PODS_CLUSTERS", defaults.clusters)),

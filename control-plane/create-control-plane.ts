@@ -4,6 +4,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { DevIdentityService } from "../gen/tapis/identity/v1/dev_identity_service_pb.js";
 import { AgentService } from "../gen/tapis/pods/v1/agent_service_pb.js";
 import { ClustersService } from "../gen/tapis/pods/v1/clusters_service_pb.js";
+import { EdgeService } from "../gen/tapis/pods/v1/edge_service_pb.js";
 import { ImagesService } from "../gen/tapis/pods/v1/images_service_pb.js";
 import { JupyterService } from "../gen/tapis/pods/v1/jupyter_service_pb.js";
 import { MiscService } from "../gen/tapis/pods/v1/misc_service_pb.js";
@@ -40,6 +41,8 @@ import type { DevIdentityConfig } from "./identity/dev-identity-rpc.js";
 import { devIdentityRpc } from "./identity/dev-identity-rpc.js";
 import type { DevUsers } from "./identity/dev-users.js";
 import type { TokenIssuer } from "./identity/token-issuer.js";
+import { EdgeRoutesService } from "./edge/edge-routes-service.js";
+import { edgeRpc } from "./edge/edge-rpc.js";
 import { miscRpc } from "./misc/misc-rpc.js";
 import { PodExecService } from "./pods/pod-exec-service.js";
 import { PodUploadService } from "./pods/pod-upload-service.js";
@@ -62,6 +65,8 @@ export interface ControlPlaneDeps {
   tenantKeys: TenantKeySource;
   logger: Logger;
   now?: () => number;
+  /** Embedded mode: the gateway's URL, known once it listens (the edge's default API address). */
+  publicUrl?: () => string;
   /** Only in embedded mode: serve the dev tenant's login endpoints. */
   devIdentity?: { config: DevIdentityConfig; users: DevUsers; issuer: TokenIssuer };
 }
@@ -134,11 +139,26 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const uploads = new PodUploadService(db, agents);
     const enforcer = new TimeToStopEnforcer({ db, actionLog, now, outboxWritten, logger }, config.timeToStopSweepSeconds * 1000);
 
+    const edgeRoutes = new EdgeRoutesService({
+      db,
+      clusters,
+      actionLog,
+      now,
+      logger,
+      site: () => ({
+        siteId: config.siteId,
+        defaultDomain: config.podDomain,
+        apiUrl: config.edge.apiUrl ?? (deps.publicUrl?.() || undefined),
+        serviceAddresses: config.edge.serviceAddresses,
+      }),
+    });
+
     const stopping = new AbortController();
     const routes = (router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects));
       router.service(TemplatesService, templatesRpc(db));
-      router.service(MiscService, miscRpc(db, deps.bus, logger));
+      router.service(MiscService, miscRpc(db, deps.bus, logger, { routes: edgeRoutes, traefik: config.edge.traefik }));
+      router.service(EdgeService, edgeRpc(edgeRoutes));
       router.service(AgentService, agentRpc(clusterState, sessions, presence, { resyncIntervalSeconds: config.agentResyncSeconds, stopping: stopping.signal }));
       router.service(ReplicaService, replicaRpc(sessions));
       router.service(ClustersService, clustersRpc(clusters, sessions, deps.bus));

@@ -5,7 +5,7 @@ import type { Logger } from "../shared/logging/logger.js";
 import { metadataNames } from "../shared/rpc/metadata.js";
 import { RequestShapeError } from "../shared/rest-json/rest-json-decoder.js";
 import { encodeField, encodeMessageJson } from "../shared/rest-json/rest-json-encoder.js";
-import { sendEnvelope, sendError, sendJson } from "./http/envelope.js";
+import { sendBareJson, sendEnvelope, sendError } from "./http/envelope.js";
 import { listenHttp, type HttpTimeouts } from "./http/http-server.js";
 import { beginExchange, noteCaller, type Exchange } from "./http/exchange.js";
 import { BodyError, ClientGoneError, readJsonBody, type JsonBodyLimits } from "./http/json-body.js";
@@ -106,7 +106,7 @@ async function handle(
         waitingForTheService(req);
         const response = await transport.unary(route.method as DescMethodUnary, abort.signal, (timeoutMs = deadlineMs(route, input, options.rpcTimeoutMs)), headers, input);
         noteCaller(exchange, response.header, callerMetadata);
-        return answer(res, route, response.message);
+        return answer(req, res, route, response.message);
       }
       case "server_streaming": {
         const input = decoded(() => buildRequest(route, vars, url.searchParams, undefined));
@@ -125,7 +125,7 @@ async function handle(
         try {
           const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, (timeoutMs = options.streamTimeoutMs), headers, uploadMessages(upload));
           noteCaller(exchange, response.header, callerMetadata);
-          for await (const message of response.message) return answer(res, route, message);
+          for await (const message of response.message) return answer(req, res, route, message);
           return sendError(res, 502, "the service gave no answer");
         } finally {
           await upload.dispose();
@@ -166,12 +166,16 @@ function waitingForTheService(req: http.IncomingMessage): void {
   req.socket.setTimeout(0);
 }
 
-/** The Tapis envelope of a response message, or its `response_body` field sent bare. */
-function answer(res: http.ServerResponse, route: Route, message: Message): void {
+/**
+ * The Tapis envelope of a response message, or its `response_body` field
+ * sent bare, with an ETag: proxies polling it (Traefik's HTTP provider) get
+ * 304 while it is unchanged.
+ */
+function answer(req: http.IncomingMessage, res: http.ServerResponse, route: Route, message: Message): void {
   const output = route.method.output;
   if (route.responseBody) {
     const field = output.fields.find((f) => f.name === route.responseBody)!;
-    return sendJson(res, 200, encodeField(field, (message as unknown as Record<string, unknown>)[field.localName]));
+    return sendBareJson(req, res, encodeField(field, (message as unknown as Record<string, unknown>)[field.localName]));
   }
   const json = encodeMessageJson(output, message);
   const text = typeof json.message === "string" ? json.message : "";

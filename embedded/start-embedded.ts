@@ -70,6 +70,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
     bus,
     tenantKeys,
     logger: logger.child({ component: "control-plane" }),
+    publicUrl: () => baseUrl,
     devIdentity: {
       config: { tenantId: config.devTenantId, siteId: cp.siteId, baseUrl: () => baseUrl, publicKeyPem: signingKey.publicKeyPem },
       users: devUsers,

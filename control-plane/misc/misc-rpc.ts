@@ -1,15 +1,23 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { MiscService } from "../../gen/tapis/pods/v1/misc_service_pb.js";
 import type { Logger } from "../../shared/logging/logger.js";
 import type { EventBus } from "../../shared/events/event-bus.js";
 import { InvalidArgumentError, UnavailableError } from "../errors/domain-errors.js";
 import type { Database } from "../storage/database.js";
+import type { EdgeRoutesService } from "../edge/edge-routes-service.js";
+import { traefikConfig, type TraefikOptions } from "../edge/traefik-config.js";
 
 /**
- * Health (readiness: the database and the event bus answer) and the proxy's
- * error page; the Traefik configuration is not offered yet.
+ * Health (readiness: the database and the event bus answer), Traefik's
+ * configuration rendered from the edge model, and the proxy's error page.
  */
-export function miscRpc(db: Database, bus: EventBus, logger: Logger): Partial<ServiceImpl<typeof MiscService>> {
+export function miscRpc(
+  db: Database,
+  bus: EventBus,
+  logger: Logger,
+  edge: { routes: EdgeRoutesService; traefik: TraefikOptions },
+): ServiceImpl<typeof MiscService> {
   const check = async (name: string, probe: () => Promise<void>) => {
     try {
       await probe();
@@ -26,6 +34,10 @@ export function miscRpc(db: Database, bus: EventBus, logger: Logger): Partial<Se
       const down = Object.entries(checks).filter(([, state]) => state !== "ok").map(([name]) => name);
       if (down.length > 0) throw new UnavailableError(`not ready: ${down.join(" and ")} unreachable`);
       return { message: "I promise I'm healthy.", result: { status: "healthy", checks } };
+    },
+    async traefikConfig(req) {
+      const config = traefikConfig(await edge.routes.routes(req.clusterId), edge.traefik);
+      return { message: "Traefik configuration.", result: config as JsonObject };
     },
     async errorHandler(req) {
       const status = Number(req.status);

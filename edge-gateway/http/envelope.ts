@@ -1,4 +1,5 @@
-import type { ServerResponse } from "node:http";
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { JsonValue } from "@bufbuild/protobuf";
 import { serviceVersion } from "../../shared/version.js";
 
@@ -19,5 +20,22 @@ export function sendError(res: ServerResponse, httpStatus: number, message: stri
 export function sendJson(res: ServerResponse, httpStatus: number, body: JsonValue): void {
   const text = JSON.stringify(body);
   res.writeHead(httpStatus, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * A bare JSON body with a strong ETag of its bytes; a request whose
+ * If-None-Match names it gets 304 and no body.
+ */
+export function sendBareJson(req: IncomingMessage, res: ServerResponse, body: JsonValue): void {
+  const text = JSON.stringify(body);
+  const etag = `"${createHash("sha256").update(text).digest("base64url")}"`;
+  const known = (req.headers["if-none-match"] ?? "").split(",").map((tag) => tag.trim().replace(/^W\//, ""));
+  if (known.includes(etag) || known.includes("*")) {
+    res.writeHead(304, { ETag: etag });
+    res.end();
+    return;
+  }
+  res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text), ETag: etag });
   res.end(text);
 }
