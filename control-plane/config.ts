@@ -3,7 +3,7 @@ import { commaList, type EnvReader } from "../shared/config/env-reader.js";
 import { readShutdownGraceMs } from "../shared/lifecycle/shutdown.js";
 import { logLevels, type LogLevel } from "../shared/logging/logger.js";
 import type { TrustedTenant } from "./auth/tenant-keys.js";
-import { readClusterClaimsFile, readStringMapFile, readTenantKeysFile, readTenantLimitsFile } from "./config-files.js";
+import { readClusterClaimsFile, readOAuthClientsFile, readStringMapFile, readTenantKeysFile, readTenantLimitsFile } from "./config-files.js";
 import { readEncryptionConfig, type EncryptionConfig } from "./crypto/encryption-config.js";
 import { readEdgeConfig, type EdgeConfig } from "./edge/edge-config.js";
 import { isDnsName } from "./edge/pod-hosts.js";
@@ -33,6 +33,8 @@ export interface ControlPlaneConfig {
   podDomain: string;
   /** How pods are routed at the edge (Traefik, the nginx edge proxy). */
   edge: EdgeConfig;
+  /** Tenant → the service's OAuth2 client there, for tapis_auth logins. */
+  oauthClients: Record<string, { clientId: string; clientKey: string }>;
   tenantKeys: TenantKeyConfig;
   /** Agent token -> cluster id. */
   agentTokens: Record<string, string>;
@@ -90,6 +92,7 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     siteId: env.string("PODS_SITE_ID", "local"),
     podDomain: readPodDomain(env),
     edge: readEdgeConfig(env),
+    oauthClients: readOAuthClientsFile(env),
     tenantKeys: readTenantKeys(env, defaults.tenantKeys),
     agentTokens: readStringMapFile(env, "PODS_AGENT_TOKENS_FILE") ?? {},
     clusters: parseClusters(env, env.string("PODS_CLUSTERS", defaults.clusters)),

@@ -8,7 +8,7 @@ import { EdgeService } from "../gen/tapis/pods/v1/edge_service_pb.js";
 import { ImagesService } from "../gen/tapis/pods/v1/images_service_pb.js";
 import { JupyterService } from "../gen/tapis/pods/v1/jupyter_service_pb.js";
 import { MiscService } from "../gen/tapis/pods/v1/misc_service_pb.js";
-import { PodAuthService } from "../gen/tapis/pods/v1/pod_auth_service_pb.js";
+import { PodAuthService as PodAuthRpc } from "../gen/tapis/pods/v1/pod_auth_service_pb.js";
 import { PodsService } from "../gen/tapis/pods/v1/pods_service_pb.js";
 import { ReplicaService } from "../gen/tapis/pods/v1/replica_service_pb.js";
 import { SecretsService } from "../gen/tapis/pods/v1/secrets_service_pb.js";
@@ -44,6 +44,10 @@ import type { TokenIssuer } from "./identity/token-issuer.js";
 import { EdgeRoutesService } from "./edge/edge-routes-service.js";
 import { edgeRpc } from "./edge/edge-rpc.js";
 import { miscRpc } from "./misc/misc-rpc.js";
+import { podAuthRpc } from "./pod-auth/pod-auth-rpc.js";
+import { PodAuthService } from "./pod-auth/pod-auth-service.js";
+import { PodSessions } from "./pod-auth/pod-sessions.js";
+import { TenantLogins } from "./pod-auth/tenant-logins.js";
 import { PodExecService } from "./pods/pod-exec-service.js";
 import { PodUploadService } from "./pods/pod-upload-service.js";
 import { PodService } from "./pods/pod-service.js";
@@ -153,6 +157,17 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       }),
     });
 
+    const verifier = new TokenVerifier(deps.tenantKeys);
+    const devClient = deps.devIdentity ? { [deps.devIdentity.config.tenantId]: deps.devIdentity.config.client } : {};
+    const podAuth = new PodAuthService({
+      db,
+      verifier,
+      sessions: new PodSessions(cipher, now),
+      logins: new TenantLogins(deps.tenantKeys, () => ({ ...config.oauthClients, ...devClient })),
+      domainOf: async (clusterId) => (await clusters.domainOf(clusterId)) || config.podDomain,
+      now,
+    });
+
     const stopping = new AbortController();
     const routes = (router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects));
@@ -162,7 +177,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       router.service(AgentService, agentRpc(clusterState, sessions, presence, { resyncIntervalSeconds: config.agentResyncSeconds, stopping: stopping.signal }));
       router.service(ReplicaService, replicaRpc(sessions));
       router.service(ClustersService, clustersRpc(clusters, sessions, deps.bus));
-      for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService, JupyterService, PodAuthService]) {
+      router.service(PodAuthRpc, podAuthRpc(podAuth));
+      for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService, JupyterService]) {
         router.service(service, {});
       }
       if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));
@@ -174,7 +190,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
         createErrorInterceptor(logger),
         createAccessInterceptor({
           rules: accessRules,
-          verifier: new TokenVerifier(deps.tenantKeys),
+          verifier,
           agents: anyAgentCredentials(new StaticAgentCredentials(config.agentTokens), clusters),
           objects,
           serviceAdmins: new Set(config.serviceAdmins),

@@ -166,5 +166,7 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
     listSites: publicAccess,
     getSite: publicAccess,
     createToken: publicAccess,
+    getAuthorizePage: publicAccess,
+    authorize: publicAccess,
   }),
 ]);

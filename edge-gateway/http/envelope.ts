@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { JsonValue } from "@bufbuild/protobuf";
+import type { HttpAnswer } from "../../gen/tapis/pods/v1/call_options_pb.js";
 import { serviceVersion } from "../../shared/version.js";
 
 /**
@@ -38,4 +39,14 @@ export function sendBareJson(req: IncomingMessage, res: ServerResponse, body: Js
   }
   res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text), ETag: etag });
   res.end(text);
+}
+
+/** An answer the service composed itself (a redirect, a login page, a forward-auth verdict), sent as it is. */
+export function sendHttpAnswer(res: ServerResponse, answer: HttpAnswer): void {
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  if (answer.setCookies.length > 0) res.setHeader("Set-Cookie", answer.setCookies);
+  if (answer.contentType) res.setHeader("Content-Type", answer.contentType);
+  res.setHeader("Content-Length", answer.body.length);
+  res.writeHead(answer.status || 200);
+  res.end(answer.body);
 }

@@ -160,7 +160,7 @@ describe("tapis_auth: forward authentication and the OAuth2 login", () => {
     assert.equal(inside.status, 200);
     assert.equal(inside.headers.get("x-tapis-username"), "alice");
     // The cookie opens this pod only, and is no token for the API.
-    const elsewhere = await auth("otherpod", { Cookie: `tapis_pods_session=${session.value}`, Accept: "application/json" });
+    const elsewhere = await auth("otherpod", { Cookie: `tapis_pods_session=${session.value}`, Accept: "application/json", "X-Forwarded-Host": "otherpod.pods.dev.localhost" });
     assert.equal(elsewhere.status, 401);
     assert.equal((await svc.api("GET", "/v3/pods", { token: session.value })).status, 401);
     // A code works once.
