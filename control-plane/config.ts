@@ -7,6 +7,7 @@ import { readClusterClaimsFile, readOAuthClientsFile, readStringMapFile, readTen
 import { readEncryptionConfig, type EncryptionConfig } from "./crypto/encryption-config.js";
 import { readEdgeConfig, type EdgeConfig } from "./edge/edge-config.js";
 import { isDnsName } from "./edge/pod-hosts.js";
+import type { JupyterConfig } from "./jupyter/jupyter-pods.js";
 import { defaultPodLimits, type SiteLimits } from "./pods/pod-limits.js";
 import { parseDatabaseUrl, type DatabaseLocation, type DatabaseTimeouts } from "./storage/database.js";
 
@@ -33,6 +34,8 @@ export interface ControlPlaneConfig {
   podDomain: string;
   /** How pods are routed at the edge (Traefik, the nginx edge proxy). */
   edge: EdgeConfig;
+  /** Users' Jupyter pods: the template they are made from, where uploads land. */
+  jupyter: JupyterConfig;
   /** Tenant → the service's OAuth2 client there, for tapis_auth logins. */
   oauthClients: Record<string, { clientId: string; clientKey: string }>;
   tenantKeys: TenantKeyConfig;
@@ -93,6 +96,7 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     podDomain: readPodDomain(env),
     edge: readEdgeConfig(env),
     oauthClients: readOAuthClientsFile(env),
+    jupyter: readJupyterConfig(env),
     tenantKeys: readTenantKeys(env, defaults.tenantKeys),
     agentTokens: readStringMapFile(env, "PODS_AGENT_TOKENS_FILE") ?? {},
     clusters: parseClusters(env, env.string("PODS_CLUSTERS", defaults.clusters)),
@@ -117,6 +121,12 @@ function readPodDomain(env: EnvReader): string {
   const domain = env.string("PODS_POD_DOMAIN", "localhost");
   if (!isDnsName(domain)) env.invalid("PODS_POD_DOMAIN", "must be a DNS name such as tapis.example.org");
   return domain.toLowerCase();
+}
+
+function readJupyterConfig(env: EnvReader): JupyterConfig {
+  const workspace = env.string("PODS_JUPYTER_WORKSPACE", "/home/jovyan");
+  if (!workspace.startsWith("/") || workspace.split("/").includes("..")) env.invalid("PODS_JUPYTER_WORKSPACE", "must be an absolute path without '..'");
+  return { template: env.string("PODS_JUPYTER_TEMPLATE", "jupyter"), workspace };
 }
 
 function absoluteSqlite(location: DatabaseLocation): DatabaseLocation {

@@ -43,6 +43,8 @@ import type { DevUsers } from "./identity/dev-users.js";
 import type { TokenIssuer } from "./identity/token-issuer.js";
 import { EdgeRoutesService } from "./edge/edge-routes-service.js";
 import { edgeRpc } from "./edge/edge-rpc.js";
+import { JupyterPods } from "./jupyter/jupyter-pods.js";
+import { jupyterRpc } from "./jupyter/jupyter-rpc.js";
 import { miscRpc } from "./misc/misc-rpc.js";
 import { podAuthRpc } from "./pod-auth/pod-auth-rpc.js";
 import { PodAuthService } from "./pod-auth/pod-auth-service.js";
@@ -178,7 +180,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       router.service(ReplicaService, replicaRpc(sessions));
       router.service(ClustersService, clustersRpc(clusters, sessions, deps.bus));
       router.service(PodAuthRpc, podAuthRpc(podAuth));
-      for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService, JupyterService]) {
+      router.service(JupyterService, jupyterRpc(new JupyterPods({ db, pods, uploads }, config.jupyter)));
+      for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService]) {
         router.service(service, {});
       }
       if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));

@@ -89,9 +89,6 @@ const notBuiltYet = new Set([
   "update_secret",
   "delete_secret",
   "get_secret_value",
-  // jupyter
-  "ensure_jupyter_pod",
-  "upload_to_jupyter",
 ]);
 
 /**
@@ -104,6 +101,8 @@ const expectedStatus: Record<string, number> = {
   traefik_config: 200,
   pod_auth: 400, // the sample names no tenant_id (the edge puts it in the forward-auth address)
   pod_auth_callback: 400, // no code, no state
+  ensure_jupyter_pod: 200,
+  upload_to_jupyter: 400, // samplepod is no Jupyter pod
   error_handler: 200,
   list_templates: 200,
   get_template: 200,

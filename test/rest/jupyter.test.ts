@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { trustedTenant, type TrustedTenant } from "../support/tokens.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 type Json = Record<string, any>;
@@ -88,6 +89,43 @@ describe("Jupyter: /v3/pods/jupyter/ensure and /upload", () => {
     assert.equal(plain.status, 400);
     assert.match(plain.body.message, /pod_id: pod 'plainpod' is not a Jupyter pod \(template 'jupyter'\)/);
     assert.equal((await upload("jupyteralice", bob, { path: "x.txt" })).status, 403);
+  });
+});
+
+describe("Jupyter uploads: who may", () => {
+  let svc: TestService;
+  let other: TrustedTenant;
+
+  before(async () => {
+    other = await trustedTenant();
+    svc = await startTestService({ PODS_TENANT_KEYS_FILE: other.keysFile });
+  });
+  after(() => svc.stop());
+
+  it("needsUserOnThePodAsTheAccessTableSays", async () => {
+    const alice = await svc.token("alice");
+    assert.equal((await svc.api("GET", "/v3/pods/jupyter/ensure", { token: alice })).status, 200);
+    await svc.waitForStatus(alice, "jupyteralice", "AVAILABLE");
+    const callers: [string, string, number][] = [
+      ["owner", alice, 200],
+      ["ADMIN", await svc.token("ann"), 200],
+      ["USER", await svc.token("ulla"), 200],
+      ["READ", await svc.token("rita"), 403],
+      ["none", await svc.token("nora"), 403],
+      ["other tenant", await other.token("alice"), 404],
+      ["service admin", await svc.token("admin"), 200],
+    ];
+    for (const [user, level] of [["ann", "ADMIN"], ["ulla", "USER"], ["rita", "READ"]]) {
+      assert.equal((await svc.api("POST", "/v3/pods/jupyteralice/permissions", { token: alice, body: { user, level } })).status, 200);
+    }
+    const statuses = [];
+    for (const [, token] of callers) {
+      const form = new FormData();
+      form.set("path", "who.txt");
+      form.set("file", new Blob(["x"]), "who.txt");
+      statuses.push((await fetch(`${svc.baseUrl}/v3/pods/jupyter/jupyteralice/upload`, { method: "POST", body: form, headers: { "X-Tapis-Token": token } })).status);
+    }
+    assert.deepEqual(statuses, callers.map(([, , status]) => status), callers.map(([who]) => who).join(", "));
   });
 });
 
