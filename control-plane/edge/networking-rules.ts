@@ -19,8 +19,9 @@ const maxAllowListEntries = 64;
 const maxResponseHeaders = 32;
 const maxAllowedUsers = 100;
 const maxOrigins = 50;
-const headerToken = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
-const methodToken = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,32}$/;
+// Narrower than HTTP's tokens: names every proxy can carry in its configuration (nginx variables, Traefik lists).
+const headerName = /^[A-Za-z0-9_-]{1,128}$/;
+const methodName = /^[A-Za-z]{1,32}$/;
 const origin = /^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?$/;
 const returnPath = /^\/(?!\/)[A-Za-z0-9._\-/]{0,179}$/;
 const uiPath = /^\/[\x21-\x7e]{0,511}$/;
@@ -94,7 +95,7 @@ function checkResponseHeaders(headers: Record<string, string>, add: (field: stri
   const seen = new Set<string>();
   for (const name of names) {
     const field = `tapis_auth_response_headers.${name}`;
-    if (!headerToken.test(name)) add(field, "header names must be 1-128 letters, digits and !#$%&'*+.^_`|~-");
+    if (!headerName.test(name)) add(field, "header names must be 1-128 letters, digits, '-' and '_'");
     else if (reservedResponseHeaders.has(name.toLowerCase())) add(field, "is set by the proxy or the service and cannot be passed to the pod");
     else if (seen.has(name.toLowerCase())) add(field, "is named twice (header names ignore case)");
     seen.add(name.toLowerCase());
@@ -142,10 +143,10 @@ function checkCors(spec: NetworkingSpec, http: boolean, add: (field: string, rul
     }
   });
   (spec.cors_allow_methods ?? []).forEach((value, index) => {
-    if (!methodToken.test(value)) add(`cors_allow_methods[${index}]`, "must be an HTTP method such as GET");
+    if (!methodName.test(value)) add(`cors_allow_methods[${index}]`, "must be an HTTP method such as GET");
   });
   (spec.cors_allow_headers ?? []).forEach((value, index) => {
-    if (value !== "*" && !headerToken.test(value)) add(`cors_allow_headers[${index}]`, "must be '*' or a header name");
+    if (value !== "*" && !headerName.test(value)) add(`cors_allow_headers[${index}]`, "must be '*' or a header name (letters, digits, '-' and '_')");
   });
   if (spec.cors_max_age !== undefined && (!Number.isInteger(spec.cors_max_age) || spec.cors_max_age < 0)) add("cors_max_age", "must not be negative");
 }
