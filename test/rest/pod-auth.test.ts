@@ -66,7 +66,7 @@ describe("tapis_auth: forward authentication and the OAuth2 login", () => {
 
   before(async () => {
     other = await trustedTenant("other");
-    svc = await startTestService({ PODS_TENANT_KEYS_FILE: other.keysFile });
+    svc = await startTestService({ PODS_TENANT_KEYS_FILE: other.keysFile }, { logLevel: "debug" });
     alice = await svc.token("alice");
     bob = await svc.token("bob");
     password = (JSON.parse(await readFile(join(svc.dataDir, "dev-users.json"), "utf8")) as Record<string, string>).alice!;
@@ -167,6 +167,26 @@ describe("tapis_auth: forward authentication and the OAuth2 login", () => {
     const again = await callback(url, `tapis_pods_login=${loginCookie}`);
     assert.equal(again.status, 401);
     assert.match(((await again.json()) as { message: string }).message, /code/);
+  });
+
+  it("writesNoTokenCodeStateOrSessionIntoTheLogs", async () => {
+    const { callback: url, loginCookie } = await logIn("alice", password);
+    const landed = await callback(url, `tapis_pods_login=${loginCookie}`);
+    const session = cookieSet(landed, "tapis_pods_session").value;
+    await auth("authpod", { Cookie: `tapis_pods_session=${session}`, Accept: "text/html" });
+    await auth("authpod", { "X-Tapis-Token": alice });
+    const logs = svc.rawLogLines().join("");
+    assert.ok(logs.includes("PodAuth"), "the calls are logged");
+    for (const [what, secret] of [
+      ["code", url.searchParams.get("code")!],
+      ["state", url.searchParams.get("state")!],
+      ["login cookie", loginCookie],
+      ["session", session],
+      ["token", alice],
+      ["password", password],
+    ]) {
+      assert.ok(!logs.includes(secret), `the ${what} is in the logs`);
+    }
   });
 
   it("refusesACallbackWhoseLoginBeganInAnotherBrowser", async () => {
