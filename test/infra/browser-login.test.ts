@@ -51,7 +51,9 @@ describe("tapis_auth login in a headless Chromium", function () {
     proxy = await startNginxProxy(process.env.PODS_TEST_NGINX!, svc.grpcUrl, certificate);
     await eventually("nginx to route notebook.pods.dev.localhost", async () => {
       await proxy.refresh();
-      return (await proxied(proxy.port, "notebook.pods.dev.localhost", "/", { headers: { Accept: "application/json" } })).status === 401;
+      // Refused while nginx is still starting.
+      const answer = await proxied(proxy.port, "notebook.pods.dev.localhost", "/", { headers: { Accept: "application/json" } }).catch(() => undefined);
+      return answer?.status === 401;
     });
     const runs = join(infraHome(), "chromium", "runs");
     await mkdir(runs, { recursive: true });
