@@ -11,13 +11,13 @@ import type { LevelName } from "../storage/entities/permission-entity.js";
  */
 export async function isAllowedUser(username: string, allowed: readonly string[], levelOnPod: () => Promise<LevelName | null>): Promise<boolean> {
   const lowered = username.toLowerCase();
-  let level: LevelName | null | undefined;
+  let level: Promise<LevelName | null> | undefined;
   for (const entry of allowed.length > 0 ? allowed : ["*"]) {
     if (entry === "*") return true;
     const group = permissionGroups[entry as keyof typeof permissionGroups];
     if (group) {
-      level ??= await levelOnPod();
-      if (levelAtLeast(level, group)) return true;
+      level ??= levelOnPod();
+      if (levelAtLeast(await level, group)) return true;
     } else if (isUserPattern(entry)) {
       if (new RegExp(`^(?:${entry})$`, "i").test(username)) return true;
     } else if (entry.toLowerCase() === lowered) {
