@@ -18,6 +18,12 @@ async function main(): Promise<void> {
   const edge = await NginxEdge.start({ ...config, logger });
   logger.info("edge proxy listening", { listen: config.listen, cluster: config.clusterId || "all" });
   stopOnSignals(() => edge.stop(), (message) => logger.info(message), 10_000);
+  // Without nginx there is no proxy: exit, so whatever supervises this process starts it again.
+  void edge.died.then(async (reason) => {
+    logger.error("stopping: the proxy is down", { reason });
+    await edge.stop();
+    process.exit(1);
+  });
 }
 
 runMain(main);

@@ -1,5 +1,5 @@
-import { chmod, mkdir, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, mkdir, rename, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { createClient, type Client } from "@connectrpc/connect";
 import { EdgeService } from "../gen/tapis/pods/v1/edge_service_pb.js";
 import type { Logger } from "../shared/logging/logger.js";
@@ -47,7 +47,12 @@ export class NginxEdge {
     await mkdir(options.runDir, { recursive: true });
     await chmod(options.runDir, 0o755);
     for (const folder of ["s", "tmp"]) await mkdir(join(options.runDir, folder), { recursive: true, mode: 0o755 });
-    if (!(await edge.sync().catch(() => false))) {
+    await reachableByWorkers(options.runDir);
+    const first = await edge.sync().catch((error: unknown) => {
+      options.logger.warn("could not read the edge routes; starting with none", { error: String(error) });
+      return false;
+    });
+    if (!first && edge.applied === null) {
       const empty = nginxConfig({ $typeName: "tapis.pods.v1.EdgeRoutes", routes: [], apiUrl: "" }, options).text;
       await writeFile(edge.configFile, empty);
       edge.applied = empty;
@@ -57,6 +62,11 @@ export class NginxEdge {
     edge.nginx.start();
     edge.schedule();
     return edge;
+  }
+
+  /** Resolves with the reason when nginx stops without being asked to: the proxy is down. */
+  get died(): Promise<string> {
+    return this.nginx.died;
   }
 
   /** Reads the routes now and loads them if they changed; true when a new configuration was loaded. */
@@ -102,5 +112,20 @@ export class NginxEdge {
     this.nginx.reload();
     this.options.logger.info("edge configuration loaded", { routes: routes!.routes.length });
     return true;
+  }
+}
+
+/**
+ * nginx started by root runs its workers as another user (nobody), and
+ * they connect to the sockets in the run folder: every folder above it must
+ * let others through.
+ */
+async function reachableByWorkers(runDir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (let folder = dirname(resolve(runDir)); ; folder = dirname(folder)) {
+    if (((await stat(folder)).mode & 0o001) === 0) {
+      throw new Error(`PODS_EDGE_NGINX_DIR: nginx's workers cannot reach ${runDir}: ${folder} does not let other users through (chmod o+x, or choose another folder)`);
+    }
+    if (folder === dirname(folder)) return;
   }
 }

@@ -10,6 +10,9 @@ import type { Logger } from "../../shared/logging/logger.js";
 export class NginxProcess {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
+  private onDeath: (reason: string) => void = () => undefined;
+  /** Resolves with the reason when nginx exits without being asked to. */
+  readonly died = new Promise<string>((resolve) => (this.onDeath = resolve));
 
   constructor(
     private readonly bin: string,
@@ -34,8 +37,10 @@ export class NginxProcess {
     child.stderr!.setEncoding("utf8").on("data", (text: string) => this.logger.warn("nginx", { output: text.trim() }));
     this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
     child.once("exit", (code, signal) => {
-      if (this.child === child) this.logger.error("nginx exited", { code, signal });
+      if (this.child !== child) return;
       this.child = null;
+      this.logger.error("nginx exited", { code, signal });
+      this.onDeath(`nginx exited (${signal ?? `code ${code}`})`);
     });
     this.child = child;
   }
