@@ -110,6 +110,23 @@ export function readTenantLimitsFile(env: EnvReader): Record<string, TenantBound
   return tenants;
 }
 
+/**
+ * PODS_OAUTH_CLIENTS_FILE: {"<tenant>": {"client_id": "...", "client_key": "..."}},
+ * the Pods service's OAuth2 client in each tenant whose pods use tapis_auth.
+ */
+export function readOAuthClientsFile(env: EnvReader): Record<string, { clientId: string; clientKey: string }> {
+  const name = "PODS_OAUTH_CLIENTS_FILE";
+  const clients: Record<string, { clientId: string; clientKey: string }> = {};
+  for (const [tenantId, client] of Object.entries(readJsonObjectFile(env, name, "a JSON object of tenants") ?? {})) {
+    if (!isRecord(client) || typeof client.client_id !== "string" || !client.client_id || typeof client.client_key !== "string" || !client.client_key) {
+      env.invalid(name, `tenant '${tenantId}' must be {"client_id": "<id>", "client_key": "<secret>"}`);
+      continue;
+    }
+    clients[tenantId] = { clientId: client.client_id, clientKey: client.client_key };
+  }
+  return clients;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -3,8 +3,11 @@ import { commaList, type EnvReader } from "../shared/config/env-reader.js";
 import { readShutdownGraceMs } from "../shared/lifecycle/shutdown.js";
 import { logLevels, type LogLevel } from "../shared/logging/logger.js";
 import type { TrustedTenant } from "./auth/tenant-keys.js";
-import { readClusterClaimsFile, readStringMapFile, readTenantKeysFile, readTenantLimitsFile } from "./config-files.js";
+import { readClusterClaimsFile, readOAuthClientsFile, readStringMapFile, readTenantKeysFile, readTenantLimitsFile } from "./config-files.js";
 import { readEncryptionConfig, type EncryptionConfig } from "./crypto/encryption-config.js";
+import { readEdgeConfig, type EdgeConfig } from "./edge/edge-config.js";
+import { isDnsName } from "./edge/pod-hosts.js";
+import type { JupyterConfig } from "./jupyter/jupyter-pods.js";
 import { defaultPodLimits, type SiteLimits } from "./pods/pod-limits.js";
 import { parseDatabaseUrl, type DatabaseLocation, type DatabaseTimeouts } from "./storage/database.js";
 
@@ -29,6 +32,12 @@ export interface ControlPlaneConfig {
   replicaToken: string | undefined;
   siteId: string;
   podDomain: string;
+  /** How pods are routed at the edge (Traefik, the nginx edge proxy). */
+  edge: EdgeConfig;
+  /** Users' Jupyter pods: the template they are made from, where uploads land. */
+  jupyter: JupyterConfig;
+  /** Tenant → the service's OAuth2 client there, for tapis_auth logins. */
+  oauthClients: Record<string, { clientId: string; clientKey: string }>;
   tenantKeys: TenantKeyConfig;
   /** Agent token -> cluster id. */
   agentTokens: Record<string, string>;
@@ -86,7 +95,10 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     replicaToken: env.optionalString("PODS_REPLICA_TOKEN"),
     streamTimeoutMs: env.int("PODS_STREAM_TIMEOUT_SECONDS", 6 * 3600, { min: 1 }) * 1000,
     siteId: env.string("PODS_SITE_ID", "local"),
-    podDomain: env.string("PODS_POD_DOMAIN", "pods.localhost"),
+    podDomain: readPodDomain(env),
+    edge: readEdgeConfig(env),
+    oauthClients: readOAuthClientsFile(env),
+    jupyter: readJupyterConfig(env),
     tenantKeys: readTenantKeys(env, defaults.tenantKeys),
     agentTokens: readStringMapFile(env, "PODS_AGENT_TOKENS_FILE") ?? {},
     clusters: parseClusters(env, env.string("PODS_CLUSTERS", defaults.clusters)),
@@ -105,6 +117,19 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     shutdownGraceMs: readShutdownGraceMs(env),
     encryption: readEncryptionConfig(env, dataDir, database.kind),
   };
+}
+
+/** Pod URLs are `<pod>.pods.<tenant>.<domain>`; *.localhost names reach this machine without any DNS. */
+function readPodDomain(env: EnvReader): string {
+  const domain = env.string("PODS_POD_DOMAIN", "localhost");
+  if (!isDnsName(domain)) env.invalid("PODS_POD_DOMAIN", "must be a DNS name such as tapis.example.org");
+  return domain.toLowerCase();
+}
+
+function readJupyterConfig(env: EnvReader): JupyterConfig {
+  const workspace = env.string("PODS_JUPYTER_WORKSPACE", "/home/jovyan");
+  if (!workspace.startsWith("/") || workspace.split("/").includes("..")) env.invalid("PODS_JUPYTER_WORKSPACE", "must be an absolute path without '..'");
+  return { template: env.string("PODS_JUPYTER_TEMPLATE", "jupyter"), workspace };
 }
 
 function absoluteSqlite(location: DatabaseLocation): DatabaseLocation {

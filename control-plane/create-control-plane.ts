@@ -5,10 +5,11 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { DevIdentityService } from "../gen/tapis/identity/v1/dev_identity_service_pb.js";
 import { AgentService } from "../gen/tapis/pods/v1/agent_service_pb.js";
 import { ClustersService } from "../gen/tapis/pods/v1/clusters_service_pb.js";
+import { EdgeService } from "../gen/tapis/pods/v1/edge_service_pb.js";
 import { ImagesService } from "../gen/tapis/pods/v1/images_service_pb.js";
 import { JupyterService } from "../gen/tapis/pods/v1/jupyter_service_pb.js";
 import { MiscService } from "../gen/tapis/pods/v1/misc_service_pb.js";
-import { PodAuthService } from "../gen/tapis/pods/v1/pod_auth_service_pb.js";
+import { PodAuthService as PodAuthRpc } from "../gen/tapis/pods/v1/pod_auth_service_pb.js";
 import { PodsService } from "../gen/tapis/pods/v1/pods_service_pb.js";
 import { ReplicaService } from "../gen/tapis/pods/v1/replica_service_pb.js";
 import { SecretsService } from "../gen/tapis/pods/v1/secrets_service_pb.js";
@@ -41,7 +42,15 @@ import type { DevIdentityConfig } from "./identity/dev-identity-rpc.js";
 import { devIdentityRpc } from "./identity/dev-identity-rpc.js";
 import type { DevUsers } from "./identity/dev-users.js";
 import type { TokenIssuer } from "./identity/token-issuer.js";
+import { EdgeRoutesService } from "./edge/edge-routes-service.js";
+import { edgeRpc } from "./edge/edge-rpc.js";
+import { JupyterPods } from "./jupyter/jupyter-pods.js";
+import { jupyterRpc } from "./jupyter/jupyter-rpc.js";
 import { miscRpc } from "./misc/misc-rpc.js";
+import { podAuthRpc } from "./pod-auth/pod-auth-rpc.js";
+import { PodAuthService } from "./pod-auth/pod-auth-service.js";
+import { PodSessions } from "./pod-auth/pod-sessions.js";
+import { TenantLogins } from "./pod-auth/tenant-logins.js";
 import { PodExecService } from "./pods/pod-exec-service.js";
 import { PodUploadService } from "./pods/pod-upload-service.js";
 import { PodService } from "./pods/pod-service.js";
@@ -78,6 +87,8 @@ export interface ControlPlaneDeps {
   now?: () => number;
   /** Where the control plane's metrics go, served at /metrics on its port (default: a registry of its own). */
   metrics?: Registry;
+  /** Embedded mode: the gateway's URL, known once it listens (the edge's default API address). */
+  publicUrl?: () => string;
   /** Only in embedded mode: serve the dev tenant's login endpoints. */
   devIdentity?: { config: DevIdentityConfig; users: DevUsers; issuer: TokenIssuer };
 }
@@ -152,6 +163,31 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const uploads = new PodUploadService(db, agents);
     const enforcer = new TimeToStopEnforcer({ db, actionLog, now, outboxWritten, logger }, config.timeToStopSweepSeconds * 1000);
 
+    const edgeRoutes = new EdgeRoutesService({
+      db,
+      clusters,
+      actionLog,
+      now,
+      logger,
+      site: () => ({
+        siteId: config.siteId,
+        defaultDomain: config.podDomain,
+        apiUrl: config.edge.apiUrl ?? (deps.publicUrl?.() || undefined),
+        serviceAddresses: config.edge.serviceAddresses,
+      }),
+    });
+
+    const verifier = new TokenVerifier(deps.tenantKeys);
+    const devClient = deps.devIdentity ? { [deps.devIdentity.config.tenantId]: deps.devIdentity.config.client } : {};
+    const podAuth = new PodAuthService({
+      db,
+      verifier,
+      sessions: new PodSessions(cipher, now),
+      logins: new TenantLogins(deps.tenantKeys, () => ({ ...config.oauthClients, ...devClient })),
+      domainOf: async (clusterId) => (await clusters.domainOf(clusterId)) || config.podDomain,
+      now,
+    });
+
     const stopping = new AbortController();
     const readiness = controlPlaneReadiness(db, deps.bus);
     // Every service whose RPCs this replica answers, for reflection and health.
@@ -167,7 +203,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       SnapshotsService,
       SecretsService,
       JupyterService,
-      PodAuthService,
+      PodAuthRpc,
+      EdgeService,
       PodWatchService,
       ...(deps.devIdentity ? [DevIdentityService] : []),
     ];
@@ -175,11 +212,14 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const routes = (router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects));
       router.service(TemplatesService, templatesRpc(db));
-      router.service(MiscService, miscRpc(readiness, logger));
+      router.service(MiscService, miscRpc(readiness, logger, { routes: edgeRoutes, traefik: config.edge.traefik }));
+      router.service(EdgeService, edgeRpc(edgeRoutes));
       router.service(AgentService, agentRpc(clusterState, sessions, presence, { resyncIntervalSeconds: config.agentResyncSeconds, stopping: stopping.signal }));
       router.service(ReplicaService, replicaRpc(sessions));
       router.service(ClustersService, clustersRpc(clusters, sessions, deps.bus));
-      for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService, JupyterService, PodAuthService]) {
+      router.service(PodAuthRpc, podAuthRpc(podAuth));
+      router.service(JupyterService, jupyterRpc(new JupyterPods({ db, pods, uploads }, config.jupyter)));
+      for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService]) {
         router.service(service, {});
       }
       if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));
@@ -204,7 +244,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
         createErrorInterceptor(logger),
         createAccessInterceptor({
           rules: accessRules,
-          verifier: new TokenVerifier(deps.tenantKeys),
+          verifier,
           agents: anyAgentCredentials(new StaticAgentCredentials(config.agentTokens), clusters),
           objects,
           serviceAdmins: new Set(config.serviceAdmins),

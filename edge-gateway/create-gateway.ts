@@ -9,14 +9,15 @@ import { RequestMetrics } from "./http/request-metrics.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
 import { answerHealthProbe, isHealthProbe, probeState, type ReadinessChecks } from "../shared/health/health-endpoints.js";
 import type { Logger } from "../shared/logging/logger.js";
-import { metadataNames } from "../shared/rpc/metadata.js";
+import { httpHeaderMetadata, metadataNames } from "../shared/rpc/metadata.js";
+import type { HttpAnswer } from "../gen/tapis/pods/v1/call_options_pb.js";
 import { RequestShapeError } from "../shared/rest-json/rest-json-decoder.js";
 import { encodeField, encodeMessageJson } from "../shared/rest-json/rest-json-encoder.js";
-import { sendEnvelope, sendError, sendJson } from "./http/envelope.js";
+import { sendBareJson, sendEnvelope, sendError, sendHttpAnswer } from "./http/envelope.js";
 import { listenHttp, type HttpTimeouts } from "./http/http-server.js";
 import { ApiDocs } from "./docs/api-docs.js";
 import { beginExchange, noteCaller, type Exchange } from "./http/exchange.js";
-import { BodyError, ClientGoneError, readJsonBody, type JsonBodyLimits } from "./http/json-body.js";
+import { BodyError, ClientGoneError, readFormBody, readJsonBody, type JsonBodyLimits } from "./http/json-body.js";
 import { httpStatusOf } from "./http/status-codes.js";
 import { deadlineMs } from "./routing/call-deadline.js";
 import { RouteTable, type Route } from "./routing/route-table.js";
@@ -139,15 +140,19 @@ async function handle(
     if (typeof value === "string") headers.set(name, value);
   }
   headers.set(metadataNames.requestId, exchange.requestId);
+  for (const name of route.exchange?.requestHeaders ?? []) {
+    const value = req.headers[name];
+    if (value !== undefined) headers.set(httpHeaderMetadata(name), Array.isArray(value) ? value.join(", ") : value);
+  }
   try {
     switch (route.method.methodKind) {
       case "unary": {
-        const body = route.body === "" ? undefined : await readJsonBody(req, options.json, options.timeouts.bodyMs);
+        const body = route.body === "" ? undefined : await readBodyOf(req, route, options);
         const input = decoded(() => buildRequest(route, vars, url.searchParams, body));
         waitingForTheService(req);
         const response = await transport.unary(route.method as DescMethodUnary, abort.signal, (timeoutMs = deadlineMs(route, input, options.rpcTimeoutMs)), headers, input);
         noteCaller(exchange, response.header, callerMetadata);
-        return answer(res, route, response.message);
+        return answer(req, res, route, response.message);
       }
       case "server_streaming": {
         const input = decoded(() => resumeAfterLastEvent(route, buildRequest(route, vars, url.searchParams, undefined), req));
@@ -167,7 +172,7 @@ async function handle(
         try {
           const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, (timeoutMs = options.streamTimeoutMs), headers, uploadMessages(upload));
           noteCaller(exchange, response.header, callerMetadata);
-          for await (const message of response.message) return answer(res, route, message);
+          for await (const message of response.message) return answer(req, res, route, message);
           return sendError(res, 502, "the service gave no answer");
         } finally {
           await upload.dispose();
@@ -208,16 +213,33 @@ function waitingForTheService(req: http.IncomingMessage): void {
   req.socket.setTimeout(0);
 }
 
-/** The Tapis envelope of a response message, or its `response_body` field sent bare. */
-function answer(res: http.ServerResponse, route: Route, message: Message): void {
+/**
+ * The Tapis envelope of a response message, or its `response_body` field
+ * sent bare, with an ETag: proxies polling it (Traefik's HTTP provider) get
+ * 304 while it is unchanged.
+ */
+function answer(req: http.IncomingMessage, res: http.ServerResponse, route: Route, message: Message): void {
   const output = route.method.output;
+  const raw = route.exchange?.answerField ? (message as unknown as Record<string, HttpAnswer | undefined>)[camelCase(route.exchange.answerField)] : undefined;
+  if (raw) return sendHttpAnswer(res, raw);
   if (route.responseBody) {
     const field = output.fields.find((f) => f.name === route.responseBody)!;
-    return sendJson(res, 200, encodeField(field, (message as unknown as Record<string, unknown>)[field.localName]));
+    return sendBareJson(req, res, encodeField(field, (message as unknown as Record<string, unknown>)[field.localName]));
   }
   const json = encodeMessageJson(output, message);
   const text = typeof json.message === "string" ? json.message : "";
   return sendEnvelope(res, 200, text, json.result ?? null, true);
+}
+
+/**
+ * The JSON body; for RPCs that browsers call directly (HttpExchange), an
+ * HTML form's submission too. Elsewhere the Content-Type is not trusted:
+ * curl's -d labels JSON as a form.
+ */
+function readBodyOf(req: http.IncomingMessage, route: Route, options: GatewayOptions): Promise<unknown> {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (route.exchange && type === "application/x-www-form-urlencoded") return readFormBody(req, options.json, options.timeouts.bodyMs);
+  return readJsonBody(req, options.json, options.timeouts.bodyMs);
 }
 
 /** Streams a download: the first message names the content type, `data` carries the bytes. */
@@ -271,4 +293,9 @@ function decoded<T>(decode: () => T): T {
 
 async function* single<T>(value: T): AsyncIterable<T> {
   yield value;
+}
+
+/** `answer_field` → `answerField`, as the generated messages name fields. */
+function camelCase(name: string): string {
+  return name.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }

@@ -74,8 +74,16 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
     tenantKeys,
     metrics,
     logger: logger.child({ component: "control-plane" }),
+    publicUrl: () => baseUrl,
     devIdentity: {
-      config: { tenantId: config.devTenantId, siteId: cp.siteId, baseUrl: () => baseUrl, publicKeyPem: signingKey.publicKeyPem },
+      config: {
+        tenantId: config.devTenantId,
+        siteId: cp.siteId,
+        baseUrl: () => baseUrl,
+        publicKeyPem: signingKey.publicKeyPem,
+        // The service's own client for tapis_auth logins; it lives as long as the process.
+        client: { clientId: "tapis-pods", clientKey: randomBytes(32).toString("base64url") },
+      },
       users: devUsers,
       issuer,
     },

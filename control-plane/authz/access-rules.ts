@@ -6,6 +6,7 @@ import { ServerReflection as ServerReflectionV1alpha } from "../../gen/grpc/refl
 import { DevIdentityService } from "../../gen/tapis/identity/v1/dev_identity_service_pb.js";
 import { AgentService } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { ClustersService } from "../../gen/tapis/pods/v1/clusters_service_pb.js";
+import { EdgeService } from "../../gen/tapis/pods/v1/edge_service_pb.js";
 import { ImagesService } from "../../gen/tapis/pods/v1/images_service_pb.js";
 import { JupyterService } from "../../gen/tapis/pods/v1/jupyter_service_pb.js";
 import { MiscService } from "../../gen/tapis/pods/v1/misc_service_pb.js";
@@ -158,6 +159,8 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
     createAgentToken: serviceAdmin,
   }),
   ...rulesFor(MiscService, { healthcheck: publicAccess, traefikConfig: publicAccess, errorHandler: publicAccess }),
+  // The same routes /traefik-config shows, for proxies that render them themselves.
+  ...rulesFor(EdgeService, { getEdgeRoutes: publicAccess }),
   ...rulesFor(PodAuthService, { podAuth: publicAccess, podAuthCallback: publicAccess }),
   ...rulesFor(AgentService, { session: agent, listDesiredPods: agent, getDesiredPod: agent, streamDesiredPods: agent }),
   ...rulesFor(ReplicaService, { forwardExec: replica, forwardUpload: replica }),
@@ -167,6 +170,8 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
     listSites: publicAccess,
     getSite: publicAccess,
     createToken: publicAccess,
+    getAuthorizePage: publicAccess,
+    authorize: publicAccess,
   }),
   ...rulesFor(PodWatchService, { watchPod: pod("READ"), watchPods: anyUser, followPodLogs: pod("READ") }),
   // What stock gRPC tools ask of any server: its schema and whether it serves.

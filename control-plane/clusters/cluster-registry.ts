@@ -6,6 +6,7 @@ import type { Placement } from "../pods/pod-service.js";
 import type { Database } from "../storage/database.js";
 import { isDuplicateKeyError } from "../storage/duplicate-key.js";
 import { claimNamePattern } from "../pods/pod-rules.js";
+import { isDnsName } from "../edge/pod-hosts.js";
 import { AgentTokenEntity, ClusterEntity, type AgentTokenRow, type ClaimGrantSpec, type ClusterRow, type ComputeQueueSpec } from "../storage/entities/cluster-entity.js";
 import { PodEntity } from "../storage/entities/pod-entity.js";
 
@@ -93,6 +94,10 @@ export class ClusterRegistry implements Placement, AgentCredentials {
   async claimsGrantedTo(clusterId: string, tenantId: string): Promise<string[]> {
     const cluster = (await this.current()).clusters.find((c) => c.clusterId === clusterId);
     return (cluster?.claims ?? []).filter((grant) => grant.tenants.includes(tenantId)).map((grant) => grant.claim_name);
+  }
+
+  async domainOf(clusterId: string): Promise<string | undefined> {
+    return (await this.current()).clusters.find((c) => c.clusterId === clusterId)?.domain || undefined;
   }
 
   async queues(): Promise<string[]> {
@@ -184,6 +189,7 @@ export class ClusterRegistry implements Placement, AgentCredentials {
 
   private async validate(fields: ClusterFields, clusterId: string, problems: ProblemList): Promise<void> {
     if (fields.namespace && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(fields.namespace)) problems.add("namespace", "must be a Kubernetes namespace name");
+    if (fields.domain && !isDnsName(fields.domain)) problems.add("domain", "must be a DNS name (labels of letters, digits and '-', separated by dots)");
     if (fields.description && fields.description.length > 2048) problems.add("description", "must be at most 2048 characters");
     const others = (await this.list()).filter((cluster) => cluster.clusterId !== clusterId);
     (fields.computeQueues ?? []).forEach((queue, index) => {

@@ -1,8 +1,12 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { DevIdentityService } from "../../gen/tapis/identity/v1/dev_identity_service_pb.js";
+import { sameSecret } from "../auth/secret-digest.js";
 import { tokenServiceOf } from "../auth/tenant-keys.js";
 import { InvalidArgumentError, NotFoundError, UnauthenticatedError } from "../errors/domain-errors.js";
+import { envelopeAnswer, htmlAnswer, redirectAnswer } from "../server/http-answer.js";
+import { AuthorizationCodes } from "./authorization-codes.js";
 import type { DevUsers } from "./dev-users.js";
+import { loginPage, type AuthorizationRequest } from "./login-page.js";
 import type { IssuedToken, TokenIssuer } from "./token-issuer.js";
 
 export interface DevIdentityConfig {
@@ -11,13 +15,18 @@ export interface DevIdentityConfig {
   /** The public URL clients use; known only once the gateway listens. */
   baseUrl: () => string;
   publicKeyPem: string;
+  /** The one OAuth2 client of the tenant: the Pods service's own logins (tapis_auth). */
+  client: { clientId: string; clientKey: string };
 }
+
+/** Logins return only to a pod's callback, so a code never leaves for another site. */
+const callbackPath = /^\/v3\/pods\/[a-z][a-z0-9]*(-[a-z0-9]+)?\/auth\/callback$/;
 
 /**
  * The login endpoints of the embedded dev identity provider, shaped like the
  * Tapis Tenants and Authenticator APIs so that SDKs log in unchanged.
  */
-export function devIdentityRpc(config: DevIdentityConfig, users: DevUsers, issuer: TokenIssuer): ServiceImpl<typeof DevIdentityService> {
+export function devIdentityRpc(config: DevIdentityConfig, users: DevUsers, issuer: TokenIssuer, codes = new AuthorizationCodes()): ServiceImpl<typeof DevIdentityService> {
   const tenant = (base = config.baseUrl().replace(/\/+$/, "")) => ({
     tenantId: config.tenantId,
     baseUrl: base,
@@ -55,6 +64,24 @@ export function devIdentityRpc(config: DevIdentityConfig, users: DevUsers, issue
       if (req.siteId !== config.siteId) throw new NotFoundError("site", req.siteId);
       return { message: "Site retrieved successfully.", result: site() };
     },
+    async getAuthorizePage(req) {
+      const request = { clientId: req.clientId, redirectUri: req.redirectUri, responseType: req.responseType, state: req.state };
+      const problem = requestProblem(config, request);
+      if (problem) return { message: problem, answer: envelopeAnswer(400, problem) };
+      return { message: "Log in.", answer: htmlAnswer(200, loginPage(config.tenantId, request)) };
+    },
+    async authorize(req) {
+      const request = { clientId: req.clientId, redirectUri: req.redirectUri, responseType: req.responseType, state: req.state };
+      const problem = requestProblem(config, request);
+      if (problem) return { message: problem, answer: envelopeAnswer(400, problem) };
+      if (!req.username || !users.check(req.username, req.password)) {
+        return { message: "Invalid username or password.", answer: htmlAnswer(401, loginPage(config.tenantId, request, "Invalid username or password.")) };
+      }
+      const target = new URL(req.redirectUri);
+      target.searchParams.set("code", codes.issue({ username: req.username, clientId: req.clientId, redirectUri: req.redirectUri }));
+      if (req.state) target.searchParams.set("state", req.state);
+      return { message: "Logged in.", answer: redirectAnswer(target.toString()) };
+    },
     async createToken(req) {
       let username: string;
       if (req.grantType === "password") {
@@ -65,8 +92,18 @@ export function devIdentityRpc(config: DevIdentityConfig, users: DevUsers, issue
         const holder = await issuer.usernameOfRefreshToken(req.refreshToken);
         if (!holder) throw new UnauthenticatedError("refresh_token is invalid or expired");
         username = holder;
+      } else if (req.grantType === "authorization_code") {
+        if (!req.code) throw new InvalidArgumentError("code", "is required for the authorization_code grant");
+        if (req.clientId !== config.client.clientId || !sameSecret(req.clientKey, config.client.clientKey)) {
+          throw new UnauthenticatedError("client_id or client_key is wrong");
+        }
+        const grant = codes.take(req.code);
+        if (!grant || grant.clientId !== req.clientId || grant.redirectUri !== req.redirectUri) {
+          throw new UnauthenticatedError("code is invalid, used or expired, or was issued for another redirect_uri");
+        }
+        username = grant.username;
       } else {
-        throw new InvalidArgumentError("grant_type", "must be password or refresh_token");
+        throw new InvalidArgumentError("grant_type", "must be password, refresh_token or authorization_code");
       }
       const access = await issuer.access(username, req.grantType);
       const refresh = await issuer.refresh(username);
@@ -79,6 +116,21 @@ export function devIdentityRpc(config: DevIdentityConfig, users: DevUsers, issue
       };
     },
   };
+}
+
+/** Why an authorization request cannot be served, or null. */
+function requestProblem(config: DevIdentityConfig, request: AuthorizationRequest): string | null {
+  if (request.clientId !== config.client.clientId) return `client_id: unknown client '${request.clientId.slice(0, 64)}'`;
+  if (request.responseType !== "code") return "response_type: must be code";
+  if (request.state.length > 4096) return "state: must be at most 4096 characters";
+  let target: URL;
+  try {
+    target = new URL(request.redirectUri);
+  } catch {
+    return "redirect_uri: must be the login callback of a pod (https://<pod host>/v3/pods/<pod>/auth/callback)";
+  }
+  const callback = (target.protocol === "https:" || target.protocol === "http:") && !target.username && !target.hash && callbackPath.test(target.pathname);
+  return callback ? null : "redirect_uri: must be the login callback of a pod (https://<pod host>/v3/pods/<pod>/auth/callback)";
 }
 
 function expiry(token: IssuedToken) {

@@ -1,14 +1,17 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { MiscService } from "../../gen/tapis/pods/v1/misc_service_pb.js";
 import type { Logger } from "../../shared/logging/logger.js";
 import type { ReadinessChecks } from "../../shared/health/health-endpoints.js";
 import { InvalidArgumentError, UnavailableError } from "../errors/domain-errors.js";
+import type { EdgeRoutesService } from "../edge/edge-routes-service.js";
+import { traefikConfig, type TraefikOptions } from "../edge/traefik-config.js";
 
 /**
- * Health (readiness: the database and the event bus answer) and the proxy's
- * error page; the Traefik configuration is not offered yet.
+ * Health (readiness: the database and the event bus answer), Traefik's
+ * configuration rendered from the edge model, and the proxy's error page.
  */
-export function miscRpc(readiness: ReadinessChecks, logger: Logger): Partial<ServiceImpl<typeof MiscService>> {
+export function miscRpc(readiness: ReadinessChecks, logger: Logger, edge: { routes: EdgeRoutesService; traefik: TraefikOptions }): ServiceImpl<typeof MiscService> {
   return {
     async healthcheck() {
       const checks = await readiness();
@@ -17,6 +20,10 @@ export function miscRpc(readiness: ReadinessChecks, logger: Logger): Partial<Ser
       if (down.length > 0) logger.warn("health check: dependencies unreachable", { down });
       if (down.length > 0) throw new UnavailableError(`not ready: ${down.join(" and ")} unreachable`);
       return { message: "I promise I'm healthy.", result: { status: "healthy", checks } };
+    },
+    async traefikConfig(req) {
+      const config = traefikConfig(await edge.routes.routes(req.clusterId), edge.traefik);
+      return { message: "Traefik configuration.", result: config as JsonObject };
     },
     async errorHandler(req) {
       const status = Number(req.status);

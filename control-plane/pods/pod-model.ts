@@ -131,7 +131,7 @@ export function networkingWithDefaults(spec: NetworkingSpec): Required<Networkin
     cors_allow_headers: spec.cors_allow_headers ?? [],
     cors_allow_credentials: spec.cors_allow_credentials ?? false,
     cors_max_age: spec.cors_max_age ?? 100,
-    cors_add_vary_header: true,
+    cors_add_vary_header: spec.cors_add_vary_header ?? true,
     tapis_ui_uri: spec.tapis_ui_uri ?? "",
     tapis_ui_uri_redirect: spec.tapis_ui_uri_redirect ?? false,
     tapis_ui_uri_description: spec.tapis_ui_uri_description ?? "",

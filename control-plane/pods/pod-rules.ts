@@ -1,4 +1,6 @@
 import { ProblemList } from "../errors/domain-errors.js";
+import { networkingEntryProblems } from "../edge/networking-rules.js";
+import { hostLabelProblem } from "../edge/pod-hosts.js";
 import type { PodLimits } from "./pod-limits.js";
 import type { NetworkingSpec, PodFields, ResourcesSpec, VolumeMountSpec } from "./pod-model.js";
 
@@ -27,7 +29,6 @@ const networkingKeyPattern = /^[a-z0-9]{1,32}$/;
 const envNamePattern = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const secretRefPattern = /^\$\{secret:([A-Za-z0-9_-]{1,100})(?::([A-Za-z0-9_-]{1,100}))?\}$/;
 const templateRefPattern = /^[a-z0-9][a-z0-9_-]*(:[A-Za-z0-9._-]+(@[0-9][0-9:T_.-]*)?)?$/;
-const protocols = new Set(["http", "tcp", "postgres", "local_only"]);
 const mountTypes = new Set(["tapisvolume", "tapissnapshot", "ephemeral", "pvc"]);
 const maxConfigContentBytes = 1024 * 1024;
 const maxNetworkingEntries = 3;
@@ -103,14 +104,16 @@ function validateNetworking(networking: Record<string, NetworkingSpec>, problems
     const spec = networking[key]!;
     const at = `networking.${key}`;
     if (!networkingKeyPattern.test(key)) problems.add(at, "keys must be 1-32 lowercase letters and digits");
-    if (spec.protocol !== undefined && !protocols.has(spec.protocol)) {
-      problems.add(`${at}.protocol`, `must be one of ${[...protocols].join(", ")}`);
-    }
-    if (spec.port !== undefined && (spec.port < 10 || spec.port > 65_535)) {
-      problems.add(`${at}.port`, "must be a port between 10 and 65535");
-    }
     if (spec.url !== undefined && spec.url !== "") problems.add(`${at}.url`, "is set by the service");
-    if (spec.cors_max_age !== undefined && spec.cors_max_age < 0) problems.add(`${at}.cors_max_age`, "must not be negative");
+    for (const problem of networkingEntryProblems(spec)) problems.add(`${at}.${problem.field}`, problem.rule);
+  }
+}
+
+/** Each entry's host label `<pod>` or `<pod>-<key>` must fit in one DNS label. */
+export function validateHostLabels(podId: string, networking: Record<string, NetworkingSpec> | undefined, problems: ProblemList): void {
+  for (const key of Object.keys(networking ?? {})) {
+    const problem = hostLabelProblem(podId, key);
+    if (problem) problems.add(`networking.${key}`, problem);
   }
 }
 

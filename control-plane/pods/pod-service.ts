@@ -15,7 +15,7 @@ import { derivePodFields, parseTemplateRef, resolveTemplate } from "../templates
 import { requestRestart, requestStatus, requestStart, requestStop, runSecondsOf, timeToStopAt, type Transition } from "./pod-lifecycle.js";
 import { podDefaults, type PodFields, type PodRecord, type StatusRequestedName } from "./pod-model.js";
 import { limitsFor, type SiteLimits } from "./pod-limits.js";
-import { validateClaimGrants, validateOverriddenFields, validatePodFields, validatePodId } from "./pod-rules.js";
+import { validateClaimGrants, validateHostLabels, validateOverriddenFields, validatePodFields, validatePodId } from "./pod-rules.js";
 import { fillCredentialPlaceholders } from "./credential-placeholders.js";
 import { writeTransition } from "./pod-transition-writer.js";
 import { podView, type PodView } from "./pod-view.js";
@@ -26,6 +26,8 @@ export interface Placement {
   queues(): Promise<string[]>;
   /** The PersistentVolumeClaims of a cluster that pods of a tenant may mount. */
   claimsGrantedTo(clusterId: string, tenantId: string): Promise<string[]>;
+  /** The domain registered for a cluster's pod URLs, if any. */
+  domainOf(clusterId: string): Promise<string | undefined>;
 }
 
 export interface PodServiceDeps {
@@ -41,7 +43,7 @@ export interface PodServiceDeps {
   siteId: string;
   /** Bytes of container output kept per pod. */
   logCapBytes: number;
-  /** Pod URLs are formed under this domain. */
+  /** Pod URLs are formed under this domain unless the pod's cluster registered its own. */
   domain: string;
   newUid: () => string;
   newPassword: () => string;
@@ -93,6 +95,7 @@ export class PodService {
     const templateVersion = template?.version ?? null;
     const effective = template ? mergeOverTemplate(template.definition, fields) : fields;
     if (!effective.image) throw new InvalidArgumentError("image", "an image or a template that names one is required");
+    checkHostLabels(podId, effective.networking);
     if (Object.keys(effective.secret_map ?? {}).length > 0) throw new UnimplementedError("secret_map: secrets are not available in this version");
     const clusterId = await this.clusterFor(effective.compute_queue ?? podDefaults.computeQueue);
     await this.checkClaims(effective, caller.tenantId, clusterId);
@@ -135,7 +138,7 @@ export class PodService {
         return { record, effective };
       });
       this.deps.outboxWritten();
-      return this.view(pod.record, pod.effective);
+      return await this.view(pod.record, pod.effective);
     } catch (error) {
       if (isDuplicateKeyError(error)) throw new AlreadyExistsError("pod", podId);
       throw error;
@@ -156,7 +159,7 @@ export class PodService {
       const pods = await podRepository.listVisibleTo(m, caller.tenantId, caller.username);
       const cache = new Map<string, PodFields>();
       const views: PodView[] = [];
-      for (const pod of pods) views.push(this.view(pod, await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion, cache)));
+      for (const pod of pods) views.push(await this.view(pod, await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion, cache)));
       return views;
     });
   }
@@ -189,6 +192,7 @@ export class PodService {
       if (!updatableFields.has(key)) problems.add(key, "cannot be changed after creation");
     }
     validatePodFields(patch.set, limitsFor(this.deps.limits, caller.tenantId), problems);
+    validateHostLabels(podId, patch.set.networking, problems);
     problems.throwIfAny();
     if (patch.set.volume_mounts !== undefined) {
       // Before the transaction: the grants are read from the cluster registry, which may read the database.
@@ -305,7 +309,15 @@ export class PodService {
     return clusterId;
   }
 
-  private view(pod: PodRecord, fields: PodFields, includeConfigs = false): PodView {
-    return podView(pod, fields, { domain: this.deps.domain, includeConfigs });
+  private async view(pod: PodRecord, fields: PodFields, includeConfigs = false): Promise<PodView> {
+    const domain = (await this.deps.placement.domainOf(pod.clusterId)) || this.deps.domain;
+    return podView(pod, fields, { domain, includeConfigs });
   }
+}
+
+/** Refuses entries whose host names could not exist, whichever of the pod and its template set them. */
+function checkHostLabels(podId: string, networking: PodFields["networking"]): void {
+  const problems = new ProblemList();
+  validateHostLabels(podId, networking, problems);
+  problems.throwIfAny();
 }

@@ -1,3 +1,4 @@
+import { clusterOnlyProtocol, podHost } from "../edge/pod-hosts.js";
 import {
   networkingWithDefaults,
   podDefaults,
@@ -37,14 +38,14 @@ export interface PodView {
   start_instance_ts: number | null;
 }
 
-/** How pod URLs are formed: "<pod>.<domain>", or "<pod>-<key>.<domain>" for other ports. */
-export function podUrl(podId: string, networkingKey: string, domain: string): string {
-  return networkingKey === "default" ? `${podId}.${domain}` : `${podId}-${networkingKey}.${domain}`;
+/** The URL of a networking entry (see pod-hosts.ts); an entry only the cluster reaches has none. */
+export function podUrl(record: Pick<PodRecord, "podId" | "tenantId">, networkingKey: string, spec: NetworkingSpec, domain: string): string {
+  return spec.protocol === clusterOnlyProtocol ? "" : podHost(record.podId, networkingKey, record.tenantId, domain);
 }
 
 /**
  * The view of `record` showing `fields` (the pod's own, or the derived
- * definition). Mount file contents are replaced by their size unless
+ * definition), with URLs under `domain` (its cluster's). Mount file contents are replaced by their size unless
  * `includeConfigs` is set, so listings stay small and configs stay private.
  */
 export function podView(record: PodRecord, fields: PodFields, options: { domain: string; includeConfigs: boolean }): PodView {
@@ -65,7 +66,7 @@ export function podView(record: PodRecord, fields: PodFields, options: { domain:
     networking: Object.fromEntries(
       Object.entries(networking).map(([key, spec]) => [
         key,
-        networkingWithDefaults({ ...spec, url: podUrl(record.podId, key, options.domain) }),
+        networkingWithDefaults({ ...spec, url: podUrl(record, key, spec, options.domain) }),
       ]),
     ),
     resources: resourcesWithDefaults(fields.resources),

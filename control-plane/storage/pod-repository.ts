@@ -64,6 +64,11 @@ export const podRepository = {
     return qb.orderBy("p.tenant_id", "ASC").addOrderBy("p.pod_id", "ASC").take(limit).getMany();
   },
 
+  /** AVAILABLE pods, of one cluster or of all, ordered by (tenant, pod id). */
+  available(m: EntityManager, clusterId?: string): Promise<PodRecord[]> {
+    return m.find(PodEntity, { where: { status: "AVAILABLE", ...(clusterId ? { clusterId } : {}) }, order: { tenantId: "ASC", podId: "ASC" } });
+  },
+
   /** Running pods whose time to stop has come. */
   dueToStop(m: EntityManager, now: number, limit: number): Promise<PodRecord[]> {
     return m.find(PodEntity, {

@@ -50,6 +50,18 @@ export const builtinTemplates: BuiltinTemplate[] = [
       resources: { cpu_request: 250, cpu_limit: 2000, mem_request: 512, mem_limit: 2048 },
     },
   },
+  {
+    templateId: "jupyter",
+    description: "JupyterLab on the pod URL, behind Tapis login (tapis_auth) instead of Jupyter's own token.",
+    metatags: ["jupyter", "notebook", "python"],
+    podDefinition: {
+      image: "quay.io/jupyter/base-notebook:2025-01-06",
+      description: "JupyterLab",
+      arguments: ["start-notebook.py", "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.allow_remote_access=True"],
+      networking: { default: { protocol: "http", port: 8888, tapis_auth: true } },
+      resources: { cpu_request: 250, cpu_limit: 2000, mem_request: 512, mem_limit: 3072 },
+    },
+  },
 ];
 
 /** Inserts the built-in templates that are missing; existing ones are left as they are. */

@@ -37,6 +37,20 @@ export async function readJsonBody(req: IncomingMessage, limits: JsonBodyLimits,
   }
 }
 
+/**
+ * Reads a form-encoded body (an HTML form's submission) within the JSON
+ * limits: each field once, as text.
+ */
+export async function readFormBody(req: IncomingMessage, limits: JsonBodyLimits, deadlineMs: number): Promise<Record<string, string>> {
+  const form = new URLSearchParams((await readBody(req, limits.maxBytes, deadlineMs)).toString("utf8"));
+  const fields: Record<string, string> = {};
+  for (const [name, value] of form) {
+    if (name in fields) throw new BodyError(400, `${name}: given more than once`);
+    fields[name] = value;
+  }
+  return fields;
+}
+
 function readBody(req: IncomingMessage, limitBytes: number, deadlineMs: number): Promise<Buffer> {
   const tooLarge = () => new BodyError(413, `request body exceeds ${limitBytes} bytes`);
   if (Number(req.headers["content-length"] ?? 0) > limitBytes) return Promise.reject(tooLarge());

@@ -1,7 +1,7 @@
 import { getOption, hasOption, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../gen/google/api/http_pb.js";
-import { call_deadline, rest_query_flag, type CallDeadline } from "../../gen/tapis/pods/v1/call_options_pb.js";
+import { call_deadline, http_exchange, rest_query_flag, type CallDeadline, type HttpExchange } from "../../gen/tapis/pods/v1/call_options_pb.js";
 import { PathTemplate, pathSegments } from "./path-template.js";
 
 export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE" | "PATCH";
@@ -20,6 +20,8 @@ export interface Route {
   callDeadline: CallDeadline | null;
   /** The boolean query parameter that selects this binding over another on the same path and verb; "" for none. */
   queryFlag: string;
+  /** For RPCs browsers and proxies call directly: headers handed on, and the raw HTTP answer. */
+  exchange: HttpExchange | null;
 }
 
 export type RouteMatch =
@@ -78,5 +80,6 @@ function routeOf(service: DescService, method: DescMethod, rule: HttpRule): Rout
     responseBody: rule.responseBody,
     callDeadline: hasOption(method, call_deadline) ? getOption(method, call_deadline) : null,
     queryFlag: hasOption(method, rest_query_flag) ? getOption(method, rest_query_flag) : "",
+    exchange: hasOption(method, http_exchange) ? getOption(method, http_exchange) : null,
   };
 }

@@ -20,6 +20,15 @@ export const metadataNames = {
   replicaToken: "x-pods-replica-token",
 } as const;
 
+/**
+ * The metadata name under which the gateway hands an HTTP request header to
+ * an RPC that asks for it (see HttpExchange): prefixed, so no header of the
+ * client can pose as the call's own.
+ */
+export function httpHeaderMetadata(header: string): string {
+  return `pods-http-${header.toLowerCase()}`;
+}
+
 /** An interceptor that sends `value` under the metadata name `name` on every call. */
 export function withHeader(name: string, value: string): Interceptor {
   return (next) => (req) => {

@@ -96,7 +96,7 @@ describe("pods CLI: create, ls, get, start, stop, restart, rm", () => {
     assert.equal(table.code, 0, table.stderr);
     const lines = table.stdout.trimEnd().split("\n");
     assert.match(lines[0]!, /^POD_ID\s+STATUS\s+REQUESTED\s+IMAGE\s+URL\s+CREATED$/);
-    assert.ok(lines.some((line) => /^flagpod\s+AVAILABLE\s+ON\s+neo4j:\S+\s+flagpod\.pods\.localhost\s+\d{4}-/.test(line)), table.stdout);
+    assert.ok(lines.some((line) => /^flagpod\s+AVAILABLE\s+ON\s+neo4j:\S+\s+flagpod\.pods\.dev\.localhost\s+\d{4}-/.test(line)), table.stdout);
     const json = JSON.parse((await cli.run(["ls", "-o", "json"])).stdout) as { pod_id: string }[];
     assert.deepEqual(json.map((p) => p.pod_id).sort(), ["filepod", "flagpod", "stdinpod"]);
     const yaml = parse((await cli.run(["-o", "yaml", "ls"])).stdout) as { pod_id: string }[];
@@ -107,7 +107,7 @@ describe("pods CLI: create, ls, get, start, stop, restart, rm", () => {
     const shown = await cli.run(["get", "flagpod"]);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /^status:\s+AVAILABLE$/m);
-    assert.match(shown.stdout, /^url default:\s+flagpod\.pods\.localhost \(http, port 7474\)$/m);
+    assert.match(shown.stdout, /^url default:\s+flagpod\.pods\.dev\.localhost \(http, port 7474\)$/m);
     const missing = await cli.run(["get", "nosuchpod"]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^pods: pod 'nosuchpod' not found \(HTTP 404\)$/m);

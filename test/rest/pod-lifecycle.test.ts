@@ -22,7 +22,7 @@ describe("pod lifecycle over REST (quickstart)", () => {
     assert.equal(created.body.result.status_requested, "ON");
     assert.equal(created.body.result.template, "neo4j");
     assert.equal(created.body.result.image, "neo4j:5.26");
-    assert.equal(created.body.result.networking.bolt.url, "docpod-bolt.pods.localhost");
+    assert.equal(created.body.result.networking.bolt.url, "docpod-bolt.pods.dev.localhost");
 
     const available = await svc.waitForStatus(jwt, "docpod", "AVAILABLE");
     assert.ok(available.body.result.start_instance_ts);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import type { V1Pod } from "@kubernetes/client-node";
 import { DesiredPodSchema } from "../../gen/tapis/pods/v1/agent_service_pb.js";
-import { PodStatus, StatusRequested } from "../../gen/tapis/pods/v1/pod_pb.js";
+import { NetworkingSchema, PodStatus, StatusRequested } from "../../gen/tapis/pods/v1/pod_pb.js";
 import type { KubernetesClusterConfig } from "../../agent/drivers/kubernetes/cluster-config.js";
 import { parseToleration } from "../../agent/drivers/kubernetes/cluster-config.js";
 import { buildPodObjects } from "../../agent/drivers/kubernetes/pod-objects.js";
@@ -90,6 +90,28 @@ describe("kubernetes objects of a pod", () => {
       ],
     );
     assert.deepEqual(objects.pod.spec!.containers[0]!.ports!.map((p) => p.containerPort), [7474, 7687]);
+  });
+
+  it("exposesEachEntrysPortOnceUnderAValidUniqueNameAndNothingElse", () => {
+    const many = create(DesiredPodSchema, desired);
+    many.networking = Object.fromEntries(Object.entries({
+        default: { protocol: "http", port: 8080 },
+        admin: { protocol: "http", port: 8080 },
+        "8443": { protocol: "tcp", port: 8443 },
+        internalmetricsexporter1: { protocol: "local_only", port: 9100 },
+        internalmetricsexporter2: { protocol: "local_only", port: 9101 },
+    }).map(([key, entry]) => [key, create(NetworkingSchema, entry)]));
+    const objects = buildPodObjects(many, config);
+    const servicePorts = objects.service!.spec!.ports!;
+    const containerPorts = objects.pod.spec!.containers[0]!.ports!;
+    assert.deepEqual(servicePorts.map((p) => p.port).sort(), [8080, 8443, 9100, 9101]);
+    assert.deepEqual(containerPorts.map((p) => p.containerPort).sort(), [8080, 8443, 9100, 9101]);
+    for (const ports of [servicePorts.map((p) => p.name!), containerPorts.map((p) => p.name!)]) {
+      assert.equal(new Set(ports).size, ports.length, `names repeat: ${ports.join(", ")}`);
+      // IANA service names, as Kubernetes checks them: 1-15 lowercase letters, digits and single inner dashes, one letter at least.
+      for (const name of ports) assert.match(name, /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$/, name);
+    }
+    assert.deepEqual(servicePorts.map((p) => p.targetPort), servicePorts.map((p) => p.port));
   });
 
   it("mountsVolumesSnapshotsClaimsAndConfigFiles", () => {

@@ -106,7 +106,7 @@ export function buildPodObjects(desired: DesiredPod, config: KubernetesClusterCo
           metadata: metadata("-config"),
           data: Object.fromEntries(ephemeral.map(([path, mount], index) => [configKey(index, path), mount.configContent ?? ""])),
         };
-  const ports = Object.entries(desired.networking).map(([key, networking]) => ({ key, port: networking.port ?? 5000 }));
+  const ports = exposedPorts(desired);
   const service: V1Service | null =
     ports.length === 0
       ? null
@@ -117,7 +117,7 @@ export function buildPodObjects(desired: DesiredPod, config: KubernetesClusterCo
           spec: {
             type: "ClusterIP",
             selector: { [labelKeys.tenant]: labelValueOf(desired.tenantId), [labelKeys.podId]: labelValueOf(desired.podId), [labelKeys.managedBy]: managedBy },
-            ports: ports.map(({ key, port }) => ({ name: portName(key), port, targetPort: port, protocol: "TCP" })),
+            ports: ports.map(({ name, port }) => ({ name, port, targetPort: port, protocol: "TCP" })),
           },
         };
   const secret: V1Secret = { apiVersion: "v1", kind: "Secret", metadata: metadata(), type: "Opaque", stringData: { ...desired.secretEnvironment } };
@@ -153,7 +153,7 @@ function buildContainer(
   desired: DesiredPod,
   config: KubernetesClusterConfig,
   secretName: string,
-  ports: { key: string; port: number }[],
+  ports: ExposedPort[],
   volumeMounts: V1VolumeMount[],
 ): V1Container {
   const env: V1EnvVar[] = [
@@ -167,7 +167,7 @@ function buildContainer(
     ...(desired.command.length > 0 ? { command: desired.command } : {}),
     ...(desired.arguments.length > 0 ? { args: desired.arguments } : {}),
     ...(env.length > 0 ? { env } : {}),
-    ports: ports.map(({ key, port }) => ({ name: portName(key), containerPort: port, protocol: "TCP" })),
+    ports: ports.map(({ name, port }) => ({ name, containerPort: port, protocol: "TCP" })),
     resources: buildResources(desired),
     ...(volumeMounts.length > 0 ? { volumeMounts } : {}),
   };
@@ -238,9 +238,29 @@ function fileMode(mount: VolumeMount): number {
   return parseInt(mount.configPermissions ?? "0644", 8);
 }
 
-/** Port names: at most 15 lowercase letters, digits and dashes. */
-function portName(key: string): string {
-  return key.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 15);
+interface ExposedPort {
+  name: string;
+  port: number;
+}
+
+/**
+ * The ports of the pod's networking entries, each once (entries may share a
+ * port), named after the first entry using it: a valid IANA service name
+ * (1-15 lowercase letters, digits and inner dashes, one letter at least),
+ * or `p<port>` when the key makes none or one already taken.
+ */
+function exposedPorts(desired: DesiredPod): ExposedPort[] {
+  const ports: ExposedPort[] = [];
+  for (const [key, networking] of Object.entries(desired.networking)) {
+    const port = networking.port ?? 5000;
+    if (ports.some((exposed) => exposed.port === port)) continue;
+    const fromKey = key.toLowerCase().replace(/[^a-z0-9]+/g, "-").slice(0, 15).replace(/^-+|-+$/g, "");
+    const taken = (name: string) => ports.some((exposed) => exposed.name === name);
+    let name = /[a-z]/.test(fromKey) && !taken(fromKey) ? fromKey : `p${port}`;
+    for (let n = 2; taken(name); n++) name = `p${port}-${n}`;
+    ports.push({ port, name });
+  }
+  return ports;
 }
 
 function basename(path: string): string {

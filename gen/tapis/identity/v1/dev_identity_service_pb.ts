@@ -10,13 +10,135 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
+import type { HttpAnswer } from "../../pods/v1/call_options_pb.js";
+import { file_tapis_pods_v1_call_options } from "../../pods/v1/call_options_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file tapis/identity/v1/dev_identity_service.proto.
  */
 export const file_tapis_identity_v1_dev_identity_service: GenFile = /*@__PURE__*/
-  fileDesc("Cix0YXBpcy9pZGVudGl0eS92MS9kZXZfaWRlbnRpdHlfc2VydmljZS5wcm90bxIRdGFwaXMuaWRlbnRpdHkudjEi/QEKBlRlbmFudBIRCgl0ZW5hbnRfaWQYASABKAkSEAoIYmFzZV91cmwYAiABKAkSDwoHc2l0ZV9pZBgDIAEoCRIVCg10b2tlbl9zZXJ2aWNlGAQgASgJEhcKD3NlY3VyaXR5X2tlcm5lbBgFIAEoCRIVCg1hdXRoZW50aWNhdG9yGAYgASgJEg0KBW93bmVyGAcgASgJEhIKCmFkbWluX3VzZXIYCCABKAkSGgoSdG9rZW5fZ2VuX3NlcnZpY2VzGAkgAygJEhIKCnB1YmxpY19rZXkYCiABKAkSEwoLZGVzY3JpcHRpb24YCyABKAkSDgoGc3RhdHVzGAwgASgJIowBCgRTaXRlEg8KB3NpdGVfaWQYASABKAkSEAoIYmFzZV91cmwYAiABKAkSDwoHcHJpbWFyeRgDIAEoCBIQCghzZXJ2aWNlcxgEIAMoCRIgChh0ZW5hbnRfYmFzZV91cmxfdGVtcGxhdGUYBSABKAkSHAoUc2l0ZV9hZG1pbl90ZW5hbnRfaWQYBiABKAkiFAoSTGlzdFRlbmFudHNSZXF1ZXN0IlEKE0xpc3RUZW5hbnRzUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIpCgZyZXN1bHQYAiADKAsyGS50YXBpcy5pZGVudGl0eS52MS5UZW5hbnQiJQoQR2V0VGVuYW50UmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkiTwoRR2V0VGVuYW50UmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIpCgZyZXN1bHQYAiABKAsyGS50YXBpcy5pZGVudGl0eS52MS5UZW5hbnQiEgoQTGlzdFNpdGVzUmVxdWVzdCJNChFMaXN0U2l0ZXNSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEicKBnJlc3VsdBgCIAMoCzIXLnRhcGlzLmlkZW50aXR5LnYxLlNpdGUiIQoOR2V0U2l0ZVJlcXVlc3QSDwoHc2l0ZV9pZBgBIAEoCSJLCg9HZXRTaXRlUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRInCgZyZXN1bHQYAiABKAsyFy50YXBpcy5pZGVudGl0eS52MS5TaXRlIsMBChJDcmVhdGVUb2tlblJlcXVlc3QSEgoKZ3JhbnRfdHlwZRgBIAEoCRIQCgh1c2VybmFtZRgCIAEoCRIQCghwYXNzd29yZBgDIAEoCRIVCg1yZWZyZXNoX3Rva2VuGAQgASgJEhEKCWNsaWVudF9pZBgFIAEoCRISCgpjbGllbnRfa2V5GAYgASgJEhQKDHJlZGlyZWN0X3VyaRgHIAEoCRIMCgRjb2RlGAggASgJEhMKC2RldmljZV9jb2RlGAkgASgJIlgKC0FjY2Vzc1Rva2VuEhQKDGFjY2Vzc190b2tlbhgBIAEoCRISCgpleHBpcmVzX2F0GAIgASgJEhIKCmV4cGlyZXNfaW4YAyABKAUSCwoDanRpGAQgASgJIloKDFJlZnJlc2hUb2tlbhIVCg1yZWZyZXNoX3Rva2VuGAEgASgJEhIKCmV4cGlyZXNfYXQYAiABKAkSEgoKZXhwaXJlc19pbhgDIAEoBRILCgNqdGkYBCABKAkieQoJVG9rZW5QYWlyEjQKDGFjY2Vzc190b2tlbhgBIAEoCzIeLnRhcGlzLmlkZW50aXR5LnYxLkFjY2Vzc1Rva2VuEjYKDXJlZnJlc2hfdG9rZW4YAiABKAsyHy50YXBpcy5pZGVudGl0eS52MS5SZWZyZXNoVG9rZW4iVAoTQ3JlYXRlVG9rZW5SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEiwKBnJlc3VsdBgCIAEoCzIcLnRhcGlzLmlkZW50aXR5LnYxLlRva2VuUGFpcjLWBAoSRGV2SWRlbnRpdHlTZXJ2aWNlEnEKC0xpc3RUZW5hbnRzEiUudGFwaXMuaWRlbnRpdHkudjEuTGlzdFRlbmFudHNSZXF1ZXN0GiYudGFwaXMuaWRlbnRpdHkudjEuTGlzdFRlbmFudHNSZXNwb25zZSITgtPkkwINEgsvdjMvdGVuYW50cxJ3CglHZXRUZW5hbnQSIy50YXBpcy5pZGVudGl0eS52MS5HZXRUZW5hbnRSZXF1ZXN0GiQudGFwaXMuaWRlbnRpdHkudjEuR2V0VGVuYW50UmVzcG9uc2UiH4LT5JMCGRIXL3YzL3RlbmFudHMve3RlbmFudF9pZH0SaQoJTGlzdFNpdGVzEiMudGFwaXMuaWRlbnRpdHkudjEuTGlzdFNpdGVzUmVxdWVzdBokLnRhcGlzLmlkZW50aXR5LnYxLkxpc3RTaXRlc1Jlc3BvbnNlIhGC0+STAgsSCS92My9zaXRlcxJtCgdHZXRTaXRlEiEudGFwaXMuaWRlbnRpdHkudjEuR2V0U2l0ZVJlcXVlc3QaIi50YXBpcy5pZGVudGl0eS52MS5HZXRTaXRlUmVzcG9uc2UiG4LT5JMCFRITL3YzL3NpdGVzL3tzaXRlX2lkfRJ6CgtDcmVhdGVUb2tlbhIlLnRhcGlzLmlkZW50aXR5LnYxLkNyZWF0ZVRva2VuUmVxdWVzdBomLnRhcGlzLmlkZW50aXR5LnYxLkNyZWF0ZVRva2VuUmVzcG9uc2UiHILT5JMCFjoBKiIRL3YzL29hdXRoMi90b2tlbnNiBnByb3RvMw", [file_google_api_annotations]);
+  fileDesc("Cix0YXBpcy9pZGVudGl0eS92MS9kZXZfaWRlbnRpdHlfc2VydmljZS5wcm90bxIRdGFwaXMuaWRlbnRpdHkudjEiaAoXR2V0QXV0aG9yaXplUGFnZVJlcXVlc3QSEQoJY2xpZW50X2lkGAEgASgJEhQKDHJlZGlyZWN0X3VyaRgCIAEoCRIVCg1yZXNwb25zZV90eXBlGAMgASgJEg0KBXN0YXRlGAQgASgJIlYKGEdldEF1dGhvcml6ZVBhZ2VSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEikKBmFuc3dlchgCIAEoCzIZLnRhcGlzLnBvZHMudjEuSHR0cEFuc3dlciKFAQoQQXV0aG9yaXplUmVxdWVzdBIRCgljbGllbnRfaWQYASABKAkSFAoMcmVkaXJlY3RfdXJpGAIgASgJEhUKDXJlc3BvbnNlX3R5cGUYAyABKAkSDQoFc3RhdGUYBCABKAkSEAoIdXNlcm5hbWUYBSABKAkSEAoIcGFzc3dvcmQYBiABKAkiTwoRQXV0aG9yaXplUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIpCgZhbnN3ZXIYAiABKAsyGS50YXBpcy5wb2RzLnYxLkh0dHBBbnN3ZXIi/QEKBlRlbmFudBIRCgl0ZW5hbnRfaWQYASABKAkSEAoIYmFzZV91cmwYAiABKAkSDwoHc2l0ZV9pZBgDIAEoCRIVCg10b2tlbl9zZXJ2aWNlGAQgASgJEhcKD3NlY3VyaXR5X2tlcm5lbBgFIAEoCRIVCg1hdXRoZW50aWNhdG9yGAYgASgJEg0KBW93bmVyGAcgASgJEhIKCmFkbWluX3VzZXIYCCABKAkSGgoSdG9rZW5fZ2VuX3NlcnZpY2VzGAkgAygJEhIKCnB1YmxpY19rZXkYCiABKAkSEwoLZGVzY3JpcHRpb24YCyABKAkSDgoGc3RhdHVzGAwgASgJIowBCgRTaXRlEg8KB3NpdGVfaWQYASABKAkSEAoIYmFzZV91cmwYAiABKAkSDwoHcHJpbWFyeRgDIAEoCBIQCghzZXJ2aWNlcxgEIAMoCRIgChh0ZW5hbnRfYmFzZV91cmxfdGVtcGxhdGUYBSABKAkSHAoUc2l0ZV9hZG1pbl90ZW5hbnRfaWQYBiABKAkiFAoSTGlzdFRlbmFudHNSZXF1ZXN0IlEKE0xpc3RUZW5hbnRzUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIpCgZyZXN1bHQYAiADKAsyGS50YXBpcy5pZGVudGl0eS52MS5UZW5hbnQiJQoQR2V0VGVuYW50UmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkiTwoRR2V0VGVuYW50UmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIpCgZyZXN1bHQYAiABKAsyGS50YXBpcy5pZGVudGl0eS52MS5UZW5hbnQiEgoQTGlzdFNpdGVzUmVxdWVzdCJNChFMaXN0U2l0ZXNSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEicKBnJlc3VsdBgCIAMoCzIXLnRhcGlzLmlkZW50aXR5LnYxLlNpdGUiIQoOR2V0U2l0ZVJlcXVlc3QSDwoHc2l0ZV9pZBgBIAEoCSJLCg9HZXRTaXRlUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRInCgZyZXN1bHQYAiABKAsyFy50YXBpcy5pZGVudGl0eS52MS5TaXRlIsMBChJDcmVhdGVUb2tlblJlcXVlc3QSEgoKZ3JhbnRfdHlwZRgBIAEoCRIQCgh1c2VybmFtZRgCIAEoCRIQCghwYXNzd29yZBgDIAEoCRIVCg1yZWZyZXNoX3Rva2VuGAQgASgJEhEKCWNsaWVudF9pZBgFIAEoCRISCgpjbGllbnRfa2V5GAYgASgJEhQKDHJlZGlyZWN0X3VyaRgHIAEoCRIMCgRjb2RlGAggASgJEhMKC2RldmljZV9jb2RlGAkgASgJIlgKC0FjY2Vzc1Rva2VuEhQKDGFjY2Vzc190b2tlbhgBIAEoCRISCgpleHBpcmVzX2F0GAIgASgJEhIKCmV4cGlyZXNfaW4YAyABKAUSCwoDanRpGAQgASgJIloKDFJlZnJlc2hUb2tlbhIVCg1yZWZyZXNoX3Rva2VuGAEgASgJEhIKCmV4cGlyZXNfYXQYAiABKAkSEgoKZXhwaXJlc19pbhgDIAEoBRILCgNqdGkYBCABKAkieQoJVG9rZW5QYWlyEjQKDGFjY2Vzc190b2tlbhgBIAEoCzIeLnRhcGlzLmlkZW50aXR5LnYxLkFjY2Vzc1Rva2VuEjYKDXJlZnJlc2hfdG9rZW4YAiABKAsyHy50YXBpcy5pZGVudGl0eS52MS5SZWZyZXNoVG9rZW4iVAoTQ3JlYXRlVG9rZW5SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEiwKBnJlc3VsdBgCIAEoCzIcLnRhcGlzLmlkZW50aXR5LnYxLlRva2VuUGFpcjL0BgoSRGV2SWRlbnRpdHlTZXJ2aWNlEnEKC0xpc3RUZW5hbnRzEiUudGFwaXMuaWRlbnRpdHkudjEuTGlzdFRlbmFudHNSZXF1ZXN0GiYudGFwaXMuaWRlbnRpdHkudjEuTGlzdFRlbmFudHNSZXNwb25zZSITgtPkkwINEgsvdjMvdGVuYW50cxJ3CglHZXRUZW5hbnQSIy50YXBpcy5pZGVudGl0eS52MS5HZXRUZW5hbnRSZXF1ZXN0GiQudGFwaXMuaWRlbnRpdHkudjEuR2V0VGVuYW50UmVzcG9uc2UiH4LT5JMCGRIXL3YzL3RlbmFudHMve3RlbmFudF9pZH0SaQoJTGlzdFNpdGVzEiMudGFwaXMuaWRlbnRpdHkudjEuTGlzdFNpdGVzUmVxdWVzdBokLnRhcGlzLmlkZW50aXR5LnYxLkxpc3RTaXRlc1Jlc3BvbnNlIhGC0+STAgsSCS92My9zaXRlcxJtCgdHZXRTaXRlEiEudGFwaXMuaWRlbnRpdHkudjEuR2V0U2l0ZVJlcXVlc3QaIi50YXBpcy5pZGVudGl0eS52MS5HZXRTaXRlUmVzcG9uc2UiG4LT5JMCFRITL3YzL3NpdGVzL3tzaXRlX2lkfRJ6CgtDcmVhdGVUb2tlbhIlLnRhcGlzLmlkZW50aXR5LnYxLkNyZWF0ZVRva2VuUmVxdWVzdBomLnRhcGlzLmlkZW50aXR5LnYxLkNyZWF0ZVRva2VuUmVzcG9uc2UiHILT5JMCFjoBKiIRL3YzL29hdXRoMi90b2tlbnMSlQEKEEdldEF1dGhvcml6ZVBhZ2USKi50YXBpcy5pZGVudGl0eS52MS5HZXRBdXRob3JpemVQYWdlUmVxdWVzdBorLnRhcGlzLmlkZW50aXR5LnYxLkdldEF1dGhvcml6ZVBhZ2VSZXNwb25zZSIo2vMYCBIGYW5zd2VygtPkkwIWEhQvdjMvb2F1dGgyL2F1dGhvcml6ZRKDAQoJQXV0aG9yaXplEiMudGFwaXMuaWRlbnRpdHkudjEuQXV0aG9yaXplUmVxdWVzdBokLnRhcGlzLmlkZW50aXR5LnYxLkF1dGhvcml6ZVJlc3BvbnNlIiva8xgIEgZhbnN3ZXKC0+STAhk6ASoiFC92My9vYXV0aDIvYXV0aG9yaXplYgZwcm90bzM", [file_google_api_annotations, file_tapis_pods_v1_call_options]);
+
+/**
+ * @generated from message tapis.identity.v1.GetAuthorizePageRequest
+ */
+export type GetAuthorizePageRequest = Message<"tapis.identity.v1.GetAuthorizePageRequest"> & {
+  /**
+   * @generated from field: string client_id = 1;
+   */
+  clientId: string;
+
+  /**
+   * @generated from field: string redirect_uri = 2;
+   */
+  redirectUri: string;
+
+  /**
+   * "code".
+   *
+   * @generated from field: string response_type = 3;
+   */
+  responseType: string;
+
+  /**
+   * @generated from field: string state = 4;
+   */
+  state: string;
+};
+
+/**
+ * Describes the message tapis.identity.v1.GetAuthorizePageRequest.
+ * Use `create(GetAuthorizePageRequestSchema)` to create a new message.
+ */
+export const GetAuthorizePageRequestSchema: GenMessage<GetAuthorizePageRequest> = /*@__PURE__*/
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 0);
+
+/**
+ * @generated from message tapis.identity.v1.GetAuthorizePageResponse
+ */
+export type GetAuthorizePageResponse = Message<"tapis.identity.v1.GetAuthorizePageResponse"> & {
+  /**
+   * @generated from field: string message = 1;
+   */
+  message: string;
+
+  /**
+   * @generated from field: tapis.pods.v1.HttpAnswer answer = 2;
+   */
+  answer?: HttpAnswer | undefined;
+};
+
+/**
+ * Describes the message tapis.identity.v1.GetAuthorizePageResponse.
+ * Use `create(GetAuthorizePageResponseSchema)` to create a new message.
+ */
+export const GetAuthorizePageResponseSchema: GenMessage<GetAuthorizePageResponse> = /*@__PURE__*/
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 1);
+
+/**
+ * @generated from message tapis.identity.v1.AuthorizeRequest
+ */
+export type AuthorizeRequest = Message<"tapis.identity.v1.AuthorizeRequest"> & {
+  /**
+   * @generated from field: string client_id = 1;
+   */
+  clientId: string;
+
+  /**
+   * @generated from field: string redirect_uri = 2;
+   */
+  redirectUri: string;
+
+  /**
+   * @generated from field: string response_type = 3;
+   */
+  responseType: string;
+
+  /**
+   * @generated from field: string state = 4;
+   */
+  state: string;
+
+  /**
+   * @generated from field: string username = 5;
+   */
+  username: string;
+
+  /**
+   * @generated from field: string password = 6;
+   */
+  password: string;
+};
+
+/**
+ * Describes the message tapis.identity.v1.AuthorizeRequest.
+ * Use `create(AuthorizeRequestSchema)` to create a new message.
+ */
+export const AuthorizeRequestSchema: GenMessage<AuthorizeRequest> = /*@__PURE__*/
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 2);
+
+/**
+ * @generated from message tapis.identity.v1.AuthorizeResponse
+ */
+export type AuthorizeResponse = Message<"tapis.identity.v1.AuthorizeResponse"> & {
+  /**
+   * @generated from field: string message = 1;
+   */
+  message: string;
+
+  /**
+   * @generated from field: tapis.pods.v1.HttpAnswer answer = 2;
+   */
+  answer?: HttpAnswer | undefined;
+};
+
+/**
+ * Describes the message tapis.identity.v1.AuthorizeResponse.
+ * Use `create(AuthorizeResponseSchema)` to create a new message.
+ */
+export const AuthorizeResponseSchema: GenMessage<AuthorizeResponse> = /*@__PURE__*/
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 3);
 
 /**
  * @generated from message tapis.identity.v1.Tenant
@@ -90,7 +212,7 @@ export type Tenant = Message<"tapis.identity.v1.Tenant"> & {
  * Use `create(TenantSchema)` to create a new message.
  */
 export const TenantSchema: GenMessage<Tenant> = /*@__PURE__*/
-  messageDesc(file_tapis_identity_v1_dev_identity_service, 0);
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 4);
 
 /**
  * @generated from message tapis.identity.v1.Site
@@ -132,7 +254,7 @@ export type Site = Message<"tapis.identity.v1.Site"> & {
  * Use `create(SiteSchema)` to create a new message.
  */
 export const SiteSchema: GenMessage<Site> = /*@__PURE__*/
-  messageDesc(file_tapis_identity_v1_dev_identity_service, 1);
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 5);
 
 /**
  * @generated from message tapis.identity.v1.ListTenantsRequest
@@ -145,7 +267,7 @@ export type ListTenantsRequest = Message<"tapis.identity.v1.ListTenantsRequest">
  * Use `create(ListTenantsRequestSchema)` to create a new message.
  */
 export const ListTenantsRequestSchema: GenMessage<ListTenantsRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_identity_v1_dev_identity_service, 2);
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 6);
 
 /**
  * @generated from message tapis.identity.v1.ListTenantsResponse
@@ -167,7 +289,7 @@ export type ListTenantsResponse = Message<"tapis.identity.v1.ListTenantsResponse
  * Use `create(ListTenantsResponseSchema)` to create a new message.
  */
 export const ListTenantsResponseSchema: GenMessage<ListTenantsResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_identity_v1_dev_identity_service, 3);
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 7);
 
 /**
  * @generated from message tapis.identity.v1.GetTenantRequest
@@ -184,7 +306,7 @@ export type GetTenantRequest = Message<"tapis.identity.v1.GetTenantRequest"> & {
  * Use `create(GetTenantRequestSchema)` to create a new message.
  */
 export const GetTenantRequestSchema: GenMessage<GetTenantRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_identity_v1_dev_identity_service, 4);
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 8);
 
 /**
  * @generated from message tapis.identity.v1.GetTenantResponse
@@ -206,7 +328,7 @@ export type GetTenantResponse = Message<"tapis.identity.v1.GetTenantResponse"> &
  * Use `create(GetTenantResponseSchema)` to create a new message.
  */
 export const GetTenantResponseSchema: GenMessage<GetTenantResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_identity_v1_dev_identity_service, 5);
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 9);
 
 /**
  * @generated from message tapis.identity.v1.ListSitesRequest
@@ -219,7 +341,7 @@ export type ListSitesRequest = Message<"tapis.identity.v1.ListSitesRequest"> & {
  * Use `create(ListSitesRequestSchema)` to create a new message.
  */
 export const ListSitesRequestSchema: GenMessage<ListSitesRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_identity_v1_dev_identity_service, 6);
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 10);
 
 /**
  * @generated from message tapis.identity.v1.ListSitesResponse
@@ -241,7 +363,7 @@ export type ListSitesResponse = Message<"tapis.identity.v1.ListSitesResponse"> &
  * Use `create(ListSitesResponseSchema)` to create a new message.
  */
 export const ListSitesResponseSchema: GenMessage<ListSitesResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_identity_v1_dev_identity_service, 7);
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 11);
 
 /**
  * @generated from message tapis.identity.v1.GetSiteRequest
@@ -258,7 +380,7 @@ export type GetSiteRequest = Message<"tapis.identity.v1.GetSiteRequest"> & {
  * Use `create(GetSiteRequestSchema)` to create a new message.
  */
 export const GetSiteRequestSchema: GenMessage<GetSiteRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_identity_v1_dev_identity_service, 8);
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 12);
 
 /**
  * @generated from message tapis.identity.v1.GetSiteResponse
@@ -280,14 +402,14 @@ export type GetSiteResponse = Message<"tapis.identity.v1.GetSiteResponse"> & {
  * Use `create(GetSiteResponseSchema)` to create a new message.
  */
 export const GetSiteResponseSchema: GenMessage<GetSiteResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_identity_v1_dev_identity_service, 9);
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 13);
 
 /**
  * @generated from message tapis.identity.v1.CreateTokenRequest
  */
 export type CreateTokenRequest = Message<"tapis.identity.v1.CreateTokenRequest"> & {
   /**
-   * "password" or "refresh_token".
+   * "password", "refresh_token" or "authorization_code".
    *
    * @generated from field: string grant_type = 1;
    */
@@ -339,7 +461,7 @@ export type CreateTokenRequest = Message<"tapis.identity.v1.CreateTokenRequest">
  * Use `create(CreateTokenRequestSchema)` to create a new message.
  */
 export const CreateTokenRequestSchema: GenMessage<CreateTokenRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_identity_v1_dev_identity_service, 10);
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 14);
 
 /**
  * @generated from message tapis.identity.v1.AccessToken
@@ -373,7 +495,7 @@ export type AccessToken = Message<"tapis.identity.v1.AccessToken"> & {
  * Use `create(AccessTokenSchema)` to create a new message.
  */
 export const AccessTokenSchema: GenMessage<AccessToken> = /*@__PURE__*/
-  messageDesc(file_tapis_identity_v1_dev_identity_service, 11);
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 15);
 
 /**
  * @generated from message tapis.identity.v1.RefreshToken
@@ -405,7 +527,7 @@ export type RefreshToken = Message<"tapis.identity.v1.RefreshToken"> & {
  * Use `create(RefreshTokenSchema)` to create a new message.
  */
 export const RefreshTokenSchema: GenMessage<RefreshToken> = /*@__PURE__*/
-  messageDesc(file_tapis_identity_v1_dev_identity_service, 12);
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 16);
 
 /**
  * @generated from message tapis.identity.v1.TokenPair
@@ -427,7 +549,7 @@ export type TokenPair = Message<"tapis.identity.v1.TokenPair"> & {
  * Use `create(TokenPairSchema)` to create a new message.
  */
 export const TokenPairSchema: GenMessage<TokenPair> = /*@__PURE__*/
-  messageDesc(file_tapis_identity_v1_dev_identity_service, 13);
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 17);
 
 /**
  * @generated from message tapis.identity.v1.CreateTokenResponse
@@ -449,7 +571,7 @@ export type CreateTokenResponse = Message<"tapis.identity.v1.CreateTokenResponse
  * Use `create(CreateTokenResponseSchema)` to create a new message.
  */
 export const CreateTokenResponseSchema: GenMessage<CreateTokenResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_identity_v1_dev_identity_service, 14);
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 18);
 
 /**
  * @generated from service tapis.identity.v1.DevIdentityService
@@ -488,7 +610,7 @@ export const DevIdentityService: GenService<{
     output: typeof GetSiteResponseSchema;
   },
   /**
-   * Password and refresh_token grants.
+   * Password, refresh_token and authorization_code grants.
    *
    * @generated from rpc tapis.identity.v1.DevIdentityService.CreateToken
    */
@@ -496,6 +618,27 @@ export const DevIdentityService: GenService<{
     methodKind: "unary";
     input: typeof CreateTokenRequestSchema;
     output: typeof CreateTokenResponseSchema;
+  },
+  /**
+   * The first step of the authorization-code flow: a login form (HTML).
+   *
+   * @generated from rpc tapis.identity.v1.DevIdentityService.GetAuthorizePage
+   */
+  getAuthorizePage: {
+    methodKind: "unary";
+    input: typeof GetAuthorizePageRequestSchema;
+    output: typeof GetAuthorizePageResponseSchema;
+  },
+  /**
+   * The login form's submission (form-encoded): a redirect to redirect_uri
+   * with a one-time code and the state, or the form again.
+   *
+   * @generated from rpc tapis.identity.v1.DevIdentityService.Authorize
+   */
+  authorize: {
+    methodKind: "unary";
+    input: typeof AuthorizeRequestSchema;
+    output: typeof AuthorizeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tapis_identity_v1_dev_identity_service, 0);

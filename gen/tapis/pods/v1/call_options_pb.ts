@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/call_options.proto.
  */
 export const file_tapis_pods_v1_call_options: GenFile = /*@__PURE__*/
-  fileDesc("CiB0YXBpcy9wb2RzL3YxL2NhbGxfb3B0aW9ucy5wcm90bxINdGFwaXMucG9kcy52MSJWCgxDYWxsRGVhZGxpbmUSFQoNc2Vjb25kc19maWVsZBgBIAEoCRIXCg9kZWZhdWx0X3NlY29uZHMYAiABKAUSFgoObWFyZ2luX3NlY29uZHMYAyABKAU6YgoNY2FsbF9kZWFkbGluZRIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLmOAyABKAsyGy50YXBpcy5wb2RzLnYxLkNhbGxEZWFkbGluZVIMY2FsbERlYWRsaW5lOkgKD3Jlc3RfcXVlcnlfZmxhZxIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLqOAyABKAlSDXJlc3RRdWVyeUZsYWdiBnByb3RvMw", [file_google_protobuf_descriptor]);
+  fileDesc("CiB0YXBpcy9wb2RzL3YxL2NhbGxfb3B0aW9ucy5wcm90bxINdGFwaXMucG9kcy52MSJWCgxDYWxsRGVhZGxpbmUSFQoNc2Vjb25kc19maWVsZBgBIAEoCRIXCg9kZWZhdWx0X3NlY29uZHMYAiABKAUSFgoObWFyZ2luX3NlY29uZHMYAyABKAUiPQoMSHR0cEV4Y2hhbmdlEhcKD3JlcXVlc3RfaGVhZGVycxgBIAMoCRIUCgxhbnN3ZXJfZmllbGQYAiABKAkivgEKCkh0dHBBbnN3ZXISDgoGc3RhdHVzGAEgASgFEjcKB2hlYWRlcnMYAiADKAsyJi50YXBpcy5wb2RzLnYxLkh0dHBBbnN3ZXIuSGVhZGVyc0VudHJ5EhMKC3NldF9jb29raWVzGAMgAygJEhQKDGNvbnRlbnRfdHlwZRgEIAEoCRIMCgRib2R5GAUgASgMGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBOmIKDWNhbGxfZGVhZGxpbmUSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi5jgMgASgLMhsudGFwaXMucG9kcy52MS5DYWxsRGVhZGxpbmVSDGNhbGxEZWFkbGluZTpICg9yZXN0X3F1ZXJ5X2ZsYWcSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi6jgMgASgJUg1yZXN0UXVlcnlGbGFnOmIKDWh0dHBfZXhjaGFuZ2USHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi7jgMgASgLMhsudGFwaXMucG9kcy52MS5IdHRwRXhjaGFuZ2VSDGh0dHBFeGNoYW5nZWIGcHJvdG8z", [file_google_protobuf_descriptor]);
 
 /**
  * How long a caller should wait for an RPC whose request names its own time
@@ -54,6 +54,79 @@ export const CallDeadlineSchema: GenMessage<CallDeadline> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_call_options, 0);
 
 /**
+ * For the few RPCs that browsers and proxies call directly (forward
+ * authentication, login pages): the request headers the REST gateway hands
+ * the RPC as metadata, named "pods-http-<header>", and the response field
+ * holding the HTTP answer the gateway sends as it is, instead of the Tapis
+ * envelope. Errors still answer with the envelope.
+ *
+ * @generated from message tapis.pods.v1.HttpExchange
+ */
+export type HttpExchange = Message<"tapis.pods.v1.HttpExchange"> & {
+  /**
+   * Lowercase header names.
+   *
+   * @generated from field: repeated string request_headers = 1;
+   */
+  requestHeaders: string[];
+
+  /**
+   * A response field of type HttpAnswer.
+   *
+   * @generated from field: string answer_field = 2;
+   */
+  answerField: string;
+};
+
+/**
+ * Describes the message tapis.pods.v1.HttpExchange.
+ * Use `create(HttpExchangeSchema)` to create a new message.
+ */
+export const HttpExchangeSchema: GenMessage<HttpExchange> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_call_options, 1);
+
+/**
+ * An HTTP answer as the service composes it.
+ *
+ * @generated from message tapis.pods.v1.HttpAnswer
+ */
+export type HttpAnswer = Message<"tapis.pods.v1.HttpAnswer"> & {
+  /**
+   * @generated from field: int32 status = 1;
+   */
+  status: number;
+
+  /**
+   * @generated from field: map<string, string> headers = 2;
+   */
+  headers: { [key: string]: string };
+
+  /**
+   * Each a whole Set-Cookie value.
+   *
+   * @generated from field: repeated string set_cookies = 3;
+   */
+  setCookies: string[];
+
+  /**
+   * @generated from field: string content_type = 4;
+   */
+  contentType: string;
+
+  /**
+   * @generated from field: bytes body = 5;
+   */
+  body: Uint8Array;
+};
+
+/**
+ * Describes the message tapis.pods.v1.HttpAnswer.
+ * Use `create(HttpAnswerSchema)` to create a new message.
+ */
+export const HttpAnswerSchema: GenMessage<HttpAnswer> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_call_options, 2);
+
+/**
  * @generated from extension: tapis.pods.v1.CallDeadline call_deadline = 51001;
  */
 export const call_deadline: GenExtension<MethodOptions, CallDeadline> = /*@__PURE__*/
@@ -69,4 +142,10 @@ export const call_deadline: GenExtension<MethodOptions, CallDeadline> = /*@__PUR
  */
 export const rest_query_flag: GenExtension<MethodOptions, string> = /*@__PURE__*/
   extDesc(file_tapis_pods_v1_call_options, 1);
+
+/**
+ * @generated from extension: tapis.pods.v1.HttpExchange http_exchange = 51003;
+ */
+export const http_exchange: GenExtension<MethodOptions, HttpExchange> = /*@__PURE__*/
+  extDesc(file_tapis_pods_v1_call_options, 2);
 

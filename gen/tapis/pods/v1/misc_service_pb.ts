@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/misc_service.proto.
  */
 export const file_tapis_pods_v1_misc_service: GenFile = /*@__PURE__*/
-  fileDesc("CiB0YXBpcy9wb2RzL3YxL21pc2Nfc2VydmljZS5wcm90bxINdGFwaXMucG9kcy52MSIUChJIZWFsdGhjaGVja1JlcXVlc3QiegoGSGVhbHRoEg4KBnN0YXR1cxgBIAEoCRIxCgZjaGVja3MYAiADKAsyIS50YXBpcy5wb2RzLnYxLkhlYWx0aC5DaGVja3NFbnRyeRotCgtDaGVja3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIk0KE0hlYWx0aGNoZWNrUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIlCgZyZXN1bHQYAiABKAsyFS50YXBpcy5wb2RzLnYxLkhlYWx0aCIWChRUcmFlZmlrQ29uZmlnUmVxdWVzdCJRChVUcmFlZmlrQ29uZmlnUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRInCgZyZXN1bHQYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IiUKE0Vycm9ySGFuZGxlclJlcXVlc3QSDgoGc3RhdHVzGAEgASgJIjcKFEVycm9ySGFuZGxlclJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSDgoGcmVzdWx0GAIgASgJMtoDCgtNaXNjU2VydmljZRKFAQoLSGVhbHRoY2hlY2sSIS50YXBpcy5wb2RzLnYxLkhlYWx0aGNoZWNrUmVxdWVzdBoiLnRhcGlzLnBvZHMudjEuSGVhbHRoY2hlY2tSZXNwb25zZSIvgtPkkwIpWhYSFC92My9wb2RzL2hlYWx0aGNoZWNrEg8vdjMvaGVhbHRoY2hlY2sSoQEKDVRyYWVmaWtDb25maWcSIy50YXBpcy5wb2RzLnYxLlRyYWVmaWtDb25maWdSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5UcmFlZmlrQ29uZmlnUmVzcG9uc2UiRYLT5JMCP1ohYgZyZXN1bHQSFy92My9wb2RzL3RyYWVmaWstY29uZmlnYgZyZXN1bHQSEi92My90cmFlZmlrLWNvbmZpZxKeAQoMRXJyb3JIYW5kbGVyEiIudGFwaXMucG9kcy52MS5FcnJvckhhbmRsZXJSZXF1ZXN0GiMudGFwaXMucG9kcy52MS5FcnJvckhhbmRsZXJSZXNwb25zZSJFgtPkkwI/WiESHy92My9wb2RzL2Vycm9yLWhhbmRsZXIve3N0YXR1c30SGi92My9lcnJvci1oYW5kbGVyL3tzdGF0dXN9YgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_struct]);
+  fileDesc("CiB0YXBpcy9wb2RzL3YxL21pc2Nfc2VydmljZS5wcm90bxINdGFwaXMucG9kcy52MSIUChJIZWFsdGhjaGVja1JlcXVlc3QiegoGSGVhbHRoEg4KBnN0YXR1cxgBIAEoCRIxCgZjaGVja3MYAiADKAsyIS50YXBpcy5wb2RzLnYxLkhlYWx0aC5DaGVja3NFbnRyeRotCgtDaGVja3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIk0KE0hlYWx0aGNoZWNrUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIlCgZyZXN1bHQYAiABKAsyFS50YXBpcy5wb2RzLnYxLkhlYWx0aCIqChRUcmFlZmlrQ29uZmlnUmVxdWVzdBISCgpjbHVzdGVyX2lkGAEgASgJIlEKFVRyYWVmaWtDb25maWdSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEicKBnJlc3VsdBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QiJQoTRXJyb3JIYW5kbGVyUmVxdWVzdBIOCgZzdGF0dXMYASABKAkiNwoURXJyb3JIYW5kbGVyUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIOCgZyZXN1bHQYAiABKAky2gMKC01pc2NTZXJ2aWNlEoUBCgtIZWFsdGhjaGVjaxIhLnRhcGlzLnBvZHMudjEuSGVhbHRoY2hlY2tSZXF1ZXN0GiIudGFwaXMucG9kcy52MS5IZWFsdGhjaGVja1Jlc3BvbnNlIi+C0+STAilaFhIUL3YzL3BvZHMvaGVhbHRoY2hlY2sSDy92My9oZWFsdGhjaGVjaxKhAQoNVHJhZWZpa0NvbmZpZxIjLnRhcGlzLnBvZHMudjEuVHJhZWZpa0NvbmZpZ1JlcXVlc3QaJC50YXBpcy5wb2RzLnYxLlRyYWVmaWtDb25maWdSZXNwb25zZSJFgtPkkwI/WiFiBnJlc3VsdBIXL3YzL3BvZHMvdHJhZWZpay1jb25maWdiBnJlc3VsdBISL3YzL3RyYWVmaWstY29uZmlnEp4BCgxFcnJvckhhbmRsZXISIi50YXBpcy5wb2RzLnYxLkVycm9ySGFuZGxlclJlcXVlc3QaIy50YXBpcy5wb2RzLnYxLkVycm9ySGFuZGxlclJlc3BvbnNlIkWC0+STAj9aIRIfL3YzL3BvZHMvZXJyb3ItaGFuZGxlci97c3RhdHVzfRIaL3YzL2Vycm9yLWhhbmRsZXIve3N0YXR1c31iBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct]);
 
 /**
  * @generated from message tapis.pods.v1.HealthcheckRequest
@@ -81,6 +81,12 @@ export const HealthcheckResponseSchema: GenMessage<HealthcheckResponse> = /*@__P
  * @generated from message tapis.pods.v1.TraefikConfigRequest
  */
 export type TraefikConfigRequest = Message<"tapis.pods.v1.TraefikConfigRequest"> & {
+  /**
+   * The cluster whose pods to route; empty for every cluster of the site.
+   *
+   * @generated from field: string cluster_id = 1;
+   */
+  clusterId: string;
 };
 
 /**
@@ -168,8 +174,9 @@ export const MiscService: GenService<{
     output: typeof HealthcheckResponseSchema;
   },
   /**
-   * Traefik's dynamic configuration for every running pod, served bare (no
-   * envelope) for Traefik's HTTP provider.
+   * Traefik's dynamic configuration for every AVAILABLE pod, served bare (no
+   * envelope) for Traefik's HTTP provider, with an ETag (If-None-Match of an
+   * unchanged configuration answers 304).
    *
    * @generated from rpc tapis.pods.v1.MiscService.TraefikConfig
    */

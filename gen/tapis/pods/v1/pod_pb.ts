@@ -44,7 +44,9 @@ export type Networking = Message<"tapis.pods.v1.Networking"> & {
   port?: number | undefined;
 
   /**
-   * Set by the service: <pod_id>.<domain> for key "default", else <pod_id>-<key>.<domain>.
+   * Set by the service: <pod_id>.pods.<tenant>.<domain> for key "default",
+   * else <pod_id>-<key>.pods.<tenant>.<domain>, where domain is the one
+   * registered for the pod's cluster or the site's; empty for local_only.
    *
    * @generated from field: string url = 3;
    */
