@@ -55,6 +55,9 @@ import { ActionLogRepository } from "./storage/action-log-repository.js";
 import { Database } from "./storage/database.js";
 import { seedBuiltinTemplates } from "./templates/builtin-templates.js";
 import { templatesRpc } from "./templates/templates-rpc.js";
+import { TemplateService } from "./templates/template-service.js";
+import { templateSharing } from "./templates/template-sharing.js";
+import { TemplateTagService } from "./templates/template-tag-service.js";
 
 export interface ControlPlaneDeps {
   config: ControlPlaneConfig;
@@ -114,7 +117,10 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
         lockIfExists: async (tx, tenantId, podId) => (await podRepository.findForUpdate(tx, tenantId, podId)) !== null,
         audit: (tx, tenantId, podId, message, at) => actionLog.add(tx, tenantId, podId, at, message),
       },
+      template: templateSharing,
     });
+    const templates = new TemplateService({ db, now, siteId: config.siteId });
+    const templateTags = new TemplateTagService({ db, now, siteId: config.siteId, limits: config.limits, templates });
     const objects = new ObjectAccess(db);
     const clusterState = new ClusterStateService({
       db,
@@ -137,7 +143,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const stopping = new AbortController();
     const routes = (router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects));
-      router.service(TemplatesService, templatesRpc(db));
+      router.service(TemplatesService, templatesRpc(templates, templateTags, permissions));
       router.service(MiscService, miscRpc(db, deps.bus, logger));
       router.service(AgentService, agentRpc(clusterState, sessions, presence, { resyncIntervalSeconds: config.agentResyncSeconds, stopping: stopping.signal }));
       router.service(ReplicaService, replicaRpc(sessions));

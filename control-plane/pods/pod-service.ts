@@ -83,7 +83,7 @@ export class PodService {
     if (statusRequested === "RESTART") problems.add("status_requested", "must be ON or OFF when creating a pod");
     problems.throwIfAny();
     // Template, rules and placement first: none of them writes, and placement may read the database.
-    const template = fields.template ? await this.deps.db.read((m) => resolveTemplate(m, caller.tenantId, fields.template!)) : null;
+    const template = fields.template ? await this.deps.db.read((m) => resolveTemplate(m, caller, fields.template!, { forNewPod: true })) : null;
     if (fields.template_overrides) {
       if (!template) throw new InvalidArgumentError("template_overrides", "needs a template to override");
       const overrideProblems = new ProblemList();
@@ -239,11 +239,11 @@ export class PodService {
       const transition = requestRestart(pod, caller.username);
       if (!grabLatestTemplateTag || !pod.fields.template) return transition;
       const ref = parseTemplateRef(pod.fields.template);
-      const latest = await resolveTemplate(tx, caller.tenantId, ref.tagTimestamp ? `${ref.templateId}:${ref.tag}` : pod.fields.template);
+      const latest = await resolveTemplate(tx, caller, ref.tagTimestamp ? `${ref.templateId}:${ref.tag}` : pod.fields.template);
       return {
         ...transition,
         changes: { ...transition.changes, templateVersion: latest.version },
-        action: `${transition.action} Template moved to ${latest.version}.`,
+        action: `${transition.action} Template moved to ${latest.label}.`,
       };
     });
   }

@@ -57,7 +57,7 @@ export async function seedBuiltinTemplates(db: Database, siteId: string, now: nu
   const added: string[] = [];
   await db.transaction(async (tx) => {
     for (const builtin of builtinTemplates) {
-      if (await templateRepository.findVisible(tx, globalTenant, builtin.templateId)) continue;
+      if (await templateRepository.find(tx, globalTenant, builtin.templateId)) continue;
       await templateRepository.insertTemplate(tx, {
         tenantId: globalTenant,
         templateId: builtin.templateId,
