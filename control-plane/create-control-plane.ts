@@ -56,6 +56,7 @@ import { Database } from "./storage/database.js";
 import { seedBuiltinTemplates } from "./templates/builtin-templates.js";
 import { templatesRpc } from "./templates/templates-rpc.js";
 import { TemplateService } from "./templates/template-service.js";
+import { PodTemplateSaver } from "./templates/pod-template-saver.js";
 import { templateSharing } from "./templates/template-sharing.js";
 import { TemplateTagService } from "./templates/template-tag-service.js";
 
@@ -121,6 +122,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     });
     const templates = new TemplateService({ db, now, siteId: config.siteId });
     const templateTags = new TemplateTagService({ db, now, siteId: config.siteId, limits: config.limits, templates });
+    const saver = new PodTemplateSaver({ db, now, templates, tags: templateTags });
     const objects = new ObjectAccess(db);
     const clusterState = new ClusterStateService({
       db,
@@ -142,7 +144,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
 
     const stopping = new AbortController();
     const routes = (router: ConnectRouter) => {
-      router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects));
+      router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects, saver));
       router.service(TemplatesService, templatesRpc(templates, templateTags, permissions));
       router.service(MiscService, miscRpc(db, deps.bus, logger));
       router.service(AgentService, agentRpc(clusterState, sessions, presence, { resyncIntervalSeconds: config.agentResyncSeconds, stopping: stopping.signal }));

@@ -11,11 +11,13 @@ import { fieldsFromCreate, patchFromUpdate, podToProto } from "./pod-proto.js";
 import type { PodExecService } from "./pod-exec-service.js";
 import type { PodUploadService } from "./pod-upload-service.js";
 import type { PodService } from "./pod-service.js";
+import type { PodTemplateSaver } from "../templates/pod-template-saver.js";
+import { tagToProto } from "../templates/templates-rpc.js";
 
 /**
  * PodsService over gRPC/Connect: translates messages and delegates to the
- * pod, exec, upload and permission services. Save-as-template and volume
- * attachment are not offered yet and answer UNIMPLEMENTED.
+ * pod, exec, upload, permission and template services. Volume attachment is
+ * not offered yet and answers UNIMPLEMENTED.
  */
 export function podsRpc(
   pods: PodService,
@@ -23,6 +25,7 @@ export function podsRpc(
   uploads: PodUploadService,
   permissions: PermissionService,
   objects: ObjectAccess,
+  saver: PodTemplateSaver,
 ): Partial<ServiceImpl<typeof PodsService>> {
   return {
     async listPods(_req, ctx) {
@@ -91,6 +94,12 @@ export function podsRpc(
     },
     async startPod(req, ctx) {
       return { message: "Pod start requested.", result: podToProto(await pods.start(callerOf(ctx), req.podId)) };
+    },
+    async savePodAsTemplateTag(req, ctx) {
+      // pod_id_net is "<pod_id>" or "<pod_id>-<networking key>"; pod ids hold no "-".
+      const podId = req.podIdNet.split("-")[0]!;
+      const row = await saver.save(callerOf(ctx), podId, { templateId: req.templateId, tag: req.tag, commitMessage: req.commitMessage });
+      return { message: "Pod saved as template tag successfully.", result: tagToProto(row, true) };
     },
     async restartPod(req, ctx) {
       const view = await pods.restart(callerOf(ctx), req.podId, req.grabLatestTemplateTag);

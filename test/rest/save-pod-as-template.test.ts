@@ -43,7 +43,7 @@ describe("saving a pod as a template tag", () => {
     assert.equal(definition.environment_variables.NEO4J_AUTH !== undefined, true, "the template's own variables come along");
     assert.equal(definition.networking.bolt.port, 7687);
     assert.equal(definition.time_to_stop_default, -1);
-    assert.equal(definition.template, undefined, "the definition stands on its own");
+    assert.equal(definition.template, null, "the definition stands on its own");
     const template = await svc.api("GET", "/v3/pods/templates/mytemplate", { token: alice });
     assert.deepEqual(template.body.result.permissions, ["alice:ADMIN"]);
 
