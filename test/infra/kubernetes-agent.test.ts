@@ -25,7 +25,8 @@ describe("kubernetes agent against a real API server", function () {
     assert.ok(kubeconfig, "PODS_TEST_KUBECONFIG must name the test cluster's kubeconfig (npm run test:infra sets it)");
     scratch = await createScratchNamespace(kubeconfig, "pods-test");
     ({ name: namespace, core } = scratch);
-    svc = await startTestService({ PODS_KUBECONFIG: kubeconfig, PODS_K8S_NAMESPACE: namespace, PODS_K8S_STOP_GRACE_SECONDS: "0" });
+    // registry.invalid/ images are kwok's way to fail a pull; the suite allows them to see that failure.
+    svc = await startTestService({ PODS_KUBECONFIG: kubeconfig, PODS_K8S_NAMESPACE: namespace, PODS_K8S_STOP_GRACE_SECONDS: "0", PODS_ALLOWED_IMAGES: "docker.io/library/*,registry.invalid/*" });
     jwt = await svc.token("alice");
   });
   after(async () => {
