@@ -5,6 +5,7 @@ import { logLevels, type LogLevel } from "../shared/logging/logger.js";
 import type { TrustedTenant } from "./auth/tenant-keys.js";
 import { readClusterClaimsFile, readStringMapFile, readTenantKeysFile, readTenantLimitsFile } from "./config-files.js";
 import { readEncryptionConfig, type EncryptionConfig } from "./crypto/encryption-config.js";
+import { imagePatternRule, parseImagePattern } from "./images/image-reference.js";
 import { defaultPodLimits, type SiteLimits } from "./pods/pod-limits.js";
 import { parseDatabaseUrl, type DatabaseLocation, type DatabaseTimeouts } from "./storage/database.js";
 
@@ -52,6 +53,8 @@ export interface ControlPlaneConfig {
   shutdownGraceMs: number;
   /** The keys that encrypt pod credentials in the database. */
   encryption: EncryptionConfig;
+  /** Image allowlist entries for every tenant, besides those service admins add. */
+  allowedImages: string[];
 }
 
 /** Defaults that differ between the embedded and the distributed way of running. */
@@ -59,6 +62,8 @@ export interface ControlPlaneDefaults {
   tenantKeys: TenantKeyConfig;
   clusters: string;
   serviceAdmins: string;
+  /** PODS_ALLOWED_IMAGES when unset: comma-separated, or "none". */
+  allowedImages: string;
 }
 
 /**
@@ -101,7 +106,19 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     logLevel: env.oneOf("PODS_LOG_LEVEL", logLevels, "info"),
     shutdownGraceMs: readShutdownGraceMs(env),
     encryption: readEncryptionConfig(env, dataDir, database.kind),
+    allowedImages: readAllowedImages(env, defaults.allowedImages),
   };
+}
+
+/** PODS_ALLOWED_IMAGES: image references or prefixes ending in "*", comma-separated; "none" for no entry. */
+function readAllowedImages(env: EnvReader, fallback: string): string[] {
+  const value = env.string("PODS_ALLOWED_IMAGES", fallback).trim();
+  if (value === "none") return [];
+  const entries = commaList(value);
+  for (const entry of entries) {
+    if (!parseImagePattern(entry)) env.invalid("PODS_ALLOWED_IMAGES", `${JSON.stringify(entry)} ${imagePatternRule}`);
+  }
+  return entries;
 }
 
 function absoluteSqlite(location: DatabaseLocation): DatabaseLocation {

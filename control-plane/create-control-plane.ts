@@ -41,6 +41,8 @@ import { devIdentityRpc } from "./identity/dev-identity-rpc.js";
 import type { DevUsers } from "./identity/dev-users.js";
 import type { TokenIssuer } from "./identity/token-issuer.js";
 import { miscRpc } from "./misc/misc-rpc.js";
+import { ImageAllowlist } from "./images/image-allowlist.js";
+import { imagesRpc } from "./images/images-rpc.js";
 import { PodExecService } from "./pods/pod-exec-service.js";
 import { PodUploadService } from "./pods/pod-upload-service.js";
 import { PodService } from "./pods/pod-service.js";
@@ -99,7 +101,9 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     await clusters.declare({ queues: config.clusters, claims: config.clusterClaims });
     await deps.bus.prepare([...(await clusters.list()).map((c) => clusterCommandsTopic(c.clusterId)), podEventsTopic]);
     const actionLog = new ActionLogRepository(config.actionLogKeep);
+    const images = new ImageAllowlist(db, now, config.allowedImages, now());
     const pods = new PodService({
+      images,
       db,
       actionLog,
       now,
@@ -121,7 +125,16 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       template: templateSharing,
     });
     const templates = new TemplateService({ db, now, siteId: config.siteId });
-    const templateTags = new TemplateTagService({ db, now, siteId: config.siteId, limits: config.limits, templates });
+    const templateTags = new TemplateTagService({
+      db,
+      now,
+      siteId: config.siteId,
+      limits: config.limits,
+      templates,
+      checkDefinition: async (m, tenantId, definition, problems) => {
+        if (definition.image) await images.check(m, tenantId, definition.image, problems);
+      },
+    });
     const saver = new PodTemplateSaver({ db, now, templates, tags: templateTags });
     const objects = new ObjectAccess(db);
     const clusterState = new ClusterStateService({
@@ -150,7 +163,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       router.service(AgentService, agentRpc(clusterState, sessions, presence, { resyncIntervalSeconds: config.agentResyncSeconds, stopping: stopping.signal }));
       router.service(ReplicaService, replicaRpc(sessions));
       router.service(ClustersService, clustersRpc(clusters, sessions, deps.bus));
-      for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService, JupyterService, PodAuthService]) {
+      router.service(ImagesService, imagesRpc(images));
+      for (const service of [VolumesService, SnapshotsService, SecretsService, JupyterService, PodAuthService]) {
         router.service(service, {});
       }
       if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));

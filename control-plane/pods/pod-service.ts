@@ -28,8 +28,15 @@ export interface Placement {
   claimsGrantedTo(clusterId: string, tenantId: string): Promise<string[]>;
 }
 
+/** The image allowlist, as pods need it. */
+export interface ImagePolicy {
+  /** Adds a problem on `field` unless `image` may run in pods of `tenantId`. */
+  check(m: EntityManager, tenantId: string, image: string, problems: ProblemList, field?: string): Promise<void>;
+}
+
 export interface PodServiceDeps {
   db: Database;
+  images: ImagePolicy;
   /** Where each pod's action history is kept, cut to its newest lines. */
   actionLog: ActionLogRepository;
   now: () => number;
@@ -93,6 +100,7 @@ export class PodService {
     const templateVersion = template?.version ?? null;
     const effective = template ? mergeOverTemplate(template.definition, fields) : fields;
     if (!effective.image) throw new InvalidArgumentError("image", "an image or a template that names one is required");
+    await this.requireAllowedImage(caller.tenantId, effective.image);
     if (Object.keys(effective.secret_map ?? {}).length > 0) throw new UnimplementedError("secret_map: secrets are not available in this version");
     const clusterId = await this.clusterFor(effective.compute_queue ?? podDefaults.computeQueue);
     await this.checkClaims(effective, caller.tenantId, clusterId);
@@ -240,6 +248,9 @@ export class PodService {
       if (!grabLatestTemplateTag || !pod.fields.template) return transition;
       const ref = parseTemplateRef(pod.fields.template);
       const latest = await resolveTemplate(tx, caller, ref.tagTimestamp ? `${ref.templateId}:${ref.tag}` : pod.fields.template);
+      const problems = new ProblemList();
+      await this.deps.images.check(tx, caller.tenantId, mergeOverTemplate(latest.definition, pod.fields).image ?? "", problems);
+      problems.throwIfAny();
       return {
         ...transition,
         changes: { ...transition.changes, templateVersion: latest.version },
@@ -294,6 +305,12 @@ export class PodService {
     if (!pvcs) return;
     const problems = new ProblemList();
     validateClaimGrants(effective.volume_mounts, await this.deps.placement.claimsGrantedTo(clusterId, tenantId), { tenantId, clusterId }, problems);
+    problems.throwIfAny();
+  }
+
+  private async requireAllowedImage(tenantId: string, image: string): Promise<void> {
+    const problems = new ProblemList();
+    await this.deps.db.read((m) => this.deps.images.check(m, tenantId, image, problems));
     problems.throwIfAny();
   }
 

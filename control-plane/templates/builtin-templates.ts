@@ -52,6 +52,11 @@ export const builtinTemplates: BuiltinTemplate[] = [
   },
 ];
 
+/** The images the built-in templates run. */
+export function builtinTemplateImages(): string[] {
+  return builtinTemplates.map((t) => t.podDefinition.image!);
+}
+
 /** Inserts the built-in templates that are missing; existing ones are left as they are. */
 export async function seedBuiltinTemplates(db: Database, siteId: string, now: number): Promise<string[]> {
   const added: string[] = [];

@@ -1,5 +1,6 @@
 import { AgentPresenceEntity } from "./agent-presence-entity.js";
 import { AgentTokenEntity, ClusterEntity } from "./cluster-entity.js";
+import { ImageEntity } from "./image-entity.js";
 import { OutboxEntity } from "./outbox-entity.js";
 import { PermissionEntity } from "./permission-entity.js";
 import { PodActionLogEntity } from "./pod-action-log-entity.js";
@@ -21,4 +22,5 @@ export const allEntities = [
   AgentPresenceEntity,
   ClusterEntity,
   AgentTokenEntity,
+  ImageEntity,
 ];
