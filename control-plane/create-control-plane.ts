@@ -43,6 +43,9 @@ import type { TokenIssuer } from "./identity/token-issuer.js";
 import { miscRpc } from "./misc/misc-rpc.js";
 import { ImageAllowlist } from "./images/image-allowlist.js";
 import { imagesRpc } from "./images/images-rpc.js";
+import { SecretService } from "./secrets/secret-service.js";
+import { secretsRpc } from "./secrets/secrets-rpc.js";
+import { SecretRepository } from "./storage/secret-repository.js";
 import { PodExecService } from "./pods/pod-exec-service.js";
 import { PodUploadService } from "./pods/pod-upload-service.js";
 import { PodService } from "./pods/pod-service.js";
@@ -89,6 +92,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
   try {
     await rewriteStoredCredentials(db, cipher, logger);
     const credentials = new PodCredentialsRepository(cipher);
+    const secretStore = new SecretRepository(cipher);
     const seeded = await seedBuiltinTemplates(db, config.siteId, now());
     if (seeded.length > 0) logger.info("built-in templates added", { templates: seeded });
 
@@ -123,6 +127,9 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
         audit: (tx, tenantId, podId, message, at) => actionLog.add(tx, tenantId, podId, at, message),
       },
       template: templateSharing,
+      secret: {
+        lockIfExists: async (tx, tenantId, secretId) => (await secretStore.findForUpdate(tx, tenantId, secretId)) !== null,
+      },
     });
     const templates = new TemplateService({ db, now, siteId: config.siteId });
     const templateTags = new TemplateTagService({
@@ -137,6 +144,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     });
     const saver = new PodTemplateSaver({ db, now, templates, tags: templateTags });
     const objects = new ObjectAccess(db);
+    const secrets = new SecretService({ db, now, secrets: secretStore, objects });
     const clusterState = new ClusterStateService({
       db,
       actionLog,
@@ -164,7 +172,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       router.service(ReplicaService, replicaRpc(sessions));
       router.service(ClustersService, clustersRpc(clusters, sessions, deps.bus));
       router.service(ImagesService, imagesRpc(images));
-      for (const service of [VolumesService, SnapshotsService, SecretsService, JupyterService, PodAuthService]) {
+      router.service(SecretsService, secretsRpc(secrets, permissions));
+      for (const service of [VolumesService, SnapshotsService, JupyterService, PodAuthService]) {
         router.service(service, {});
       }
       if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));

@@ -140,6 +140,9 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
     updateSecret: secret("USER"),
     deleteSecret: secret("ADMIN"),
     getSecretValue: secret("USER"),
+    getSecretPermissions: secret("USER"),
+    setSecretPermission: secret("ADMIN"),
+    deleteSecretPermission: secret("ADMIN"),
   }),
   ...rulesFor(JupyterService, {
     ensureJupyterPod: anyUser,

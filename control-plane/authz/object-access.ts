@@ -6,6 +6,7 @@ import type { LevelName, ObjectKind } from "../storage/entities/permission-entit
 import { globalTenant } from "../storage/entities/template-entity.js";
 import { permissionRepository } from "../storage/permission-repository.js";
 import { podRepository } from "../storage/pod-repository.js";
+import { SecretEntity } from "../storage/entities/secret-entity.js";
 import { findTemplateFor } from "../templates/template-access.js";
 import { levelAtLeast } from "./levels.js";
 
@@ -47,6 +48,8 @@ export class ObjectAccess {
     switch (kind) {
       case "pod":
         return (await podRepository.find(m, tenantId, id)) ? tenantId : null;
+      case "secret":
+        return (await m.count(SecretEntity, { where: { tenantId, secretId: id } })) > 0 ? tenantId : null;
       default:
         // Fail closed: a kind without an owner lookup cannot be authorised yet.
         throw new UnimplementedError(`${kind}s are not available in this version`);
