@@ -44,6 +44,7 @@ import { miscRpc } from "./misc/misc-rpc.js";
 import { ImageAllowlist } from "./images/image-allowlist.js";
 import { imagesRpc } from "./images/images-rpc.js";
 import { SecretService } from "./secrets/secret-service.js";
+import { PodSecrets } from "./secrets/pod-secrets.js";
 import { secretsRpc } from "./secrets/secrets-rpc.js";
 import { SecretRepository } from "./storage/secret-repository.js";
 import { PodExecService } from "./pods/pod-exec-service.js";
@@ -106,8 +107,10 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     await deps.bus.prepare([...(await clusters.list()).map((c) => clusterCommandsTopic(c.clusterId)), podEventsTopic]);
     const actionLog = new ActionLogRepository(config.actionLogKeep);
     const images = new ImageAllowlist(db, now, config.allowedImages, now());
+    const podSecrets = new PodSecrets(secretStore, config.podDomain);
     const pods = new PodService({
       images,
+      podSecrets,
       db,
       actionLog,
       now,
@@ -149,6 +152,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       db,
       actionLog,
       credentials,
+      podSecrets,
       now,
       outboxWritten,
       logCapBytes: config.logCapBytes,

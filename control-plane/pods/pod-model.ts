@@ -101,6 +101,8 @@ export interface PodRecord {
   updateTs: number;
   startInstanceTs: number | null;
   timeToStopTs: number | null;
+  /** The user who created the pod, whose secrets `${secret:name}` means; null for pods made before owners were kept. */
+  owner?: string | null;
 }
 
 export const podDefaults = {

@@ -1,4 +1,5 @@
 import { ProblemList } from "../errors/domain-errors.js";
+import { validateSecretMapValues } from "../secrets/secret-placeholders.js";
 import type { PodLimits } from "./pod-limits.js";
 import type { NetworkingSpec, PodFields, ResourcesSpec, VolumeMountSpec } from "./pod-model.js";
 
@@ -22,7 +23,6 @@ const objectIdPattern = podIdPattern;
 export const claimNamePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const networkingKeyPattern = /^[a-z0-9]{1,32}$/;
 const envNamePattern = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-const secretRefPattern = /^\$\{secret:([A-Za-z0-9_-]{1,100})(?::([A-Za-z0-9_-]{1,100}))?\}$/;
 const templateRefPattern = /^[a-z0-9][a-z0-9_-]*(:[A-Za-z0-9._-]+(@[0-9][0-9:T_.-]*)?)?$/;
 const protocols = new Set(["http", "tcp", "postgres", "local_only"]);
 const mountTypes = new Set(["tapisvolume", "tapissnapshot", "ephemeral", "pvc"]);
@@ -58,12 +58,10 @@ export function validatePodFields(fields: PodFields, limits: PodLimits, problems
       problems.add(`environment_variables.${name}`, "names must start with a letter or '_' and hold letters, digits, '_', '.' or '-'");
     }
   }
-  for (const [key, ref] of Object.entries(fields.secret_map ?? {})) {
+  for (const key of Object.keys(fields.secret_map ?? {})) {
     if (!envNamePattern.test(key)) problems.add(`secret_map.${key}`, "keys must be valid variable names");
-    if (!secretRefPattern.test(ref)) {
-      problems.add(`secret_map.${key}`, "must be ${secret:name} or ${secret:owner:name}");
-    }
   }
+  if (fields.secret_map !== undefined) validateSecretMapValues(fields.secret_map, problems);
   if (fields.networking !== undefined) validateNetworking(fields.networking, problems);
   if (fields.resources !== undefined) validateResources(fields.resources, limits, problems);
   if (fields.volume_mounts !== undefined) validateVolumeMounts(fields.volume_mounts, problems);

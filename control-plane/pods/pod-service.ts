@@ -17,6 +17,9 @@ import { podDefaults, type PodFields, type PodRecord, type StatusRequestedName }
 import { limitsFor, type SiteLimits } from "./pod-limits.js";
 import { validateClaimGrants, validateOverriddenFields, validatePodFields, validatePodId } from "./pod-rules.js";
 import { fillCredentialPlaceholders } from "./credential-placeholders.js";
+import type { PodSecrets, SecretMapOwner } from "../secrets/pod-secrets.js";
+import { fillReferences } from "../secrets/secret-placeholders.js";
+import type { PodCredentialsRow } from "../storage/entities/pod-credentials-entity.js";
 import { writeTransition } from "./pod-transition-writer.js";
 import { podView, type PodView } from "./pod-view.js";
 
@@ -54,6 +57,8 @@ export interface PodServiceDeps {
   newPassword: () => string;
   /** Where the generated credentials are kept (encrypted). */
   credentials: PodCredentialsRepository;
+  /** The values behind pods' secret maps. */
+  podSecrets: PodSecrets;
 }
 
 /** A partial update: fields to set, and fields to clear back to their default. */
@@ -101,7 +106,9 @@ export class PodService {
     const effective = template ? mergeOverTemplate(template.definition, fields) : fields;
     if (!effective.image) throw new InvalidArgumentError("image", "an image or a template that names one is required");
     await this.requireAllowedImage(caller.tenantId, effective.image);
-    if (Object.keys(effective.secret_map ?? {}).length > 0) throw new UnimplementedError("secret_map: secrets are not available in this version");
+    const secretProblems = new ProblemList();
+    await this.deps.db.read((m) => this.deps.podSecrets.check(m, { tenantId: caller.tenantId, podId, owner: caller.username }, effective, secretProblems));
+    secretProblems.throwIfAny();
     const clusterId = await this.clusterFor(effective.compute_queue ?? podDefaults.computeQueue);
     await this.checkClaims(effective, caller.tenantId, clusterId);
     const now = this.deps.now();
@@ -125,8 +132,10 @@ export class PodService {
           updateTs: now,
           startInstanceTs: null,
           timeToStopTs: null,
+          owner: caller.username,
         };
         await podRepository.insert(tx, record);
+        await this.deps.podSecrets.generate(tx, secretMapOwner(record), effective);
         await this.deps.credentials.insert(tx, {
           tenantId: caller.tenantId,
           podId,
@@ -140,23 +149,27 @@ export class PodService {
         await this.deps.actionLog.add(tx, caller.tenantId, podId, now, action);
         const lifecycle = podLifecycleMessage(record, null, { actor: caller.username, reason: action }, now);
         await outboxRepository.add(tx, on ? [podChangedMessage(record, false, now), lifecycle] : [lifecycle], now);
-        return { record, effective };
+        return { record, shown: await this.shownFields(tx, record, effective, true) };
       });
       this.deps.outboxWritten();
-      return this.view(pod.record, pod.effective);
+      return this.view(pod.record, pod.shown);
     } catch (error) {
       if (isDuplicateKeyError(error)) throw new AlreadyExistsError("pod", podId);
       throw error;
     }
   }
 
-  /** The pod as it runs: its own fields, then its template's, then defaults. */
-  async get(caller: Caller, podId: string, includeConfigs = false): Promise<PodView> {
-    const { pod, effective } = await this.deps.db.read(async (m) => {
+  /**
+   * The pod as it runs: its own fields, then its template's, then defaults.
+   * Generated secret_map values show only when `revealGenerated` (to those
+   * who may see credentials).
+   */
+  async get(caller: Caller, podId: string, includeConfigs = false, revealGenerated = false): Promise<PodView> {
+    const { pod, shown } = await this.deps.db.read(async (m) => {
       const pod = await this.find(m, caller.tenantId, podId);
-      return { pod, effective: await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion) };
+      return { pod, shown: await this.shownFields(m, pod, await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion), revealGenerated) };
     });
-    return this.view(pod, effective, includeConfigs);
+    return this.view(pod, shown, includeConfigs);
   }
 
   async list(caller: Caller): Promise<PodView[]> {
@@ -164,30 +177,30 @@ export class PodService {
       const pods = await podRepository.listVisibleTo(m, caller.tenantId, caller.username);
       const cache = new Map<string, PodFields>();
       const views: PodView[] = [];
-      for (const pod of pods) views.push(this.view(pod, await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion, cache)));
+      for (const pod of pods) {
+        const effective = await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion, cache);
+        views.push(this.view(pod, await this.shownFields(m, pod, effective, false)));
+      }
       return views;
     });
   }
 
   /**
-   * The pod with its template merged in. Credential placeholders stay as they
-   * are unless `resolveSecrets` (which the caller must be ADMIN to ask for).
+   * The pod with its template merged in. Credential placeholders are filled
+   * in for those who may see credentials (`revealCredentials`); with
+   * `resolveSecrets` (which the caller must be ADMIN to ask for) so are the
+   * ${pods:secrets:KEY} references whose values the caller may read.
    */
-  async derived(caller: Caller, podId: string, includeConfigs: boolean, resolveSecrets = false): Promise<PodView> {
-    const { pod, effective, credentials } = await this.deps.db.read(async (m) => {
+  async derived(caller: Caller, podId: string, includeConfigs: boolean, options: { revealCredentials: boolean; resolveSecrets: boolean }): Promise<PodView> {
+    const { pod, shown } = await this.deps.db.read(async (m) => {
       const pod = await this.find(m, caller.tenantId, podId);
-      return {
-        pod,
-        effective: await derivePodFields(m, caller.tenantId, pod.fields, pod.templateVersion),
-        credentials: resolveSecrets ? await this.deps.credentials.find(m, caller.tenantId, podId) : null,
-      };
+      const effective = await derivePodFields(m, caller.tenantId, pod.fields, pod.templateVersion);
+      const credentials = options.revealCredentials ? await this.deps.credentials.find(m, caller.tenantId, podId) : null;
+      const values = options.resolveSecrets ? await this.deps.podSecrets.resolveFor(m, caller, secretMapOwner(pod), effective) : {};
+      const shown = await this.shownFields(m, pod, effective, options.revealCredentials);
+      return { pod, shown: withValuesFilledIn(shown, credentials, values) };
     });
-    if (credentials) {
-      const environment = { ...effective.environment_variables };
-      for (const [name, value] of Object.entries(environment)) environment[name] = fillCredentialPlaceholders(value, credentials) ?? value;
-      effective.environment_variables = environment;
-    }
-    return this.view(pod, effective, includeConfigs || resolveSecrets);
+    return this.view(pod, shown, includeConfigs || options.resolveSecrets);
   }
 
   /** Changes apply on the next start; only status_requested acts at once. */
@@ -226,6 +239,7 @@ export class PodService {
     await this.deps.db.transaction(async (tx) => {
       const pod = await this.find(tx, caller.tenantId, podId, true);
       await podRepository.delete(tx, caller.tenantId, podId);
+      await this.deps.podSecrets.forget(tx, caller.tenantId, podId);
       const gone = { ...pod, generation: pod.generation + 1 };
       const lifecycle = podLifecycleMessage(gone, pod.status, { actor: caller.username, reason: `Pod deleted by ${caller.username}.`, deleted: true }, now);
       await outboxRepository.add(tx, [podChangedMessage(gone, true, now), lifecycle], now);
@@ -248,9 +262,12 @@ export class PodService {
       if (!grabLatestTemplateTag || !pod.fields.template) return transition;
       const ref = parseTemplateRef(pod.fields.template);
       const latest = await resolveTemplate(tx, caller, ref.tagTimestamp ? `${ref.templateId}:${ref.tag}` : pod.fields.template);
+      const moved = mergeOverTemplate(latest.definition, pod.fields);
       const problems = new ProblemList();
-      await this.deps.images.check(tx, caller.tenantId, mergeOverTemplate(latest.definition, pod.fields).image ?? "", problems);
+      await this.deps.images.check(tx, caller.tenantId, moved.image ?? "", problems);
+      await this.deps.podSecrets.check(tx, secretMapOwner(pod), moved, problems);
       problems.throwIfAny();
+      await this.deps.podSecrets.generate(tx, secretMapOwner(pod), moved);
       return {
         ...transition,
         changes: { ...transition.changes, templateVersion: latest.version },
@@ -281,15 +298,16 @@ export class PodService {
     decide: (pod: PodRecord, tx: EntityManager) => Transition | null | Promise<Transition | null>,
   ): Promise<PodView> {
     const now = this.deps.now();
-    const { pod, effective, notified } = await this.deps.db.transaction(async (tx) => {
+    const { pod, shown, notified } = await this.deps.db.transaction(async (tx) => {
       const current = await this.find(tx, caller.tenantId, podId, true);
       const transition = await decide(current, tx);
       const pod = transition ? await writeTransition(tx, current, transition, now, this.deps.actionLog) : current;
       const effective = await derivePodFields(tx, pod.tenantId, pod.fields, pod.templateVersion);
-      return { pod, effective, notified: transition?.notifyCluster ?? false };
+      // Every transition needs USER or more, which may see credentials.
+      return { pod, shown: await this.shownFields(tx, pod, effective, true), notified: transition?.notifyCluster ?? false };
     });
     if (notified) this.deps.outboxWritten();
-    return this.view(pod, effective);
+    return this.view(pod, shown);
   }
 
 
@@ -322,7 +340,31 @@ export class PodService {
     return clusterId;
   }
 
+  /** The effective fields with the secret_map as a reader sees it (see PodSecrets.shown). */
+  private async shownFields(m: EntityManager, pod: PodRecord, effective: PodFields, revealGenerated: boolean): Promise<PodFields> {
+    if (!effective.secret_map || Object.keys(effective.secret_map).length === 0) return effective;
+    return { ...effective, secret_map: await this.deps.podSecrets.shown(m, secretMapOwner(pod), effective, revealGenerated) };
+  }
+
   private view(pod: PodRecord, fields: PodFields, includeConfigs = false): PodView {
     return podView(pod, fields, { domain: this.deps.domain, includeConfigs });
   }
+}
+
+function secretMapOwner(pod: PodRecord): SecretMapOwner {
+  return { tenantId: pod.tenantId, podId: pod.podId, owner: pod.owner ?? null };
+}
+
+/** `fields` with credentials and the given secret_map values filled into environment variables, mount contents and the secret_map. */
+function withValuesFilledIn(fields: PodFields, credentials: PodCredentialsRow | null, values: Record<string, string>): PodFields {
+  const fill = (value: string) => fillReferences(credentials ? (fillCredentialPlaceholders(value, credentials) ?? value) : value, values);
+  const out: PodFields = { ...fields };
+  if (fields.environment_variables) out.environment_variables = Object.fromEntries(Object.entries(fields.environment_variables).map(([name, value]) => [name, fill(value)]));
+  if (fields.volume_mounts) {
+    out.volume_mounts = Object.fromEntries(
+      Object.entries(fields.volume_mounts).map(([path, mount]) => [path, mount?.config_content === undefined ? mount : { ...mount, config_content: fillReferences(mount.config_content, values) }]),
+    );
+  }
+  if (fields.secret_map) out.secret_map = { ...fields.secret_map, ...values };
+  return out;
 }

@@ -7,6 +7,8 @@ import { callerOf } from "../auth/caller-of.js";
 import type { ObjectAccess } from "../authz/object-access.js";
 import type { PermissionService } from "../authz/permission-service.js";
 import { levelNameOf } from "../authz/level-proto.js";
+import { levelAtLeast } from "../authz/levels.js";
+import type { Caller } from "../auth/caller.js";
 import { fieldsFromCreate, patchFromUpdate, podToProto } from "./pod-proto.js";
 import type { PodExecService } from "./pod-exec-service.js";
 import type { PodUploadService } from "./pod-upload-service.js";
@@ -27,6 +29,8 @@ export function podsRpc(
   objects: ObjectAccess,
   saver: PodTemplateSaver,
 ): Partial<ServiceImpl<typeof PodsService>> {
+  /** Who may read a pod's credentials (USER) may also see them, and its generated values, filled in. */
+  const maySeeCredentials = async (caller: Caller, podId: string) => levelAtLeast(await objects.levelOf(caller, "pod", podId), "USER");
   return {
     async listPods(_req, ctx) {
       const views = await pods.list(callerOf(ctx));
@@ -38,7 +42,9 @@ export function podsRpc(
       return { message: "Pod created successfully.", result: podToProto(view) };
     },
     async getPod(req, ctx) {
-      return { message: "Pod retrieved successfully.", result: podToProto(await pods.get(callerOf(ctx), req.podId, req.includeConfigs)) };
+      const caller = callerOf(ctx);
+      const view = await pods.get(caller, req.podId, req.includeConfigs, await maySeeCredentials(caller, req.podId));
+      return { message: "Pod retrieved successfully.", result: podToProto(view) };
     },
     async updatePod(req, ctx) {
       const caller = callerOf(ctx);
@@ -55,7 +61,7 @@ export function podsRpc(
     async getDerivedPod(req, ctx) {
       const caller = callerOf(ctx);
       if (req.resolveSecrets) await objects.require(caller, "pod", req.podId, "ADMIN");
-      const view = await pods.derived(caller, req.podId, req.includeConfigs, req.resolveSecrets);
+      const view = await pods.derived(caller, req.podId, req.includeConfigs, { revealCredentials: await maySeeCredentials(caller, req.podId), resolveSecrets: req.resolveSecrets });
       return { message: "Derived pod retrieved successfully.", result: podToProto(view) };
     },
     async getPodCredentials(req, ctx) {
