@@ -110,7 +110,7 @@ const expectedStatus: Record<string, number> = {
   list_pods: 200,
   create_pod: 400, // the sample body {} has no pod_id
   get_pod: 200,
-  update_pod: 200,
+  update_pod: 400, // {} changes nothing
   delete_pod: 200,
   get_derived_pod: 200,
   get_pod_credentials: 200,

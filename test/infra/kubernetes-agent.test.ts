@@ -118,9 +118,10 @@ describe("kubernetes agent against a real API server", function () {
     form.append("file", new Blob([content]), "data.bin");
     form.append("dest_path", destPath);
     const response = await fetch(`${svc.baseUrl}/v3/pods/graph/upload_to_pod`, { method: "POST", body: form, headers: { "X-Tapis-Token": jwt } });
-    const answer = (await response.json()) as { result: string; message: string };
+    const answer = (await response.json()) as { result: unknown; message: string };
     assert.equal(response.status, 200, answer.message);
-    assert.equal(answer.result, `Wrote ${content.length} bytes to ${destPath}.`);
+    assert.deepEqual(answer.result, { uploaded: destPath });
+    assert.equal(answer.message, `Wrote ${content.length} bytes to ${destPath}.`);
     assert.ok((await readFile(destPath)).equals(content), "the file in the container holds exactly the uploaded bytes");
     await rm(destPath, { force: true });
   });

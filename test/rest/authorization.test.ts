@@ -66,7 +66,7 @@ const podEndpoints: Endpoint[] = [
     shows: (result) => assert.match(result.results[0].output, /^\[simulated\] \["ls"\]/) },
   { method: "POST",   path: "/upload_to_pod",            required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
     body: upload,
-    shows: (result) => assert.equal(result, "Wrote 6 bytes to /tmp/hello.txt.") },
+    shows: (result) => assert.deepEqual(result, { uploaded: "/tmp/hello.txt" }) },
   { method: "GET",    path: "",                          required: "READ",  status: [200, 200, 200, 200, 403, 404, 200],
     shows: showsThePod },
   { method: "PUT",    path: "",                          required: "USER",  status: [200, 200, 200, 403, 403, 404, 200],
