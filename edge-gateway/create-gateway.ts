@@ -175,7 +175,7 @@ function answer(res: http.ServerResponse, route: Route, message: Message): void 
   }
   const json = encodeMessageJson(output, message);
   const text = typeof json.message === "string" ? json.message : "";
-  return sendEnvelope(res, 200, text, json.result ?? null, true);
+  return sendEnvelope(res, 200, text, json[route.resultField] ?? null, true);
 }
 
 /** Streams a download: the first message names the content type, `data` carries the bytes. */

@@ -166,5 +166,6 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
     listSites: publicAccess,
     getSite: publicAccess,
     createToken: publicAccess,
+    getProfile: anyUser,
   }),
 ]);

@@ -55,6 +55,11 @@ export function devIdentityRpc(config: DevIdentityConfig, users: DevUsers, issue
       if (req.siteId !== config.siteId) throw new NotFoundError("site", req.siteId);
       return { message: "Site retrieved successfully.", result: site() };
     },
+    async getProfile(req) {
+      // The dev identity knows its users by name only: email and name stay empty, as the Authenticator allows.
+      if (!users.usernames.includes(req.username)) throw new NotFoundError("profile", req.username);
+      return { message: "Profile retrieved successfully.", result: { username: req.username, email: "", name: "" } };
+    },
     async createToken(req) {
       let username: string;
       if (req.grantType === "password") {

@@ -28,6 +28,8 @@ const protocols = new Set(["http", "tcp", "postgres", "local_only"]);
 const mountTypes = new Set(["tapisvolume", "tapissnapshot", "ephemeral", "pvc"]);
 const maxConfigContentBytes = 1024 * 1024;
 const maxNetworkingEntries = 3;
+/** Ephemeral storage without a bound. */
+const unlimited = -1;
 
 /** Checks a new pod id; throws InvalidArgumentError naming the rule it breaks. */
 export function validatePodId(podId: string, problems: ProblemList): void {
@@ -121,12 +123,16 @@ function validateResources(resources: ResourcesSpec, limits: PodLimits, problems
   range("mem_request", limits.memoryMiB.min, limits.memoryMiB.max);
   range("mem_limit", limits.memoryMiB.min, limits.memoryMiB.max);
   range("gpus", 0, limits.maxGpus);
-  range("ephemeral_storage_request", limits.ephemeralStorageMiB.min, limits.ephemeralStorageMiB.max);
-  range("ephemeral_storage_limit", limits.ephemeralStorageMiB.min, limits.ephemeralStorageMiB.max);
+  for (const name of ["ephemeral_storage_request", "ephemeral_storage_limit"] as const) {
+    const value = resources[name];
+    if (value !== undefined && value !== unlimited && (value < limits.ephemeralStorageMiB.min || value > limits.ephemeralStorageMiB.max)) {
+      problems.add(`resources.${name}`, `must be between ${limits.ephemeralStorageMiB.min} and ${limits.ephemeralStorageMiB.max}, or ${unlimited} (unlimited)`);
+    }
+  }
   const pair = (request: keyof ResourcesSpec, limit: keyof ResourcesSpec) => {
     const r = resources[request];
     const l = resources[limit];
-    if (r !== undefined && l !== undefined && r > l) problems.add(`resources.${request}`, `must not exceed ${limit} (${l})`);
+    if (r !== undefined && l !== undefined && r !== unlimited && l !== unlimited && r > l) problems.add(`resources.${request}`, `must not exceed ${limit} (${l})`);
   };
   pair("cpu_request", "cpu_limit");
   pair("mem_request", "mem_limit");

@@ -1,6 +1,6 @@
 import type { EntityManager } from "typeorm";
 import type { Caller } from "../auth/caller.js";
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ProblemList, UnimplementedError } from "../errors/domain-errors.js";
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ProblemList } from "../errors/domain-errors.js";
 import { podChangedMessage } from "../events/pod-changed.js";
 import { podLifecycleMessage } from "../events/pod-lifecycle-event.js";
 import type { ActionLogRepository } from "../storage/action-log-repository.js";
@@ -18,7 +18,8 @@ import { limitsFor, type SiteLimits } from "./pod-limits.js";
 import { validateClaimGrants, validateOverriddenFields, validatePodFields, validatePodId } from "./pod-rules.js";
 import { fillCredentialPlaceholders } from "./credential-placeholders.js";
 import type { PodSecrets, SecretMapOwner } from "../secrets/pod-secrets.js";
-import { fillReferences } from "../secrets/secret-placeholders.js";
+import { fillReferences, validateReferences } from "../secrets/secret-placeholders.js";
+import { refuseUnchanged } from "../errors/unchanged.js";
 import type { PodCredentialsRow } from "../storage/entities/pod-credentials-entity.js";
 import { writeTransition } from "./pod-transition-writer.js";
 import { podView, type PodView } from "./pod-view.js";
@@ -222,6 +223,18 @@ export class PodService {
       const requested = patch.statusRequested ? requestStatus(pod, patch.statusRequested, caller.username) : null;
       const fields: PodFields = { ...(requested?.changes.fields ?? pod.fields), ...patch.set };
       for (const key of patch.clear) delete fields[key];
+      // Unchanged means the pod shows the same: defaults and the template count.
+      const named = [...Object.keys(patch.set), ...patch.clear] as (keyof PodFields & keyof PodView)[];
+      const before = this.view(pod, await derivePodFields(tx, caller.tenantId, pod.fields, pod.templateVersion), true);
+      const afterFields = await derivePodFields(tx, caller.tenantId, fields, pod.templateVersion);
+      const after = this.view({ ...pod, fields }, afterFields, true);
+      const differs = [...named.filter((key) => canonicalJson(before[key]) !== canonicalJson(after[key])), ...(requested ? ["status_requested"] : [])];
+      refuseUnchanged("pod", podId, [...named, ...(patch.statusRequested ? ["status_requested"] : [])].sort(), differs);
+      if (patch.set.environment_variables !== undefined || patch.set.volume_mounts !== undefined) {
+        const references = new ProblemList();
+        validateReferences(afterFields, references);
+        references.throwIfAny();
+      }
       const changes: Partial<PodRecord> = { ...requested?.changes, fields };
       const running = (requested?.changes.statusRequested ?? pod.statusRequested) === "ON" && pod.status === "AVAILABLE";
       if (!requested && running && pod.startInstanceTs !== null) {
@@ -367,4 +380,11 @@ function withValuesFilledIn(fields: PodFields, credentials: PodCredentialsRow | 
   }
   if (fields.secret_map) out.secret_map = { ...fields.secret_map, ...values };
   return out;
+}
+
+/** JSON with object keys in order, so that equal values compare equal however their keys were sent. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item && typeof item === "object" && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b))) : item,
+  ) ?? "undefined";
 }

@@ -35,6 +35,8 @@ export interface PodView {
   creation_ts: number;
   update_ts: number;
   start_instance_ts: number | null;
+  /** The default networking entry's URL, as the seed docs show it; "" without one. */
+  url: string;
 }
 
 /** How pod URLs are formed: "<pod>.<domain>", or "<pod>-<key>.<domain>" for other ports. */
@@ -77,6 +79,7 @@ export function podView(record: PodRecord, fields: PodFields, options: { domain:
     creation_ts: record.creationTs,
     update_ts: record.updateTs,
     start_instance_ts: record.startInstanceTs,
+    url: networking.default ? podUrl(record.podId, "default", options.domain) : "",
   };
 }
 

@@ -93,7 +93,8 @@ export function podsRpc(
     },
     async uploadToPod(requests, ctx) {
       const { destPath, bytes } = await uploads.upload(callerOf(ctx), requests, requestIdOf(ctx));
-      return { message: "File uploaded to the pod.", result: `Wrote ${bytes} bytes to ${destPath}.` };
+      const wrote = `Wrote ${bytes} bytes to ${destPath}.`;
+      return { message: wrote, result: wrote, upload: { uploaded: destPath } };
     },
     async stopPod(req, ctx) {
       return { message: "Pod stop requested.", result: podToProto(await pods.stop(callerOf(ctx), req.podId)) };

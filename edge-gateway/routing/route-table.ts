@@ -1,7 +1,7 @@
 import { getOption, hasOption, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../gen/google/api/http_pb.js";
-import { call_deadline, type CallDeadline } from "../../gen/tapis/pods/v1/call_options_pb.js";
+import { call_deadline, rest_result_field, type CallDeadline } from "../../gen/tapis/pods/v1/call_options_pb.js";
 import { PathTemplate, pathSegments } from "./path-template.js";
 
 export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE" | "PATCH";
@@ -18,6 +18,8 @@ export interface Route {
   responseBody: string;
   /** The method's own deadline rule, when its request names a time limit. */
   callDeadline: CallDeadline | null;
+  /** The response field the envelope's `result` carries: "result" unless the method names another. */
+  resultField: string;
 }
 
 export type RouteMatch =
@@ -69,5 +71,6 @@ function routeOf(service: DescService, method: DescMethod, rule: HttpRule): Rout
     body: rule.body,
     responseBody: rule.responseBody,
     callDeadline: hasOption(method, call_deadline) ? getOption(method, call_deadline) : null,
+    resultField: hasOption(method, rest_result_field) ? getOption(method, rest_result_field) : "result",
   };
 }

@@ -181,10 +181,11 @@ function buildResources(desired: DesiredPod): V1Container["resources"] {
   const limits: Record<string, string> = {};
   if (r?.cpuRequest !== undefined) requests.cpu = `${r.cpuRequest}m`;
   if (r?.memRequest !== undefined) requests.memory = `${r.memRequest}Mi`;
-  if (r?.ephemeralStorageRequest !== undefined) requests["ephemeral-storage"] = `${r.ephemeralStorageRequest}Mi`;
+  // -1 is unlimited: no request, no limit.
+  if (r?.ephemeralStorageRequest !== undefined && r.ephemeralStorageRequest >= 0) requests["ephemeral-storage"] = `${r.ephemeralStorageRequest}Mi`;
   if (r?.cpuLimit !== undefined) limits.cpu = `${r.cpuLimit}m`;
   if (r?.memLimit !== undefined) limits.memory = `${r.memLimit}Mi`;
-  if (r?.ephemeralStorageLimit !== undefined) limits["ephemeral-storage"] = `${r.ephemeralStorageLimit}Mi`;
+  if (r?.ephemeralStorageLimit !== undefined && r.ephemeralStorageLimit >= 0) limits["ephemeral-storage"] = `${r.ephemeralStorageLimit}Mi`;
   if (r?.gpus) limits["nvidia.com/gpu"] = String(r.gpus);
   return { requests, limits };
 }

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/identity/v1/dev_identity_service.proto.
  */
 export const file_tapis_identity_v1_dev_identity_service: GenFile = /*@__PURE__*/
-  fileDesc("Cix0YXBpcy9pZGVudGl0eS92MS9kZXZfaWRlbnRpdHlfc2VydmljZS5wcm90bxIRdGFwaXMuaWRlbnRpdHkudjEi/QEKBlRlbmFudBIRCgl0ZW5hbnRfaWQYASABKAkSEAoIYmFzZV91cmwYAiABKAkSDwoHc2l0ZV9pZBgDIAEoCRIVCg10b2tlbl9zZXJ2aWNlGAQgASgJEhcKD3NlY3VyaXR5X2tlcm5lbBgFIAEoCRIVCg1hdXRoZW50aWNhdG9yGAYgASgJEg0KBW93bmVyGAcgASgJEhIKCmFkbWluX3VzZXIYCCABKAkSGgoSdG9rZW5fZ2VuX3NlcnZpY2VzGAkgAygJEhIKCnB1YmxpY19rZXkYCiABKAkSEwoLZGVzY3JpcHRpb24YCyABKAkSDgoGc3RhdHVzGAwgASgJIowBCgRTaXRlEg8KB3NpdGVfaWQYASABKAkSEAoIYmFzZV91cmwYAiABKAkSDwoHcHJpbWFyeRgDIAEoCBIQCghzZXJ2aWNlcxgEIAMoCRIgChh0ZW5hbnRfYmFzZV91cmxfdGVtcGxhdGUYBSABKAkSHAoUc2l0ZV9hZG1pbl90ZW5hbnRfaWQYBiABKAkiFAoSTGlzdFRlbmFudHNSZXF1ZXN0IlEKE0xpc3RUZW5hbnRzUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIpCgZyZXN1bHQYAiADKAsyGS50YXBpcy5pZGVudGl0eS52MS5UZW5hbnQiJQoQR2V0VGVuYW50UmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkiTwoRR2V0VGVuYW50UmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIpCgZyZXN1bHQYAiABKAsyGS50YXBpcy5pZGVudGl0eS52MS5UZW5hbnQiEgoQTGlzdFNpdGVzUmVxdWVzdCJNChFMaXN0U2l0ZXNSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEicKBnJlc3VsdBgCIAMoCzIXLnRhcGlzLmlkZW50aXR5LnYxLlNpdGUiIQoOR2V0U2l0ZVJlcXVlc3QSDwoHc2l0ZV9pZBgBIAEoCSJLCg9HZXRTaXRlUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRInCgZyZXN1bHQYAiABKAsyFy50YXBpcy5pZGVudGl0eS52MS5TaXRlIsMBChJDcmVhdGVUb2tlblJlcXVlc3QSEgoKZ3JhbnRfdHlwZRgBIAEoCRIQCgh1c2VybmFtZRgCIAEoCRIQCghwYXNzd29yZBgDIAEoCRIVCg1yZWZyZXNoX3Rva2VuGAQgASgJEhEKCWNsaWVudF9pZBgFIAEoCRISCgpjbGllbnRfa2V5GAYgASgJEhQKDHJlZGlyZWN0X3VyaRgHIAEoCRIMCgRjb2RlGAggASgJEhMKC2RldmljZV9jb2RlGAkgASgJIlgKC0FjY2Vzc1Rva2VuEhQKDGFjY2Vzc190b2tlbhgBIAEoCRISCgpleHBpcmVzX2F0GAIgASgJEhIKCmV4cGlyZXNfaW4YAyABKAUSCwoDanRpGAQgASgJIloKDFJlZnJlc2hUb2tlbhIVCg1yZWZyZXNoX3Rva2VuGAEgASgJEhIKCmV4cGlyZXNfYXQYAiABKAkSEgoKZXhwaXJlc19pbhgDIAEoBRILCgNqdGkYBCABKAkieQoJVG9rZW5QYWlyEjQKDGFjY2Vzc190b2tlbhgBIAEoCzIeLnRhcGlzLmlkZW50aXR5LnYxLkFjY2Vzc1Rva2VuEjYKDXJlZnJlc2hfdG9rZW4YAiABKAsyHy50YXBpcy5pZGVudGl0eS52MS5SZWZyZXNoVG9rZW4iVAoTQ3JlYXRlVG9rZW5SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEiwKBnJlc3VsdBgCIAEoCzIcLnRhcGlzLmlkZW50aXR5LnYxLlRva2VuUGFpcjLWBAoSRGV2SWRlbnRpdHlTZXJ2aWNlEnEKC0xpc3RUZW5hbnRzEiUudGFwaXMuaWRlbnRpdHkudjEuTGlzdFRlbmFudHNSZXF1ZXN0GiYudGFwaXMuaWRlbnRpdHkudjEuTGlzdFRlbmFudHNSZXNwb25zZSITgtPkkwINEgsvdjMvdGVuYW50cxJ3CglHZXRUZW5hbnQSIy50YXBpcy5pZGVudGl0eS52MS5HZXRUZW5hbnRSZXF1ZXN0GiQudGFwaXMuaWRlbnRpdHkudjEuR2V0VGVuYW50UmVzcG9uc2UiH4LT5JMCGRIXL3YzL3RlbmFudHMve3RlbmFudF9pZH0SaQoJTGlzdFNpdGVzEiMudGFwaXMuaWRlbnRpdHkudjEuTGlzdFNpdGVzUmVxdWVzdBokLnRhcGlzLmlkZW50aXR5LnYxLkxpc3RTaXRlc1Jlc3BvbnNlIhGC0+STAgsSCS92My9zaXRlcxJtCgdHZXRTaXRlEiEudGFwaXMuaWRlbnRpdHkudjEuR2V0U2l0ZVJlcXVlc3QaIi50YXBpcy5pZGVudGl0eS52MS5HZXRTaXRlUmVzcG9uc2UiG4LT5JMCFRITL3YzL3NpdGVzL3tzaXRlX2lkfRJ6CgtDcmVhdGVUb2tlbhIlLnRhcGlzLmlkZW50aXR5LnYxLkNyZWF0ZVRva2VuUmVxdWVzdBomLnRhcGlzLmlkZW50aXR5LnYxLkNyZWF0ZVRva2VuUmVzcG9uc2UiHILT5JMCFjoBKiIRL3YzL29hdXRoMi90b2tlbnNiBnByb3RvMw", [file_google_api_annotations]);
+  fileDesc("Cix0YXBpcy9pZGVudGl0eS92MS9kZXZfaWRlbnRpdHlfc2VydmljZS5wcm90bxIRdGFwaXMuaWRlbnRpdHkudjEi/QEKBlRlbmFudBIRCgl0ZW5hbnRfaWQYASABKAkSEAoIYmFzZV91cmwYAiABKAkSDwoHc2l0ZV9pZBgDIAEoCRIVCg10b2tlbl9zZXJ2aWNlGAQgASgJEhcKD3NlY3VyaXR5X2tlcm5lbBgFIAEoCRIVCg1hdXRoZW50aWNhdG9yGAYgASgJEg0KBW93bmVyGAcgASgJEhIKCmFkbWluX3VzZXIYCCABKAkSGgoSdG9rZW5fZ2VuX3NlcnZpY2VzGAkgAygJEhIKCnB1YmxpY19rZXkYCiABKAkSEwoLZGVzY3JpcHRpb24YCyABKAkSDgoGc3RhdHVzGAwgASgJIowBCgRTaXRlEg8KB3NpdGVfaWQYASABKAkSEAoIYmFzZV91cmwYAiABKAkSDwoHcHJpbWFyeRgDIAEoCBIQCghzZXJ2aWNlcxgEIAMoCRIgChh0ZW5hbnRfYmFzZV91cmxfdGVtcGxhdGUYBSABKAkSHAoUc2l0ZV9hZG1pbl90ZW5hbnRfaWQYBiABKAkiFAoSTGlzdFRlbmFudHNSZXF1ZXN0IlEKE0xpc3RUZW5hbnRzUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIpCgZyZXN1bHQYAiADKAsyGS50YXBpcy5pZGVudGl0eS52MS5UZW5hbnQiJQoQR2V0VGVuYW50UmVxdWVzdBIRCgl0ZW5hbnRfaWQYASABKAkiTwoRR2V0VGVuYW50UmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIpCgZyZXN1bHQYAiABKAsyGS50YXBpcy5pZGVudGl0eS52MS5UZW5hbnQiEgoQTGlzdFNpdGVzUmVxdWVzdCJNChFMaXN0U2l0ZXNSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEicKBnJlc3VsdBgCIAMoCzIXLnRhcGlzLmlkZW50aXR5LnYxLlNpdGUiIQoOR2V0U2l0ZVJlcXVlc3QSDwoHc2l0ZV9pZBgBIAEoCSJLCg9HZXRTaXRlUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRInCgZyZXN1bHQYAiABKAsyFy50YXBpcy5pZGVudGl0eS52MS5TaXRlIsMBChJDcmVhdGVUb2tlblJlcXVlc3QSEgoKZ3JhbnRfdHlwZRgBIAEoCRIQCgh1c2VybmFtZRgCIAEoCRIQCghwYXNzd29yZBgDIAEoCRIVCg1yZWZyZXNoX3Rva2VuGAQgASgJEhEKCWNsaWVudF9pZBgFIAEoCRISCgpjbGllbnRfa2V5GAYgASgJEhQKDHJlZGlyZWN0X3VyaRgHIAEoCRIMCgRjb2RlGAggASgJEhMKC2RldmljZV9jb2RlGAkgASgJIlgKC0FjY2Vzc1Rva2VuEhQKDGFjY2Vzc190b2tlbhgBIAEoCRISCgpleHBpcmVzX2F0GAIgASgJEhIKCmV4cGlyZXNfaW4YAyABKAUSCwoDanRpGAQgASgJIloKDFJlZnJlc2hUb2tlbhIVCg1yZWZyZXNoX3Rva2VuGAEgASgJEhIKCmV4cGlyZXNfYXQYAiABKAkSEgoKZXhwaXJlc19pbhgDIAEoBRILCgNqdGkYBCABKAkieQoJVG9rZW5QYWlyEjQKDGFjY2Vzc190b2tlbhgBIAEoCzIeLnRhcGlzLmlkZW50aXR5LnYxLkFjY2Vzc1Rva2VuEjYKDXJlZnJlc2hfdG9rZW4YAiABKAsyHy50YXBpcy5pZGVudGl0eS52MS5SZWZyZXNoVG9rZW4iVAoTQ3JlYXRlVG9rZW5SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEiwKBnJlc3VsdBgCIAEoCzIcLnRhcGlzLmlkZW50aXR5LnYxLlRva2VuUGFpciIlChFHZXRQcm9maWxlUmVxdWVzdBIQCgh1c2VybmFtZRgBIAEoCSI4CgdQcm9maWxlEhAKCHVzZXJuYW1lGAEgASgJEg0KBWVtYWlsGAIgASgJEgwKBG5hbWUYAyABKAkiUQoSR2V0UHJvZmlsZVJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSKgoGcmVzdWx0GAIgASgLMhoudGFwaXMuaWRlbnRpdHkudjEuUHJvZmlsZTLaBQoSRGV2SWRlbnRpdHlTZXJ2aWNlEnEKC0xpc3RUZW5hbnRzEiUudGFwaXMuaWRlbnRpdHkudjEuTGlzdFRlbmFudHNSZXF1ZXN0GiYudGFwaXMuaWRlbnRpdHkudjEuTGlzdFRlbmFudHNSZXNwb25zZSITgtPkkwINEgsvdjMvdGVuYW50cxJ3CglHZXRUZW5hbnQSIy50YXBpcy5pZGVudGl0eS52MS5HZXRUZW5hbnRSZXF1ZXN0GiQudGFwaXMuaWRlbnRpdHkudjEuR2V0VGVuYW50UmVzcG9uc2UiH4LT5JMCGRIXL3YzL3RlbmFudHMve3RlbmFudF9pZH0SaQoJTGlzdFNpdGVzEiMudGFwaXMuaWRlbnRpdHkudjEuTGlzdFNpdGVzUmVxdWVzdBokLnRhcGlzLmlkZW50aXR5LnYxLkxpc3RTaXRlc1Jlc3BvbnNlIhGC0+STAgsSCS92My9zaXRlcxJtCgdHZXRTaXRlEiEudGFwaXMuaWRlbnRpdHkudjEuR2V0U2l0ZVJlcXVlc3QaIi50YXBpcy5pZGVudGl0eS52MS5HZXRTaXRlUmVzcG9uc2UiG4LT5JMCFRITL3YzL3NpdGVzL3tzaXRlX2lkfRJ6CgtDcmVhdGVUb2tlbhIlLnRhcGlzLmlkZW50aXR5LnYxLkNyZWF0ZVRva2VuUmVxdWVzdBomLnRhcGlzLmlkZW50aXR5LnYxLkNyZWF0ZVRva2VuUmVzcG9uc2UiHILT5JMCFjoBKiIRL3YzL29hdXRoMi90b2tlbnMSgQEKCkdldFByb2ZpbGUSJC50YXBpcy5pZGVudGl0eS52MS5HZXRQcm9maWxlUmVxdWVzdBolLnRhcGlzLmlkZW50aXR5LnYxLkdldFByb2ZpbGVSZXNwb25zZSImgtPkkwIgEh4vdjMvb2F1dGgyL3Byb2ZpbGVzL3t1c2VybmFtZX1iBnByb3RvMw", [file_google_api_annotations]);
 
 /**
  * @generated from message tapis.identity.v1.Tenant
@@ -452,6 +452,74 @@ export const CreateTokenResponseSchema: GenMessage<CreateTokenResponse> = /*@__P
   messageDesc(file_tapis_identity_v1_dev_identity_service, 14);
 
 /**
+ * @generated from message tapis.identity.v1.GetProfileRequest
+ */
+export type GetProfileRequest = Message<"tapis.identity.v1.GetProfileRequest"> & {
+  /**
+   * @generated from field: string username = 1;
+   */
+  username: string;
+};
+
+/**
+ * Describes the message tapis.identity.v1.GetProfileRequest.
+ * Use `create(GetProfileRequestSchema)` to create a new message.
+ */
+export const GetProfileRequestSchema: GenMessage<GetProfileRequest> = /*@__PURE__*/
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 15);
+
+/**
+ * Only username is sure to be set, as the Authenticator says of its profiles.
+ *
+ * @generated from message tapis.identity.v1.Profile
+ */
+export type Profile = Message<"tapis.identity.v1.Profile"> & {
+  /**
+   * @generated from field: string username = 1;
+   */
+  username: string;
+
+  /**
+   * @generated from field: string email = 2;
+   */
+  email: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message tapis.identity.v1.Profile.
+ * Use `create(ProfileSchema)` to create a new message.
+ */
+export const ProfileSchema: GenMessage<Profile> = /*@__PURE__*/
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 16);
+
+/**
+ * @generated from message tapis.identity.v1.GetProfileResponse
+ */
+export type GetProfileResponse = Message<"tapis.identity.v1.GetProfileResponse"> & {
+  /**
+   * @generated from field: string message = 1;
+   */
+  message: string;
+
+  /**
+   * @generated from field: tapis.identity.v1.Profile result = 2;
+   */
+  result?: Profile | undefined;
+};
+
+/**
+ * Describes the message tapis.identity.v1.GetProfileResponse.
+ * Use `create(GetProfileResponseSchema)` to create a new message.
+ */
+export const GetProfileResponseSchema: GenMessage<GetProfileResponse> = /*@__PURE__*/
+  messageDesc(file_tapis_identity_v1_dev_identity_service, 17);
+
+/**
  * @generated from service tapis.identity.v1.DevIdentityService
  */
 export const DevIdentityService: GenService<{
@@ -496,6 +564,16 @@ export const DevIdentityService: GenService<{
     methodKind: "unary";
     input: typeof CreateTokenRequestSchema;
     output: typeof CreateTokenResponseSchema;
+  },
+  /**
+   * A dev user's profile, as the Authenticator answers get_profile; needs a token.
+   *
+   * @generated from rpc tapis.identity.v1.DevIdentityService.GetProfile
+   */
+  getProfile: {
+    methodKind: "unary";
+    input: typeof GetProfileRequestSchema;
+    output: typeof GetProfileResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tapis_identity_v1_dev_identity_service, 0);

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/call_options.proto.
  */
 export const file_tapis_pods_v1_call_options: GenFile = /*@__PURE__*/
-  fileDesc("CiB0YXBpcy9wb2RzL3YxL2NhbGxfb3B0aW9ucy5wcm90bxINdGFwaXMucG9kcy52MSJWCgxDYWxsRGVhZGxpbmUSFQoNc2Vjb25kc19maWVsZBgBIAEoCRIXCg9kZWZhdWx0X3NlY29uZHMYAiABKAUSFgoObWFyZ2luX3NlY29uZHMYAyABKAU6YgoNY2FsbF9kZWFkbGluZRIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLmOAyABKAsyGy50YXBpcy5wb2RzLnYxLkNhbGxEZWFkbGluZVIMY2FsbERlYWRsaW5lYgZwcm90bzM", [file_google_protobuf_descriptor]);
+  fileDesc("CiB0YXBpcy9wb2RzL3YxL2NhbGxfb3B0aW9ucy5wcm90bxINdGFwaXMucG9kcy52MSJWCgxDYWxsRGVhZGxpbmUSFQoNc2Vjb25kc19maWVsZBgBIAEoCRIXCg9kZWZhdWx0X3NlY29uZHMYAiABKAUSFgoObWFyZ2luX3NlY29uZHMYAyABKAU6YgoNY2FsbF9kZWFkbGluZRIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLmOAyABKAsyGy50YXBpcy5wb2RzLnYxLkNhbGxEZWFkbGluZVIMY2FsbERlYWRsaW5lOkwKEXJlc3RfcmVzdWx0X2ZpZWxkEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYuo4DIAEoCVIPcmVzdFJlc3VsdEZpZWxkYgZwcm90bzM", [file_google_protobuf_descriptor]);
 
 /**
  * How long a caller should wait for an RPC whose request names its own time
@@ -58,4 +58,14 @@ export const CallDeadlineSchema: GenMessage<CallDeadline> = /*@__PURE__*/
  */
 export const call_deadline: GenExtension<MethodOptions, CallDeadline> = /*@__PURE__*/
   extDesc(file_tapis_pods_v1_call_options, 0);
+
+/**
+ * The response field whose value the REST envelope carries as `result`,
+ * when the answer REST clients expect differs from the `result` field
+ * gRPC clients already read. Unset: the field named `result`.
+ *
+ * @generated from extension: string rest_result_field = 51002;
+ */
+export const rest_result_field: GenExtension<MethodOptions, string> = /*@__PURE__*/
+  extDesc(file_tapis_pods_v1_call_options, 1);
 
