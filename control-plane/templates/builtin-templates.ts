@@ -40,10 +40,10 @@ export const builtinTemplates: BuiltinTemplate[] = [
     podDefinition: {
       image: "neo4j:5.26",
       description: "Neo4j graph database",
-      // Neo4j's own admin is "neo4j"; the user the pod's credentials name is created once the server answers.
+      // Neo4j's own admin "neo4j" shares the password; the user the pod's credentials name is created once the server answers.
       command: ["/bin/bash", "-c", neo4jStartup],
       environment_variables: {
-        NEO4J_AUTH: "neo4j/<<tapissecret_service_password>>",
+        NEO4J_AUTH: "neo4j/<<tapissecret_user_password>>",
         PODS_NEO4J_USER: "<<tapissecret_user_username>>",
         PODS_NEO4J_PASSWORD: "<<tapissecret_user_password>>",
         NEO4J_PLUGINS: '["apoc"]',

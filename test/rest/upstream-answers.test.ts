@@ -87,7 +87,7 @@ describe("upstream's answers and the seed's details", () => {
     const script = desired.command.join(" ");
     assert.match(script, /\/startup\/docker-entrypoint\.sh neo4j &/);
     assert.match(script, /CREATE OR REPLACE USER `\$PODS_NEO4J_USER` SET PLAINTEXT PASSWORD '\$PODS_NEO4J_PASSWORD' CHANGE NOT REQUIRED/);
-    assert.notEqual(desired.secretEnvironment.NEO4J_AUTH, `neo4j/${credentials.user_password}`, "the built-in admin keeps a password of its own");
+    assert.equal(desired.secretEnvironment.NEO4J_AUTH, `neo4j/${credentials.user_password}`, "Neo4j's own admin shares the password");
   });
 
   describe("the dev identity provider's profiles", () => {
