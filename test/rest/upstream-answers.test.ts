@@ -42,6 +42,12 @@ describe("upstream's answers and the seed's details", () => {
     assert.equal(changed.status, 200, changed.body.message);
   });
 
+  it("refusesAClusterUpdateThatChangesNothingWith400", async () => {
+    const admin = await svc.token("admin");
+    assert.equal((await svc.api("PUT", "/v3/pods/clusters/local", { token: admin, body: { description: "the machine under the desk" } })).status, 200);
+    assertRefused(await svc.api("PUT", "/v3/pods/clusters/local", { token: admin, body: { description: "the machine under the desk" } }), 400, /^cluster 'local' is unchanged: description already holds the values given$/);
+  });
+
   it("answersAnUploadWithTheDestinationPath", async () => {
     const form = new FormData();
     form.append("file", new Blob(["select 1;\n"]), "file.sql");
