@@ -61,6 +61,7 @@ export class PodSecrets {
 
   /** Generates the random values the pod's secret_map asks for and does not hold yet (or holds at another length). */
   async generate(tx: EntityManager, pod: SecretMapOwner, effective: PodFields): Promise<void> {
+    if (!Object.values(effective.secret_map ?? {}).some((value) => parseSecretSource(value).kind === "random")) return;
     const held = await this.secrets.podValues(tx, pod.tenantId, pod.podId);
     for (const [key, value] of Object.entries(effective.secret_map ?? {})) {
       const source = parseSecretSource(value);
@@ -72,9 +73,7 @@ export class PodSecrets {
   /** Forgets what the service keeps for a deleted pod: its generated values and its pod-scoped secrets. */
   async forget(tx: EntityManager, tenantId: string, podId: string): Promise<void> {
     await this.secrets.deletePodValues(tx, tenantId, podId);
-    for (const secret of await this.secrets.listVisibleTo(tx, tenantId, null)) {
-      if (secret.scope === "pod" && secret.podId === podId) await this.secrets.delete(tx, tenantId, secret.secretId);
-    }
+    await this.secrets.deletePodScoped(tx, tenantId, podId);
   }
 
   /**
@@ -99,6 +98,8 @@ export class PodSecrets {
   /** Every value of the secret_map, for the agent; or why the pod cannot have them. */
   async resolveAll(m: EntityManager, pod: SecretMapOwner, effective: PodFields): Promise<{ values: Record<string, string> } | { refusal: string }> {
     const values: Record<string, string> = {};
+    // Most pods have no secret_map: spare them the reads (a resync builds every pod's desired state).
+    if (Object.keys(effective.secret_map ?? {}).length === 0) return { values };
     const generated = await this.secrets.podValues(m, pod.tenantId, pod.podId);
     const address = this.addressOf(pod, effective);
     for (const [key, value] of Object.entries(effective.secret_map ?? {})) {

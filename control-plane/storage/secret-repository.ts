@@ -59,6 +59,12 @@ export class SecretRepository {
     await m.delete(PermissionEntity, { tenantId, objectKind: "secret", objectId: secretId });
   }
 
+  /** Removes the secrets scoped to a pod, with their grants. */
+  async deletePodScoped(m: EntityManager, tenantId: string, podId: string): Promise<void> {
+    const scoped = await m.find(SecretEntity, { where: { tenantId, scope: "pod", podId }, select: { secretId: true } });
+    for (const secret of scoped) await this.delete(m, tenantId, secret.secretId);
+  }
+
   /** The values generated for a pod's secret map, by key, in plaintext. */
   async podValues(m: EntityManager, tenantId: string, podId: string): Promise<Record<string, string>> {
     const rows = await m.find(PodSecretValueEntity, { where: { tenantId, podId } });
