@@ -9,7 +9,7 @@ import { eventually } from "../support/eventually.js";
  * pod's Secret, environment variables and mounted files reference them, and
  * the Secret goes with the pod.
  */
-describe("secret_map on a real Kubernetes API server", function () {
+describe("kubernetes secrets: a pod's secret_map on a real API server", function () {
   this.timeout(120_000);
   const kubeconfig = process.env.PODS_TEST_KUBECONFIG;
   const dbPassword = "kube-db-password-4e1d";
