@@ -16,11 +16,10 @@ import { requestRestart, requestStatus, requestStart, requestStop, runSecondsOf,
 import { podDefaults, type PodFields, type PodRecord, type StatusRequestedName } from "./pod-model.js";
 import { limitsFor, type SiteLimits } from "./pod-limits.js";
 import { validateClaimGrants, validateOverriddenFields, validatePodFields, validatePodId } from "./pod-rules.js";
-import { fillCredentialPlaceholders } from "./credential-placeholders.js";
+import { withValuesFilledIn } from "./derived-values.js";
 import type { PodSecrets, SecretMapOwner } from "../secrets/pod-secrets.js";
-import { fillReferences, validateReferences } from "../secrets/secret-placeholders.js";
+import { validateReferences } from "../secrets/secret-placeholders.js";
 import { refuseUnchanged } from "../errors/unchanged.js";
-import type { PodCredentialsRow } from "../storage/entities/pod-credentials-entity.js";
 import { writeTransition } from "./pod-transition-writer.js";
 import { podView, type PodView } from "./pod-view.js";
 
@@ -366,20 +365,6 @@ export class PodService {
 
 function secretMapOwner(pod: PodRecord): SecretMapOwner {
   return { tenantId: pod.tenantId, podId: pod.podId, owner: pod.owner ?? null };
-}
-
-/** `fields` with credentials and the given secret_map values filled into environment variables, mount contents and the secret_map. */
-function withValuesFilledIn(fields: PodFields, credentials: PodCredentialsRow | null, values: Record<string, string>): PodFields {
-  const fill = (value: string) => fillReferences(credentials ? (fillCredentialPlaceholders(value, credentials) ?? value) : value, values);
-  const out: PodFields = { ...fields };
-  if (fields.environment_variables) out.environment_variables = Object.fromEntries(Object.entries(fields.environment_variables).map(([name, value]) => [name, fill(value)]));
-  if (fields.volume_mounts) {
-    out.volume_mounts = Object.fromEntries(
-      Object.entries(fields.volume_mounts).map(([path, mount]) => [path, mount?.config_content === undefined ? mount : { ...mount, config_content: fillReferences(mount.config_content, values) }]),
-    );
-  }
-  if (fields.secret_map) out.secret_map = { ...fields.secret_map, ...values };
-  return out;
 }
 
 /** JSON with object keys in order, so that equal values compare equal however their keys were sent. */
