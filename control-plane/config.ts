@@ -8,6 +8,7 @@ import { readEncryptionConfig, type EncryptionConfig } from "./crypto/encryption
 import { readEdgeConfig, type EdgeConfig } from "./edge/edge-config.js";
 import { isDnsName } from "./edge/pod-hosts.js";
 import type { JupyterConfig } from "./jupyter/jupyter-pods.js";
+import { imagePatternRule, parseImagePattern } from "./images/image-reference.js";
 import { defaultPodLimits, type SiteLimits } from "./pods/pod-limits.js";
 import { parseDatabaseUrl, type DatabaseLocation, type DatabaseTimeouts } from "./storage/database.js";
 
@@ -63,6 +64,8 @@ export interface ControlPlaneConfig {
   shutdownGraceMs: number;
   /** The keys that encrypt pod credentials in the database. */
   encryption: EncryptionConfig;
+  /** Image allowlist entries for every tenant, besides those service admins add. */
+  allowedImages: string[];
 }
 
 /** Defaults that differ between the embedded and the distributed way of running. */
@@ -70,6 +73,8 @@ export interface ControlPlaneDefaults {
   tenantKeys: TenantKeyConfig;
   clusters: string;
   serviceAdmins: string;
+  /** PODS_ALLOWED_IMAGES when unset: comma-separated, or "none". */
+  allowedImages: string;
 }
 
 /**
@@ -116,6 +121,7 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     logLevel: env.oneOf("PODS_LOG_LEVEL", logLevels, "info"),
     shutdownGraceMs: readShutdownGraceMs(env),
     encryption: readEncryptionConfig(env, dataDir, database.kind),
+    allowedImages: readAllowedImages(env, defaults.allowedImages),
   };
 }
 
@@ -130,6 +136,17 @@ function readJupyterConfig(env: EnvReader): JupyterConfig {
   const workspace = env.string("PODS_JUPYTER_WORKSPACE", "/home/jovyan");
   if (!workspace.startsWith("/") || workspace.split("/").includes("..")) env.invalid("PODS_JUPYTER_WORKSPACE", "must be an absolute path without '..'");
   return { template: env.string("PODS_JUPYTER_TEMPLATE", "jupyter"), workspace };
+}
+
+/** PODS_ALLOWED_IMAGES: image references or prefixes ending in "*", comma-separated; "none" for no entry. */
+function readAllowedImages(env: EnvReader, fallback: string): string[] {
+  const value = env.string("PODS_ALLOWED_IMAGES", fallback).trim();
+  if (value === "none") return [];
+  const entries = commaList(value);
+  for (const entry of entries) {
+    if (!parseImagePattern(entry)) env.invalid("PODS_ALLOWED_IMAGES", `${JSON.stringify(entry)} ${imagePatternRule}`);
+  }
+  return entries;
 }
 
 function absoluteSqlite(location: DatabaseLocation): DatabaseLocation {

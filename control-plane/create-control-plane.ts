@@ -51,6 +51,12 @@ import { podAuthRpc } from "./pod-auth/pod-auth-rpc.js";
 import { PodAuthService } from "./pod-auth/pod-auth-service.js";
 import { PodSessions } from "./pod-auth/pod-sessions.js";
 import { TenantLogins } from "./pod-auth/tenant-logins.js";
+import { ImageAllowlist } from "./images/image-allowlist.js";
+import { imagesRpc } from "./images/images-rpc.js";
+import { SecretService } from "./secrets/secret-service.js";
+import { PodSecrets } from "./secrets/pod-secrets.js";
+import { secretsRpc } from "./secrets/secrets-rpc.js";
+import { SecretRepository } from "./storage/secret-repository.js";
 import { PodExecService } from "./pods/pod-exec-service.js";
 import { PodUploadService } from "./pods/pod-upload-service.js";
 import { PodService } from "./pods/pod-service.js";
@@ -78,6 +84,10 @@ import { ActionLogRepository } from "./storage/action-log-repository.js";
 import { Database } from "./storage/database.js";
 import { seedBuiltinTemplates } from "./templates/builtin-templates.js";
 import { templatesRpc } from "./templates/templates-rpc.js";
+import { TemplateService } from "./templates/template-service.js";
+import { PodTemplateSaver } from "./templates/pod-template-saver.js";
+import { templateSharing } from "./templates/template-sharing.js";
+import { TemplateTagService } from "./templates/template-tag-service.js";
 
 export interface ControlPlaneDeps {
   config: ControlPlaneConfig;
@@ -110,6 +120,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
   try {
     await rewriteStoredCredentials(db, cipher, logger);
     const credentials = new PodCredentialsRepository(cipher);
+    const secretStore = new SecretRepository(cipher);
     const seeded = await seedBuiltinTemplates(db, config.siteId, now());
     if (seeded.length > 0) logger.info("built-in templates added", { templates: seeded });
 
@@ -125,7 +136,11 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     await clusters.declare({ queues: config.clusters, claims: config.clusterClaims });
     await deps.bus.prepare([...(await clusters.list()).map((c) => clusterCommandsTopic(c.clusterId)), podEventsTopic]);
     const actionLog = new ActionLogRepository(config.actionLogKeep);
+    const images = new ImageAllowlist(db, now, config.allowedImages, now());
+    const podSecrets = new PodSecrets(secretStore, config.podDomain);
     const pods = new PodService({
+      images,
+      podSecrets,
       db,
       actionLog,
       now,
@@ -144,12 +159,30 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
         lockIfExists: async (tx, tenantId, podId) => (await podRepository.findForUpdate(tx, tenantId, podId)) !== null,
         audit: (tx, tenantId, podId, message, at) => actionLog.add(tx, tenantId, podId, at, message),
       },
+      template: templateSharing,
+      secret: {
+        lockIfExists: async (tx, tenantId, secretId) => (await secretStore.findForUpdate(tx, tenantId, secretId)) !== null,
+      },
     });
+    const templates = new TemplateService({ db, now, siteId: config.siteId });
+    const templateTags = new TemplateTagService({
+      db,
+      now,
+      siteId: config.siteId,
+      limits: config.limits,
+      templates,
+      checkDefinition: async (m, tenantId, definition, problems) => {
+        if (definition.image) await images.check(m, tenantId, definition.image, problems);
+      },
+    });
+    const saver = new PodTemplateSaver({ db, now, templates, tags: templateTags });
     const objects = new ObjectAccess(db);
+    const secrets = new SecretService({ db, now, secrets: secretStore, objects });
     const clusterState = new ClusterStateService({
       db,
       actionLog,
       credentials,
+      podSecrets,
       now,
       outboxWritten,
       logCapBytes: config.logCapBytes,
@@ -210,8 +243,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     ];
     const feed = new PodChangeFeed(db, { pollMs: 250, historyMs: config.watchHistorySeconds * 1000 }, logger);
     const routes = (router: ConnectRouter) => {
-      router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects));
-      router.service(TemplatesService, templatesRpc(db));
+      router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects, saver));
+      router.service(TemplatesService, templatesRpc(templates, templateTags, permissions));
       router.service(MiscService, miscRpc(readiness, logger, { routes: edgeRoutes, traefik: config.edge.traefik }));
       router.service(EdgeService, edgeRpc(edgeRoutes));
       router.service(AgentService, agentRpc(clusterState, sessions, presence, { resyncIntervalSeconds: config.agentResyncSeconds, stopping: stopping.signal }));
@@ -219,7 +252,9 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       router.service(ClustersService, clustersRpc(clusters, sessions, deps.bus));
       router.service(PodAuthRpc, podAuthRpc(podAuth));
       router.service(JupyterService, jupyterRpc(new JupyterPods({ db, pods, uploads }, config.jupyter)));
-      for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService]) {
+      router.service(ImagesService, imagesRpc(images));
+      router.service(SecretsService, secretsRpc(secrets, permissions));
+      for (const service of [VolumesService, SnapshotsService]) {
         router.service(service, {});
       }
       if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));

@@ -18,7 +18,13 @@ async function main(): Promise<void> {
   // Whatever this process or its libraries create later is private to its user.
   process.umask(0o077);
   const env = new EnvReader(process.env);
-  const config = readControlPlaneConfig(env, { tenantKeys: { source: "static", keys: {} }, clusters: "", serviceAdmins: "" });
+  const config = readControlPlaneConfig(env, {
+    tenantKeys: { source: "static", keys: {} },
+    clusters: "",
+    serviceAdmins: "",
+    // Replicas serve many tenants: no image runs until the operators allow it.
+    allowedImages: "none",
+  });
   const bus = readBusConfig(env);
   if (bus.kind !== "kafka") env.invalid("PODS_KAFKA_BROKERS", "is required: agents of other processes receive events through Kafka");
   if (config.tenantKeys.source === "static" && Object.keys(config.tenantKeys.keys).length === 0) {

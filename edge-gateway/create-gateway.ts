@@ -228,7 +228,7 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse, route: Rout
   }
   const json = encodeMessageJson(output, message);
   const text = typeof json.message === "string" ? json.message : "";
-  return sendEnvelope(res, 200, text, json.result ?? null, true);
+  return sendEnvelope(res, 200, text, json[route.resultField] ?? null, true);
 }
 
 /**

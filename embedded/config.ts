@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { EnvReader } from "../shared/config/env-reader.js";
 import { readControlPlaneConfig, type ControlPlaneConfig } from "../control-plane/config.js";
+import { builtinTemplateImages } from "../control-plane/templates/builtin-templates.js";
 import { readGatewayConfig, type GatewayConfig } from "../edge-gateway/config.js";
 import { readAgentDeadlines, readDriverConfig, type AgentDeadlines, type DriverConfig } from "../agent/config.js";
 import { readBusConfig, type BusConfig } from "../shared/events/bus-config.js";
@@ -29,6 +30,8 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv): EmbeddedConfig {
     tenantKeys: { source: "dev-identity" },
     clusters: `${embeddedClusterId}=default`,
     serviceAdmins: "admin@dev",
+    // One machine, one developer: the built-in templates' images and Docker's official images.
+    allowedImages: [...builtinTemplateImages(), "docker.io/library/*"].join(","),
   });
   const config: EmbeddedConfig = {
     controlPlane,

@@ -2,7 +2,7 @@ import type { DesiredPod } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodStatus, StatusRequested } from "../../gen/tapis/pods/v1/pod_pb.js";
 import { Writable } from "node:stream";
 import { keyString, parseKey, type ClusterDriver, type CommandOutcome, type ObservationSink, type PodKey, type SyncOutcome, type UploadSink } from "./cluster-driver.js";
-import { refusedMount } from "../reconcile/mount-policy.js";
+import { refusedStart } from "../reconcile/start-policy.js";
 
 interface SimulatedContainer {
   uid: string;
@@ -35,7 +35,7 @@ export class SimulatedDriver implements ClusterDriver {
 
     if (desired.statusRequested === StatusRequested.ON) {
       if (current) return this.confirm(desired, PodStatus.AVAILABLE);
-      const refused = refusedMount(desired, null);
+      const refused = refusedStart(desired, null);
       if (refused) {
         this.report(desired, PodStatus.ERROR, `[simulated] Refused to start the pod: ${refused}.`);
         return { kind: "terminal", reason: refused };

@@ -35,6 +35,7 @@ Example:
         progress: createTransferProgress({ label: `upload ${file.name}`, totalBytes: file.size, stream: process.stderr, enabled: !options.quiet }),
         retryHint: `run \`${commandLine(["pods", ...process.argv.slice(2)])}\` again to send it anew`,
       });
-      process.stdout.write(render(context.output, answer.result, () => String(answer.result ?? answer.message)));
+      // The envelope's message says what was written; its result, where (the upstream answer).
+      process.stdout.write(render(context.output, answer.result, () => answer.message));
     });
 }

@@ -218,6 +218,8 @@ export function desiredToProto(spec: DesiredPodSpec): DesiredPod {
     arguments: spec.arguments,
     environment: spec.environment,
     secret_environment: spec.secretEnvironment,
+    secret_files: spec.secretFiles ?? {},
+    start_refusal: spec.startRefusal ?? "",
     networking: (spec.fields.networking ?? {}) as JsonObject,
     resources: (spec.fields.resources ?? {}) as JsonObject,
     volume_mounts: Object.fromEntries(Object.entries(spec.fields.volume_mounts ?? {}).filter(([, m]) => m !== null)) as JsonObject,

@@ -8,6 +8,7 @@ import type { ActionLogRepository } from "../storage/action-log-repository.js";
 import type { Database } from "../storage/database.js";
 import type { PodCredentialsRepository } from "../storage/pod-credentials-repository.js";
 import { podRepository } from "../storage/pod-repository.js";
+import type { PodSecrets } from "../secrets/pod-secrets.js";
 import { derivePodFields } from "../templates/template-resolver.js";
 import { buildDesiredPod, type DesiredPodSpec } from "./desired-pod-builder.js";
 
@@ -18,6 +19,8 @@ export interface ClusterStateDeps {
   db: Database;
   /** The pods' credentials, which the desired state carries to the agent. */
   credentials: PodCredentialsRepository;
+  /** The values behind pods' secret maps, which the desired state carries too. */
+  podSecrets: PodSecrets;
   placements: QueuePlacements;
   /** The claims a cluster grants to a tenant's pods. */
   claimsGrantedTo: (clusterId: string, tenantId: string) => Promise<string[]>;
@@ -122,6 +125,7 @@ export class ClusterStateService {
     const effective = await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion, templates);
     const credentials = await this.deps.credentials.find(m, pod.tenantId, pod.podId);
     if (!credentials) throw new NotFoundError("pod credentials", `${pod.tenantId}/${pod.podId}`);
-    return buildDesiredPod(pod, effective, credentials);
+    const secrets = await this.deps.podSecrets.resolveAll(m, { tenantId: pod.tenantId, podId: pod.podId, owner: pod.owner ?? null }, effective);
+    return buildDesiredPod(pod, effective, credentials, secrets);
   }
 }

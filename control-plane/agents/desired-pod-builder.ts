@@ -1,6 +1,7 @@
 import { podDefaults, resourcesWithDefaults, type PodFields, type PodRecord } from "../pods/pod-model.js";
 import { runSecondsOf } from "../pods/pod-lifecycle.js";
 import { fillCredentialPlaceholders } from "../pods/credential-placeholders.js";
+import { fillReferences, referencedKeys } from "../secrets/secret-placeholders.js";
 import type { PodCredentialsRow } from "../storage/entities/pod-credentials-entity.js";
 import { podObjectName } from "../../shared/kubernetes/kubernetes-names.js";
 
@@ -18,6 +19,10 @@ export interface DesiredPodSpec {
   arguments: string[];
   environment: Record<string, string>;
   secretEnvironment: Record<string, string>;
+  /** Mount contents that hold secret values, by mount path (their mounts in `fields` carry no content). */
+  secretFiles?: Record<string, string>;
+  /** Why the pod cannot start (a secret it uses is gone); unset or "" when it can. */
+  startRefusal?: string;
   fields: PodFields;
   computeQueue: string;
   timeToStopSeconds: number;
@@ -38,16 +43,37 @@ export function objectNameOf(siteId: string, tenantId: string, podId: string): s
 
 /**
  * The desired state of a pod from its record and effective definition.
- * Environment values that receive credentials go to `secretEnvironment`, so
- * agents keep them in a Secret instead of the container spec.
+ * Environment values that receive credentials or secret_map values go to
+ * `secretEnvironment`, and mount contents that receive secret_map values to
+ * `secretFiles`, so agents keep them in a Secret instead of the container
+ * spec or a ConfigMap. `secrets` holds the secret_map's values, or why the
+ * pod cannot have them.
  */
-export function buildDesiredPod(pod: PodRecord, effective: PodFields, credentials: PodCredentialsRow): DesiredPodSpec {
+export function buildDesiredPod(
+  pod: PodRecord,
+  effective: PodFields,
+  credentials: PodCredentialsRow,
+  secrets: { values: Record<string, string> } | { refusal: string } = { values: {} },
+): DesiredPodSpec {
+  const values = "values" in secrets ? secrets.values : {};
   const environment: Record<string, string> = {};
   const secretEnvironment: Record<string, string> = {};
   for (const [name, value] of Object.entries(effective.environment_variables ?? {})) {
-    const filled = fillCredentialPlaceholders(value, credentials);
-    if (filled === null) environment[name] = value;
+    const withCredentials = fillCredentialPlaceholders(value, credentials);
+    const filled = fillReferences(withCredentials ?? value, values);
+    if (withCredentials === null && referencedKeys(value).length === 0) environment[name] = value;
     else secretEnvironment[name] = filled;
+  }
+  const secretFiles: Record<string, string> = {};
+  const mounts: PodFields["volume_mounts"] = {};
+  for (const [path, mount] of Object.entries(effective.volume_mounts ?? {})) {
+    if (mount?.config_content !== undefined && referencedKeys(mount.config_content).length > 0) {
+      secretFiles[path] = fillReferences(mount.config_content, values);
+      const { config_content: _content, ...rest } = mount;
+      mounts[path] = rest;
+    } else {
+      mounts[path] = mount;
+    }
   }
   return {
     tenantId: pod.tenantId,
@@ -62,7 +88,9 @@ export function buildDesiredPod(pod: PodRecord, effective: PodFields, credential
     arguments: effective.arguments ?? [],
     environment,
     secretEnvironment,
-    fields: { ...effective, resources: resourcesWithDefaults(effective.resources), networking: effective.networking ?? podDefaults.networking },
+    secretFiles,
+    startRefusal: "refusal" in secrets ? secrets.refusal : "",
+    fields: { ...effective, volume_mounts: mounts, resources: resourcesWithDefaults(effective.resources), networking: effective.networking ?? podDefaults.networking },
     computeQueue: effective.compute_queue ?? podDefaults.computeQueue,
     timeToStopSeconds: runSecondsOf(effective),
     placement: { nodeSelector: {}, tolerations: [] },

@@ -145,6 +145,9 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
     updateSecret: secret("USER"),
     deleteSecret: secret("ADMIN"),
     getSecretValue: secret("USER"),
+    getSecretPermissions: secret("USER"),
+    setSecretPermission: secret("ADMIN"),
+    deleteSecretPermission: secret("ADMIN"),
   }),
   ...rulesFor(JupyterService, {
     ensureJupyterPod: anyUser,
@@ -172,6 +175,7 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
     createToken: publicAccess,
     getAuthorizePage: publicAccess,
     authorize: publicAccess,
+    getProfile: anyUser,
   }),
   ...rulesFor(PodWatchService, { watchPod: pod("READ"), watchPods: anyUser, followPodLogs: pod("READ") }),
   // What stock gRPC tools ask of any server: its schema and whether it serves.

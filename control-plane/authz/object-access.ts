@@ -6,13 +6,14 @@ import type { LevelName, ObjectKind } from "../storage/entities/permission-entit
 import { globalTenant } from "../storage/entities/template-entity.js";
 import { permissionRepository } from "../storage/permission-repository.js";
 import { podRepository } from "../storage/pod-repository.js";
-import { templateRepository } from "../storage/template-repository.js";
+import { SecretEntity } from "../storage/entities/secret-entity.js";
+import { findTemplateFor } from "../templates/template-access.js";
 import { levelAtLeast } from "./levels.js";
 
 /**
  * What level a caller holds on an object. Objects of another tenant do not
  * exist for the caller. Service admins hold ADMIN on every object of their
- * tenant. Global templates are readable by everyone.
+ * tenant. Templates have rules of their own (see findTemplateFor).
  */
 export class ObjectAccess {
   constructor(private readonly db: Database) {}
@@ -20,6 +21,11 @@ export class ObjectAccess {
   /** The caller's level on an existing object (null: none); NotFoundError if it does not exist. */
   levelOf(caller: Caller, kind: ObjectKind, id: string): Promise<LevelName | null> {
     return this.db.read(async (m) => {
+      if (kind === "template") {
+        const found = await findTemplateFor(m, caller, id);
+        if (!found) throw new NotFoundError(kind, id);
+        return found.level;
+      }
       const owner = await this.owningTenant(m, caller.tenantId, kind, id);
       if (owner === null) throw new NotFoundError(kind, id);
       if (owner === globalTenant) return caller.serviceAdmin ? "ADMIN" : "READ";
@@ -42,8 +48,8 @@ export class ObjectAccess {
     switch (kind) {
       case "pod":
         return (await podRepository.find(m, tenantId, id)) ? tenantId : null;
-      case "template":
-        return (await templateRepository.findVisible(m, tenantId, id))?.tenantId ?? null;
+      case "secret":
+        return (await m.count(SecretEntity, { where: { tenantId, secretId: id } })) > 0 ? tenantId : null;
       default:
         // Fail closed: a kind without an owner lookup cannot be authorised yet.
         throw new UnimplementedError(`${kind}s are not available in this version`);

@@ -12,6 +12,11 @@ export interface SharedKind {
   lockIfExists(tx: EntityManager, tenantId: string, objectId: string): Promise<boolean>;
   /** Records a permission change in the object's history (pods keep action logs). */
   audit?(tx: EntityManager, tenantId: string, objectId: string, message: string, now: number): Promise<void>;
+  /**
+   * Whether `user` names a group rather than one user (templates:
+   * "tenant.<id>", "**"); throws when the caller may not grant it `level`.
+   */
+  isGroupGrantee?(caller: Caller, user: string, level: string): boolean;
 }
 
 const usernamePattern = /^[A-Za-z0-9_.@+-]{1,128}$/;
@@ -33,7 +38,8 @@ export class PermissionService {
 
   async set(caller: Caller, kind: ObjectKind, objectId: string, user: string, level: string): Promise<string[]> {
     const problems = new ProblemList();
-    if (!usernamePattern.test(user)) problems.add("user", "must be 1-128 letters, digits or . _ @ + -");
+    const group = this.kinds[kind]?.isGroupGrantee?.(caller, user, level) ?? false;
+    if (!group && !usernamePattern.test(user)) problems.add("user", "must be 1-128 letters, digits or . _ @ + -");
     if (!(levelNames as string[]).includes(level)) problems.add("level", `must be one of ${levelNames.join(", ")}`);
     problems.throwIfAny();
     const now = this.now();

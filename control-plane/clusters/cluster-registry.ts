@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { AgentCredentials } from "../auth/agent-credentials.js";
 import { sha256 } from "../auth/secret-digest.js";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError, ProblemList } from "../errors/domain-errors.js";
+import { refuseUnchanged } from "../errors/unchanged.js";
 import type { Placement } from "../pods/pod-service.js";
 import type { Database } from "../storage/database.js";
 import { isDuplicateKeyError } from "../storage/duplicate-key.js";
@@ -157,6 +158,8 @@ export class ClusterRegistry implements Placement, AgentCredentials {
       const current = await tx.findOne(ClusterEntity, { where: { clusterId } });
       if (!current) throw new NotFoundError("cluster", clusterId);
       const defined = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+      const changed = Object.keys(defined).filter((key) => JSON.stringify(defined[key]) !== JSON.stringify(current[key as keyof ClusterRow]));
+      refuseUnchanged("cluster", clusterId, Object.keys(defined).map(restName), changed);
       const updated: ClusterRow = { ...current, ...defined, updateTs: this.now() };
       await tx.save(ClusterEntity, updated);
       return updated;
@@ -223,4 +226,9 @@ export class ClusterRegistry implements Placement, AgentCredentials {
 /** How an agent token is stored: hex SHA-256, never the secret. */
 function secretHash(secret: string): string {
   return sha256(secret).toString("hex");
+}
+
+/** "computeQueues" -> "compute_queues": fields as REST clients name them. */
+function restName(field: string): string {
+  return field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }

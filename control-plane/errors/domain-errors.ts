@@ -58,6 +58,14 @@ export class UnauthenticatedError extends DomainError {
   }
 }
 
+/** The object is in use by others (pods, other templates) and so cannot go; 409. */
+export class ConflictError extends DomainError {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConflictError";
+  }
+}
+
 /** The request is valid but the object's state does not allow it now. */
 export class FailedPreconditionError extends DomainError {
   constructor(message: string) {

@@ -4,6 +4,7 @@ import { metadataNames } from "../../shared/rpc/metadata.js";
 import {
   AlreadyExistsError,
   CommandFailedError,
+  ConflictError,
   DomainError,
   FailedPreconditionError,
   InvalidArgumentError,
@@ -35,7 +36,7 @@ function codeOf(error: DomainError): Code {
   if (error instanceof UnavailableError) return Code.Unavailable;
   if (error instanceof UnimplementedError) return Code.Unimplemented;
   if (error instanceof OutOfRangeError) return Code.OutOfRange;
-  if (error instanceof CommandFailedError) return Code.Aborted;
+  if (error instanceof CommandFailedError || error instanceof ConflictError) return Code.Aborted;
   return Code.Internal;
 }
 

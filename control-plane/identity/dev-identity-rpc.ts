@@ -82,6 +82,11 @@ export function devIdentityRpc(config: DevIdentityConfig, users: DevUsers, issue
       if (req.state) target.searchParams.set("state", req.state);
       return { message: "Logged in.", answer: redirectAnswer(target.toString()) };
     },
+    async getProfile(req) {
+      // The dev identity knows its users by name only: email and name stay empty, as the Authenticator allows.
+      if (!users.usernames.includes(req.username)) throw new NotFoundError("profile", req.username);
+      return { message: "Profile retrieved successfully.", result: { username: req.username, email: "", name: "" } };
+    },
     async createToken(req) {
       let username: string;
       if (req.grantType === "password") {

@@ -90,7 +90,7 @@ export class JupyterPods {
 
   /** Overrides putting each http entry of the template behind the caller's login. */
   private async loginOnly(caller: Caller): Promise<Record<string, NetworkingSpec>> {
-    const template = await this.deps.db.read((m) => resolveTemplate(m, caller.tenantId, this.config.template));
+    const template = await this.deps.db.read((m) => resolveTemplate(m, caller, this.config.template));
     const networking = template.definition.networking ?? podDefaults.networking;
     const user = isUserPattern(caller.username) ? caller.username.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") : caller.username;
     return Object.fromEntries(

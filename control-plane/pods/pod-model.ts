@@ -101,6 +101,8 @@ export interface PodRecord {
   updateTs: number;
   startInstanceTs: number | null;
   timeToStopTs: number | null;
+  /** The user who created the pod, whose secrets `${secret:name}` means; null for pods made before owners were kept. */
+  owner?: string | null;
 }
 
 export const podDefaults = {
@@ -110,9 +112,8 @@ export const podDefaults = {
   timeToStopDefault: 43_200,
   computeQueue: "default",
   networking: { default: { protocol: "http", port: 5000 } } as Record<string, NetworkingSpec>,
-  resources: { cpu_request: 250, cpu_limit: 2000, mem_request: 256, mem_limit: 3072, gpus: 0 } as Required<
-    Pick<ResourcesSpec, "cpu_request" | "cpu_limit" | "mem_request" | "mem_limit" | "gpus">
-  >,
+  // Ephemeral storage -1: unlimited, as upstream has it.
+  resources: { cpu_request: 250, cpu_limit: 2000, mem_request: 256, mem_limit: 3072, gpus: 0, ephemeral_storage_request: -1, ephemeral_storage_limit: -1 } as Required<ResourcesSpec>,
 } as const;
 
 /** Every networking field with its default, for results. */

@@ -67,7 +67,8 @@ export function fieldsFromCreate(req: CreatePodRequest): { fields: PodFields; st
 function checkOverridesShape(overrides: JsonObject): void {
   const problems: string[] = [];
   const notOverridable = new Set(CreatePodRequestSchema.fields.map((f) => f.name).filter((name) => !overridableFields.has(name)));
-  decodeMessageJson(CreatePodRequestSchema, overrides, "template_overrides", problems, notOverridable);
+  // A null removes an inherited key; only the values given must fit the fields they override.
+  decodeMessageJson(CreatePodRequestSchema, withoutNulls(overrides), "template_overrides", problems, notOverridable);
   if (problems.length > 0) throw new InvalidArgumentsError(problems.map((p) => new InvalidArgumentError(p.slice(0, p.indexOf(": ")), p.slice(p.indexOf(": ") + 2))));
 }
 
@@ -96,6 +97,11 @@ export function patchFromUpdate(req: UpdatePodRequest): PodPatch {
   return { set: pickDefinition(set), clear, statusRequested };
 }
 
+/** The definition fields of a message's JSON (proto field names); an empty mount becomes null ("remove"). */
+export function fieldsFromDefinitionJson(json: Record<string, unknown>): PodFields {
+  return pickDefinition(json);
+}
+
 function pickDefinition(json: Record<string, unknown>): PodFields {
   const fields: Record<string, unknown> = {};
   for (const key of Object.keys(json)) {
@@ -112,6 +118,15 @@ function pickDefinition(json: Record<string, unknown>): PodFields {
 function statusRequestedOf(json: Record<string, unknown>): StatusRequestedName | undefined {
   const value = json.status_requested;
   return typeof value === "string" ? (value.replace("STATUS_REQUESTED_", "") as StatusRequestedName) : undefined;
+}
+
+function withoutNulls(value: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item === null) continue;
+    out[key] = typeof item === "object" && !Array.isArray(item) ? withoutNulls(item) : item;
+  }
+  return out;
 }
 
 function protoFieldJson(value: JsonValue): Record<string, unknown> {

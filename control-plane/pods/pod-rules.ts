@@ -1,6 +1,7 @@
 import { ProblemList } from "../errors/domain-errors.js";
 import { networkingEntryProblems } from "../edge/networking-rules.js";
 import { hostLabelProblem } from "../edge/pod-hosts.js";
+import { validateSecretMapValues } from "../secrets/secret-placeholders.js";
 import type { PodLimits } from "./pod-limits.js";
 import type { NetworkingSpec, PodFields, ResourcesSpec, VolumeMountSpec } from "./pod-model.js";
 
@@ -27,11 +28,12 @@ const objectIdPattern = podIdPattern;
 export const claimNamePattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const networkingKeyPattern = /^[a-z0-9]{1,32}$/;
 const envNamePattern = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-const secretRefPattern = /^\$\{secret:([A-Za-z0-9_-]{1,100})(?::([A-Za-z0-9_-]{1,100}))?\}$/;
 const templateRefPattern = /^[a-z0-9][a-z0-9_-]*(:[A-Za-z0-9._-]+(@[0-9][0-9:T_.-]*)?)?$/;
 const mountTypes = new Set(["tapisvolume", "tapissnapshot", "ephemeral", "pvc"]);
 const maxConfigContentBytes = 1024 * 1024;
 const maxNetworkingEntries = 3;
+/** Ephemeral storage without a bound. */
+const unlimited = -1;
 
 /** Checks a new pod id; throws InvalidArgumentError naming the rule it breaks. */
 export function validatePodId(podId: string, problems: ProblemList): void {
@@ -62,12 +64,10 @@ export function validatePodFields(fields: PodFields, limits: PodLimits, problems
       problems.add(`environment_variables.${name}`, "names must start with a letter or '_' and hold letters, digits, '_', '.' or '-'");
     }
   }
-  for (const [key, ref] of Object.entries(fields.secret_map ?? {})) {
+  for (const key of Object.keys(fields.secret_map ?? {})) {
     if (!envNamePattern.test(key)) problems.add(`secret_map.${key}`, "keys must be valid variable names");
-    if (!secretRefPattern.test(ref)) {
-      problems.add(`secret_map.${key}`, "must be ${secret:name} or ${secret:owner:name}");
-    }
   }
+  if (fields.secret_map !== undefined) validateSecretMapValues(fields.secret_map, problems);
   if (fields.networking !== undefined) validateNetworking(fields.networking, problems);
   if (fields.resources !== undefined) validateResources(fields.resources, limits, problems);
   if (fields.volume_mounts !== undefined) validateVolumeMounts(fields.volume_mounts, problems);
@@ -129,12 +129,16 @@ function validateResources(resources: ResourcesSpec, limits: PodLimits, problems
   range("mem_request", limits.memoryMiB.min, limits.memoryMiB.max);
   range("mem_limit", limits.memoryMiB.min, limits.memoryMiB.max);
   range("gpus", 0, limits.maxGpus);
-  range("ephemeral_storage_request", limits.ephemeralStorageMiB.min, limits.ephemeralStorageMiB.max);
-  range("ephemeral_storage_limit", limits.ephemeralStorageMiB.min, limits.ephemeralStorageMiB.max);
+  for (const name of ["ephemeral_storage_request", "ephemeral_storage_limit"] as const) {
+    const value = resources[name];
+    if (value !== undefined && value !== unlimited && (value < limits.ephemeralStorageMiB.min || value > limits.ephemeralStorageMiB.max)) {
+      problems.add(`resources.${name}`, `must be between ${limits.ephemeralStorageMiB.min} and ${limits.ephemeralStorageMiB.max}, or ${unlimited} (unlimited)`);
+    }
+  }
   const pair = (request: keyof ResourcesSpec, limit: keyof ResourcesSpec) => {
     const r = resources[request];
     const l = resources[limit];
-    if (r !== undefined && l !== undefined && r > l) problems.add(`resources.${request}`, `must not exceed ${limit} (${l})`);
+    if (r !== undefined && l !== undefined && r !== unlimited && l !== unlimited && r > l) problems.add(`resources.${request}`, `must not exceed ${limit} (${l})`);
   };
   pair("cpu_request", "cpu_limit");
   pair("mem_request", "mem_limit");

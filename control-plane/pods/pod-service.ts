@@ -1,6 +1,6 @@
 import type { EntityManager } from "typeorm";
 import type { Caller } from "../auth/caller.js";
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ProblemList, UnimplementedError } from "../errors/domain-errors.js";
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ProblemList } from "../errors/domain-errors.js";
 import { podChangedMessage } from "../events/pod-changed.js";
 import { podLifecycleMessage } from "../events/pod-lifecycle-event.js";
 import type { ActionLogRepository } from "../storage/action-log-repository.js";
@@ -16,7 +16,10 @@ import { requestRestart, requestStatus, requestStart, requestStop, runSecondsOf,
 import { podDefaults, type PodFields, type PodRecord, type StatusRequestedName } from "./pod-model.js";
 import { limitsFor, type SiteLimits } from "./pod-limits.js";
 import { validateClaimGrants, validateHostLabels, validateOverriddenFields, validatePodFields, validatePodId } from "./pod-rules.js";
-import { fillCredentialPlaceholders } from "./credential-placeholders.js";
+import { withValuesFilledIn } from "./derived-values.js";
+import type { PodSecrets, SecretMapOwner } from "../secrets/pod-secrets.js";
+import { validateReferences } from "../secrets/secret-placeholders.js";
+import { refuseUnchanged } from "../errors/unchanged.js";
 import { writeTransition } from "./pod-transition-writer.js";
 import { podView, type PodView } from "./pod-view.js";
 
@@ -30,8 +33,15 @@ export interface Placement {
   domainOf(clusterId: string): Promise<string | undefined>;
 }
 
+/** The image allowlist, as pods need it. */
+export interface ImagePolicy {
+  /** Adds a problem on `field` unless `image` may run in pods of `tenantId`. */
+  check(m: EntityManager, tenantId: string, image: string, problems: ProblemList, field?: string): Promise<void>;
+}
+
 export interface PodServiceDeps {
   db: Database;
+  images: ImagePolicy;
   /** Where each pod's action history is kept, cut to its newest lines. */
   actionLog: ActionLogRepository;
   now: () => number;
@@ -49,6 +59,8 @@ export interface PodServiceDeps {
   newPassword: () => string;
   /** Where the generated credentials are kept (encrypted). */
   credentials: PodCredentialsRepository;
+  /** The values behind pods' secret maps. */
+  podSecrets: PodSecrets;
 }
 
 /** A partial update: fields to set, and fields to clear back to their default. */
@@ -85,7 +97,7 @@ export class PodService {
     if (statusRequested === "RESTART") problems.add("status_requested", "must be ON or OFF when creating a pod");
     problems.throwIfAny();
     // Template, rules and placement first: none of them writes, and placement may read the database.
-    const template = fields.template ? await this.deps.db.read((m) => resolveTemplate(m, caller.tenantId, fields.template!)) : null;
+    const template = fields.template ? await this.deps.db.read((m) => resolveTemplate(m, caller, fields.template!, { forNewPod: true })) : null;
     if (fields.template_overrides) {
       if (!template) throw new InvalidArgumentError("template_overrides", "needs a template to override");
       const overrideProblems = new ProblemList();
@@ -96,7 +108,10 @@ export class PodService {
     const effective = template ? mergeOverTemplate(template.definition, fields) : fields;
     if (!effective.image) throw new InvalidArgumentError("image", "an image or a template that names one is required");
     checkHostLabels(podId, effective.networking);
-    if (Object.keys(effective.secret_map ?? {}).length > 0) throw new UnimplementedError("secret_map: secrets are not available in this version");
+    await this.requireAllowedImage(caller.tenantId, effective.image);
+    const secretProblems = new ProblemList();
+    await this.deps.db.read((m) => this.deps.podSecrets.check(m, { tenantId: caller.tenantId, podId, owner: caller.username }, effective, secretProblems));
+    secretProblems.throwIfAny();
     const clusterId = await this.clusterFor(effective.compute_queue ?? podDefaults.computeQueue);
     await this.checkClaims(effective, caller.tenantId, clusterId);
     const now = this.deps.now();
@@ -120,8 +135,10 @@ export class PodService {
           updateTs: now,
           startInstanceTs: null,
           timeToStopTs: null,
+          owner: caller.username,
         };
         await podRepository.insert(tx, record);
+        await this.deps.podSecrets.generate(tx, secretMapOwner(record), effective);
         await this.deps.credentials.insert(tx, {
           tenantId: caller.tenantId,
           podId,
@@ -135,54 +152,62 @@ export class PodService {
         await this.deps.actionLog.add(tx, caller.tenantId, podId, now, action);
         const lifecycle = podLifecycleMessage(record, null, { actor: caller.username, reason: action }, now);
         await outboxRepository.add(tx, on ? [podChangedMessage(record, false, now), lifecycle] : [lifecycle], now);
-        return { record, effective };
+        return { record, shown: await this.shownFields(tx, record, effective, true) };
       });
       this.deps.outboxWritten();
-      return await this.view(pod.record, pod.effective);
+      return await this.view(pod.record, pod.shown);
     } catch (error) {
       if (isDuplicateKeyError(error)) throw new AlreadyExistsError("pod", podId);
       throw error;
     }
   }
 
-  /** The pod as it runs: its own fields, then its template's, then defaults. */
-  async get(caller: Caller, podId: string, includeConfigs = false): Promise<PodView> {
-    const { pod, effective } = await this.deps.db.read(async (m) => {
+  /**
+   * The pod as it runs: its own fields, then its template's, then defaults.
+   * Generated secret_map values show only when `revealGenerated` (to those
+   * who may see credentials).
+   */
+  async get(caller: Caller, podId: string, includeConfigs = false, revealGenerated = false): Promise<PodView> {
+    const { pod, shown } = await this.deps.db.read(async (m) => {
       const pod = await this.find(m, caller.tenantId, podId);
-      return { pod, effective: await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion) };
+      return { pod, shown: await this.shownFields(m, pod, await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion), revealGenerated) };
     });
-    return this.view(pod, effective, includeConfigs);
+    return this.view(pod, shown, includeConfigs);
   }
 
   async list(caller: Caller): Promise<PodView[]> {
-    return this.deps.db.read(async (m) => {
+    const shown = await this.deps.db.read(async (m) => {
       const pods = await podRepository.listVisibleTo(m, caller.tenantId, caller.username);
       const cache = new Map<string, PodFields>();
-      const views: PodView[] = [];
-      for (const pod of pods) views.push(await this.view(pod, await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion, cache)));
-      return views;
+      const out: { pod: PodRecord; fields: PodFields }[] = [];
+      for (const pod of pods) {
+        const effective = await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion, cache);
+        out.push({ pod, fields: await this.shownFields(m, pod, effective, false) });
+      }
+      return out;
     });
+    // Views read the cluster registry: outside the database call (on SQLite it would wait for itself).
+    const views: PodView[] = [];
+    for (const { pod, fields } of shown) views.push(await this.view(pod, fields));
+    return views;
   }
 
   /**
-   * The pod with its template merged in. Credential placeholders stay as they
-   * are unless `resolveSecrets` (which the caller must be ADMIN to ask for).
+   * The pod with its template merged in. Credential placeholders are filled
+   * in for those who may see credentials (`revealCredentials`); with
+   * `resolveSecrets` (which the caller must be ADMIN to ask for) so are the
+   * ${pods:secrets:KEY} references whose values the caller may read.
    */
-  async derived(caller: Caller, podId: string, includeConfigs: boolean, resolveSecrets = false): Promise<PodView> {
-    const { pod, effective, credentials } = await this.deps.db.read(async (m) => {
+  async derived(caller: Caller, podId: string, includeConfigs: boolean, options: { revealCredentials: boolean; resolveSecrets: boolean }): Promise<PodView> {
+    const { pod, shown } = await this.deps.db.read(async (m) => {
       const pod = await this.find(m, caller.tenantId, podId);
-      return {
-        pod,
-        effective: await derivePodFields(m, caller.tenantId, pod.fields, pod.templateVersion),
-        credentials: resolveSecrets ? await this.deps.credentials.find(m, caller.tenantId, podId) : null,
-      };
+      const effective = await derivePodFields(m, caller.tenantId, pod.fields, pod.templateVersion);
+      const credentials = options.revealCredentials ? await this.deps.credentials.find(m, caller.tenantId, podId) : null;
+      const values = options.resolveSecrets ? await this.deps.podSecrets.resolveFor(m, caller, secretMapOwner(pod), effective) : {};
+      const shown = await this.shownFields(m, pod, effective, options.revealCredentials);
+      return { pod, shown: withValuesFilledIn(shown, credentials, values) };
     });
-    if (credentials) {
-      const environment = { ...effective.environment_variables };
-      for (const [name, value] of Object.entries(environment)) environment[name] = fillCredentialPlaceholders(value, credentials) ?? value;
-      effective.environment_variables = environment;
-    }
-    return this.view(pod, effective, includeConfigs || resolveSecrets);
+    return this.view(pod, shown, includeConfigs || options.resolveSecrets);
   }
 
   /** Changes apply on the next start; only status_requested acts at once. */
@@ -194,17 +219,28 @@ export class PodService {
     validatePodFields(patch.set, limitsFor(this.deps.limits, caller.tenantId), problems);
     validateHostLabels(podId, patch.set.networking, problems);
     problems.throwIfAny();
-    if (patch.set.volume_mounts !== undefined) {
-      // Before the transaction: the grants are read from the cluster registry, which may read the database.
-      const current = await this.deps.db.read((m) => this.find(m, caller.tenantId, podId));
-      await this.checkClaims(patch.set, caller.tenantId, current.clusterId);
-    }
+    // Before the transaction: the cluster registry (claims, domain) may read the database.
+    const current = await this.deps.db.read((m) => this.find(m, caller.tenantId, podId));
+    if (patch.set.volume_mounts !== undefined) await this.checkClaims(patch.set, caller.tenantId, current.clusterId);
+    const domain = await this.domainOf(current.clusterId);
     return this.transition(caller, podId, async (pod, tx) => {
       // The status change goes first: starting forgets the old instance's
       // time to stop, which the patch may then set anew.
       const requested = patch.statusRequested ? requestStatus(pod, patch.statusRequested, caller.username) : null;
       const fields: PodFields = { ...(requested?.changes.fields ?? pod.fields), ...patch.set };
       for (const key of patch.clear) delete fields[key];
+      // Unchanged means the pod shows the same: defaults and the template count.
+      const named = [...Object.keys(patch.set), ...patch.clear] as (keyof PodFields & keyof PodView)[];
+      const before = podView(pod, await derivePodFields(tx, caller.tenantId, pod.fields, pod.templateVersion), { domain, includeConfigs: true });
+      const afterFields = await derivePodFields(tx, caller.tenantId, fields, pod.templateVersion);
+      const after = podView({ ...pod, fields }, afterFields, { domain, includeConfigs: true });
+      const differs = [...named.filter((key) => canonicalJson(before[key]) !== canonicalJson(after[key])), ...(requested ? ["status_requested"] : [])];
+      refuseUnchanged("pod", podId, [...named, ...(patch.statusRequested ? ["status_requested"] : [])].sort(), differs);
+      if (patch.set.environment_variables !== undefined || patch.set.volume_mounts !== undefined) {
+        const references = new ProblemList();
+        validateReferences(afterFields, references);
+        references.throwIfAny();
+      }
       const changes: Partial<PodRecord> = { ...requested?.changes, fields };
       const running = (requested?.changes.statusRequested ?? pod.statusRequested) === "ON" && pod.status === "AVAILABLE";
       if (!requested && running && pod.startInstanceTs !== null) {
@@ -222,6 +258,7 @@ export class PodService {
     await this.deps.db.transaction(async (tx) => {
       const pod = await this.find(tx, caller.tenantId, podId, true);
       await podRepository.delete(tx, caller.tenantId, podId);
+      await this.deps.podSecrets.forget(tx, caller.tenantId, podId);
       const gone = { ...pod, generation: pod.generation + 1 };
       const lifecycle = podLifecycleMessage(gone, pod.status, { actor: caller.username, reason: `Pod deleted by ${caller.username}.`, deleted: true }, now);
       await outboxRepository.add(tx, [podChangedMessage(gone, true, now), lifecycle], now);
@@ -243,11 +280,17 @@ export class PodService {
       const transition = requestRestart(pod, caller.username);
       if (!grabLatestTemplateTag || !pod.fields.template) return transition;
       const ref = parseTemplateRef(pod.fields.template);
-      const latest = await resolveTemplate(tx, caller.tenantId, ref.tagTimestamp ? `${ref.templateId}:${ref.tag}` : pod.fields.template);
+      const latest = await resolveTemplate(tx, caller, ref.tagTimestamp ? `${ref.templateId}:${ref.tag}` : pod.fields.template);
+      const moved = mergeOverTemplate(latest.definition, pod.fields);
+      const problems = new ProblemList();
+      await this.deps.images.check(tx, caller.tenantId, moved.image ?? "", problems);
+      await this.deps.podSecrets.check(tx, secretMapOwner(pod), moved, problems);
+      problems.throwIfAny();
+      await this.deps.podSecrets.generate(tx, secretMapOwner(pod), moved);
       return {
         ...transition,
         changes: { ...transition.changes, templateVersion: latest.version },
-        action: `${transition.action} Template moved to ${latest.version}.`,
+        action: `${transition.action} Template moved to ${latest.label}.`,
       };
     });
   }
@@ -274,15 +317,16 @@ export class PodService {
     decide: (pod: PodRecord, tx: EntityManager) => Transition | null | Promise<Transition | null>,
   ): Promise<PodView> {
     const now = this.deps.now();
-    const { pod, effective, notified } = await this.deps.db.transaction(async (tx) => {
+    const { pod, shown, notified } = await this.deps.db.transaction(async (tx) => {
       const current = await this.find(tx, caller.tenantId, podId, true);
       const transition = await decide(current, tx);
       const pod = transition ? await writeTransition(tx, current, transition, now, this.deps.actionLog) : current;
       const effective = await derivePodFields(tx, pod.tenantId, pod.fields, pod.templateVersion);
-      return { pod, effective, notified: transition?.notifyCluster ?? false };
+      // Every transition needs USER or more, which may see credentials.
+      return { pod, shown: await this.shownFields(tx, pod, effective, true), notified: transition?.notifyCluster ?? false };
     });
     if (notified) this.deps.outboxWritten();
-    return this.view(pod, effective);
+    return this.view(pod, shown);
   }
 
 
@@ -301,6 +345,12 @@ export class PodService {
     problems.throwIfAny();
   }
 
+  private async requireAllowedImage(tenantId: string, image: string): Promise<void> {
+    const problems = new ProblemList();
+    await this.deps.db.read((m) => this.deps.images.check(m, tenantId, image, problems));
+    problems.throwIfAny();
+  }
+
   private async clusterFor(queue: string): Promise<string> {
     const clusterId = await this.deps.placement.clusterFor(queue);
     if (!clusterId) {
@@ -309,9 +359,20 @@ export class PodService {
     return clusterId;
   }
 
+  /** The effective fields with the secret_map as a reader sees it (see PodSecrets.shown). */
+  private async shownFields(m: EntityManager, pod: PodRecord, effective: PodFields, revealGenerated: boolean): Promise<PodFields> {
+    if (!effective.secret_map || Object.keys(effective.secret_map).length === 0) return effective;
+    return { ...effective, secret_map: await this.deps.podSecrets.shown(m, secretMapOwner(pod), effective, revealGenerated) };
+  }
+
+  /** Reads the cluster registry: never call it inside a database call. */
   private async view(pod: PodRecord, fields: PodFields, includeConfigs = false): Promise<PodView> {
-    const domain = (await this.deps.placement.domainOf(pod.clusterId)) || this.deps.domain;
-    return podView(pod, fields, { domain, includeConfigs });
+    return podView(pod, fields, { domain: await this.domainOf(pod.clusterId), includeConfigs });
+  }
+
+  /** The domain pod URLs are formed under: the cluster's registered one, else the site's. */
+  private async domainOf(clusterId: string): Promise<string> {
+    return (await this.deps.placement.domainOf(clusterId)) || this.deps.domain;
   }
 }
 
@@ -320,4 +381,15 @@ function checkHostLabels(podId: string, networking: PodFields["networking"]): vo
   const problems = new ProblemList();
   validateHostLabels(podId, networking, problems);
   problems.throwIfAny();
+}
+
+function secretMapOwner(pod: PodRecord): SecretMapOwner {
+  return { tenantId: pod.tenantId, podId: pod.podId, owner: pod.owner ?? null };
+}
+
+/** JSON with object keys in order, so that equal values compare equal however their keys were sent. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item && typeof item === "object" && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b))) : item,
+  ) ?? "undefined";
 }

@@ -36,6 +36,8 @@ export interface PodView {
   creation_ts: number;
   update_ts: number;
   start_instance_ts: number | null;
+  /** The default networking entry's URL, as the seed docs show it; "" without one. */
+  url: string;
 }
 
 /** The URL of a networking entry (see pod-hosts.ts); an entry only the cluster reaches has none. */
@@ -78,6 +80,7 @@ export function podView(record: PodRecord, fields: PodFields, options: { domain:
     creation_ts: record.creationTs,
     update_ts: record.updateTs,
     start_instance_ts: record.startInstanceTs,
+    url: networking.default ? podUrl(record, "default", networking.default, options.domain) : "",
   };
 }
 

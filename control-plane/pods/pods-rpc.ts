@@ -7,15 +7,19 @@ import { callerOf } from "../auth/caller-of.js";
 import type { ObjectAccess } from "../authz/object-access.js";
 import type { PermissionService } from "../authz/permission-service.js";
 import { levelNameOf } from "../authz/level-proto.js";
+import { levelAtLeast } from "../authz/levels.js";
+import type { Caller } from "../auth/caller.js";
 import { fieldsFromCreate, patchFromUpdate, podToProto } from "./pod-proto.js";
 import type { PodExecService } from "./pod-exec-service.js";
 import type { PodUploadService } from "./pod-upload-service.js";
 import type { PodService } from "./pod-service.js";
+import type { PodTemplateSaver } from "../templates/pod-template-saver.js";
+import { tagToProto } from "../templates/templates-rpc.js";
 
 /**
  * PodsService over gRPC/Connect: translates messages and delegates to the
- * pod, exec, upload and permission services. Save-as-template and volume
- * attachment are not offered yet and answer UNIMPLEMENTED.
+ * pod, exec, upload, permission and template services. Volume attachment is
+ * not offered yet and answers UNIMPLEMENTED.
  */
 export function podsRpc(
   pods: PodService,
@@ -23,7 +27,10 @@ export function podsRpc(
   uploads: PodUploadService,
   permissions: PermissionService,
   objects: ObjectAccess,
+  saver: PodTemplateSaver,
 ): Partial<ServiceImpl<typeof PodsService>> {
+  /** Who may read a pod's credentials (USER) may also see them, and its generated values, filled in. */
+  const maySeeCredentials = async (caller: Caller, podId: string) => levelAtLeast(await objects.levelOf(caller, "pod", podId), "USER");
   return {
     async listPods(_req, ctx) {
       const views = await pods.list(callerOf(ctx));
@@ -35,7 +42,9 @@ export function podsRpc(
       return { message: "Pod created successfully.", result: podToProto(view) };
     },
     async getPod(req, ctx) {
-      return { message: "Pod retrieved successfully.", result: podToProto(await pods.get(callerOf(ctx), req.podId, req.includeConfigs)) };
+      const caller = callerOf(ctx);
+      const view = await pods.get(caller, req.podId, req.includeConfigs, await maySeeCredentials(caller, req.podId));
+      return { message: "Pod retrieved successfully.", result: podToProto(view) };
     },
     async updatePod(req, ctx) {
       const caller = callerOf(ctx);
@@ -52,7 +61,7 @@ export function podsRpc(
     async getDerivedPod(req, ctx) {
       const caller = callerOf(ctx);
       if (req.resolveSecrets) await objects.require(caller, "pod", req.podId, "ADMIN");
-      const view = await pods.derived(caller, req.podId, req.includeConfigs, req.resolveSecrets);
+      const view = await pods.derived(caller, req.podId, req.includeConfigs, { revealCredentials: await maySeeCredentials(caller, req.podId), resolveSecrets: req.resolveSecrets });
       return { message: "Derived pod retrieved successfully.", result: podToProto(view) };
     },
     async getPodCredentials(req, ctx) {
@@ -84,13 +93,20 @@ export function podsRpc(
     },
     async uploadToPod(requests, ctx) {
       const { destPath, bytes } = await uploads.upload(callerOf(ctx), requests, requestIdOf(ctx));
-      return { message: "File uploaded to the pod.", result: `Wrote ${bytes} bytes to ${destPath}.` };
+      const wrote = `Wrote ${bytes} bytes to ${destPath}.`;
+      return { message: wrote, result: wrote, upload: { uploaded: destPath } };
     },
     async stopPod(req, ctx) {
       return { message: "Pod stop requested.", result: podToProto(await pods.stop(callerOf(ctx), req.podId)) };
     },
     async startPod(req, ctx) {
       return { message: "Pod start requested.", result: podToProto(await pods.start(callerOf(ctx), req.podId)) };
+    },
+    async savePodAsTemplateTag(req, ctx) {
+      // pod_id_net is "<pod_id>" or "<pod_id>-<networking key>"; pod ids hold no "-".
+      const podId = req.podIdNet.split("-")[0]!;
+      const row = await saver.save(callerOf(ctx), podId, { templateId: req.templateId, tag: req.tag, commitMessage: req.commitMessage });
+      return { message: "Pod saved as template tag successfully.", result: tagToProto(row, true) };
     },
     async restartPod(req, ctx) {
       const view = await pods.restart(callerOf(ctx), req.podId, req.grabLatestTemplateTag);

@@ -1,6 +1,7 @@
 import type { Database } from "../storage/database.js";
 import { globalTenant } from "../storage/entities/template-entity.js";
 import { templateRepository } from "../storage/template-repository.js";
+import type { TemplateTagRow } from "../storage/entities/template-tag-entity.js";
 import type { PodFields } from "../pods/pod-model.js";
 
 interface BuiltinTemplate {
@@ -11,6 +12,22 @@ interface BuiltinTemplate {
 }
 
 /**
+ * Starts Neo4j as its image does, then creates (or resets) the user named by
+ * the pod's credentials, retrying until the server accepts connections.
+ * Credentials are letters, digits, '-' and '_' (pod ids and generated
+ * passwords), so they need no quoting inside Cypher.
+ */
+const neo4jStartup = [
+  "/startup/docker-entrypoint.sh neo4j &",
+  "for attempt in $(seq 1 150); do",
+  '  cypher-shell -a bolt://localhost:7687 -u neo4j -p "${NEO4J_AUTH#neo4j/}" -d system ' +
+    '"CREATE OR REPLACE USER `$PODS_NEO4J_USER` SET PLAINTEXT PASSWORD \'$PODS_NEO4J_PASSWORD\' CHANGE NOT REQUIRED" && break',
+  "  sleep 2",
+  "done",
+  "wait",
+].join("\n");
+
+/**
  * Templates every tenant can use from the first start, so the quickstart's
  * `{"pod_id": "docpod", "template": "neo4j"}` works on a fresh installation.
  * Credentials come from the pod's generated ones through placeholders.
@@ -18,13 +35,17 @@ interface BuiltinTemplate {
 export const builtinTemplates: BuiltinTemplate[] = [
   {
     templateId: "neo4j",
-    description: "Neo4j graph database: browser (http) on the pod URL, Bolt (tcp) on the -bolt URL.",
+    description: "Neo4j graph database: browser (http) on the pod URL, Bolt (tcp) on the -bolt URL; log in with the pod's credentials.",
     metatags: ["neo4j", "database", "graph"],
     podDefinition: {
       image: "neo4j:5.26",
       description: "Neo4j graph database",
+      // Neo4j's own admin "neo4j" shares the password; the user the pod's credentials name is created once the server answers.
+      command: ["/bin/bash", "-c", neo4jStartup],
       environment_variables: {
         NEO4J_AUTH: "neo4j/<<tapissecret_user_password>>",
+        PODS_NEO4J_USER: "<<tapissecret_user_username>>",
+        PODS_NEO4J_PASSWORD: "<<tapissecret_user_password>>",
         NEO4J_PLUGINS: '["apoc"]',
       },
       networking: {
@@ -64,12 +85,29 @@ export const builtinTemplates: BuiltinTemplate[] = [
   },
 ];
 
-/** Inserts the built-in templates that are missing; existing ones are left as they are. */
+/** The images the built-in templates run. */
+export function builtinTemplateImages(): string[] {
+  return builtinTemplates.map((t) => t.podDefinition.image!);
+}
+
+/**
+ * Inserts the built-in templates that are missing, and a new "latest"
+ * version of those whose definition this version of the service changed;
+ * pods keep the version they are pinned to.
+ */
 export async function seedBuiltinTemplates(db: Database, siteId: string, now: number): Promise<string[]> {
   const added: string[] = [];
   await db.transaction(async (tx) => {
     for (const builtin of builtinTemplates) {
-      if (await templateRepository.findVisible(tx, globalTenant, builtin.templateId)) continue;
+      const existing = await templateRepository.find(tx, globalTenant, builtin.templateId);
+      if (existing) {
+        const latest = await templateRepository.findTag(tx, existing, "latest");
+        if (latest && JSON.stringify(latest.podDefinition) === JSON.stringify(builtin.podDefinition)) continue;
+        await templateRepository.updateTemplate(tx, existing, { description: builtin.description, updateTs: now });
+        await templateRepository.insertTag(tx, builtinTag(builtin, siteId, now, "Built-in template updated"));
+        added.push(`${builtin.templateId} (new version)`);
+        continue;
+      }
       await templateRepository.insertTemplate(tx, {
         tenantId: globalTenant,
         templateId: builtin.templateId,
@@ -81,23 +119,27 @@ export async function seedBuiltinTemplates(db: Database, siteId: string, now: nu
         creationTs: now,
         updateTs: now,
       });
-      await templateRepository.insertTag(tx, {
-        tenantId: globalTenant,
-        templateId: builtin.templateId,
-        tag: "latest",
-        tagTimestamp: `latest@${tagTimestamp(now)}`,
-        podDefinition: builtin.podDefinition,
-        commitMessage: "Built-in template",
-        description: builtin.description,
-        archiveMessage: "",
-        addedBy: "",
-        siteId,
-        creationTs: now,
-      });
+      await templateRepository.insertTag(tx, builtinTag(builtin, siteId, now, "Built-in template"));
       added.push(builtin.templateId);
     }
   });
   return added;
+}
+
+function builtinTag(builtin: BuiltinTemplate, siteId: string, now: number, commitMessage: string): TemplateTagRow {
+  return {
+    tenantId: globalTenant,
+    templateId: builtin.templateId,
+    tag: "latest",
+    tagTimestamp: `latest@${tagTimestamp(now)}`,
+    podDefinition: builtin.podDefinition,
+    commitMessage,
+    description: builtin.description,
+    archiveMessage: "",
+    addedBy: "",
+    siteId,
+    creationTs: now,
+  };
 }
 
 /** "2025-01-30-17:14:14": the timestamp form used in "tag@timestamp". */

@@ -7,7 +7,8 @@ import type { PodFields, VolumeMountSpec } from "../pods/pod-model.js";
  * - resources merge field by field;
  * - every other field the pod sets replaces the template's.
  * template_overrides are merged deeply into the template's values first, so a
- * pod can change one attribute of an inherited mount without restating it.
+ * pod can change one attribute of an inherited mount without restating it;
+ * a null there removes the inherited key (a variable, a port, a resource).
  */
 export function mergeOverTemplate(template: PodFields, own: PodFields): PodFields {
   const base = own.template_overrides ? applyTemplateOverrides(template, own.template_overrides) : template;
@@ -33,10 +34,14 @@ export function applyTemplateOverrides(template: PodFields, overrides: Record<st
   return result as PodFields;
 }
 
+/** `patch` merged into `base` key by key; a null in `patch` removes the key. */
 function deepMerge(base: unknown, patch: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(patch)) return patch;
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(patch)) out[key] = deepMerge(out[key], value);
+  if (!isPlainObject(patch)) return patch;
+  const out: Record<string, unknown> = isPlainObject(base) ? { ...base } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = deepMerge(out[key], value);
+  }
   return out;
 }
 

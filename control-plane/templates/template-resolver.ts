@@ -1,10 +1,13 @@
 import type { EntityManager } from "typeorm";
-import { InvalidArgumentError } from "../errors/domain-errors.js";
+import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from "../errors/domain-errors.js";
 import type { PodFields } from "../pods/pod-model.js";
+import type { TemplateRow } from "../storage/entities/template-entity.js";
 import { templateRepository } from "../storage/template-repository.js";
+import { findTemplateFor, type TemplateReader } from "./template-access.js";
 import { mergeOverTemplate } from "./template-merge.js";
 
-const maxTemplateDepth = 5;
+/** Most templates one definition may build on, itself included. */
+export const maxTemplateDepth = 10;
 
 /** A parsed template reference: "name", "name:tag" or "name:tag@timestamp". */
 export interface TemplateRef {
@@ -22,25 +25,39 @@ export function parseTemplateRef(ref: string): TemplateRef {
 
 /** A template reference resolved to one exact version and its definition. */
 export interface ResolvedTemplate {
-  /** "name:tag@timestamp" of the version found. */
+  /** "<tenant>/<template>:<tag>@<timestamp>": the exact version, as a pod is pinned to it. */
   version: string;
+  /** "<template>:<tag>@<timestamp>", for people. */
+  label: string;
+  template: TemplateRow;
   definition: PodFields;
 }
 
+export interface ResolveOptions {
+  /** The request field the reference came from, named in errors. */
+  field?: string;
+  /** For a new pod: the caller must READ the template, and no template of the chain may be archived. */
+  forNewPod?: boolean;
+  /** Templates (as "<tenant>/<id>") already on the way to this reference, outermost first: for cycles and depth. */
+  chain?: { key: string; templateId: string }[];
+}
+
 /**
- * Resolves a template reference to its newest matching version (or the exact
- * one named), following base templates (a tag's own `template`) up to a fixed
- * depth. Unknown templates or tags are the caller's mistake:
- * InvalidArgumentError on `field`.
+ * Resolves a template reference as `reader` sees templates (see
+ * findTemplateFor) to its newest matching version, or the exact one named,
+ * following base templates (a tag's own `template`, resolved as the
+ * template's own tenant sees them). Mistakes in the reference are the
+ * caller's: InvalidArgumentError on the field, naming the chain for cycles
+ * and for nesting deeper than maxTemplateDepth.
  */
-export async function resolveTemplate(m: EntityManager, tenantId: string, ref: string, field = "template"): Promise<ResolvedTemplate> {
-  return resolveAt(m, tenantId, ref, field, 0);
+export async function resolveTemplate(m: EntityManager, reader: TemplateReader, ref: string, options: ResolveOptions = {}): Promise<ResolvedTemplate> {
+  return resolveAt(m, reader, ref, options.field ?? "template", options.forNewPod ?? false, [...(options.chain ?? [])]);
 }
 
 /**
  * A pod's effective definition: its own fields merged over the template
- * version it is pinned to. `cache` (keyed by tenant and version) lets a
- * listing resolve each template version once.
+ * version it is pinned to. `cache` (keyed by version) lets a listing resolve
+ * each template version once.
  */
 export async function derivePodFields(
   m: EntityManager,
@@ -54,27 +71,75 @@ export async function derivePodFields(
   const cacheKey = `${tenantId}\u0000${ref}`;
   let definition = cache?.get(cacheKey);
   if (!definition) {
-    definition = (await resolveTemplate(m, tenantId, ref)).definition;
+    definition = (await resolvePinned(m, tenantId, ref)).definition;
     cache?.set(cacheKey, definition);
   }
   return mergeOverTemplate(definition, own);
 }
 
-async function resolveAt(m: EntityManager, tenantId: string, ref: string, field: string, depth: number): Promise<ResolvedTemplate> {
-  if (depth >= maxTemplateDepth) throw new InvalidArgumentError(field, `templates nest deeper than ${maxTemplateDepth} levels`);
-  const parsed = parseTemplateRef(ref);
-  const template = await templateRepository.findVisible(m, tenantId, parsed.templateId);
-  if (!template) throw new InvalidArgumentError(field, `no template '${parsed.templateId}' is visible to you`);
-  const version = await templateRepository.findTag(m, template, parsed.tag, parsed.tagTimestamp);
-  if (!version) {
-    throw new InvalidArgumentError(field, `template '${parsed.templateId}' has no tag '${parsed.tagTimestamp ?? parsed.tag}'`);
+/** The version a pod is pinned to: "<tenant>/<template>:<tag>@<timestamp>", or the older "<template>:<tag>@<timestamp>". */
+async function resolvePinned(m: EntityManager, tenantId: string, pinned: string): Promise<ResolvedTemplate> {
+  const slash = pinned.indexOf("/");
+  if (slash < 0) return resolveTemplate(m, anyUserOf(tenantId), pinned);
+  const owner = pinned.slice(0, slash);
+  const ref = parseTemplateRef(pinned.slice(slash + 1));
+  const template = await templateRepository.find(m, owner, ref.templateId);
+  const version = template && ref.tagTimestamp ? await templateRepository.findTag(m, template, ref.tag, ref.tagTimestamp) : null;
+  if (!template || !version) {
+    throw new FailedPreconditionError(`the template version ${pinned.slice(slash + 1)} this pod is pinned to no longer exists`);
   }
-  const pinned = `${template.templateId}:${version.tagTimestamp}`;
-  const definition = version.podDefinition;
-  if (!definition.template) return { version: pinned, definition };
-  const base = await resolveAt(m, tenantId, definition.template, field, depth + 1);
+  return withBase(m, template, version.podDefinition, `${ref.templateId}:${version.tagTimestamp}`, "template", false, [{ key: keyOf(template), templateId: template.templateId }]);
+}
+
+async function resolveAt(
+  m: EntityManager,
+  reader: TemplateReader,
+  ref: string,
+  field: string,
+  forNewPod: boolean,
+  chain: { key: string; templateId: string }[],
+): Promise<ResolvedTemplate> {
+  const parsed = parseTemplateRef(ref);
+  const found = await findTemplateFor(m, reader, parsed.templateId);
+  if (!found) throw new InvalidArgumentError(field, `no template '${parsed.templateId}' is visible to you`);
+  const { template } = found;
+  if (forNewPod && chain.length === 0 && found.level === null) {
+    throw new PermissionDeniedError(`READ permission on template '${template.templateId}' is required; you have no permission`);
+  }
+  const names = [...chain.map((c) => c.templateId), template.templateId].join(" → ");
+  if (chain.some((c) => c.key === keyOf(template))) throw new InvalidArgumentError(field, `templates form a cycle: ${names}`);
+  chain.push({ key: keyOf(template), templateId: template.templateId });
+  if (chain.length > maxTemplateDepth) throw new InvalidArgumentError(field, `templates nest deeper than ${maxTemplateDepth} levels: ${names}`);
+  if (forNewPod && template.archiveMessage) throw new InvalidArgumentError(field, `template '${template.templateId}' is archived: ${template.archiveMessage}`);
+  const version = await templateRepository.findTag(m, template, parsed.tag, parsed.tagTimestamp);
+  if (!version) throw new InvalidArgumentError(field, `template '${parsed.templateId}' has no tag '${parsed.tagTimestamp ?? parsed.tag}'`);
+  return withBase(m, template, version.podDefinition, `${template.templateId}:${version.tagTimestamp}`, field, forNewPod, chain);
+}
+
+/** The version's definition merged over its base template's, if it names one. */
+async function withBase(
+  m: EntityManager,
+  template: TemplateRow,
+  definition: PodFields,
+  label: string,
+  field: string,
+  forNewPod: boolean,
+  chain: { key: string; templateId: string }[],
+): Promise<ResolvedTemplate> {
+  const resolved = { version: `${template.tenantId}/${label}`, label, template };
+  if (!definition.template) return { ...resolved, definition };
+  const base = await resolveAt(m, anyUserOf(template.tenantId), definition.template, field, forNewPod, chain);
   const { template: _base, ...own } = definition;
-  return { version: pinned, definition: mergeOverTemplate(base.definition, own) };
+  return { ...resolved, definition: mergeOverTemplate(base.definition, own) };
+}
+
+/** A tenant as a whole: how a template's base, or a pod's pinned template, is looked up. */
+function anyUserOf(tenantId: string): TemplateReader {
+  return { tenantId, username: "", serviceAdmin: false };
+}
+
+function keyOf(template: TemplateRow): string {
+  return `${template.tenantId}/${template.templateId}`;
 }
 
 function splitOnce(value: string, separator: string): [string, string | undefined] {

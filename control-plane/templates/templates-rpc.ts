@@ -1,57 +1,89 @@
-import { fromJson, type JsonObject } from "@bufbuild/protobuf";
+import { fromJson, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
   TemplateTagPodDefinitionSchema,
   TemplatesService,
+  type TemplateTagPodDefinition,
 } from "../../gen/tapis/pods/v1/templates_service_pb.js";
 import { callerOf } from "../auth/caller-of.js";
-import { NotFoundError } from "../errors/domain-errors.js";
-import type { Database } from "../storage/database.js";
-import type { TemplateRow } from "../storage/entities/template-entity.js";
+import { levelNameOf } from "../authz/level-proto.js";
+import type { PermissionService } from "../authz/permission-service.js";
+import type { PodFields } from "../pods/pod-model.js";
+import { fieldsFromDefinitionJson } from "../pods/pod-proto.js";
 import type { TemplateTagRow } from "../storage/entities/template-tag-entity.js";
-import { templateRepository } from "../storage/template-repository.js";
+import type { TemplateFields } from "./template-rules.js";
+import type { TemplateService, TemplateView } from "./template-service.js";
+import type { TemplateTagService } from "./template-tag-service.js";
 
-/**
- * Reading templates and their tags. Creating and changing templates, tags and
- * their permissions is not offered yet and answers UNIMPLEMENTED.
- */
-export function templatesRpc(db: Database): Partial<ServiceImpl<typeof TemplatesService>> {
-  const find = async (tenantId: string, templateId: string) => {
-    const template = await db.read((m) => templateRepository.findVisible(m, tenantId, templateId));
-    if (!template) throw new NotFoundError("template", templateId);
-    return template;
-  };
+/** TemplatesService over gRPC/Connect: translates messages and delegates. */
+export function templatesRpc(templates: TemplateService, tags: TemplateTagService, permissions: PermissionService): ServiceImpl<typeof TemplatesService> {
   return {
     async listTemplates(_req, ctx) {
-      const rows = await db.read((m) => templateRepository.listVisible(m, callerOf(ctx).tenantId));
-      return { message: "Templates retrieved successfully.", result: rows.map(templateToProto) };
+      return { message: "Templates retrieved successfully.", result: (await templates.list(callerOf(ctx))).map(templateToProto) };
+    },
+    async addTemplate(req, ctx) {
+      const view = await templates.add(callerOf(ctx), req.templateId, { description: req.description, metatags: req.metatags, archive_message: req.archiveMessage });
+      return { message: "Template added successfully.", result: templateToProto(view) };
+    },
+    async listTemplatesAndTags(req, ctx) {
+      const all = await templates.listWithTags(callerOf(ctx), req.full ?? true);
+      const result = Object.fromEntries(all.map(({ view, tags: versions }) => [view.template.templateId, { template: templateToProto(view), tags: versions.map((t) => tagToProto(t, false)) }]));
+      return { message: "Templates and tags retrieved successfully.", result };
     },
     async getTemplate(req, ctx) {
-      return { message: "Template retrieved successfully.", result: templateToProto(await find(callerOf(ctx).tenantId, req.templateId)) };
+      return { message: "Template retrieved successfully.", result: templateToProto(await templates.get(callerOf(ctx), req.templateId)) };
+    },
+    async updateTemplate(req, ctx) {
+      const all: Required<TemplateFields> = { description: req.description, metatags: req.metatags, archive_message: req.archiveMessage };
+      const given = req.updateMask?.paths.length
+        ? req.updateMask.paths.map((path) => path.split(".")[0]!)
+        : (Object.keys(all) as (keyof TemplateFields)[]).filter((name) => all[name].length > 0);
+      const fields = Object.fromEntries(given.filter((name) => name in all).map((name) => [name, all[name as keyof TemplateFields]])) as TemplateFields;
+      const view = await templates.update(callerOf(ctx), req.templateId, fields, given);
+      return { message: "Template updated successfully.", result: templateToProto(view) };
+    },
+    async deleteTemplate(req, ctx) {
+      await templates.delete(callerOf(ctx), req.templateId);
+      return { message: "Template deleted successfully.", result: "" };
     },
     async listTemplateTags(req, ctx) {
-      const template = await find(callerOf(ctx).tenantId, req.templateId);
-      const tags = await db.read((m) => templateRepository.listTags(m, template));
-      const shown = req.full === false ? newestPerTag(tags) : tags;
-      return { message: "Template tags retrieved successfully.", result: shown.map((t) => tagToProto(t, req.includeConfigs)) };
+      const versions = await tags.listTags(callerOf(ctx), req.templateId, req.full ?? true);
+      return { message: "Template tags retrieved successfully.", result: versions.map((t) => tagToProto(t, req.includeConfigs)) };
+    },
+    async addTemplateTag(req, ctx) {
+      const row = await tags.addTag(callerOf(ctx), req.templateId, {
+        tag: req.tag,
+        commitMessage: req.commitMessage,
+        definition: definitionFromProto(req.podDefinition),
+      });
+      return { message: "Template tag added successfully.", result: tagToProto(row, true) };
     },
     async getTemplateTag(req, ctx) {
-      const template = await find(callerOf(ctx).tenantId, req.templateId);
-      const tags = await db.read((m) => templateRepository.listTags(m, template));
-      const matching = tags.filter((t) => t.tag === req.tagId || t.tagTimestamp === req.tagId);
-      if (matching.length === 0) throw new NotFoundError("template tag", `${req.templateId}:${req.tagId}`);
-      return { message: "Template tag retrieved successfully.", result: matching.map((t) => tagToProto(t, req.includeConfigs)) };
+      const versions = await tags.getTag(callerOf(ctx), req.templateId, req.tagId);
+      return { message: "Template tag retrieved successfully.", result: versions.map((t) => tagToProto(t, req.includeConfigs)) };
+    },
+    async deleteTemplateTag(req, ctx) {
+      const newest = await tags.deleteTag(callerOf(ctx), req.templateId, req.tagId);
+      return { message: "Template tag deleted successfully.", result: tagToProto(newest, false) };
+    },
+    async getTemplatePermissions(req, ctx) {
+      const list = await permissions.list(callerOf(ctx), "template", req.templateId);
+      return { message: "Template permissions retrieved successfully.", result: { permissions: list } };
+    },
+    async setTemplatePermission(req, ctx) {
+      const list = await permissions.set(callerOf(ctx), "template", req.templateId, req.user, levelNameOf(req.level));
+      return { message: "Template permission set successfully.", result: { permissions: list } };
+    },
+    async deleteTemplatePermission(req, ctx) {
+      const list = await permissions.remove(callerOf(ctx), "template", req.templateId, req.user);
+      return { message: "Template permission removed successfully.", result: { permissions: list } };
     },
   };
 }
 
-function newestPerTag(tags: TemplateTagRow[]): TemplateTagRow[] {
-  const seen = new Set<string>();
-  return tags.filter((t) => (seen.has(t.tag) ? false : (seen.add(t.tag), true)));
-}
-
-function templateToProto(row: TemplateRow) {
+export function templateToProto(view: TemplateView) {
+  const row = view.template;
   return {
     templateId: row.templateId,
     description: row.description,
@@ -61,17 +93,19 @@ function templateToProto(row: TemplateRow) {
     updateTs: timestampFromMs(row.updateTs),
     tenantId: row.tenantId,
     siteId: row.siteId,
-    permissions: [],
+    permissions: view.permissions,
   };
 }
 
-function tagToProto(row: TemplateTagRow, includeConfigs: boolean) {
+/** A tag version; mount file contents show as their size unless `includeConfigs`. */
+export function tagToProto(row: TemplateTagRow, includeConfigs: boolean) {
   const definition = { ...row.podDefinition };
-  if (!includeConfigs && definition.volume_mounts) {
+  if (definition.volume_mounts) {
     definition.volume_mounts = Object.fromEntries(
       Object.entries(definition.volume_mounts).map(([path, mount]) => [
         path,
-        mount?.config_content === undefined ? mount : { ...mount, config_content: `<${Buffer.byteLength(mount.config_content)} bytes>` },
+        // An empty mount is how the wire says "removes the base template's mount here".
+        mount === null ? ({} as never) : includeConfigs || mount.config_content === undefined ? mount : { ...mount, config_content: `<${Buffer.byteLength(mount.config_content)} bytes>` },
       ]),
     );
   }
@@ -88,4 +122,9 @@ function tagToProto(row: TemplateTagRow, includeConfigs: boolean) {
     siteId: row.siteId,
     creationTs: timestampFromMs(row.creationTs),
   };
+}
+
+function definitionFromProto(definition: TemplateTagPodDefinition | undefined): PodFields {
+  if (!definition) return {};
+  return fieldsFromDefinitionJson(toJson(TemplateTagPodDefinitionSchema, definition, { useProtoFieldName: true }) as Record<string, unknown>);
 }

@@ -1,7 +1,7 @@
 import { getOption, hasOption, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../gen/google/api/http_pb.js";
-import { call_deadline, http_exchange, rest_query_flag, type CallDeadline, type HttpExchange } from "../../gen/tapis/pods/v1/call_options_pb.js";
+import { call_deadline, http_exchange, rest_query_flag, rest_result_field, type CallDeadline, type HttpExchange } from "../../gen/tapis/pods/v1/call_options_pb.js";
 import { PathTemplate, pathSegments } from "./path-template.js";
 
 export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE" | "PATCH";
@@ -22,6 +22,8 @@ export interface Route {
   queryFlag: string;
   /** For RPCs browsers and proxies call directly: headers handed on, and the raw HTTP answer. */
   exchange: HttpExchange | null;
+  /** The response field the envelope's `result` carries: "result" unless the method names another. */
+  resultField: string;
 }
 
 export type RouteMatch =
@@ -81,5 +83,6 @@ function routeOf(service: DescService, method: DescMethod, rule: HttpRule): Rout
     callDeadline: hasOption(method, call_deadline) ? getOption(method, call_deadline) : null,
     queryFlag: hasOption(method, rest_query_flag) ? getOption(method, rest_query_flag) : "",
     exchange: hasOption(method, http_exchange) ? getOption(method, http_exchange) : null,
+    resultField: hasOption(method, rest_result_field) ? getOption(method, rest_result_field) : "result",
   };
 }

@@ -55,7 +55,8 @@ describe("multipart uploads at the gateway", () => {
   it("streamsAWellFormedUploadToThePodsAgent", async () => {
     const answer = await upload(form(3000), jwt);
     assert.equal(answer.status, 200, answer.body.message);
-    assert.equal((answer.body as unknown as { result: string }).result, "Wrote 3000 bytes to /tmp/x.");
+    assert.deepEqual((answer.body as unknown as { result: unknown }).result, { uploaded: "/tmp/x" });
+    assert.equal(answer.body.message, "Wrote 3000 bytes to /tmp/x.");
   });
 
   it("takesTheDestinationPathBeforeOrAfterTheFile", async () => {
@@ -63,7 +64,8 @@ describe("multipart uploads at the gateway", () => {
     data.append("dest_path", "/tmp/first");
     data.append("file", new Blob([new Uint8Array(10)]), "x.bin");
     const answer = await upload(data, jwt);
-    assert.equal((answer.body as unknown as { result: string }).result, "Wrote 10 bytes to /tmp/first.");
+    assert.deepEqual((answer.body as unknown as { result: unknown }).result, { uploaded: "/tmp/first" });
+    assert.equal(answer.body.message, "Wrote 10 bytes to /tmp/first.");
   });
 
   it("refusesARelativeDestinationAndAPodThatIsNotRunning", async () => {

@@ -11,8 +11,8 @@ import { startTestService, type TestService } from "../support/test-service.js";
  * generated passwords, keeping every trace the service leaves: each response
  * body, each log line at debug level, each event on the bus, the action logs
  * and the database. The passwords may appear only where the contract returns
- * them: the credentials call and, for ADMINs, the derived pod with secrets
- * resolved.
+ * them: the credentials call and the derived pod to those who may see
+ * credentials (USER and up), with or without resolve_secrets.
  */
 describe("pod passwords are held only where the contract returns them", function () {
   this.timeout(60_000);
@@ -96,6 +96,7 @@ describe("pod passwords are held only where the contract returns them", function
     assert.equal((await call("alice", alice, "POST", `/v3/pods/${podId}/permissions`, { user: "bob", level: "READ" })).status, 200);
     await call("alice", alice, "GET", `/v3/pods/${podId}/permissions`);
     await call("bob", bob, "GET", `/v3/pods/${podId}`);
+    assert.match((await call("bob", bob, "GET", `/v3/pods/${podId}/derived`)).result.environment_variables.APP_PASSWORD, /^<<tapissecret_user_password>>$/);
     assert.equal((await call("bob", bob, "GET", `/v3/pods/${podId}/derived?resolve_secrets=true`)).status, 403);
     assert.equal((await call("bob", bob, "GET", `/v3/pods/${podId}/credentials`)).status, 403);
     assert.equal((await call("alice", alice, "POST", `/v3/pods/${podId}/exec`, { commands: [["printenv", "APP_PASSWORD"], "echo $SERVICE_PASSWORD"] })).status, 200);
@@ -121,7 +122,7 @@ describe("pod passwords are held only where the contract returns them", function
       ...actionLogs.map((line) => ({ where: `action log "${line}"`, bytes: Buffer.from(line) })),
       ...stored,
     ];
-    const allowed = [`alice: GET /v3/pods/${podId}/credentials (200)`, `alice: GET /v3/pods/${podId}/derived?resolve_secrets=true (200)`];
+    const allowed = [`alice: GET /v3/pods/${podId}/credentials (200)`, `alice: GET /v3/pods/${podId}/derived?resolve_secrets=true (200)`, `alice: GET /v3/pods/${podId}/derived (200)`];
     for (const [name, password] of [["user password", userPassword], ["service password", servicePassword]] as const) {
       const holders = traces.filter((trace) => trace.bytes.includes(password)).map((trace) => trace.where);
       assert.deepEqual(holders.filter((where) => !allowed.includes(where)), [], `the ${name} leaked`);

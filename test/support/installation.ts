@@ -66,6 +66,8 @@ export async function startInstallation(options: InstallationOptions): Promise<I
     PODS_GRPC_PORT: String(port),
     PODS_OUTBOX_POLL_MS: "200",
     PODS_AGENT_RESYNC_SECONDS: "10",
+    // Replicas allow no image by default; these suites run the built-in templates.
+    PODS_ALLOWED_IMAGES: "neo4j:5.26,postgres:16",
   });
   const startReplica = (index: number) => startProcess(`replica-${index}`, "control-plane/main.js", replicaEnv(ports[index]!), /"msg":"control plane listening"/);
   const replicas: ServiceProcess[] = [];

@@ -23,6 +23,7 @@ const installedMarker = join(venvDir, `.tapipy-${tapipyVersion}-installed`);
 // dist/test/tapipy/tapipy.test.js -> repository root -> test/tapipy/quickstart.py
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const quickstartScript = join(repoRoot, "test", "tapipy", "quickstart.py");
+const templatesScript = join(repoRoot, "test", "tapipy", "templates_images_secrets.py");
 
 interface RunResult {
   code: number | null;
@@ -132,6 +133,7 @@ describe("tapipy 1.9 SDK against the gateway", function () {
   const users = {
     alice: `alice-${randomBytes(9).toString("base64url")}`,
     bob: `bob-${randomBytes(9).toString("base64url")}`,
+    admin: `admin-${randomBytes(9).toString("base64url")}`,
   };
 
   before(async function () {
@@ -166,5 +168,17 @@ describe("tapipy 1.9 SDK against the gateway", function () {
     });
     assert.equal(result.code, 0, describeRun("quickstart.py", result));
     assert.match(result.stdout, /^quickstart passed$/m, describeRun("quickstart.py", result));
+  });
+
+  it("runsTheSeedsTemplateImageAndSecretExamples", async function () {
+    this.timeout(150_000);
+    assert.ok(svc);
+    const noProxy = [process.env.NO_PROXY ?? process.env.no_proxy, "127.0.0.1", "localhost"].filter(Boolean).join(",");
+    const result = await run(venvPython, [templatesScript, svc.baseUrl, "alice", users.alice, "admin", users.admin], {
+      timeoutMs: 120_000,
+      env: { ...process.env, PYTHONUNBUFFERED: "1", NO_PROXY: noProxy, no_proxy: noProxy },
+    });
+    assert.equal(result.code, 0, describeRun("templates_images_secrets.py", result));
+    assert.match(result.stdout, /^templates, images and secrets passed$/m, describeRun("templates_images_secrets.py", result));
   });
 });

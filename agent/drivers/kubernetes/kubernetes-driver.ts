@@ -4,7 +4,7 @@ import type { DesiredPod } from "../../../gen/tapis/pods/v1/agent_service_pb.js"
 import { PodStatus, StatusRequested } from "../../../gen/tapis/pods/v1/pod_pb.js";
 import type { Logger } from "../../../shared/logging/logger.js";
 import { keyString, parseKey, type ClusterDriver, type CommandOutcome, type ObservationSink, type PodKey, type SyncOutcome, type UploadSink } from "../cluster-driver.js";
-import { refusedMount } from "../../reconcile/mount-policy.js";
+import { refusedStart } from "../../reconcile/start-policy.js";
 import { CappedOutput } from "./capped-output.js";
 import type { KubernetesClusterConfig } from "./cluster-config.js";
 import { KubernetesApiError, type KubernetesApi, type ObjectKindName } from "./kubernetes-api.js";
@@ -189,7 +189,7 @@ export class KubernetesDriver implements ClusterDriver {
       this.seen(existing);
       return { kind: "done" };
     }
-    const refused = refusedMount(desired, this.config.storageClaim);
+    const refused = refusedStart(desired, this.config.storageClaim);
     if (refused) {
       this.report(key, PodStatus.ERROR, `Refused to start the pod: ${refused}.`);
       return { kind: "terminal", reason: refused };

@@ -96,15 +96,16 @@ export function keyOfObject(object: KubernetesObject): PodKey | null {
 export function buildPodObjects(desired: DesiredPod, config: KubernetesClusterConfig): PodObjects {
   const name = podObjectNames(desired).pod;
   const metadata = (suffix = "") => ({ name: name + suffix, namespace: config.namespace, labels: podLabels(desired), annotations: podAnnotations(desired) });
-  const ephemeral = Object.entries(desired.volumeMounts).filter(([, mount]) => mount.type === "ephemeral");
+  const ephemeral = ephemeralMounts(desired);
+  const plain = ephemeral.filter((e) => !e.secret);
   const configMap: V1ConfigMap | null =
-    ephemeral.length === 0
+    plain.length === 0
       ? null
       : {
           apiVersion: "v1",
           kind: "ConfigMap",
           metadata: metadata("-config"),
-          data: Object.fromEntries(ephemeral.map(([path, mount], index) => [configKey(index, path), mount.configContent ?? ""])),
+          data: Object.fromEntries(plain.map((e) => [e.key, e.mount.configContent ?? ""])),
         };
   const ports = exposedPorts(desired);
   const service: V1Service | null =
@@ -120,7 +121,8 @@ export function buildPodObjects(desired: DesiredPod, config: KubernetesClusterCo
             ports: ports.map(({ name, port }) => ({ name, port, targetPort: port, protocol: "TCP" })),
           },
         };
-  const secret: V1Secret = { apiVersion: "v1", kind: "Secret", metadata: metadata(), type: "Opaque", stringData: { ...desired.secretEnvironment } };
+  const secretFiles = Object.fromEntries(ephemeral.filter((e) => e.secret).map((e) => [e.key, desired.secretFiles[e.path]!]));
+  const secret: V1Secret = { apiVersion: "v1", kind: "Secret", metadata: metadata(), type: "Opaque", stringData: { ...desired.secretEnvironment, ...secretFiles } };
   const mounts = buildMounts(desired, config, name);
   const queue = queuePlacement(desired, config);
   const pod: V1Pod = {
@@ -179,10 +181,11 @@ function buildResources(desired: DesiredPod): V1Container["resources"] {
   const limits: Record<string, string> = {};
   if (r?.cpuRequest !== undefined) requests.cpu = `${r.cpuRequest}m`;
   if (r?.memRequest !== undefined) requests.memory = `${r.memRequest}Mi`;
-  if (r?.ephemeralStorageRequest !== undefined) requests["ephemeral-storage"] = `${r.ephemeralStorageRequest}Mi`;
+  // -1 is unlimited: no request, no limit.
+  if (r?.ephemeralStorageRequest !== undefined && r.ephemeralStorageRequest >= 0) requests["ephemeral-storage"] = `${r.ephemeralStorageRequest}Mi`;
   if (r?.cpuLimit !== undefined) limits.cpu = `${r.cpuLimit}m`;
   if (r?.memLimit !== undefined) limits.memory = `${r.memLimit}Mi`;
-  if (r?.ephemeralStorageLimit !== undefined) limits["ephemeral-storage"] = `${r.ephemeralStorageLimit}Mi`;
+  if (r?.ephemeralStorageLimit !== undefined && r.ephemeralStorageLimit >= 0) limits["ephemeral-storage"] = `${r.ephemeralStorageLimit}Mi`;
   if (r?.gpus) limits["nvidia.com/gpu"] = String(r.gpus);
   return { requests, limits };
 }
@@ -201,17 +204,20 @@ function buildMounts(desired: DesiredPod, config: KubernetesClusterConfig, name:
     return volumeName;
   };
   const entries = Object.entries(desired.volumeMounts).sort(([a], [b]) => a.localeCompare(b));
-  let ephemeralIndex = 0;
+  const ephemeral = new Map(ephemeralMounts(desired).map((e) => [e.path, e]));
   for (const [mountPath, mount] of entries) {
     switch (mount.type) {
       case "ephemeral": {
-        const index = ephemeralIndex++;
+        const file = ephemeral.get(mountPath)!;
         const fileName = basename(mountPath);
-        const volumeName = `config-${index}`;
-        volumes.push({
-          name: volumeName,
-          configMap: { name: `${name}-config`, items: [{ key: configKey(index, mountPath), path: fileName }], defaultMode: fileMode(mount) },
-        });
+        const volumeName = `config-${file.index}`;
+        const items = [{ key: file.key, path: fileName }];
+        // Contents that hold secret values come from the pod's Secret, never a ConfigMap.
+        volumes.push(
+          file.secret
+            ? { name: volumeName, secret: { secretName: name, items, defaultMode: fileMode(mount) } }
+            : { name: volumeName, configMap: { name: `${name}-config`, items, defaultMode: fileMode(mount) } },
+        );
         volumeMounts.push({ name: volumeName, mountPath, subPath: fileName, readOnly: mount.readOnly ?? true });
         break;
       }
@@ -228,6 +234,26 @@ function buildMounts(desired: DesiredPod, config: KubernetesClusterConfig, name:
     }
   }
   return { volumes, volumeMounts };
+}
+
+/** An ephemeral mount, where its content is kept (the Secret when it holds secret values) and under which key. */
+interface EphemeralFile {
+  path: string;
+  mount: VolumeMount;
+  index: number;
+  secret: boolean;
+  key: string;
+}
+
+function ephemeralMounts(desired: DesiredPod): EphemeralFile[] {
+  return Object.entries(desired.volumeMounts)
+    .filter(([, mount]) => mount.type === "ephemeral")
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([path, mount], index) => {
+      const secret = desired.secretFiles[path] !== undefined;
+      // In the Secret, a leading "." keeps file keys apart from variable names, which cannot start with one.
+      return { path, mount, index, secret, key: `${secret ? "." : ""}${configKey(index, path)}` };
+    });
 }
 
 function configKey(index: number, mountPath: string): string {

@@ -1,5 +1,7 @@
 import { AgentPresenceEntity } from "./agent-presence-entity.js";
 import { AgentTokenEntity, ClusterEntity } from "./cluster-entity.js";
+import { ImageEntity } from "./image-entity.js";
+import { PodSecretValueEntity, SecretEntity } from "./secret-entity.js";
 import { OutboxEntity } from "./outbox-entity.js";
 import { PermissionEntity } from "./permission-entity.js";
 import { PodChangeEntity } from "./pod-change-entity.js";
@@ -23,4 +25,7 @@ export const allEntities = [
   ClusterEntity,
   AgentTokenEntity,
   PodChangeEntity,
+  ImageEntity,
+  SecretEntity,
+  PodSecretValueEntity,
 ];

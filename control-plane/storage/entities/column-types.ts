@@ -26,3 +26,12 @@ export const jsonText = (nullable = false): EntitySchemaColumnOptions => ({ type
 export const longText = (): EntitySchemaColumnOptions => ({ type: "text" });
 
 export const integer = (): EntitySchemaColumnOptions => ({ type: "int" });
+
+/** A boolean as 0/1 in an INT column: one representation on SQLite and MySQL. */
+export const flag = (): EntitySchemaColumnOptions => ({
+  type: "int",
+  transformer: {
+    to: (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0),
+    from: (value: number | string) => Number(value) === 1,
+  },
+});

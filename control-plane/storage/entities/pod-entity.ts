@@ -22,5 +22,6 @@ export const PodEntity = new EntitySchema<PodRecord>({
     updateTs: { ...epochMillis(), name: "update_ts" },
     startInstanceTs: { ...epochMillis(true), name: "start_instance_ts" },
     timeToStopTs: { ...epochMillis(true), name: "time_to_stop_ts" },
+    owner: shortText(128, true),
   },
 });

@@ -5,6 +5,9 @@ import { AgentPresence1764115200000 } from "./0002-agent-presence.js";
 import { Clusters1764201600000 } from "./0003-clusters.js";
 import { encryptCredentialsMigration } from "./0004-encrypt-credentials.js";
 import { ClusterClaims1764374400000 } from "./0005-cluster-claims.js";
+import { Images1765000000000 } from "./0010-images.js";
+import { Secrets1765000100000 } from "./0011-secrets.js";
+import { PodOwners1765000200000 } from "./0012-pod-owners.js";
 import { PodChanges1768000000000 } from "./0040-pod-changes.js";
 
 /**
@@ -12,5 +15,15 @@ import { PodChanges1768000000000 } from "./0040-pod-changes.js";
  * `cipher` encrypts what a migration moves into encrypted columns.
  */
 export function allMigrations(cipher: FieldCipher): (new () => MigrationInterface)[] {
-  return [InitialSchema1764028800000, AgentPresence1764115200000, Clusters1764201600000, encryptCredentialsMigration(cipher), ClusterClaims1764374400000, PodChanges1768000000000];
+  return [
+    InitialSchema1764028800000,
+    AgentPresence1764115200000,
+    Clusters1764201600000,
+    encryptCredentialsMigration(cipher),
+    ClusterClaims1764374400000,
+    Images1765000000000,
+    Secrets1765000100000,
+    PodOwners1765000200000,
+    PodChanges1768000000000,
+  ];
 }

@@ -10,13 +10,15 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
 import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
 import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { PermissionLevel, Permissions } from "./common_pb.js";
+import { file_tapis_pods_v1_common } from "./common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file tapis/pods/v1/secrets_service.proto.
  */
 export const file_tapis_pods_v1_secrets_service: GenFile = /*@__PURE__*/
-  fileDesc("CiN0YXBpcy9wb2RzL3YxL3NlY3JldHNfc2VydmljZS5wcm90bxINdGFwaXMucG9kcy52MSLeAQoGU2VjcmV0EhEKCXNlY3JldF9pZBgBIAEoCRINCgVzY29wZRgCIAEoCRITCgZwb2RfaWQYAyABKAlIAIgBARITCgtkZXNjcmlwdGlvbhgEIAEoCRIQCghyZWFkYWJsZRgFIAEoCBIQCgh3cml0YWJsZRgGIAEoCBIWCg5za19zZWNyZXRfbmFtZRgHIAEoCRIvCgtjcmVhdGlvbl90cxgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIYWRkZWRfYnkYCSABKAlCCQoHX3BvZF9pZCIUChJMaXN0U2VjcmV0c1JlcXVlc3QiTQoTTGlzdFNlY3JldHNSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEiUKBnJlc3VsdBgCIAMoCzIVLnRhcGlzLnBvZHMudjEuU2VjcmV0ItkBChNDcmVhdGVTZWNyZXRSZXF1ZXN0EhEKCXNlY3JldF9pZBgBIAEoCRIUCgxzZWNyZXRfdmFsdWUYAiABKAkSEgoFc2NvcGUYAyABKAlIAIgBARITCgZwb2RfaWQYBCABKAlIAYgBARITCgtkZXNjcmlwdGlvbhgFIAEoCRIVCghyZWFkYWJsZRgGIAEoCEgCiAEBEhUKCHdyaXRhYmxlGAcgASgISAOIAQFCCAoGX3Njb3BlQgkKB19wb2RfaWRCCwoJX3JlYWRhYmxlQgsKCV93cml0YWJsZSJOChRDcmVhdGVTZWNyZXRSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEiUKBnJlc3VsdBgCIAEoCzIVLnRhcGlzLnBvZHMudjEuU2VjcmV0IiUKEEdldFNlY3JldFJlcXVlc3QSEQoJc2VjcmV0X2lkGAEgASgJIksKEUdldFNlY3JldFJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSJQoGcmVzdWx0GAIgASgLMhUudGFwaXMucG9kcy52MS5TZWNyZXQihAEKE1VwZGF0ZVNlY3JldFJlcXVlc3QSEQoJc2VjcmV0X2lkGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhQKDHNlY3JldF92YWx1ZRgDIAEoCRIvCgt1cGRhdGVfbWFzaxgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siTgoUVXBkYXRlU2VjcmV0UmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIlCgZyZXN1bHQYAiABKAsyFS50YXBpcy5wb2RzLnYxLlNlY3JldCIoChNEZWxldGVTZWNyZXRSZXF1ZXN0EhEKCXNlY3JldF9pZBgBIAEoCSI3ChREZWxldGVTZWNyZXRSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEg4KBnJlc3VsdBgCIAEoCSIqChVHZXRTZWNyZXRWYWx1ZVJlcXVlc3QSEQoJc2VjcmV0X2lkGAEgASgJIpsBChZHZXRTZWNyZXRWYWx1ZVJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSQQoGcmVzdWx0GAIgAygLMjEudGFwaXMucG9kcy52MS5HZXRTZWNyZXRWYWx1ZVJlc3BvbnNlLlJlc3VsdEVudHJ5Gi0KC1Jlc3VsdEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEy+gUKDlNlY3JldHNTZXJ2aWNlEm4KC0xpc3RTZWNyZXRzEiEudGFwaXMucG9kcy52MS5MaXN0U2VjcmV0c1JlcXVlc3QaIi50YXBpcy5wb2RzLnYxLkxpc3RTZWNyZXRzUmVzcG9uc2UiGILT5JMCEhIQL3YzL3BvZHMvc2VjcmV0cxJ0CgxDcmVhdGVTZWNyZXQSIi50YXBpcy5wb2RzLnYxLkNyZWF0ZVNlY3JldFJlcXVlc3QaIy50YXBpcy5wb2RzLnYxLkNyZWF0ZVNlY3JldFJlc3BvbnNlIhuC0+STAhU6ASoiEC92My9wb2RzL3NlY3JldHMSdAoJR2V0U2VjcmV0Eh8udGFwaXMucG9kcy52MS5HZXRTZWNyZXRSZXF1ZXN0GiAudGFwaXMucG9kcy52MS5HZXRTZWNyZXRSZXNwb25zZSIkgtPkkwIeEhwvdjMvcG9kcy9zZWNyZXRzL3tzZWNyZXRfaWR9EoABCgxVcGRhdGVTZWNyZXQSIi50YXBpcy5wb2RzLnYxLlVwZGF0ZVNlY3JldFJlcXVlc3QaIy50YXBpcy5wb2RzLnYxLlVwZGF0ZVNlY3JldFJlc3BvbnNlIieC0+STAiE6ASoaHC92My9wb2RzL3NlY3JldHMve3NlY3JldF9pZH0SfQoMRGVsZXRlU2VjcmV0EiIudGFwaXMucG9kcy52MS5EZWxldGVTZWNyZXRSZXF1ZXN0GiMudGFwaXMucG9kcy52MS5EZWxldGVTZWNyZXRSZXNwb25zZSIkgtPkkwIeKhwvdjMvcG9kcy9zZWNyZXRzL3tzZWNyZXRfaWR9EokBCg5HZXRTZWNyZXRWYWx1ZRIkLnRhcGlzLnBvZHMudjEuR2V0U2VjcmV0VmFsdWVSZXF1ZXN0GiUudGFwaXMucG9kcy52MS5HZXRTZWNyZXRWYWx1ZVJlc3BvbnNlIiqC0+STAiQSIi92My9wb2RzL3NlY3JldHMve3NlY3JldF9pZH0vdmFsdWViBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("CiN0YXBpcy9wb2RzL3YxL3NlY3JldHNfc2VydmljZS5wcm90bxINdGFwaXMucG9kcy52MSLeAQoGU2VjcmV0EhEKCXNlY3JldF9pZBgBIAEoCRINCgVzY29wZRgCIAEoCRITCgZwb2RfaWQYAyABKAlIAIgBARITCgtkZXNjcmlwdGlvbhgEIAEoCRIQCghyZWFkYWJsZRgFIAEoCBIQCgh3cml0YWJsZRgGIAEoCBIWCg5za19zZWNyZXRfbmFtZRgHIAEoCRIvCgtjcmVhdGlvbl90cxgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIYWRkZWRfYnkYCSABKAlCCQoHX3BvZF9pZCIUChJMaXN0U2VjcmV0c1JlcXVlc3QiTQoTTGlzdFNlY3JldHNSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEiUKBnJlc3VsdBgCIAMoCzIVLnRhcGlzLnBvZHMudjEuU2VjcmV0ItkBChNDcmVhdGVTZWNyZXRSZXF1ZXN0EhEKCXNlY3JldF9pZBgBIAEoCRIUCgxzZWNyZXRfdmFsdWUYAiABKAkSEgoFc2NvcGUYAyABKAlIAIgBARITCgZwb2RfaWQYBCABKAlIAYgBARITCgtkZXNjcmlwdGlvbhgFIAEoCRIVCghyZWFkYWJsZRgGIAEoCEgCiAEBEhUKCHdyaXRhYmxlGAcgASgISAOIAQFCCAoGX3Njb3BlQgkKB19wb2RfaWRCCwoJX3JlYWRhYmxlQgsKCV93cml0YWJsZSJOChRDcmVhdGVTZWNyZXRSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEiUKBnJlc3VsdBgCIAEoCzIVLnRhcGlzLnBvZHMudjEuU2VjcmV0IiUKEEdldFNlY3JldFJlcXVlc3QSEQoJc2VjcmV0X2lkGAEgASgJIksKEUdldFNlY3JldFJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSJQoGcmVzdWx0GAIgASgLMhUudGFwaXMucG9kcy52MS5TZWNyZXQihAEKE1VwZGF0ZVNlY3JldFJlcXVlc3QSEQoJc2VjcmV0X2lkGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhQKDHNlY3JldF92YWx1ZRgDIAEoCRIvCgt1cGRhdGVfbWFzaxgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siTgoUVXBkYXRlU2VjcmV0UmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIlCgZyZXN1bHQYAiABKAsyFS50YXBpcy5wb2RzLnYxLlNlY3JldCIoChNEZWxldGVTZWNyZXRSZXF1ZXN0EhEKCXNlY3JldF9pZBgBIAEoCSI3ChREZWxldGVTZWNyZXRSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEg4KBnJlc3VsdBgCIAEoCSIqChVHZXRTZWNyZXRWYWx1ZVJlcXVlc3QSEQoJc2VjcmV0X2lkGAEgASgJIpsBChZHZXRTZWNyZXRWYWx1ZVJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSQQoGcmVzdWx0GAIgAygLMjEudGFwaXMucG9kcy52MS5HZXRTZWNyZXRWYWx1ZVJlc3BvbnNlLlJlc3VsdEVudHJ5Gi0KC1Jlc3VsdEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiMAobR2V0U2VjcmV0UGVybWlzc2lvbnNSZXF1ZXN0EhEKCXNlY3JldF9pZBgBIAEoCSJbChxHZXRTZWNyZXRQZXJtaXNzaW9uc1Jlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSKgoGcmVzdWx0GAIgASgLMhoudGFwaXMucG9kcy52MS5QZXJtaXNzaW9ucyJsChpTZXRTZWNyZXRQZXJtaXNzaW9uUmVxdWVzdBIRCglzZWNyZXRfaWQYASABKAkSDAoEdXNlchgCIAEoCRItCgVsZXZlbBgDIAEoDjIeLnRhcGlzLnBvZHMudjEuUGVybWlzc2lvbkxldmVsIloKG1NldFNlY3JldFBlcm1pc3Npb25SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEioKBnJlc3VsdBgCIAEoCzIaLnRhcGlzLnBvZHMudjEuUGVybWlzc2lvbnMiQAodRGVsZXRlU2VjcmV0UGVybWlzc2lvblJlcXVlc3QSEQoJc2VjcmV0X2lkGAEgASgJEgwKBHVzZXIYAiABKAkiXQoeRGVsZXRlU2VjcmV0UGVybWlzc2lvblJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSKgoGcmVzdWx0GAIgASgLMhoudGFwaXMucG9kcy52MS5QZXJtaXNzaW9uczLzCQoOU2VjcmV0c1NlcnZpY2USbgoLTGlzdFNlY3JldHMSIS50YXBpcy5wb2RzLnYxLkxpc3RTZWNyZXRzUmVxdWVzdBoiLnRhcGlzLnBvZHMudjEuTGlzdFNlY3JldHNSZXNwb25zZSIYgtPkkwISEhAvdjMvcG9kcy9zZWNyZXRzEnQKDENyZWF0ZVNlY3JldBIiLnRhcGlzLnBvZHMudjEuQ3JlYXRlU2VjcmV0UmVxdWVzdBojLnRhcGlzLnBvZHMudjEuQ3JlYXRlU2VjcmV0UmVzcG9uc2UiG4LT5JMCFToBKiIQL3YzL3BvZHMvc2VjcmV0cxJ0CglHZXRTZWNyZXQSHy50YXBpcy5wb2RzLnYxLkdldFNlY3JldFJlcXVlc3QaIC50YXBpcy5wb2RzLnYxLkdldFNlY3JldFJlc3BvbnNlIiSC0+STAh4SHC92My9wb2RzL3NlY3JldHMve3NlY3JldF9pZH0SgAEKDFVwZGF0ZVNlY3JldBIiLnRhcGlzLnBvZHMudjEuVXBkYXRlU2VjcmV0UmVxdWVzdBojLnRhcGlzLnBvZHMudjEuVXBkYXRlU2VjcmV0UmVzcG9uc2UiJ4LT5JMCIToBKhocL3YzL3BvZHMvc2VjcmV0cy97c2VjcmV0X2lkfRJ9CgxEZWxldGVTZWNyZXQSIi50YXBpcy5wb2RzLnYxLkRlbGV0ZVNlY3JldFJlcXVlc3QaIy50YXBpcy5wb2RzLnYxLkRlbGV0ZVNlY3JldFJlc3BvbnNlIiSC0+STAh4qHC92My9wb2RzL3NlY3JldHMve3NlY3JldF9pZH0SiQEKDkdldFNlY3JldFZhbHVlEiQudGFwaXMucG9kcy52MS5HZXRTZWNyZXRWYWx1ZVJlcXVlc3QaJS50YXBpcy5wb2RzLnYxLkdldFNlY3JldFZhbHVlUmVzcG9uc2UiKoLT5JMCJBIiL3YzL3BvZHMvc2VjcmV0cy97c2VjcmV0X2lkfS92YWx1ZRKhAQoUR2V0U2VjcmV0UGVybWlzc2lvbnMSKi50YXBpcy5wb2RzLnYxLkdldFNlY3JldFBlcm1pc3Npb25zUmVxdWVzdBorLnRhcGlzLnBvZHMudjEuR2V0U2VjcmV0UGVybWlzc2lvbnNSZXNwb25zZSIwgtPkkwIqEigvdjMvcG9kcy9zZWNyZXRzL3tzZWNyZXRfaWR9L3Blcm1pc3Npb25zEqEBChNTZXRTZWNyZXRQZXJtaXNzaW9uEikudGFwaXMucG9kcy52MS5TZXRTZWNyZXRQZXJtaXNzaW9uUmVxdWVzdBoqLnRhcGlzLnBvZHMudjEuU2V0U2VjcmV0UGVybWlzc2lvblJlc3BvbnNlIjOC0+STAi06ASoiKC92My9wb2RzL3NlY3JldHMve3NlY3JldF9pZH0vcGVybWlzc2lvbnMSrgEKFkRlbGV0ZVNlY3JldFBlcm1pc3Npb24SLC50YXBpcy5wb2RzLnYxLkRlbGV0ZVNlY3JldFBlcm1pc3Npb25SZXF1ZXN0Gi0udGFwaXMucG9kcy52MS5EZWxldGVTZWNyZXRQZXJtaXNzaW9uUmVzcG9uc2UiN4LT5JMCMSovL3YzL3BvZHMvc2VjcmV0cy97c2VjcmV0X2lkfS9wZXJtaXNzaW9ucy97dXNlcn1iBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_tapis_pods_v1_common]);
 
 /**
  * A secret's metadata; never its value.
@@ -367,6 +369,138 @@ export const GetSecretValueResponseSchema: GenMessage<GetSecretValueResponse> = 
   messageDesc(file_tapis_pods_v1_secrets_service, 12);
 
 /**
+ * @generated from message tapis.pods.v1.GetSecretPermissionsRequest
+ */
+export type GetSecretPermissionsRequest = Message<"tapis.pods.v1.GetSecretPermissionsRequest"> & {
+  /**
+   * @generated from field: string secret_id = 1;
+   */
+  secretId: string;
+};
+
+/**
+ * Describes the message tapis.pods.v1.GetSecretPermissionsRequest.
+ * Use `create(GetSecretPermissionsRequestSchema)` to create a new message.
+ */
+export const GetSecretPermissionsRequestSchema: GenMessage<GetSecretPermissionsRequest> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_secrets_service, 13);
+
+/**
+ * @generated from message tapis.pods.v1.GetSecretPermissionsResponse
+ */
+export type GetSecretPermissionsResponse = Message<"tapis.pods.v1.GetSecretPermissionsResponse"> & {
+  /**
+   * @generated from field: string message = 1;
+   */
+  message: string;
+
+  /**
+   * @generated from field: tapis.pods.v1.Permissions result = 2;
+   */
+  result?: Permissions | undefined;
+};
+
+/**
+ * Describes the message tapis.pods.v1.GetSecretPermissionsResponse.
+ * Use `create(GetSecretPermissionsResponseSchema)` to create a new message.
+ */
+export const GetSecretPermissionsResponseSchema: GenMessage<GetSecretPermissionsResponse> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_secrets_service, 14);
+
+/**
+ * @generated from message tapis.pods.v1.SetSecretPermissionRequest
+ */
+export type SetSecretPermissionRequest = Message<"tapis.pods.v1.SetSecretPermissionRequest"> & {
+  /**
+   * @generated from field: string secret_id = 1;
+   */
+  secretId: string;
+
+  /**
+   * @generated from field: string user = 2;
+   */
+  user: string;
+
+  /**
+   * @generated from field: tapis.pods.v1.PermissionLevel level = 3;
+   */
+  level: PermissionLevel;
+};
+
+/**
+ * Describes the message tapis.pods.v1.SetSecretPermissionRequest.
+ * Use `create(SetSecretPermissionRequestSchema)` to create a new message.
+ */
+export const SetSecretPermissionRequestSchema: GenMessage<SetSecretPermissionRequest> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_secrets_service, 15);
+
+/**
+ * @generated from message tapis.pods.v1.SetSecretPermissionResponse
+ */
+export type SetSecretPermissionResponse = Message<"tapis.pods.v1.SetSecretPermissionResponse"> & {
+  /**
+   * @generated from field: string message = 1;
+   */
+  message: string;
+
+  /**
+   * @generated from field: tapis.pods.v1.Permissions result = 2;
+   */
+  result?: Permissions | undefined;
+};
+
+/**
+ * Describes the message tapis.pods.v1.SetSecretPermissionResponse.
+ * Use `create(SetSecretPermissionResponseSchema)` to create a new message.
+ */
+export const SetSecretPermissionResponseSchema: GenMessage<SetSecretPermissionResponse> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_secrets_service, 16);
+
+/**
+ * @generated from message tapis.pods.v1.DeleteSecretPermissionRequest
+ */
+export type DeleteSecretPermissionRequest = Message<"tapis.pods.v1.DeleteSecretPermissionRequest"> & {
+  /**
+   * @generated from field: string secret_id = 1;
+   */
+  secretId: string;
+
+  /**
+   * @generated from field: string user = 2;
+   */
+  user: string;
+};
+
+/**
+ * Describes the message tapis.pods.v1.DeleteSecretPermissionRequest.
+ * Use `create(DeleteSecretPermissionRequestSchema)` to create a new message.
+ */
+export const DeleteSecretPermissionRequestSchema: GenMessage<DeleteSecretPermissionRequest> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_secrets_service, 17);
+
+/**
+ * @generated from message tapis.pods.v1.DeleteSecretPermissionResponse
+ */
+export type DeleteSecretPermissionResponse = Message<"tapis.pods.v1.DeleteSecretPermissionResponse"> & {
+  /**
+   * @generated from field: string message = 1;
+   */
+  message: string;
+
+  /**
+   * @generated from field: tapis.pods.v1.Permissions result = 2;
+   */
+  result?: Permissions | undefined;
+};
+
+/**
+ * Describes the message tapis.pods.v1.DeleteSecretPermissionResponse.
+ * Use `create(DeleteSecretPermissionResponseSchema)` to create a new message.
+ */
+export const DeleteSecretPermissionResponseSchema: GenMessage<DeleteSecretPermissionResponse> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_secrets_service, 18);
+
+/**
  * @generated from service tapis.pods.v1.SecretsService
  */
 export const SecretsService: GenService<{
@@ -423,6 +557,34 @@ export const SecretsService: GenService<{
     methodKind: "unary";
     input: typeof GetSecretValueRequestSchema;
     output: typeof GetSecretValueResponseSchema;
+  },
+  /**
+   * Sharing, as for pods: "<user>:<LEVEL>". READ shows the metadata, USER
+   * also the value (when readable) and lets the user's pods use the secret
+   * as ${secret:<owner>:<secret_id>}, ADMIN also shares and deletes it.
+   *
+   * @generated from rpc tapis.pods.v1.SecretsService.GetSecretPermissions
+   */
+  getSecretPermissions: {
+    methodKind: "unary";
+    input: typeof GetSecretPermissionsRequestSchema;
+    output: typeof GetSecretPermissionsResponseSchema;
+  },
+  /**
+   * @generated from rpc tapis.pods.v1.SecretsService.SetSecretPermission
+   */
+  setSecretPermission: {
+    methodKind: "unary";
+    input: typeof SetSecretPermissionRequestSchema;
+    output: typeof SetSecretPermissionResponseSchema;
+  },
+  /**
+   * @generated from rpc tapis.pods.v1.SecretsService.DeleteSecretPermission
+   */
+  deleteSecretPermission: {
+    methodKind: "unary";
+    input: typeof DeleteSecretPermissionRequestSchema;
+    output: typeof DeleteSecretPermissionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tapis_pods_v1_secrets_service, 0);
