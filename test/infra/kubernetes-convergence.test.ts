@@ -88,23 +88,4 @@ describe("kubernetes agent converges after crashes and drift", function () {
       await svc?.stop();
     }
   });
-
-  it("removesObjectsThatNoPodWantsAnyMore", async () => {
-    const labels = { "app.kubernetes.io/managed-by": "tapis-pods", "pods.tapis.io/tenant": "dev", "pods.tapis.io/pod-id": "ghost" };
-    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: "pods-local-dev-ghost-config", labels }, data: { a: "b" } } });
-    await core.createNamespacedService({ namespace, body: { metadata: { name: "pods-local-dev-ghost", labels }, spec: { ports: [{ port: 80 }] } } });
-    let svc: TestService | undefined;
-    try {
-      svc = await startTestService({ PODS_KUBECONFIG: kubeconfig, PODS_K8S_NAMESPACE: namespace, PODS_AGENT_RESYNC_SECONDS: "1" });
-      await eventually("the ghost's objects to be removed", async () => {
-        const [maps, services] = await Promise.all([
-          core.listNamespacedConfigMap({ namespace, labelSelector: "pods.tapis.io/pod-id=ghost" }),
-          core.listNamespacedService({ namespace, labelSelector: "pods.tapis.io/pod-id=ghost" }),
-        ]);
-        return maps.items.length + services.items.length === 0;
-      });
-    } finally {
-      await svc?.stop();
-    }
-  });
 });

@@ -9,13 +9,13 @@ export interface ScratchNamespace {
   remove(): Promise<void>;
 }
 
-/** Creates `<prefix>-<random>` in the cluster that `kubeconfig` names. */
-export async function createScratchNamespace(kubeconfig: string, prefix: string): Promise<ScratchNamespace> {
+/** Creates `<prefix>-<random>`, labelled with `labels`, in the cluster that `kubeconfig` names. */
+export async function createScratchNamespace(kubeconfig: string, prefix: string, labels?: Record<string, string>): Promise<ScratchNamespace> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   const name = `${prefix}-${randomBytes(3).toString("hex")}`;
-  await core.createNamespace({ body: { metadata: { name } } });
+  await core.createNamespace({ body: { metadata: { name, labels } } });
   return {
     name,
     core,

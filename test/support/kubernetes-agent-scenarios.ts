@@ -1,0 +1,204 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { appendFile, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
+import { eventually } from "./eventually.js";
+import { startTestService, type TestService } from "./test-service.js";
+
+/** Where the scenarios run. */
+export interface AgentCluster {
+  /** The only credentials the service's agent gets. */
+  agentKubeconfig: string;
+  /** The namespace the agent creates every pod's objects in. */
+  namespace: string;
+  /** An administrator's view of that namespace, to check what the agent did. */
+  core: CoreV1Api;
+}
+
+/**
+ * The kubernetes driver's scenarios against a real API server
+ * (scripts/infra/kubernetes.sh: kwok simulates the node): a pod's objects
+ * created and reported AVAILABLE, stop/start/restart, logs, exec, upload,
+ * an image that cannot be pulled, a file mounted from a ConfigMap, delete,
+ * and removal of objects no pod wants. Declared inside the caller's describe;
+ * `cluster` is read in a before hook, after the caller's own hooks ran.
+ */
+export function kubernetesAgentScenarios(cluster: () => AgentCluster): void {
+  const objectName = (podId: string) => `pods-local-dev-${podId}`;
+
+  describe("a pod's life on the cluster", () => {
+    let namespace: string;
+    let core: CoreV1Api;
+    let svc: TestService;
+    let jwt: string;
+
+    before(async () => {
+      const given = cluster();
+      ({ namespace, core } = given);
+      // registry.invalid/ images are kwok's way to fail a pull; the suite allows them to see that failure.
+      svc = await startTestService({
+        PODS_KUBECONFIG: given.agentKubeconfig,
+        PODS_K8S_NAMESPACE: namespace,
+        PODS_K8S_STOP_GRACE_SECONDS: "0",
+        PODS_ALLOWED_IMAGES: "docker.io/library/*,registry.invalid/*",
+      });
+      jwt = await svc.token("alice");
+    });
+    after(() => svc?.stop());
+
+    const readPod = (podId: string) => core.readNamespacedPod({ name: objectName(podId), namespace });
+    const podIfAny = (podId: string) => readPod(podId).catch(() => undefined);
+    const podExists = async (podId: string) => (await podIfAny(podId)) !== undefined;
+
+    it("createsThePodServiceAndSecretOfANeo4jPodAndReportsItAvailable", async () => {
+      const created = await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "graph", template: "neo4j" } });
+      assert.equal(created.status, 200, created.body.message);
+      const available = await svc.waitForStatus(jwt, "graph", "AVAILABLE", 60_000);
+      assert.equal(available.body.result.status_container.node, "kwok-node-0");
+
+      // Plain JSON: the client returns model class instances.
+      const pod: V1Pod = JSON.parse(JSON.stringify(await readPod("graph")));
+      const container = pod.spec!.containers[0]!;
+      assert.equal(container.image, "neo4j:5.26");
+      assert.deepEqual(container.ports!.map((p) => p.containerPort).sort(), [7474, 7687]);
+      // The API server normalises quantities (1024Mi is 1Gi).
+      assert.deepEqual(container.resources, { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "3Gi" } });
+      const auth = container.env!.find((e) => e.name === "NEO4J_AUTH")!;
+      assert.deepEqual(auth.valueFrom?.secretKeyRef, { name: objectName("graph"), key: "NEO4J_AUTH" });
+      assert.equal(pod.metadata!.labels!["pods.tapis.io/pod-id"], "graph");
+      assert.equal(pod.metadata!.labels!["pods.tapis.io/tenant"], "dev");
+
+      const service = await core.readNamespacedService({ name: objectName("graph"), namespace });
+      assert.deepEqual(service.spec!.ports!.map((p) => [p.name, p.port]).sort(), [["bolt", 7687], ["default", 7474]]);
+      const secret = await core.readNamespacedSecret({ name: objectName("graph"), namespace });
+      const credentials = await svc.api("GET", "/v3/pods/graph/credentials", { token: jwt });
+      assert.equal(Buffer.from(secret.data!.NEO4J_AUTH!, "base64").toString(), `neo4j/${credentials.body.result.user_password}`);
+    });
+
+    it("stopRemovesTheKubernetesPodButKeepsTheRecordAndStartRecreatesIt", async () => {
+      await svc.api("GET", "/v3/pods/graph/stop", { token: jwt });
+      await svc.waitForStatus(jwt, "graph", "STOPPED", 60_000);
+      assert.equal(await podExists("graph"), false);
+      assert.equal((await svc.api("GET", "/v3/pods/graph", { token: jwt })).status, 200);
+
+      await svc.api("GET", "/v3/pods/graph/start", { token: jwt });
+      await svc.waitForStatus(jwt, "graph", "AVAILABLE", 60_000);
+      assert.equal(await podExists("graph"), true);
+    });
+
+    it("restartReplacesTheKubernetesPod", async () => {
+      const before = (await readPod("graph")).metadata!.uid;
+      await svc.api("GET", "/v3/pods/graph/restart", { token: jwt });
+      await eventually("a new Kubernetes pod", async () => {
+        const uid = (await podIfAny("graph"))?.metadata?.uid;
+        return uid !== undefined && uid !== before;
+      });
+      await svc.waitForStatus(jwt, "graph", "AVAILABLE", 60_000);
+    });
+
+    it("followsTheContainerOutputIntoThePodLogs", async function () {
+      const logFile = process.env.PODS_TEST_KWOK_LOG_FILE;
+      assert.ok(logFile, "PODS_TEST_KWOK_LOG_FILE must name the file kwok serves as every container's output");
+      const marker = `hello from the container ${randomBytes(4).toString("hex")}`;
+      await appendFile(logFile, `${new Date().toISOString()} stdout F ${marker}\n`);
+      const logs = await eventually("the marker in the pod logs", async () => {
+        const answer = await svc.api("GET", "/v3/pods/graph/logs", { token: jwt });
+        return (answer.body.result.logs as string).includes(marker) && answer.body.result;
+      });
+      assert.ok(!logs.logs.includes(" stdout F "), "timestamps and stream tags are stripped");
+    });
+
+    it("runsCommandsInTheContainerThroughTheApiServer", async () => {
+      const ok = await svc.api("POST", "/v3/pods/graph/exec", { token: jwt, body: { commands: [["echo", "hello"], "echo $KWOK_SIMULATED_POD"] } });
+      assert.equal(ok.status, 200, ok.body.message);
+      assert.deepEqual(ok.body.result.results.map((r: { output: string }) => r.output), ["hello\n", "true\n"]);
+      const failing = await svc.api("POST", "/v3/pods/graph/exec", { token: jwt, body: { commands: [["sh", "-c", "echo oops; exit 3"], ["echo", "never"]] } });
+      assert.equal(failing.status, 409);
+      assert.match(failing.body.message, /command 1 of 2 \(sh -c echo oops; exit 3\) exited with code 3; output: oops/);
+      const tolerated = await svc.api("POST", "/v3/pods/graph/exec", { token: jwt, body: { commands: [["sh", "-c", "exit 3"], ["echo", "still"]], fail_on_non_success: false } });
+      assert.equal(tolerated.status, 200);
+      assert.deepEqual(tolerated.body.result.results.map((r: { exit_code: number }) => r.exit_code), [3, 0]);
+      assert.equal(tolerated.body.result.success, false);
+    });
+
+    it("streamsAnUploadIntoTheContainer", async () => {
+      // kwok runs a pod's commands on this machine, so the file lands in this machine's /tmp.
+      const destPath = join(tmpdir(), `pods-kwok-upload-${randomBytes(4).toString("hex")}`);
+      const content = randomBytes(3 * 1024 * 1024 + 17);
+      const form = new FormData();
+      form.append("file", new Blob([content]), "data.bin");
+      form.append("dest_path", destPath);
+      const response = await fetch(`${svc.baseUrl}/v3/pods/graph/upload_to_pod`, { method: "POST", body: form, headers: { "X-Tapis-Token": jwt } });
+      const answer = (await response.json()) as { result: unknown; message: string };
+      assert.equal(response.status, 200, answer.message);
+      assert.deepEqual(answer.result, { uploaded: destPath });
+      assert.equal(answer.message, `Wrote ${content.length} bytes to ${destPath}.`);
+      assert.ok((await readFile(destPath)).equals(content), "the file in the container holds exactly the uploaded bytes");
+      await rm(destPath, { force: true });
+    });
+
+    it("reportsAnImageThatCannotBePulledAsAnErrorWithTheReason", async () => {
+      // The test cluster's kwok fails every image under registry.invalid/ with ErrImagePull.
+      await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "nosuchimage", image: "registry.invalid/no-such-image:1" } });
+      const failed = await svc.waitForStatus(jwt, "nosuchimage", "ERROR", 60_000);
+      assert.equal(failed.body.result.status_container.waiting, "ErrImagePull");
+      const logs = await svc.api("GET", "/v3/pods/nosuchimage/logs", { token: jwt });
+      assert.ok(
+        logs.body.result.action_logs.some((line: string) => /ErrImagePull: failed to pull image "registry.invalid\/no-such-image:1"/.test(line)),
+        JSON.stringify(logs.body.result.action_logs),
+      );
+      await svc.api("DELETE", "/v3/pods/nosuchimage", { token: jwt });
+    });
+
+    it("mountsAnEphemeralFileFromAConfigMapOfThePod", async () => {
+      const created = await svc.api("POST", "/v3/pods", {
+        token: jwt,
+        body: { pod_id: "configured", image: "busybox:1", volume_mounts: { "/etc/app/app.ini": { type: "ephemeral", config_content: "[db]\nport=1" } } },
+      });
+      assert.equal(created.status, 200, created.body.message);
+      await svc.waitForStatus(jwt, "configured", "AVAILABLE", 60_000);
+      const configMap = await core.readNamespacedConfigMap({ name: `${objectName("configured")}-config`, namespace });
+      assert.deepEqual(Object.values(configMap.data ?? {}), ["[db]\nport=1"]);
+      const mount = (await readPod("configured")).spec!.containers[0]!.volumeMounts!.find((m) => m.mountPath === "/etc/app/app.ini");
+      assert.equal(mount?.subPath, "app.ini");
+      assert.equal((await svc.api("DELETE", "/v3/pods/configured", { token: jwt })).status, 200);
+    });
+
+    it("deleteRemovesEveryObject", async () => {
+      await svc.api("DELETE", "/v3/pods/graph", { token: jwt });
+      await eventually("every object of every deleted pod gone", async () => {
+        const [pods, services, secrets, configMaps] = await Promise.all([
+          core.listNamespacedPod({ namespace, labelSelector: "pods.tapis.io/pod-id" }),
+          core.listNamespacedService({ namespace, labelSelector: "pods.tapis.io/pod-id" }),
+          core.listNamespacedSecret({ namespace, labelSelector: "pods.tapis.io/pod-id" }),
+          core.listNamespacedConfigMap({ namespace, labelSelector: "pods.tapis.io/pod-id" }),
+        ]);
+        return pods.items.length + services.items.length + secrets.items.length + configMaps.items.length === 0;
+      });
+    });
+  });
+
+  describe("objects left behind", () => {
+    it("removesObjectsThatNoPodWantsAnyMore", async () => {
+      const { agentKubeconfig, namespace, core } = cluster();
+      const labels = { "app.kubernetes.io/managed-by": "tapis-pods", "pods.tapis.io/tenant": "dev", "pods.tapis.io/pod-id": "ghost" };
+      await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: "pods-local-dev-ghost-config", labels }, data: { a: "b" } } });
+      await core.createNamespacedService({ namespace, body: { metadata: { name: "pods-local-dev-ghost", labels }, spec: { ports: [{ port: 80 }] } } });
+      let svc: TestService | undefined;
+      try {
+        svc = await startTestService({ PODS_KUBECONFIG: agentKubeconfig, PODS_K8S_NAMESPACE: namespace, PODS_AGENT_RESYNC_SECONDS: "1" });
+        await eventually("the ghost's objects to be removed", async () => {
+          const [maps, services] = await Promise.all([
+            core.listNamespacedConfigMap({ namespace, labelSelector: "pods.tapis.io/pod-id=ghost" }),
+            core.listNamespacedService({ namespace, labelSelector: "pods.tapis.io/pod-id=ghost" }),
+          ]);
+          return maps.items.length + services.items.length === 0;
+        });
+      } finally {
+        await svc?.stop();
+      }
+    });
+  });
+}
