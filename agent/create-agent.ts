@@ -7,7 +7,7 @@ import type { Assignment } from "../shared/events/key-partitions.js";
 import type { Logger } from "../shared/logging/logger.js";
 import { serviceVersion } from "../shared/version.js";
 import type { AgentDeadlines } from "./config.js";
-import { keyString, type ClusterDriver, type ObservationSink } from "./drivers/cluster-driver.js";
+import { keyString, type ClusterDriver, type ObservationSink, type StartPreparation } from "./drivers/cluster-driver.js";
 import { AgentHealth, type AgentHealthState } from "./health/agent-health.js";
 import { runExec } from "./exec/exec-runner.js";
 import { UploadReceiver } from "./exec/upload-receiver.js";
@@ -16,6 +16,9 @@ import { PodReconciler } from "./reconcile/pod-reconciler.js";
 import { WorkQueue } from "./reconcile/work-queue.js";
 import { createControlPlaneClient } from "./session/control-plane-client.js";
 import { ControlPlaneSession } from "./session/control-plane-session.js";
+import { ClusterStorage } from "./storage/cluster-storage.js";
+import { prepareMounts } from "./storage/mount-preparation.js";
+import { StorageRequests } from "./storage/storage-requests.js";
 
 export interface AgentOptions {
   clusterId: string;
@@ -24,7 +27,14 @@ export interface AgentOptions {
   controlPlaneUrls: string[];
   agentToken: string;
   bus: EventBus;
-  createDriver(sink: ObservationSink): ClusterDriver | Promise<ClusterDriver>;
+  /**
+   * `prepareStart` readies the cluster's storage for a pod about to start
+   * (its mounts' folders, config files); drivers call it before they create
+   * the pod's container.
+   */
+  createDriver(sink: ObservationSink, prepareStart: StartPreparation): ClusterDriver | Promise<ClusterDriver>;
+  /** The folder holding the cluster's storage of volumes and snapshots (the storage claim, mounted). */
+  storageDir: string;
   /** Seconds between resyncs; 0 turns resync off, even at start and after a rebalance. */
   resyncSeconds: number;
   concurrency: number;
@@ -54,9 +64,20 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const { logger } = options;
   const client = createControlPlaneClient(options.controlPlaneUrls, options.agentToken, options.deadlines.rpcMs, options.interceptors);
   let driver: ClusterDriver | undefined;
+  const storage = new ClusterStorage(options.storageDir);
+  await storage.start();
   const uploads = new UploadReceiver(
     () => driver,
+    storage,
     (value) => session.send({ case: "uploadProgress", value }),
+  );
+  const files = new StorageRequests(
+    storage,
+    {
+      reply: (value) => session.send({ case: "storageReply", value }),
+      piece: (value) => session.stream({ case: "download", value }),
+    },
+    logger,
   );
   const session: ControlPlaneSession = new ControlPlaneSession(client, {
     clusterId: options.clusterId,
@@ -74,6 +95,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       if (piece.destPath) logger.debug("receiving an upload", { pod: `${piece.tenantId}/${piece.podId}`, request_id: piece.clientRequestId || undefined });
       uploads.take(piece);
     },
+    onStorage: (request) => files.take(request),
+    onDownloadProgress: (progress) => files.progress(progress),
   });
   const health = new AgentHealth(logger, (state) =>
     session.setHealth({ healthy: state.healthy, problems: state.problems, unhealthySince: state.unhealthySince ? timestampFromDate(state.unhealthySince) : undefined }),
@@ -105,7 +128,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       health.set(part, problem);
     },
   };
-  driver = await options.createDriver(sink);
+  driver = await options.createDriver(sink, (desired) => prepareMounts(storage, desired));
   const reconciler = new PodReconciler(client, driver, options.clusterId, logger);
   const started = driver;
   const queue = new WorkQueue((key) => reconciler.sync(key), {

@@ -5,7 +5,7 @@ import { runMain } from "../shared/lifecycle/run-main.js";
 import { readShutdownGraceMs, stopOnSignals } from "../shared/lifecycle/shutdown.js";
 import { createJsonLogger, logLevels } from "../shared/logging/logger.js";
 import { readControlPlaneUrls } from "../shared/rpc/control-plane-pool.js";
-import { readAgentDeadlines, readDriverConfig } from "./config.js";
+import { readAgentDeadlines, readDriverConfig, readStorageDir } from "./config.js";
 import { startAgent } from "./create-agent.js";
 import { createDriver } from "./drivers/create-driver.js";
 
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const resyncSeconds = env.int("PODS_AGENT_RESYNC_SECONDS", 60, { min: 0 });
   const concurrency = env.int("PODS_AGENT_CONCURRENCY", 16, { min: 1 });
   const deadlines = readAgentDeadlines(env);
+  const storageDir = readStorageDir(env, "data/storage");
   const logLevel = env.oneOf("PODS_LOG_LEVEL", logLevels, "info");
   const shutdownGraceMs = readShutdownGraceMs(env);
   env.done();
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
     controlPlaneUrls,
     agentToken: agentToken!,
     bus: events,
-    createDriver: (sink) => createDriver(driver, sink, logger),
+    createDriver: (sink, prepareStart) => createDriver(driver, sink, logger, prepareStart),
+    storageDir,
     resyncSeconds,
     concurrency,
     deadlines,

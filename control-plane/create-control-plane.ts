@@ -35,6 +35,10 @@ import type { ControlPlaneConfig } from "./config.js";
 import { loadEncryptionKeys } from "./crypto/encryption-config.js";
 import { FieldCipher } from "./crypto/field-cipher.js";
 import { createErrorInterceptor } from "./errors/error-interceptor.js";
+import { ObjectFiles } from "./files/object-files.js";
+import { StorageFiles } from "./files/storage-files.js";
+import { StorageUpkeep } from "./files/storage-upkeep.js";
+import { StorageWork } from "./files/storage-work.js";
 import { OutboxRelay } from "./events/outbox-relay.js";
 import type { DevIdentityConfig } from "./identity/dev-identity-rpc.js";
 import { devIdentityRpc } from "./identity/dev-identity-rpc.js";
@@ -55,6 +59,10 @@ import { ActionLogRepository } from "./storage/action-log-repository.js";
 import { Database } from "./storage/database.js";
 import { seedBuiltinTemplates } from "./templates/builtin-templates.js";
 import { templatesRpc } from "./templates/templates-rpc.js";
+import { snapshotRepository } from "./storage/snapshot-repository.js";
+import { volumeRepository } from "./storage/volume-repository.js";
+import { VolumeService } from "./volumes/volume-service.js";
+import { volumesRpc } from "./volumes/volumes-rpc.js";
 
 export interface ControlPlaneDeps {
   config: ControlPlaneConfig;
@@ -70,6 +78,8 @@ export interface ControlPlane {
   db: Database;
   relay: OutboxRelay;
   enforcer: TimeToStopEnforcer;
+  /** Snapshot schedules, pending volume and snapshot work, size recounts: `runOnce()` runs a pass now. */
+  upkeep: StorageUpkeep;
   server: RpcServer;
   stop(): Promise<void>;
 }
@@ -114,6 +124,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
         lockIfExists: async (tx, tenantId, podId) => (await podRepository.findForUpdate(tx, tenantId, podId)) !== null,
         audit: (tx, tenantId, podId, message, at) => actionLog.add(tx, tenantId, podId, at, message),
       },
+      volume: { lockIfExists: async (tx, tenantId, id) => (await volumeRepository.findForUpdate(tx, tenantId, id)) !== null },
+      snapshot: { lockIfExists: async (tx, tenantId, id) => (await snapshotRepository.findForUpdate(tx, tenantId, id)) !== null },
     });
     const objects = new ObjectAccess(db);
     const clusterState = new ClusterStateService({
@@ -132,6 +144,21 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const agents = new AgentRouter(sessions, presence, config.replicaToken, config.streamTimeoutMs);
     const execs = new PodExecService(db, agents);
     const uploads = new PodUploadService(db, agents);
+    const storageFiles = new StorageFiles(agents, { operationMs: 30_000, copyMs: config.storage.copyTimeoutSeconds * 1000 });
+    // A claim on an object's work outlasts the slowest copy an agent is given.
+    const work = new StorageWork({ db, files: storageFiles, now, logger, holder: replica.id, claimMs: config.storage.copyTimeoutSeconds * 1000 + 60_000 });
+    const objectFiles = new ObjectFiles(storageFiles);
+    const volumes = new VolumeService({
+      db,
+      now,
+      work,
+      homeCluster: () => clusters.clusterFor("default"),
+      maxSizeLimitMb: config.storage.maxSizeLimitMb,
+    });
+    const upkeep = new StorageUpkeep(
+      { db, now, logger, holder: replica.id, work, files: storageFiles, jobs: [] },
+      { intervalMs: config.storage.upkeepSeconds * 1000, usageMs: config.storage.usageSeconds * 1000 },
+    );
     const enforcer = new TimeToStopEnforcer({ db, actionLog, now, outboxWritten, logger }, config.timeToStopSweepSeconds * 1000);
 
     const stopping = new AbortController();
@@ -142,7 +169,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       router.service(AgentService, agentRpc(clusterState, sessions, presence, { resyncIntervalSeconds: config.agentResyncSeconds, stopping: stopping.signal }));
       router.service(ReplicaService, replicaRpc(sessions));
       router.service(ClustersService, clustersRpc(clusters, sessions, deps.bus));
-      for (const service of [ImagesService, VolumesService, SnapshotsService, SecretsService, JupyterService, PodAuthService]) {
+      router.service(VolumesService, volumesRpc(volumes, objectFiles, permissions));
+      for (const service of [ImagesService, SnapshotsService, SecretsService, JupyterService, PodAuthService]) {
         router.service(service, {});
       }
       if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));
@@ -168,15 +196,18 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     presence.start();
     if (config.outboxRelay) relay.start();
     enforcer.start();
+    upkeep.start();
     logger.info("control plane listening", { host: config.grpcHost, port: server.port, database: config.database.kind });
     return {
       db,
       relay,
       enforcer,
+      upkeep,
       server,
       async stop() {
         stopping.abort();
         enforcer.stop();
+        await upkeep.stop();
         await presence.stop();
         await server.close();
         await relay.stop();

@@ -40,8 +40,9 @@ export interface EmbeddedService {
  */
 export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Promise<EmbeddedService> {
   const cp = config.controlPlane;
-  // Keys, dev users, the database and spooled uploads: for this user's eyes only.
-  await preparePrivateFolder(cp.dataDir);
+  // Keys, dev users, the database, spooled uploads and the volumes' storage: for this user's eyes only.
+  await preparePrivateFolder(cp.dataDir, [config.storageDir]);
+  if (isInside(cp.dataDir, config.storageDir)) await mkdir(config.storageDir, { recursive: true, mode: 0o700 });
   // The gateway would create the default spool (in the data folder) with the process's umask.
   if (isInside(cp.dataDir, config.gateway.spoolDir)) await mkdir(config.gateway.spoolDir, { recursive: true, mode: 0o700 });
   const signingKey = await loadOrCreateSigningKey(identityDir(config));
@@ -93,7 +94,8 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       controlPlaneUrls: [grpcUrl],
       agentToken,
       bus,
-      createDriver: (sink) => createDriver(config.driver, sink, logger.child({ component: "agent" })),
+      createDriver: (sink, prepareStart) => createDriver(config.driver, sink, logger.child({ component: "agent" }), prepareStart),
+      storageDir: config.storageDir,
       resyncSeconds: cp.agentResyncSeconds,
       concurrency: config.agentConcurrency,
       deadlines: config.agentDeadlines,

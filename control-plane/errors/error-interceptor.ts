@@ -4,16 +4,28 @@ import { metadataNames } from "../../shared/rpc/metadata.js";
 import {
   AlreadyExistsError,
   CommandFailedError,
+  ConflictError,
   DomainError,
   FailedPreconditionError,
   InvalidArgumentError,
   InvalidArgumentsError,
   NotFoundError,
   PermissionDeniedError,
+  StorageFailedError,
+  TooLargeError,
   UnauthenticatedError,
   UnavailableError,
   UnimplementedError,
 } from "./domain-errors.js";
+
+const storageCodes: Record<StorageFailedError["problem"], Code> = {
+  "invalid-path": Code.InvalidArgument,
+  "not-found": Code.NotFound,
+  "is-folder": Code.InvalidArgument,
+  "not-folder": Code.InvalidArgument,
+  "too-large": Code.ResourceExhausted,
+  disk: Code.Unavailable,
+};
 
 /** Connect code for each domain error; anything unknown becomes Internal. */
 export function toConnectError(error: unknown, logger: Logger, procedure: string, requestId?: string): ConnectError {
@@ -34,6 +46,9 @@ function codeOf(error: DomainError): Code {
   if (error instanceof UnavailableError) return Code.Unavailable;
   if (error instanceof UnimplementedError) return Code.Unimplemented;
   if (error instanceof CommandFailedError) return Code.Aborted;
+  if (error instanceof ConflictError) return Code.Aborted;
+  if (error instanceof TooLargeError) return Code.ResourceExhausted;
+  if (error instanceof StorageFailedError) return storageCodes[error.problem];
   return Code.Internal;
 }
 

@@ -8,6 +8,7 @@ import { devIdentityServices, publicServices } from "../../edge-gateway/public-s
 import { RouteTable, type Route, type RouteMatch } from "../../edge-gateway/routing/route-table.js";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import { startTestService, type TestService } from "../support/test-service.js";
+import { uploadFile, waitForStorageStatus } from "../support/volume-files.js";
 import { parseOpenApiOperations, referenceFiles, servedPrefixOf, type Spec, type SpecOperation } from "./openapi-operations.js";
 
 /*
@@ -31,8 +32,8 @@ const podsSpecs = [
 ];
 
 const envelopeKeys = ["message", "metadata", "result", "status", "version"];
-/** The one operation whose binding answers with a bare body instead of the envelope. */
-const bareBodyOperations = new Set(["traefik_config"]);
+/** The operations whose binding answers with a bare body instead of the envelope: a configuration, or a file's bytes. */
+const bareBodyOperations = new Set(["traefik_config", "get_volume_contents"]);
 
 /**
  * Operations of areas not built yet: each answers exactly 501 with the error
@@ -70,18 +71,7 @@ const notBuiltYet = new Set([
   "get_snapshot_permissions",
   "set_snapshot_permission",
   "delete_snapshot_permission",
-  // volumes
-  "list_volumes",
-  "create_volume",
-  "get_volume",
-  "update_volume",
-  "delete_volume",
-  "list_volume_files",
-  "get_volume_contents",
-  "upload_to_volume",
-  "get_volume_permissions",
-  "set_volume_permission",
-  "delete_volume_permission",
+  // attaching volumes to a pod
   "attach_pod_volumes",
   // secrets
   "list_secrets",
@@ -126,6 +116,17 @@ const expectedStatus: Record<string, number> = {
   stop_pod: 200,
   start_pod: 200,
   restart_pod: 200,
+  list_volumes: 200,
+  create_volume: 400, // {} has no volume_id
+  get_volume: 200,
+  update_volume: 200, // {} changes nothing
+  delete_volume: 200,
+  list_volume_files: 200,
+  get_volume_contents: 200, // the bytes of data/file.sql
+  upload_to_volume: 200,
+  get_volume_permissions: 200,
+  set_volume_permission: 400, // {} names no user and no level
+  delete_volume_permission: 200,
 };
 
 /** The objects the sample path values name; the live check creates them first. */
@@ -391,6 +392,7 @@ describe("REST contract: a running service answers every upstream operation and 
     }
     const shared = await svc.api("POST", `/v3/pods/${samplePathValues.pod_id}/permissions`, { token: alice, body: { user: samplePathValues.user, level: "READ" } });
     assert.equal(shared.status, 200, shared.body.message);
+    await sampleVolume(svc, alice);
   });
   after(() => svc?.stop());
 
@@ -403,6 +405,15 @@ describe("REST contract: a running service answers every upstream operation and 
     assertNoFailures(failures);
   });
 });
+
+/** The sample volume, AVAILABLE, holding the sample path's file and shared with the sample user. */
+async function sampleVolume(svc: TestService, token: string): Promise<void> {
+  const volume = samplePathValues.volume_id;
+  assert.equal((await svc.api("POST", "/v3/pods/volumes", { token, body: { volume_id: volume } })).status, 200);
+  await waitForStorageStatus(svc.api, token, `/v3/pods/volumes/${volume}`, "AVAILABLE");
+  assert.equal((await uploadFile(svc.baseUrl, token, `/v3/pods/volumes/${volume}/upload/${samplePathValues.path}`, Buffer.from("select 1;\n"))).status, 200);
+  assert.equal((await svc.api("POST", `/v3/pods/volumes/${volume}/permissions`, { token, body: { user: samplePathValues.user, level: "READ" } })).status, 200);
+}
 
 async function send(baseUrl: string, token: string, probe: Probe): Promise<LiveAnswer> {
   const headers: Record<string, string> = { "X-Tapis-Token": token };

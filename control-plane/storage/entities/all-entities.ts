@@ -8,6 +8,9 @@ import { PodEntity } from "./pod-entity.js";
 import { PodLogChunkEntity } from "./pod-log-entity.js";
 import { TemplateEntity } from "./template-entity.js";
 import { TemplateTagEntity } from "./template-tag-entity.js";
+import { LeaseEntity } from "./lease-entity.js";
+import { SnapshotEntity } from "./snapshot-entity.js";
+import { VolumeEntity } from "./volume-entity.js";
 
 export const allEntities = [
   PodEntity,
@@ -21,4 +24,7 @@ export const allEntities = [
   AgentPresenceEntity,
   ClusterEntity,
   AgentTokenEntity,
+  VolumeEntity,
+  SnapshotEntity,
+  LeaseEntity,
 ];

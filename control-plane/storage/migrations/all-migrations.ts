@@ -5,11 +5,12 @@ import { AgentPresence1764115200000 } from "./0002-agent-presence.js";
 import { Clusters1764201600000 } from "./0003-clusters.js";
 import { encryptCredentialsMigration } from "./0004-encrypt-credentials.js";
 import { ClusterClaims1764374400000 } from "./0005-cluster-claims.js";
+import { VolumesAndSnapshots1766000000000 } from "./0020-volumes-and-snapshots.js";
 
 /**
  * Every migration, oldest first. Append; never edit one that has shipped.
  * `cipher` encrypts what a migration moves into encrypted columns.
  */
 export function allMigrations(cipher: FieldCipher): (new () => MigrationInterface)[] {
-  return [InitialSchema1764028800000, AgentPresence1764115200000, Clusters1764201600000, encryptCredentialsMigration(cipher), ClusterClaims1764374400000];
+  return [InitialSchema1764028800000, AgentPresence1764115200000, Clusters1764201600000, encryptCredentialsMigration(cipher), ClusterClaims1764374400000, VolumesAndSnapshots1766000000000];
 }

@@ -1,0 +1,23 @@
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { FileInfo } from "../../gen/tapis/pods/v1/common_pb.js";
+import { megabytesOf } from "../files/storage-object.js";
+import type { VolumeRecord } from "./volume-model.js";
+
+/** A volume as clients see it. */
+export function volumeToProto(volume: VolumeRecord) {
+  return {
+    volumeId: volume.volumeId,
+    description: volume.description,
+    sizeLimit: volume.sizeLimitMb,
+    size: megabytesOf(volume.sizeBytes),
+    status: volume.status,
+    statusReason: volume.statusReason,
+    creationTs: timestampFromMs(volume.creationTs),
+    updateTs: timestampFromMs(volume.updateTs),
+  };
+}
+
+/** Entries as the agent described them, in the FileModel shape clients read. */
+export function filesToProto(files: FileInfo[]) {
+  return files.map(({ path, name, type, size, lastModified, nativePermissions }) => ({ path, name, type, size, lastModified, nativePermissions }));
+}
