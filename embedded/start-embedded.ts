@@ -38,7 +38,7 @@ export interface EmbeddedService {
  * simulated driver, connected over loopback exactly as separate processes
  * would be.
  */
-export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Promise<EmbeddedService> {
+export async function startEmbedded(config: EmbeddedConfig, logger: Logger, options: { now?: () => number } = {}): Promise<EmbeddedService> {
   const cp = config.controlPlane;
   // Keys, dev users, the database, spooled uploads and the volumes' storage: for this user's eyes only.
   await preparePrivateFolder(cp.dataDir, [config.storageDir]);
@@ -71,6 +71,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
     bus,
     tenantKeys,
     logger: logger.child({ component: "control-plane" }),
+    now: options.now,
     devIdentity: {
       config: { tenantId: config.devTenantId, siteId: cp.siteId, baseUrl: () => baseUrl, publicKeyPem: signingKey.publicKeyPem },
       users: devUsers,
