@@ -99,10 +99,12 @@ describe("snapshot schedules and retention, on a fast clock", function () {
     assert.deepEqual(await madeBySchedule(), [datedId("nightly", later)]);
   });
 
-  it("stopsWhenTheCronIsCleared", async () => {
+  it("keepsPruningWhatItMadeAfterTheCronIsClearedAndMakesNoMore", async () => {
+    const made = await madeBySchedule();
     assert.equal((await svc.api("PUT", "/v3/pods/snapshots/nightly", { token: alice, body: { cron: "" } })).status, 200);
-    const before = await madeBySchedule();
-    await pass(base + 3 * day);
-    assert.deepEqual(await madeBySchedule(), before);
+    await pass(base + 2 * day + 30 * minute);
+    assert.deepEqual(await madeBySchedule(), made, "no new copy, and the last one is not a day old");
+    await pass(base + 3 * day + 4 * minute);
+    assert.deepEqual(await madeBySchedule(), [], "days:1 still prunes it");
   });
 });
