@@ -62,6 +62,9 @@ import { templatesRpc } from "./templates/templates-rpc.js";
 import { snapshotRepository } from "./storage/snapshot-repository.js";
 import { volumeRepository } from "./storage/volume-repository.js";
 import { VolumeService } from "./volumes/volume-service.js";
+import { SnapshotScheduler } from "./snapshots/snapshot-scheduler.js";
+import { SnapshotService } from "./snapshots/snapshot-service.js";
+import { snapshotsRpc } from "./snapshots/snapshots-rpc.js";
 import { volumesRpc } from "./volumes/volumes-rpc.js";
 
 export interface ControlPlaneDeps {
@@ -155,8 +158,18 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       homeCluster: () => clusters.clusterFor("default"),
       maxSizeLimitMb: config.storage.maxSizeLimitMb,
     });
+    const snapshots = new SnapshotService({
+      db,
+      now,
+      work,
+      files: storageFiles,
+      objects,
+      maxSizeLimitMb: config.storage.maxSizeLimitMb,
+      inlineCopyMs: 20_000,
+    });
+    const scheduler = new SnapshotScheduler({ db, now, work, snapshots, logger });
     const upkeep = new StorageUpkeep(
-      { db, now, logger, holder: replica.id, work, files: storageFiles, jobs: [] },
+      { db, now, logger, holder: replica.id, work, files: storageFiles, jobs: [{ name: "snapshot schedules", run: () => scheduler.runDue() }] },
       { intervalMs: config.storage.upkeepSeconds * 1000, usageMs: config.storage.usageSeconds * 1000 },
     );
     const enforcer = new TimeToStopEnforcer({ db, actionLog, now, outboxWritten, logger }, config.timeToStopSweepSeconds * 1000);
@@ -170,7 +183,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       router.service(ReplicaService, replicaRpc(sessions));
       router.service(ClustersService, clustersRpc(clusters, sessions, deps.bus));
       router.service(VolumesService, volumesRpc(volumes, objectFiles, permissions));
-      for (const service of [ImagesService, SnapshotsService, SecretsService, JupyterService, PodAuthService]) {
+      router.service(SnapshotsService, snapshotsRpc(snapshots, objectFiles, permissions));
+      for (const service of [ImagesService, SecretsService, JupyterService, PodAuthService]) {
         router.service(service, {});
       }
       if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));

@@ -6,6 +6,7 @@ import type { LevelName, ObjectKind } from "../storage/entities/permission-entit
 import { globalTenant } from "../storage/entities/template-entity.js";
 import { permissionRepository } from "../storage/permission-repository.js";
 import { podRepository } from "../storage/pod-repository.js";
+import { snapshotRepository } from "../storage/snapshot-repository.js";
 import { volumeRepository } from "../storage/volume-repository.js";
 import { templateRepository } from "../storage/template-repository.js";
 import { levelAtLeast } from "./levels.js";
@@ -47,6 +48,8 @@ export class ObjectAccess {
         return (await templateRepository.findVisible(m, tenantId, id))?.tenantId ?? null;
       case "volume":
         return (await volumeRepository.find(m, tenantId, id)) ? tenantId : null;
+      case "snapshot":
+        return (await snapshotRepository.find(m, tenantId, id)) ? tenantId : null;
       default:
         // Fail closed: a kind without an owner lookup cannot be authorised yet.
         throw new UnimplementedError(`${kind}s are not available in this version`);

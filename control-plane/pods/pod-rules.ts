@@ -144,6 +144,7 @@ function validateVolumeMounts(mounts: Record<string, VolumeMountSpec | null>, pr
     if (mount.type !== "ephemeral" && !mount.source_id) problems.add(`${at}.source_id`, `is required for type ${mount.type || "(unset)"}`);
     else if (mount.source_id) validateSourceId(at, mount, problems);
     if (mount.sub_path?.includes("..")) problems.add(`${at}.sub_path`, "must not contain '..'");
+    if (mount.type === "tapissnapshot" && mount.read_only === false) problems.add(`${at}.read_only`, "tapissnapshot mounts are read-only");
     if (mount.config_content !== undefined && Buffer.byteLength(mount.config_content) > maxConfigContentBytes) {
       problems.add(`${at}.config_content`, "must be at most 1 MB");
     }

@@ -1,5 +1,4 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type { FileInfo } from "../../gen/tapis/pods/v1/common_pb.js";
 import { megabytesOf } from "../files/storage-object.js";
 import type { VolumeRecord } from "./volume-model.js";
 
@@ -15,9 +14,4 @@ export function volumeToProto(volume: VolumeRecord) {
     creationTs: timestampFromMs(volume.creationTs),
     updateTs: timestampFromMs(volume.updateTs),
   };
-}
-
-/** Entries as the agent described them, in the FileModel shape clients read. */
-export function filesToProto(files: FileInfo[]) {
-  return files.map(({ path, name, type, size, lastModified, nativePermissions }) => ({ path, name, type, size, lastModified, nativePermissions }));
 }

@@ -1,13 +1,13 @@
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import { VolumesService } from "../../gen/tapis/pods/v1/volumes_service_pb.js";
-import { metadataNames } from "../../shared/rpc/metadata.js";
 import { callerOf } from "../auth/caller-of.js";
 import { levelNameOf } from "../authz/level-proto.js";
 import type { PermissionService } from "../authz/permission-service.js";
 import { InvalidArgumentError } from "../errors/domain-errors.js";
 import type { FilePiece, ObjectFiles } from "../files/object-files.js";
 import { contentMessages } from "../files/content-messages.js";
-import { filesToProto, volumeToProto } from "./volume-proto.js";
+import { filesToProto, requestIdOf } from "../files/file-proto.js";
+import { volumeToProto } from "./volume-proto.js";
 import type { VolumePatch, VolumeService } from "./volume-service.js";
 
 /** VolumesService over gRPC/Connect: translates messages and delegates to the volume, file and permission services. */
@@ -73,9 +73,4 @@ export function volumesRpc(volumes: VolumeService, files: ObjectFiles, permissio
       return { message: "Volume permission removed successfully.", result: { permissions: list } };
     },
   };
-}
-
-/** The request id the gateway (or a gRPC caller) gave this call, for the agent's logs. */
-export function requestIdOf(ctx: HandlerContext): string {
-  return ctx.requestHeader.get(metadataNames.requestId) ?? "";
 }

@@ -33,7 +33,7 @@ const podsSpecs = [
 
 const envelopeKeys = ["message", "metadata", "result", "status", "version"];
 /** The operations whose binding answers with a bare body instead of the envelope: a configuration, or a file's bytes. */
-const bareBodyOperations = new Set(["traefik_config", "get_volume_contents"]);
+const bareBodyOperations = new Set(["traefik_config", "get_volume_contents", "get_snapshot_contents"]);
 
 /**
  * Operations of areas not built yet: each answers exactly 501 with the error
@@ -60,17 +60,6 @@ const notBuiltYet = new Set([
   "add_images",
   "get_image",
   "delete_image",
-  // snapshots
-  "list_snapshots",
-  "create_snapshot",
-  "get_snapshot",
-  "update_snapshot",
-  "delete_snapshot",
-  "list_snapshot_files",
-  "get_snapshot_contents",
-  "get_snapshot_permissions",
-  "set_snapshot_permission",
-  "delete_snapshot_permission",
   // attaching volumes to a pod
   "attach_pod_volumes",
   // secrets
@@ -127,6 +116,16 @@ const expectedStatus: Record<string, number> = {
   get_volume_permissions: 200,
   set_volume_permission: 400, // {} names no user and no level
   delete_volume_permission: 200,
+  list_snapshots: 200,
+  create_snapshot: 400, // {} has no snapshot_id
+  get_snapshot: 200,
+  update_snapshot: 200, // {} changes nothing
+  delete_snapshot: 200,
+  list_snapshot_files: 200,
+  get_snapshot_contents: 200, // the bytes of data/file.sql, copied from the sample volume
+  get_snapshot_permissions: 200,
+  set_snapshot_permission: 400, // {} names no user and no level
+  delete_snapshot_permission: 200,
 };
 
 /** The objects the sample path values name; the live check creates them first. */
@@ -406,13 +405,18 @@ describe("REST contract: a running service answers every upstream operation and 
   });
 });
 
-/** The sample volume, AVAILABLE, holding the sample path's file and shared with the sample user. */
+/** The sample volume and a snapshot of all of it, AVAILABLE, holding the sample path's file and shared with the sample user. */
 async function sampleVolume(svc: TestService, token: string): Promise<void> {
   const volume = samplePathValues.volume_id;
   assert.equal((await svc.api("POST", "/v3/pods/volumes", { token, body: { volume_id: volume } })).status, 200);
   await waitForStorageStatus(svc.api, token, `/v3/pods/volumes/${volume}`, "AVAILABLE");
   assert.equal((await uploadFile(svc.baseUrl, token, `/v3/pods/volumes/${volume}/upload/${samplePathValues.path}`, Buffer.from("select 1;\n"))).status, 200);
   assert.equal((await svc.api("POST", `/v3/pods/volumes/${volume}/permissions`, { token, body: { user: samplePathValues.user, level: "READ" } })).status, 200);
+  const snapshot = samplePathValues.snapshot_id;
+  const created = await svc.api("POST", "/v3/pods/snapshots", { token, body: { snapshot_id: snapshot, source_volume_id: volume, source_volume_path: "/" } });
+  assert.equal(created.status, 200, created.body.message);
+  await waitForStorageStatus(svc.api, token, `/v3/pods/snapshots/${snapshot}`, "AVAILABLE");
+  assert.equal((await svc.api("POST", `/v3/pods/snapshots/${snapshot}/permissions`, { token, body: { user: samplePathValues.user, level: "READ" } })).status, 200);
 }
 
 async function send(baseUrl: string, token: string, probe: Probe): Promise<LiveAnswer> {
