@@ -60,8 +60,6 @@ const notBuiltYet = new Set([
   "add_images",
   "get_image",
   "delete_image",
-  // attaching volumes to a pod
-  "attach_pod_volumes",
   // secrets
   "list_secrets",
   "create_secret",
@@ -116,6 +114,7 @@ const expectedStatus: Record<string, number> = {
   get_volume_permissions: 200,
   set_volume_permission: 400, // {} names no user and no level
   delete_volume_permission: 200,
+  attach_pod_volumes: 400, // {} names no mount to attach
   list_snapshots: 200,
   create_snapshot: 400, // {} has no snapshot_id
   get_snapshot: 200,
