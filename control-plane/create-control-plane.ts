@@ -37,6 +37,7 @@ import { FieldCipher } from "./crypto/field-cipher.js";
 import { createErrorInterceptor } from "./errors/error-interceptor.js";
 import { ObjectFiles } from "./files/object-files.js";
 import { StorageFiles } from "./files/storage-files.js";
+import { StorageMounts } from "./files/storage-mounts.js";
 import { StorageUpkeep } from "./files/storage-upkeep.js";
 import { StorageWork } from "./files/storage-work.js";
 import { OutboxRelay } from "./events/outbox-relay.js";
@@ -121,6 +122,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       newUid: randomUUID,
       newPassword: () => randomBytes(18).toString("base64url"),
       credentials,
+      storageMounts: new StorageMounts(db, new ObjectAccess(db)),
     });
     const permissions = new PermissionService(db, now, {
       pod: {

@@ -7,15 +7,15 @@ import { callerOf } from "../auth/caller-of.js";
 import type { ObjectAccess } from "../authz/object-access.js";
 import type { PermissionService } from "../authz/permission-service.js";
 import { levelNameOf } from "../authz/level-proto.js";
-import { fieldsFromCreate, patchFromUpdate, podToProto } from "./pod-proto.js";
+import { fieldsFromCreate, mountsFromAttach, patchFromUpdate, podToProto } from "./pod-proto.js";
 import type { PodExecService } from "./pod-exec-service.js";
 import type { PodUploadService } from "./pod-upload-service.js";
 import type { PodService } from "./pod-service.js";
 
 /**
  * PodsService over gRPC/Connect: translates messages and delegates to the
- * pod, exec, upload and permission services. Save-as-template and volume
- * attachment are not offered yet and answer UNIMPLEMENTED.
+ * pod, exec, upload and permission services. Save-as-template is not
+ * offered yet and answers UNIMPLEMENTED.
  */
 export function podsRpc(
   pods: PodService,
@@ -91,6 +91,10 @@ export function podsRpc(
     },
     async startPod(req, ctx) {
       return { message: "Pod start requested.", result: podToProto(await pods.start(callerOf(ctx), req.podId)) };
+    },
+    async attachPodVolumes(req, ctx) {
+      const view = await pods.attachVolumes(callerOf(ctx), req.podId, mountsFromAttach(req));
+      return { message: "Volumes attached to the pod; they are mounted from its next start.", result: podToProto(view) };
     },
     async restartPod(req, ctx) {
       const view = await pods.restart(callerOf(ctx), req.podId, req.grabLatestTemplateTag);
