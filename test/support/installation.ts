@@ -91,6 +91,8 @@ export async function startInstallation(options: InstallationOptions): Promise<I
         PODS_KAFKA_SESSION_TIMEOUT_MS: "6000",
         PODS_CLUSTER_DRIVER: "simulated",
         PODS_SIMULATED_STARTUP_MS: "50",
+        // The agents of a cluster share its storage, as they share its storage claim.
+        PODS_STORAGE_DIR: join(dir, `storage-${clusterId}`),
         PODS_AGENT_RESYNC_SECONDS: String(options.agentResyncSeconds ?? 10),
       },
       /"msg":"agent started"/,
