@@ -55,9 +55,9 @@ describe("volumes across control-plane replicas", function () {
       const missing = await rawRequest(installation.gatewayUrl, "GET", "/v3/pods/volumes/spreadvol/contents/data/nothere.bin", { token });
       assert.equal(missing.status, 404);
       assert.equal(missing.json?.message, "file 'data/nothere.bin' not found in volume 'spreadvol'");
-      const folder = await rawRequest(installation.gatewayUrl, "GET", "/v3/pods/volumes/spreadvol/contents/data", { token });
-      assert.equal(folder.status, 400);
-      assert.equal(folder.json?.message, "path: 'data' is a folder; add zip=true to download it as a zip");
+      const hostile = await rawRequest(installation.gatewayUrl, "GET", "/v3/pods/volumes/spreadvol/contents/data/..%2F..%2Fother", { token });
+      assert.equal(hostile.status, 400);
+      assert.equal(hostile.json?.message, "path: must not contain '.' or '..' names");
     }
   });
 

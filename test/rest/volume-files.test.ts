@@ -104,10 +104,11 @@ describe("files of a volume", () => {
     assert.equal(single.headers["content-type"], "application/zip");
   });
 
-  it("refusesAFolderWithoutZipAMissingFileAndAnUploadOntoAFolder", async () => {
+  it("sendsAFolderAsAZipEvenWithoutZipAndRefusesAMissingFileAndAnUploadOntoAFolder", async () => {
     const folder = await download("/v3/pods/volumes/filesvol/contents/tree");
-    assert.equal(folder.status, 400);
-    assert.equal(folder.json?.message, "path: 'tree' is a folder; add zip=true to download it as a zip");
+    assert.equal(folder.status, 200, folder.json?.message);
+    assert.equal(folder.headers["content-type"], "application/zip");
+    assert.match(String(folder.headers["content-disposition"]), /filename="tree\.zip"/);
     const missing = await download("/v3/pods/volumes/filesvol/contents/tree/missing.txt");
     assert.equal(missing.status, 404);
     assert.equal(missing.json?.message, "file 'tree/missing.txt' not found in volume 'filesvol'");

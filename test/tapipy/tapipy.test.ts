@@ -23,6 +23,7 @@ const installedMarker = join(venvDir, `.tapipy-${tapipyVersion}-installed`);
 // dist/test/tapipy/tapipy.test.js -> repository root -> test/tapipy/quickstart.py
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const quickstartScript = join(repoRoot, "test", "tapipy", "quickstart.py");
+const volumesScript = join(repoRoot, "test", "tapipy", "volumes.py");
 
 interface RunResult {
   code: number | null;
@@ -166,5 +167,17 @@ describe("tapipy 1.9 SDK against the gateway", function () {
     });
     assert.equal(result.code, 0, describeRun("quickstart.py", result));
     assert.match(result.stdout, /^quickstart passed$/m, describeRun("quickstart.py", result));
+  });
+
+  it("runsTheDocumentedVolumeAndSnapshotExamples", async function () {
+    this.timeout(150_000);
+    assert.ok(svc);
+    const noProxy = [process.env.NO_PROXY ?? process.env.no_proxy, "127.0.0.1", "localhost"].filter(Boolean).join(",");
+    const result = await run(venvPython, [volumesScript, svc.baseUrl, "bob", users.bob], {
+      timeoutMs: 120_000,
+      env: { ...process.env, PYTHONUNBUFFERED: "1", NO_PROXY: noProxy, no_proxy: noProxy },
+    });
+    assert.equal(result.code, 0, describeRun("volumes.py", result));
+    assert.match(result.stdout, /^volumes passed$/m, describeRun("volumes.py", result));
   });
 });
