@@ -1,6 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   StorageKind,
+  StorageProblem,
   type StoragePlace,
   type StorageReplySchema,
   type StorageRequest,
@@ -11,7 +12,7 @@ import type { Logger } from "../../shared/logging/logger.js";
 import { SendWindow } from "../../shared/transfer/send-window.js";
 import type { ClusterStorage, EntryInfo, ObjectRef } from "./cluster-storage.js";
 import { copyIntoNewObject } from "./storage-copy.js";
-import { invalidPath, storageFailure } from "./storage-error.js";
+import { invalidPath, StorageError, storageFailure } from "./storage-error.js";
 import { readFile, readZip, type Download } from "./storage-read.js";
 
 type Reply = MessageInitShape<typeof StorageReplySchema>;
@@ -93,7 +94,14 @@ export class StorageRequests {
       case "read": {
         const place = operation.value.place;
         if (!place) throw invalidPath("a read names its place");
-        const download = operation.value.zip ? await readZip(this.storage, refOf(place), place.path) : await readFile(this.storage, refOf(place), place.path);
+        const ref = refOf(place);
+        // A folder has no bytes of its own: it is sent as a zip, asked for or not.
+        const download = operation.value.zip
+          ? await readZip(this.storage, ref, place.path)
+          : await readFile(this.storage, ref, place.path).catch((error: unknown) => {
+              if (error instanceof StorageError && error.problem === StorageProblem.IS_FOLDER) return readZip(this.storage, ref, place.path);
+              throw error;
+            });
         const reply: ReplyFields = { contentType: download.contentType, filename: download.filename };
         if (download.contentLength !== undefined) reply.contentLength = BigInt(download.contentLength);
         return { reply, download };

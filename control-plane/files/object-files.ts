@@ -40,7 +40,7 @@ export class ObjectFiles {
     try {
       return await this.files.download(object, parts!.join("/"), zip, clientRequestId);
     } catch (error) {
-      throw inClientTerms(error, { field: "path", kind: object.kind, id: object.id, path: parts!.join("/"), reading: true });
+      throw inClientTerms(error, { field: "path", kind: object.kind, id: object.id, path: parts!.join("/") });
     }
   }
 

@@ -8,8 +8,6 @@ export interface FailureContext {
   kind: StorageObjectKind;
   id: string;
   path: string;
-  /** A download: a folder can still be had as a zip. */
-  reading?: boolean;
 }
 
 /** An agent's refusal in the client's terms (400 naming the field, 404, 413 with the numbers); other errors as they are. */
@@ -19,9 +17,8 @@ export function inClientTerms(error: unknown, context: FailureContext): unknown 
   switch (error.problem) {
     case "invalid-path":
     case "not-folder":
-      return new InvalidArgumentError(context.field, error.detail);
     case "is-folder":
-      return new InvalidArgumentError(context.field, context.reading ? `${error.detail}; add zip=true to download it as a zip` : error.detail);
+      return new InvalidArgumentError(context.field, error.detail);
     case "not-found":
       return new NotFoundError("file", context.path, object);
     case "too-large":

@@ -1046,7 +1046,7 @@ export type StorageRead = Message<"tapis.pods.v1.StorageRead"> & {
   place?: StoragePlace | undefined;
 
   /**
-   * A zip of the file or folder, built while it is sent.
+   * A zip of the file, built while it is sent. A folder is always sent as a zip.
    *
    * @generated from field: bool zip = 2;
    */

@@ -644,6 +644,8 @@ export const SnapshotsService: GenService<{
     output: typeof ListSnapshotFilesResponseSchema;
   },
   /**
+   * As GetVolumeContents: a file's bytes, or a zip of a file (zip=true) or folder.
+   *
    * @generated from rpc tapis.pods.v1.SnapshotsService.GetSnapshotContents
    */
   getSnapshotContents: {

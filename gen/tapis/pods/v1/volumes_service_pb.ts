@@ -636,7 +636,8 @@ export const VolumesService: GenService<{
     output: typeof ListVolumeFilesResponseSchema;
   },
   /**
-   * The raw bytes of a file, or with zip=true a zip of a directory.
+   * The raw bytes of a file, or a zip built while it is sent: of a file with
+   * zip=true, of a folder always.
    *
    * @generated from rpc tapis.pods.v1.VolumesService.GetVolumeContents
    */
