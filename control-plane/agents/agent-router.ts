@@ -4,6 +4,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ExecReply, StorageReply } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { ReplicaService, type ForwardUploadRequestSchema } from "../../gen/tapis/pods/v1/replica_service_pb.js";
 import { Handoff } from "../../shared/async/handoff.js";
+import { WideWindowSessionManager } from "../../shared/rpc/http2-windows.js";
 import { metadataNames, withHeader } from "../../shared/rpc/metadata.js";
 import { UnavailableError } from "../errors/domain-errors.js";
 import type { AgentPresence } from "./agent-presence.js";
@@ -101,7 +102,7 @@ export class AgentRouter implements AgentLink {
     let client = this.clients.get(url);
     if (!client) {
       const presentToken = withHeader(metadataNames.replicaToken, this.replicaToken!);
-      client = createClient(ReplicaService, createGrpcTransport({ baseUrl: url, interceptors: [presentToken] }));
+      client = createClient(ReplicaService, createGrpcTransport({ baseUrl: url, interceptors: [presentToken], sessionManager: new WideWindowSessionManager(url) }));
       this.clients.set(url, client);
     }
     return client;
