@@ -177,6 +177,25 @@ describe("snapshots over REST", function () {
     assert.equal(again.body.message, "snapshot 'mysnapshot' already exists");
   });
 
+  it("sharesWithUserLevelGrantsKeepsOneAdminAndAnswers404ForWhatIsNotThere", async () => {
+    const set = await svc.api("POST", "/v3/pods/snapshots/onefile/permissions", { token: alice, body: { user: "bob", level: "READ" } });
+    assert.equal(set.status, 200, set.body.message);
+    assert.equal(set.body.message, "Snapshot permission set successfully.");
+    assert.deepEqual(set.body.result.permissions, ["alice:ADMIN", "bob:READ"]);
+    const bad = await svc.api("POST", "/v3/pods/snapshots/onefile/permissions", { token: alice, body: { user: "bob", level: "OWNER" } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.message, /level: must be one of READ, USER, ADMIN/);
+    const last = await svc.api("DELETE", "/v3/pods/snapshots/onefile/permissions/alice", { token: alice });
+    assert.equal(last.status, 400);
+    assert.match(last.body.message, /alice is the last ADMIN of snapshot 'onefile'/);
+    assert.equal((await svc.api("DELETE", "/v3/pods/snapshots/onefile/permissions/nobody", { token: alice })).status, 404);
+    for (const [method, path] of [["PUT", ""], ["DELETE", ""], ["GET", "/list"], ["GET", "/permissions"], ["GET", "/contents/a.txt"]] as const) {
+      const answer = await svc.api(method, `/v3/pods/snapshots/nosuchsnapshot${path}`, { token: alice, body: method === "PUT" ? { description: "x" } : undefined });
+      assert.equal(answer.status, 404, `${method} ${path}: ${answer.body.message}`);
+      assert.equal(answer.body.message, "snapshot 'nosuchsnapshot' not found");
+    }
+  });
+
   it("isReadOnly", async () => {
     const upload = await uploadFile(svc.baseUrl, alice, "/v3/pods/snapshots/mysnapshot/upload/data/file.sql", Buffer.from("changed\n"));
     assert.equal(upload.status, 404);
