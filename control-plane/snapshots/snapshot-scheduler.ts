@@ -22,9 +22,10 @@ export interface SnapshotSchedulerDeps {
 /**
  * Runs snapshot schedules; called on every pass of the storage upkeep, so on
  * one replica at a time. A due schedule makes one new, dated snapshot of its
- * source (with the schedule's grants) and moves its next run past now: runs
- * missed while nothing ran come to one copy on recovery, not one per missed
- * run. Then every schedule's retention policy prunes what it made.
+ * source (with the schedule's grants; the copy is made beside the pass) and
+ * moves its next run past now: runs missed while nothing ran come to one
+ * copy on recovery, not one per missed run. Then every schedule's retention
+ * policy prunes what it made.
  */
 export class SnapshotScheduler {
   constructor(private readonly deps: SnapshotSchedulerDeps) {}
@@ -78,7 +79,13 @@ export class SnapshotScheduler {
       }
       return true;
     });
-    if (made) await this.deps.work.settle("snapshot", { tenantId: schedule.tenantId, id });
+    // The copy goes on beside the pass: a large one must not hold back other schedules. Its row's
+    // claim keeps any other replica off it, and a replica that dies leaves it to the next sweep.
+    if (made) {
+      void this.deps.work.settle("snapshot", { tenantId: schedule.tenantId, id }).catch((error: unknown) =>
+        this.deps.logger.warn("scheduled snapshot copy failed", { tenant: schedule.tenantId, snapshot: id, error: String(error) }),
+      );
+    }
   }
 
   private async prune(schedule: SnapshotRecord, now: number): Promise<void> {
