@@ -109,6 +109,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     await clusters.declare({ queues: config.clusters, claims: config.clusterClaims });
     await deps.bus.prepare([...(await clusters.list()).map((c) => clusterCommandsTopic(c.clusterId)), podEventsTopic]);
     const actionLog = new ActionLogRepository(config.actionLogKeep);
+    const objects = new ObjectAccess(db);
     const pods = new PodService({
       db,
       actionLog,
@@ -122,7 +123,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       newUid: randomUUID,
       newPassword: () => randomBytes(18).toString("base64url"),
       credentials,
-      storageMounts: new StorageMounts(db, new ObjectAccess(db)),
+      storageMounts: new StorageMounts(db, objects),
     });
     const permissions = new PermissionService(db, now, {
       pod: {
@@ -132,7 +133,6 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       volume: { lockIfExists: async (tx, tenantId, id) => (await volumeRepository.findForUpdate(tx, tenantId, id)) !== null },
       snapshot: { lockIfExists: async (tx, tenantId, id) => (await snapshotRepository.findForUpdate(tx, tenantId, id)) !== null },
     });
-    const objects = new ObjectAccess(db);
     const clusterState = new ClusterStateService({
       db,
       actionLog,
