@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { EnvReader } from "../shared/config/env-reader.js";
 import { parseToleration, type KubernetesClusterConfig, type QueuePlacement } from "./drivers/kubernetes/cluster-config.js";
 
@@ -27,6 +28,15 @@ export function readAgentDeadlines(env: EnvReader): AgentDeadlines {
     rpcMs: env.int("PODS_AGENT_RPC_TIMEOUT_SECONDS", 30, { min: 1, max: 3_600 }) * 1000,
     listingMs: env.int("PODS_AGENT_LISTING_TIMEOUT_SECONDS", 600, { min: 1, max: 86_400 }) * 1000,
   };
+}
+
+/**
+ * PODS_STORAGE_DIR: where the agent finds the cluster's storage of volumes
+ * and snapshots. In Kubernetes, where the agent's deployment mounts the
+ * storage claim (PODS_K8S_STORAGE_CLAIM); elsewhere a local folder.
+ */
+export function readStorageDir(env: EnvReader, fallback: string): string {
+  return resolve(env.string("PODS_STORAGE_DIR", fallback));
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Assignment } from "../shared/events/key-partitions.js";
 import type { Logger } from "../shared/logging/logger.js";
 import { serviceVersion } from "../shared/version.js";
 import type { AgentDeadlines } from "./config.js";
-import { keyString, type ClusterDriver, type ObservationSink } from "./drivers/cluster-driver.js";
+import { keyString, type ClusterDriver, type ObservationSink, type StartPreparation } from "./drivers/cluster-driver.js";
 import { listenAgentHttp } from "./health/agent-http-server.js";
 import { AgentHealth, type AgentHealthState } from "./health/agent-health.js";
 import { runExec } from "./exec/exec-runner.js";
@@ -22,6 +22,9 @@ import { createMetricsRegistry } from "../shared/metrics/metrics-endpoint.js";
 import { agentMetrics } from "./metrics/agent-metrics.js";
 import { trace, type Context } from "@opentelemetry/api";
 import { contextFromTraceparent, inSpan, tracerOf } from "../shared/tracing/tracing.js";
+import { ClusterStorage } from "./storage/cluster-storage.js";
+import { prepareMounts } from "./storage/mount-preparation.js";
+import { StorageRequests } from "./storage/storage-requests.js";
 
 export interface AgentOptions {
   clusterId: string;
@@ -30,8 +33,19 @@ export interface AgentOptions {
   controlPlaneUrls: string[];
   agentToken: string;
   bus: EventBus;
-  /** Makes the driver; `kubernetesCall` is told how long each Kubernetes API request took. */
-  createDriver(sink: ObservationSink, kubernetesCall: (verb: string, kind: string, seconds: number) => void): ClusterDriver | Promise<ClusterDriver>;
+  /**
+   * Makes the driver. `prepareStart` readies the cluster's storage for a pod
+   * about to start (its mounts' folders, config files); drivers call it
+   * before they create the pod's container. `kubernetesCall` is told how long
+   * each Kubernetes API request took.
+   */
+  createDriver(
+    sink: ObservationSink,
+    prepareStart: StartPreparation,
+    kubernetesCall: (verb: string, kind: string, seconds: number) => void,
+  ): ClusterDriver | Promise<ClusterDriver>;
+  /** The folder holding the cluster's storage of volumes and snapshots (the storage claim, mounted). */
+  storageDir: string;
   /** Seconds between resyncs; 0 turns resync off, even at start and after a rebalance. */
   resyncSeconds: number;
   concurrency: number;
@@ -67,9 +81,20 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const { logger } = options;
   const client = createControlPlaneClient(options.controlPlaneUrls, options.agentToken, options.deadlines.rpcMs, options.interceptors);
   let driver: ClusterDriver | undefined;
+  const storage = new ClusterStorage(options.storageDir);
+  await storage.start();
   const uploads = new UploadReceiver(
     () => driver,
+    storage,
     (value) => session.send({ case: "uploadProgress", value }),
+  );
+  const files = new StorageRequests(
+    storage,
+    {
+      reply: (value) => session.send({ case: "storageReply", value }),
+      piece: (value) => session.stream({ case: "download", value }),
+    },
+    logger,
   );
   const session: ControlPlaneSession = new ControlPlaneSession(client, {
     clusterId: options.clusterId,
@@ -87,6 +112,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       if (piece.destPath) logger.debug("receiving an upload", { pod: `${piece.tenantId}/${piece.podId}`, request_id: piece.clientRequestId || undefined });
       uploads.take(piece);
     },
+    onStorage: (request) => files.take(request),
+    onDownloadProgress: (progress) => files.progress(progress),
   });
   const health = new AgentHealth(logger, (state) =>
     session.setHealth({ healthy: state.healthy, problems: state.problems, unhealthySince: state.unhealthySince ? timestampFromDate(state.unhealthySince) : undefined }),
@@ -121,7 +148,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   let subscription: Subscription | undefined;
   const registry = options.metrics ?? createMetricsRegistry();
   const metrics = agentMetrics(registry, async () => (await subscription?.lag()) ?? 0);
-  driver = await options.createDriver(sink, metrics.kubernetesCall);
+  driver = await options.createDriver(sink, (desired) => prepareMounts(storage, desired), metrics.kubernetesCall);
   const reconciler = new PodReconciler(client, driver, options.clusterId, logger);
   const started = driver;
   // The trace of the change an event announced, for the sync that acts on it.

@@ -5,7 +5,7 @@ import { runMain } from "../shared/lifecycle/run-main.js";
 import { readShutdownGraceMs, stopOnSignals } from "../shared/lifecycle/shutdown.js";
 import { createJsonLogger, logLevels } from "../shared/logging/logger.js";
 import { readControlPlaneUrls } from "../shared/rpc/control-plane-pool.js";
-import { readAgentDeadlines, readDriverConfig } from "./config.js";
+import { readAgentDeadlines, readDriverConfig, readStorageDir } from "./config.js";
 import { startAgent } from "./create-agent.js";
 import { createDriver } from "./drivers/create-driver.js";
 import { startTracingFromEnv } from "../shared/tracing/otlp-tracing.js";
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   const concurrency = env.int("PODS_AGENT_CONCURRENCY", 16, { min: 1 });
   const deadlines = readAgentDeadlines(env);
   const healthPort = env.int("PODS_AGENT_HEALTH_PORT", 8092, { min: 0, max: 65_535 });
+  const storageDir = readStorageDir(env, "data/storage");
   const logLevel = env.oneOf("PODS_LOG_LEVEL", logLevels, "info");
   const shutdownGraceMs = readShutdownGraceMs(env);
   env.done();
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
     controlPlaneUrls,
     agentToken: agentToken!,
     bus: events,
-    createDriver: (sink, kubernetesCall) => createDriver(driver, sink, logger, kubernetesCall),
+    createDriver: (sink, prepareStart, kubernetesCall) => createDriver(driver, sink, logger, prepareStart, kubernetesCall),
+    storageDir,
     resyncSeconds,
     concurrency,
     deadlines,

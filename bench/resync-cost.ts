@@ -71,6 +71,7 @@ async function main(): Promise<void> {
       agentToken: secret,
       bus,
       createDriver: (sink) => new SimulatedDriver(sink, 0),
+      storageDir: config.storageDir,
       resyncSeconds: 0,
       concurrency: config.agentConcurrency,
       deadlines: config.agentDeadlines,

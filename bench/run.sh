@@ -4,7 +4,8 @@
 #   kubernetes   against the real API server of scripts/infra/kubernetes.sh (built on first use)
 #   distributed  two replicas on MariaDB and Kafka (scripts/infra/mariadb.sh, kafka.sh)
 #   resync       what one agent resync of 2,000 pods costs (embedded, SQLite)
-# BENCH=embedded (or kubernetes, distributed, resync) runs only that one.
+#   volumes      1 GiB into a volume and back through the gateway, beside cp (MariaDB, Kafka)
+# BENCH=embedded (or kubernetes, distributed, resync, volumes) runs only that one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -b
@@ -25,4 +26,9 @@ fi
 if [[ $only == all || $only == resync ]]; then
   echo "== resync" >&2
   node dist/bench/resync-cost.js 2000 5
+fi
+if [[ $only == all || $only == volumes ]]; then
+  echo "== volumes" >&2
+  PODS_TEST_MYSQL_URL="$(scripts/infra/mariadb.sh start)" PODS_TEST_KAFKA="$(scripts/infra/kafka.sh start)" \
+    node dist/bench/volume-transfer.js 1024
 fi

@@ -66,6 +66,19 @@ export interface ControlPlaneConfig {
   encryption: EncryptionConfig;
   /** Image allowlist entries for every tenant, besides those service admins add. */
   allowedImages: string[];
+  /** Volumes and snapshots: their limits, and the upkeep of their folders and schedules. */
+  storage: StorageConfig;
+}
+
+export interface StorageConfig {
+  /** The largest size_limit of a volume or snapshot, MB. */
+  maxSizeLimitMb: number;
+  /** Between passes of the replica holding the storage lease: due schedules, pending folder work, pruning. */
+  upkeepSeconds: number;
+  /** Between recounts of every volume's size. */
+  usageSeconds: number;
+  /** How long one copy into a snapshot may take. */
+  copyTimeoutSeconds: number;
 }
 
 /** Defaults that differ between the embedded and the distributed way of running. */
@@ -122,6 +135,17 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     shutdownGraceMs: readShutdownGraceMs(env),
     encryption: readEncryptionConfig(env, dataDir, database.kind),
     allowedImages: readAllowedImages(env, defaults.allowedImages),
+    storage: readStorageConfig(env),
+  };
+}
+
+/** PODS_VOLUME_MAX_SIZE_MB, PODS_STORAGE_UPKEEP_SECONDS, PODS_VOLUME_USAGE_SECONDS, PODS_SNAPSHOT_COPY_TIMEOUT_SECONDS. */
+function readStorageConfig(env: EnvReader): StorageConfig {
+  return {
+    maxSizeLimitMb: env.int("PODS_VOLUME_MAX_SIZE_MB", 1_048_576, { min: 1, max: 1_073_741_824 }),
+    upkeepSeconds: env.int("PODS_STORAGE_UPKEEP_SECONDS", 15, { min: 1, max: 3_600 }),
+    usageSeconds: env.int("PODS_VOLUME_USAGE_SECONDS", 300, { min: 10, max: 86_400 }),
+    copyTimeoutSeconds: env.int("PODS_SNAPSHOT_COPY_TIMEOUT_SECONDS", 3_600, { min: 10, max: 86_400 }),
   };
 }
 

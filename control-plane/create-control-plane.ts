@@ -37,6 +37,11 @@ import type { ControlPlaneConfig } from "./config.js";
 import { loadEncryptionKeys } from "./crypto/encryption-config.js";
 import { FieldCipher } from "./crypto/field-cipher.js";
 import { createErrorInterceptor } from "./errors/error-interceptor.js";
+import { ObjectFiles } from "./files/object-files.js";
+import { StorageFiles } from "./files/storage-files.js";
+import { StorageMounts } from "./files/storage-mounts.js";
+import { StorageUpkeep } from "./files/storage-upkeep.js";
+import { StorageWork } from "./files/storage-work.js";
 import { OutboxRelay } from "./events/outbox-relay.js";
 import type { DevIdentityConfig } from "./identity/dev-identity-rpc.js";
 import { devIdentityRpc } from "./identity/dev-identity-rpc.js";
@@ -88,6 +93,13 @@ import { TemplateService } from "./templates/template-service.js";
 import { PodTemplateSaver } from "./templates/pod-template-saver.js";
 import { templateSharing } from "./templates/template-sharing.js";
 import { TemplateTagService } from "./templates/template-tag-service.js";
+import { snapshotRepository } from "./storage/snapshot-repository.js";
+import { volumeRepository } from "./storage/volume-repository.js";
+import { VolumeService } from "./volumes/volume-service.js";
+import { SnapshotScheduler } from "./snapshots/snapshot-scheduler.js";
+import { SnapshotService } from "./snapshots/snapshot-service.js";
+import { snapshotsRpc } from "./snapshots/snapshots-rpc.js";
+import { volumesRpc } from "./volumes/volumes-rpc.js";
 
 export interface ControlPlaneDeps {
   config: ControlPlaneConfig;
@@ -107,6 +119,8 @@ export interface ControlPlane {
   db: Database;
   relay: OutboxRelay;
   enforcer: TimeToStopEnforcer;
+  /** Snapshot schedules, pending volume and snapshot work, size recounts: `runOnce()` runs a pass now. */
+  upkeep: StorageUpkeep;
   server: RpcServer;
   stop(): Promise<void>;
 }
@@ -138,6 +152,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const actionLog = new ActionLogRepository(config.actionLogKeep);
     const images = new ImageAllowlist(db, now, config.allowedImages, now());
     const podSecrets = new PodSecrets(secretStore, config.podDomain);
+    const objects = new ObjectAccess(db);
     const pods = new PodService({
       images,
       podSecrets,
@@ -153,6 +168,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       newUid: randomUUID,
       newPassword: () => randomBytes(18).toString("base64url"),
       credentials,
+      storageMounts: new StorageMounts(db, objects),
     });
     const permissions = new PermissionService(db, now, {
       pod: {
@@ -163,6 +179,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       secret: {
         lockIfExists: async (tx, tenantId, secretId) => (await secretStore.findForUpdate(tx, tenantId, secretId)) !== null,
       },
+      volume: { lockIfExists: async (tx, tenantId, id) => (await volumeRepository.findForUpdate(tx, tenantId, id)) !== null },
+      snapshot: { lockIfExists: async (tx, tenantId, id) => (await snapshotRepository.findForUpdate(tx, tenantId, id)) !== null },
     });
     const templates = new TemplateService({ db, now, siteId: config.siteId });
     const templateTags = new TemplateTagService({
@@ -176,7 +194,6 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       },
     });
     const saver = new PodTemplateSaver({ db, now, templates, tags: templateTags });
-    const objects = new ObjectAccess(db);
     const secrets = new SecretService({ db, now, secrets: secretStore, objects });
     const clusterState = new ClusterStateService({
       db,
@@ -194,6 +211,31 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const agents = new AgentRouter(sessions, presence, config.replicaToken, config.streamTimeoutMs);
     const execs = new PodExecService(db, agents);
     const uploads = new PodUploadService(db, agents);
+    const storageFiles = new StorageFiles(agents, { operationMs: 30_000, copyMs: config.storage.copyTimeoutSeconds * 1000 });
+    // A claim on an object's work outlasts the slowest copy an agent is given.
+    const work = new StorageWork({ db, files: storageFiles, now, logger, holder: replica.id, claimMs: config.storage.copyTimeoutSeconds * 1000 + 60_000 });
+    const objectFiles = new ObjectFiles(storageFiles);
+    const volumes = new VolumeService({
+      db,
+      now,
+      work,
+      homeCluster: () => clusters.clusterFor("default"),
+      maxSizeLimitMb: config.storage.maxSizeLimitMb,
+    });
+    const snapshots = new SnapshotService({
+      db,
+      now,
+      work,
+      files: storageFiles,
+      objects,
+      maxSizeLimitMb: config.storage.maxSizeLimitMb,
+      inlineCopyMs: 20_000,
+    });
+    const scheduler = new SnapshotScheduler({ db, now, work, snapshots, logger });
+    const upkeep = new StorageUpkeep(
+      { db, now, logger, holder: replica.id, work, files: storageFiles, jobs: [{ name: "snapshot schedules", run: () => scheduler.runDue() }] },
+      { intervalMs: config.storage.upkeepSeconds * 1000, usageMs: config.storage.usageSeconds * 1000 },
+    );
     const enforcer = new TimeToStopEnforcer({ db, actionLog, now, outboxWritten, logger }, config.timeToStopSweepSeconds * 1000);
 
     const edgeRoutes = new EdgeRoutesService({
@@ -254,9 +296,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       router.service(JupyterService, jupyterRpc(new JupyterPods({ db, pods, uploads }, config.jupyter)));
       router.service(ImagesService, imagesRpc(images));
       router.service(SecretsService, secretsRpc(secrets, permissions));
-      for (const service of [VolumesService, SnapshotsService]) {
-        router.service(service, {});
-      }
+      router.service(VolumesService, volumesRpc(volumes, objectFiles, permissions));
+      router.service(SnapshotsService, snapshotsRpc(snapshots, objectFiles, permissions));
       if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));
       router.service(PodWatchService, watchRpc(pods, objects, db, feed));
       router.service(Health, grpcHealthRpc(readiness, servedServices.map((s) => s.typeName)));
@@ -274,6 +315,10 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
           if (!answered) response.writeHead(404).end();
         });
       },
+      // Answers go out uncompressed (requests may still come compressed): most bytes are files moving
+      // between processes on one network, where gzip costs far more CPU than it saves (it held file
+      // transfers near 10 MB/s).
+      compressMinBytes: 0xffffffff,
       interceptors: [
         createCallLogInterceptor(logger, metrics.rpc),
         createErrorInterceptor(logger),
@@ -293,15 +338,18 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     presence.start();
     if (config.outboxRelay) relay.start();
     enforcer.start();
+    upkeep.start();
     logger.info("control plane listening", { host: config.grpcHost, port: server.port, database: config.database.kind });
     return {
       db,
       relay,
       enforcer,
+      upkeep,
       server,
       async stop() {
         stopping.abort();
         enforcer.stop();
+        await upkeep.stop();
         await presence.stop();
         await server.close();
         await relay.stop();

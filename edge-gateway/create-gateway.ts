@@ -25,6 +25,7 @@ import { isDownload, resumeAfterLastEvent, streamEvents } from "./transcode/even
 import { buildRequest } from "./transcode/request-builder.js";
 import { ControlPlanePool } from "../shared/rpc/control-plane-pool.js";
 import { parseMultipart, uploadMessages } from "./transcode/multipart-request.js";
+import { formHoldsOnlyTheFile, streamMultipartFile } from "./transcode/streamed-upload.js";
 
 export interface GatewayOptions {
   host: string;
@@ -117,13 +118,14 @@ async function handle(
   options: GatewayOptions,
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://gateway");
-  const docsRoute = req.method === "GET" ? docs.routeOf(url.pathname) : null;
+  const path = requestPath(req.url ?? "/", url);
+  const docsRoute = req.method === "GET" ? docs.routeOf(path) : null;
   if (docsRoute) {
     exchange.route = docsRoute;
-    return docs.answer(url.pathname, res);
+    return docs.answer(path, res);
   }
-  const match = routes.match(req.method ?? "GET", url.pathname, url.searchParams);
-  if (match.kind === "none") return sendError(res, 404, `no such endpoint: ${req.method} ${url.pathname}`);
+  const match = routes.match(req.method ?? "GET", path, url.searchParams);
+  if (match.kind === "none") return sendError(res, 404, `no such endpoint: ${req.method} ${path}`);
   if (match.kind === "wrong-method") {
     return sendError(res, 405, `${req.method} is not allowed here; use ${match.allowed.join(" or ")}`, { Allow: match.allowed.join(", ") });
   }
@@ -167,19 +169,24 @@ async function handle(
         // Every upload needs a token; refusing early spares reading a large body for nothing.
         if (!headers.has(metadataNames.tapisToken)) return sendError(res, 401, "X-Tapis-Token header is required");
         const base = decoded(() => buildRequest(route, vars, url.searchParams, undefined));
+        if (formHoldsOnlyTheFile(route)) {
+          const messages = await streamMultipartFile(req, route, base, { maxFileBytes: options.maxUploadBytes });
+          const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, (timeoutMs = options.streamTimeoutMs), headers, messages);
+          noteCaller(exchange, response.header, callerMetadata);
+          return await answerOnce(req, res, route, response.message);
+        }
         const upload = await parseMultipart(req, route, base, { maxFileBytes: options.maxUploadBytes, spoolDir: options.spoolDir });
         waitingForTheService(req);
         try {
           const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, (timeoutMs = options.streamTimeoutMs), headers, uploadMessages(upload));
           noteCaller(exchange, response.header, callerMetadata);
-          for await (const message of response.message) return answer(req, res, route, message);
-          return sendError(res, 502, "the service gave no answer");
+          return await answerOnce(req, res, route, response.message);
         } finally {
           await upload.dispose();
         }
       }
       default:
-        return sendError(res, 404, `no such endpoint: ${req.method} ${url.pathname}`);
+        return sendError(res, 404, `no such endpoint: ${req.method} ${path}`);
     }
   } catch (error) {
     if (error instanceof ConnectError) noteCaller(exchange, error.metadata, callerMetadata);
@@ -202,6 +209,18 @@ async function handle(
     if (error instanceof ConnectError) return sendError(res, httpStatusOf(error.code), error.rawMessage);
     throw error;
   }
+}
+
+/**
+ * The path as the client sent it. A URL parser would resolve "." and ".."
+ * segments (also %2E-encoded ones) and so send `contents/../x` to another
+ * route; taken as sent, they reach the field they were sent for, whose
+ * rules refuse them.
+ */
+function requestPath(target: string, parsed: URL): string {
+  if (!target.startsWith("/")) return parsed.pathname;
+  const end = target.search(/[?#]/);
+  return end < 0 ? target : target.slice(0, end);
 }
 
 /**
@@ -242,12 +261,25 @@ function readBodyOf(req: http.IncomingMessage, route: Route, options: GatewayOpt
   return readJsonBody(req, options.json, options.timeouts.bodyMs);
 }
 
+/**
+ * Answers with the one message of a client-streaming call. The stream is
+ * read to its end (the trailers), so the call is finished on both sides
+ * and holds nothing open on the control plane.
+ */
+async function answerOnce(req: http.IncomingMessage, res: http.ServerResponse, route: Route, messages: AsyncIterable<Message>): Promise<void> {
+  let reply: Message | undefined;
+  for await (const message of messages) reply ??= message;
+  if (!reply) return sendError(res, 502, "the service gave no answer");
+  return answer(req, res, route, reply);
+}
+
 /** Streams a download: the first message names the content type, `data` carries the bytes. */
 async function streamDownload(res: http.ServerResponse, messages: AsyncIterable<Message>): Promise<void> {
   for await (const message of messages) {
-    const chunk = message as unknown as { data?: Uint8Array; contentType?: string; filename?: string };
+    const chunk = message as unknown as { data?: Uint8Array; contentType?: string; filename?: string; contentLength?: bigint };
     if (!res.headersSent) {
       res.setHeader("Content-Type", chunk.contentType || "application/octet-stream");
+      if (chunk.contentLength !== undefined) res.setHeader("Content-Length", String(chunk.contentLength));
       if (chunk.filename) res.setHeader("Content-Disposition", `attachment; filename="${chunk.filename.replace(/"/g, "")}"`);
       res.writeHead(200);
     }

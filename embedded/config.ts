@@ -3,7 +3,7 @@ import { EnvReader } from "../shared/config/env-reader.js";
 import { readControlPlaneConfig, type ControlPlaneConfig } from "../control-plane/config.js";
 import { builtinTemplateImages } from "../control-plane/templates/builtin-templates.js";
 import { readGatewayConfig, type GatewayConfig } from "../edge-gateway/config.js";
-import { readAgentDeadlines, readDriverConfig, type AgentDeadlines, type DriverConfig } from "../agent/config.js";
+import { readAgentDeadlines, readDriverConfig, readStorageDir, type AgentDeadlines, type DriverConfig } from "../agent/config.js";
 import { readBusConfig, type BusConfig } from "../shared/events/bus-config.js";
 
 /** Everything the one-process installation needs, from PODS_* variables. */
@@ -19,6 +19,8 @@ export interface EmbeddedConfig {
   bus: BusConfig;
   agentConcurrency: number;
   agentDeadlines: AgentDeadlines;
+  /** The cluster's storage of volumes and snapshots: a folder, by default under the data folder. */
+  storageDir: string;
 }
 
 export const embeddedClusterId = "local";
@@ -44,6 +46,7 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv): EmbeddedConfig {
     bus: readBusConfig(reader),
     agentConcurrency: reader.int("PODS_AGENT_CONCURRENCY", 16, { min: 1 }),
     agentDeadlines: readAgentDeadlines(reader),
+    storageDir: readStorageDir(reader, join(controlPlane.dataDir, "storage")),
   };
   reader.done();
   return config;

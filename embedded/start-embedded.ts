@@ -39,10 +39,11 @@ export interface EmbeddedService {
  * simulated driver, connected over loopback exactly as separate processes
  * would be.
  */
-export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Promise<EmbeddedService> {
+export async function startEmbedded(config: EmbeddedConfig, logger: Logger, options: { now?: () => number } = {}): Promise<EmbeddedService> {
   const cp = config.controlPlane;
-  // Keys, dev users, the database and spooled uploads: for this user's eyes only.
-  await preparePrivateFolder(cp.dataDir);
+  // Keys, dev users, the database, spooled uploads and the volumes' storage: for this user's eyes only.
+  await preparePrivateFolder(cp.dataDir, [config.storageDir]);
+  if (isInside(cp.dataDir, config.storageDir)) await mkdir(config.storageDir, { recursive: true, mode: 0o700 });
   // The gateway would create the default spool (in the data folder) with the process's umask.
   if (isInside(cp.dataDir, config.gateway.spoolDir)) await mkdir(config.gateway.spoolDir, { recursive: true, mode: 0o700 });
   const signingKey = await loadOrCreateSigningKey(identityDir(config));
@@ -75,6 +76,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
     metrics,
     logger: logger.child({ component: "control-plane" }),
     publicUrl: () => baseUrl,
+    now: options.now,
     devIdentity: {
       config: {
         tenantId: config.devTenantId,
@@ -109,8 +111,9 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       controlPlaneUrls: [grpcUrl],
       agentToken,
       bus,
-      createDriver: (sink, kubernetesCall) => createDriver(config.driver, sink, logger.child({ component: "agent" }), kubernetesCall),
+      createDriver: (sink, prepareStart, kubernetesCall) => createDriver(config.driver, sink, logger.child({ component: "agent" }), prepareStart, kubernetesCall),
       metrics,
+      storageDir: config.storageDir,
       resyncSeconds: cp.agentResyncSeconds,
       concurrency: config.agentConcurrency,
       deadlines: config.agentDeadlines,

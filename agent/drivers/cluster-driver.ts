@@ -59,6 +59,13 @@ export interface UploadSink {
 }
 
 /**
+ * Readies what a pod needs besides the cluster's API just before its
+ * container is created (its mounts' folders and config files in the
+ * cluster's storage); resolves with why it must not start, or null.
+ */
+export type StartPreparation = (desired: DesiredPod) => Promise<string | null>;
+
+/**
  * What a sync achieved: finished; asks to be run again later; or refused for
  * good, so running it again unchanged cannot help (`reason` says why; the
  * pod's next change is tried again). A thrown error is a failure to retry.

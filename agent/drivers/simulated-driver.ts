@@ -1,7 +1,17 @@
 import type { DesiredPod } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodStatus, StatusRequested } from "../../gen/tapis/pods/v1/pod_pb.js";
 import { Writable } from "node:stream";
-import { keyString, parseKey, type ClusterDriver, type CommandOutcome, type ObservationSink, type PodKey, type SyncOutcome, type UploadSink } from "./cluster-driver.js";
+import {
+  keyString,
+  parseKey,
+  type ClusterDriver,
+  type CommandOutcome,
+  type ObservationSink,
+  type PodKey,
+  type StartPreparation,
+  type SyncOutcome,
+  type UploadSink,
+} from "./cluster-driver.js";
 import { refusedStart } from "../reconcile/start-policy.js";
 
 interface SimulatedContainer {
@@ -24,6 +34,7 @@ export class SimulatedDriver implements ClusterDriver {
   constructor(
     private readonly sink: ObservationSink,
     private readonly startupMs = 300,
+    private readonly prepareStart: StartPreparation = async () => null,
   ) {}
 
   async apply(desired: DesiredPod): Promise<SyncOutcome> {
@@ -35,7 +46,7 @@ export class SimulatedDriver implements ClusterDriver {
 
     if (desired.statusRequested === StatusRequested.ON) {
       if (current) return this.confirm(desired, PodStatus.AVAILABLE);
-      const refused = refusedStart(desired, null);
+      const refused = refusedStart(desired, null) ?? (await this.prepareStart(desired));
       if (refused) {
         this.report(desired, PodStatus.ERROR, `[simulated] Refused to start the pod: ${refused}.`);
         return { kind: "terminal", reason: refused };

@@ -1,6 +1,14 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
-import { AgentService, type AgentHealthSchema, type ExecRequest, type SessionRequestSchema, type UploadData } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import {
+  AgentService,
+  type AgentHealthSchema,
+  type ExecRequest,
+  type SessionRequestSchema,
+  type StorageRequest,
+  type UploadData,
+  type UploadProgress,
+} from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import type { Logger } from "../../shared/logging/logger.js";
 import { AsyncQueue } from "../../shared/async/async-queue.js";
 
@@ -22,6 +30,9 @@ export interface SessionOptions {
   /** Handle requests the control plane routes to this agent. */
   onExec(request: ExecRequest): void;
   onUpload(piece: UploadData): void;
+  onStorage(request: StorageRequest): void;
+  /** How far the control plane has passed a download on. */
+  onDownloadProgress(progress: UploadProgress): void;
   logger: Logger;
 }
 
@@ -61,6 +72,17 @@ export class ControlPlaneSession {
     this.unacknowledged.push(entry);
     if (this.unacknowledged.length > maxUnacknowledged) this.dropOldest();
     this.outgoing?.push({ sequence: entry.sequence, payload });
+  }
+
+  /**
+   * Sends without numbering or keeping it (a download piece): it travels on
+   * the open stream or not at all, and a download ends with its stream.
+   * False when no stream is open.
+   */
+  stream(payload: Payload): boolean {
+    if (!this.outgoing) return false;
+    this.outgoing.push({ sequence: 0n, payload });
+    return true;
   }
 
   /**
@@ -107,6 +129,10 @@ export class ControlPlaneSession {
             this.options.onExec(response.payload.value);
           } else if (response.payload.case === "upload") {
             this.options.onUpload(response.payload.value);
+          } else if (response.payload.case === "storage") {
+            this.options.onStorage(response.payload.value);
+          } else if (response.payload.case === "downloadProgress") {
+            this.options.onDownloadProgress(response.payload.value);
           } else if (response.payload.case === "ack") {
             const { sequence, rejected } = response.payload.value;
             if (rejected) this.options.logger.warn("control plane refused a report", { sequence: String(sequence), reason: rejected });
@@ -121,6 +147,7 @@ export class ControlPlaneSession {
         const delay = Math.min(250 * 2 ** Math.min(failures - 1, 6), 15_000);
         this.options.logger.warn("agent session interrupted; reconnecting", { error: String(error), retryInMs: delay });
         queue.end();
+        this.outgoing = null;
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }

@@ -112,6 +112,12 @@ async function readSession(
       } else if (payload.case === "uploadProgress") {
         sessions.uploadProgress(payload.value);
         outgoing.push(ack(request.sequence));
+      } else if (payload.case === "storageReply") {
+        sessions.storageReply(payload.value);
+        outgoing.push(ack(request.sequence));
+      } else if (payload.case === "download") {
+        // Not numbered: nothing to acknowledge; its window is freed as it is passed on.
+        sessions.downloadPiece(payload.value);
       } else {
         outgoing.push(await reportAnswer(state, clusterId, request));
       }

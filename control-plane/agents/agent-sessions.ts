@@ -1,7 +1,19 @@
 import { randomUUID } from "node:crypto";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { ExecReply, SessionResponseSchema, UploadProgress } from "../../gen/tapis/pods/v1/agent_service_pb.js";
-import { FailedPreconditionError, UnavailableError } from "../errors/domain-errors.js";
+import type {
+  ExecReply,
+  SessionResponseSchema,
+  StorageReply,
+  StorageRequest,
+  StorageRequestSchema,
+  UploadData,
+  UploadProgress,
+} from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import { UnavailableError } from "../errors/domain-errors.js";
+import { SessionTransfers, type Download, type UploadOrder, type UploadStream } from "./session-transfers.js";
+
+export type { Download, UploadOrder, UploadResult, UploadStream } from "./session-transfers.js";
+export { sendPieces } from "./session-transfers.js";
 
 type Outgoing = MessageInitShape<typeof SessionResponseSchema>;
 /** An exec request before the registry gives it an id. */
@@ -47,48 +59,20 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-/** Where a file being uploaded into a pod goes. */
-export interface UploadOrder {
-  tenantId: string;
-  podId: string;
-  uid: string;
-  destPath: string;
-  clientRequestId: string;
-}
-
-/** The sending end of an upload: writes wait while the agent is a window behind. */
-export interface UploadStream {
-  write(data: Uint8Array): Promise<void>;
-  /** Sends the end and resolves with the bytes the agent wrote. */
-  finish(): Promise<number>;
-  /** Tells the agent to stop and discard what it has. */
-  cancel(): void;
-}
-
-/** Bytes an upload may have in flight to the agent, unacknowledged. */
-const uploadWindowBytes = 8 * 1024 * 1024;
-/** An agent that frees no window for this long has stopped taking the upload. */
-const uploadStallMs = 120_000;
-
-interface Upload {
-  channel: Channel;
-  sent: number;
-  written: number;
-  failure: Error | null;
-  wake: (() => void) | null;
-  done: { resolve(bytes: number): void; reject(error: unknown): void } | null;
-}
+/** A file operation on the storage, without the id the registry gives it. */
+export type StorageOrder = Omit<Exclude<MessageInitShape<typeof StorageRequestSchema>, StorageRequest>, "requestId">;
 
 /**
  * The agents connected to this control plane, by cluster, and the requests
- * (exec) sent down their sessions awaiting a reply. A request fails with
- * UnavailableError when no agent of the pod's cluster is connected, when the
- * agent's session ends first, or when the reply does not come in time.
+ * (exec, file operations, uploads, downloads) sent down their sessions
+ * awaiting an answer. A request fails with UnavailableError when no agent of
+ * the cluster is connected, when the agent's session ends first, or when the
+ * answer does not come in time.
  */
 export class AgentSessions {
   private readonly channels = new Map<string, Set<Channel>>();
   private readonly pending = new Map<string, Pending>();
-  private readonly uploads = new Map<string, Upload>();
+  private readonly transfers = new SessionTransfers();
 
   /** Adds a connected agent; the returned function removes it again. */
   register(clusterId: string, agent: ConnectedAgent, send: (message: Outgoing) => void): () => void {
@@ -100,7 +84,7 @@ export class AgentSessions {
       set.delete(channel);
       const gone = new UnavailableError(`the agent of cluster '${clusterId}' disconnected before answering`);
       for (const [id, request] of this.pending) if (request.channel === channel) this.settle(id)?.reject(gone);
-      for (const upload of this.uploads.values()) if (upload.channel === channel) this.fail(upload, gone);
+      this.transfers.closed(channel, gone);
     };
   }
 
@@ -137,43 +121,34 @@ export class AgentSessions {
    * a write waits while more than a window of bytes is unacknowledged.
    */
   upload(clusterId: string, order: UploadOrder): UploadStream {
-    const channel = this.pick(clusterId);
-    const requestId = randomUUID();
-    const upload: Upload = { channel, sent: 0, written: 0, failure: null, wake: null, done: null };
-    this.uploads.set(requestId, upload);
-    channel.send({ payload: { case: "upload", value: { requestId, ...order } } });
-    return {
-      write: async (data) => {
-        while (!upload.failure && upload.sent - upload.written > uploadWindowBytes) await this.progressOf(upload);
-        if (upload.failure) throw upload.failure;
-        upload.sent += data.length;
-        channel.send({ payload: { case: "upload", value: { requestId, data } } });
-      },
-      finish: () =>
-        new Promise<number>((resolve, reject) => {
-          if (upload.failure) return reject(upload.failure);
-          upload.done = { resolve, reject };
-          channel.send({ payload: { case: "upload", value: { requestId, last: true } } });
-        }),
-      cancel: () => {
-        this.uploads.delete(requestId);
-        channel.send({ payload: { case: "upload", value: { requestId, cancel: true } } });
-      },
-    };
+    return this.transfers.upload(this.pick(clusterId), order);
   }
 
   /** Progress of an upload from its agent: frees window, or ends it. */
   uploadProgress(progress: UploadProgress): void {
-    const upload = this.uploads.get(progress.requestId);
-    if (!upload) return;
-    upload.written = Number(progress.bytesWritten);
-    if (progress.error) return this.fail(upload, new FailedPreconditionError(`the file could not be written: ${progress.error}`), progress.requestId);
-    upload.wake?.();
-    upload.wake = null;
-    if (progress.done) {
-      this.uploads.delete(progress.requestId);
-      upload.done?.resolve(upload.written);
+    this.transfers.uploadProgress(progress);
+  }
+
+  /** A file operation on the cluster's storage by one of its agents; resolves with the reply, failures included. */
+  storage(clusterId: string, order: StorageOrder, timeoutMs: number): Promise<StorageReply> {
+    try {
+      return this.transfers.storage(this.pick(clusterId), order, timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
     }
+  }
+
+  /** A file read from the cluster's storage, as it streams; rejects with the agent's failure. */
+  async download(clusterId: string, order: StorageOrder, timeoutMs: number): Promise<Download> {
+    return this.transfers.download(this.pick(clusterId), order, timeoutMs);
+  }
+
+  storageReply(reply: StorageReply): void {
+    this.transfers.storageReply(reply);
+  }
+
+  downloadPiece(piece: UploadData): void {
+    this.transfers.downloadPiece(piece);
   }
 
   /** Hands an agent's reply to the request waiting for it; late or unknown replies are dropped. */
@@ -187,25 +162,6 @@ export class AgentSessions {
     return channels[Math.floor(Math.random() * channels.length)]!;
   }
 
-  /** Waits for the agent to free some window; fails the upload when it stalls. */
-  private progressOf(upload: Upload): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const stalled = setTimeout(() => this.fail(upload, new UnavailableError(`the agent took no part of the upload for ${uploadStallMs / 1000} s`)), uploadStallMs);
-      upload.wake = () => {
-        clearTimeout(stalled);
-        resolve();
-      };
-    });
-  }
-
-  private fail(upload: Upload, error: Error, requestId?: string): void {
-    upload.failure = error;
-    upload.wake?.();
-    upload.wake = null;
-    upload.done?.reject(error);
-    for (const [id, candidate] of this.uploads) if (candidate === upload || id === requestId) this.uploads.delete(id);
-  }
-
   private settle(requestId: string): Pending | undefined {
     const request = this.pending.get(requestId);
     if (!request) return undefined;
@@ -213,22 +169,4 @@ export class AgentSessions {
     clearTimeout(request.timer);
     return request;
   }
-}
-
-/**
- * Sends the data of `first` and of every piece left in `rest` through
- * `stream`, then finishes it and resolves with the bytes written. Any failure
- * on the way cancels the upload.
- */
-export async function sendPieces<T>(stream: UploadStream, first: T, rest: AsyncIterator<T>, dataOf: (piece: T) => Uint8Array): Promise<number> {
-  try {
-    for (let piece: IteratorResult<T> = { value: first }; !piece.done; piece = await rest.next()) {
-      const data = dataOf(piece.value);
-      if (data.length > 0) await stream.write(data);
-    }
-  } catch (error) {
-    stream.cancel();
-    throw error;
-  }
-  return stream.finish();
 }

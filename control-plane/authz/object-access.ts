@@ -8,6 +8,8 @@ import { permissionRepository } from "../storage/permission-repository.js";
 import { podRepository } from "../storage/pod-repository.js";
 import { SecretEntity } from "../storage/entities/secret-entity.js";
 import { findTemplateFor } from "../templates/template-access.js";
+import { snapshotRepository } from "../storage/snapshot-repository.js";
+import { volumeRepository } from "../storage/volume-repository.js";
 import { levelAtLeast } from "./levels.js";
 
 /**
@@ -50,6 +52,10 @@ export class ObjectAccess {
         return (await podRepository.find(m, tenantId, id)) ? tenantId : null;
       case "secret":
         return (await m.count(SecretEntity, { where: { tenantId, secretId: id } })) > 0 ? tenantId : null;
+      case "volume":
+        return (await volumeRepository.find(m, tenantId, id)) ? tenantId : null;
+      case "snapshot":
+        return (await snapshotRepository.find(m, tenantId, id)) ? tenantId : null;
       default:
         // Fail closed: a kind without an owner lookup cannot be authorised yet.
         throw new UnimplementedError(`${kind}s are not available in this version`);

@@ -28,8 +28,10 @@ export class NotFoundError extends DomainError {
   constructor(
     readonly kind: string,
     readonly id: string,
+    /** What holds it, e.g. "volume 'v'" for a file. */
+    where?: string,
   ) {
-    super(`${kind} '${id}' not found`);
+    super(`${kind} '${id}' not found${where ? ` in ${where}` : ""}`);
     this.name = "NotFoundError";
   }
 }
@@ -58,7 +60,7 @@ export class UnauthenticatedError extends DomainError {
   }
 }
 
-/** The object is in use by others (pods, other templates) and so cannot go; 409. */
+/** The object is in use by others (pods, other templates) and so cannot go or change; 409, the message naming them. */
 export class ConflictError extends DomainError {
   constructor(message: string) {
     super(message);
@@ -101,6 +103,32 @@ export class ProblemList {
   throwIfAny(): void {
     if (this.problems.length === 1) throw this.problems[0];
     if (this.problems.length > 1) throw new InvalidArgumentsError(this.problems);
+  }
+}
+
+/** The request would exceed a size limit (an upload past a volume's size_limit); the message gives the numbers. */
+export class TooLargeError extends DomainError {
+  constructor(message: string) {
+    super(message);
+    this.name = "TooLargeError";
+  }
+}
+
+/** What went wrong with a file operation on the cluster's storage. */
+export type StorageProblemKind = "invalid-path" | "not-found" | "is-folder" | "not-folder" | "too-large" | "disk";
+
+/**
+ * A file operation of the agent failed. Services turn it into the client's
+ * terms (naming the field and the object); one that reaches the client as
+ * it is still gets the status its kind deserves.
+ */
+export class StorageFailedError extends DomainError {
+  constructor(
+    readonly problem: StorageProblemKind,
+    readonly detail: string,
+  ) {
+    super(detail);
+    this.name = "StorageFailedError";
   }
 }
 

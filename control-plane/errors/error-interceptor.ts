@@ -12,10 +12,21 @@ import {
   NotFoundError,
   OutOfRangeError,
   PermissionDeniedError,
+  StorageFailedError,
+  TooLargeError,
   UnauthenticatedError,
   UnavailableError,
   UnimplementedError,
 } from "./domain-errors.js";
+
+const storageCodes: Record<StorageFailedError["problem"], Code> = {
+  "invalid-path": Code.InvalidArgument,
+  "not-found": Code.NotFound,
+  "is-folder": Code.InvalidArgument,
+  "not-folder": Code.InvalidArgument,
+  "too-large": Code.ResourceExhausted,
+  disk: Code.Unavailable,
+};
 
 /** Connect code for each domain error; anything unknown becomes Internal. */
 export function toConnectError(error: unknown, logger: Logger, procedure: string, requestId?: string): ConnectError {
@@ -37,6 +48,8 @@ function codeOf(error: DomainError): Code {
   if (error instanceof UnimplementedError) return Code.Unimplemented;
   if (error instanceof OutOfRangeError) return Code.OutOfRange;
   if (error instanceof CommandFailedError || error instanceof ConflictError) return Code.Aborted;
+  if (error instanceof TooLargeError) return Code.ResourceExhausted;
+  if (error instanceof StorageFailedError) return storageCodes[error.problem];
   return Code.Internal;
 }
 

@@ -10,3 +10,10 @@ export function refuseUnchanged(kind: string, id: string, given: readonly string
   const why = given.length === 0 ? "the request names no field to change" : `${given.join(", ")} already hold${given.length === 1 ? "s" : ""} the values given`;
   throw new FailedPreconditionError(`${kind} '${id}' is unchanged: ${why}`);
 }
+
+/** The names of the fields whose value is given (not undefined), in order. */
+export function presentFields(fields: Readonly<Record<string, unknown>>): string[] {
+  return Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([name]) => name);
+}

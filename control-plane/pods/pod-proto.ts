@@ -1,14 +1,16 @@
 import { fromJson, toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { PodSchema, type Pod } from "../../gen/tapis/pods/v1/pod_pb.js";
 import {
+  AttachPodVolumesRequestSchema,
   CreatePodRequestSchema,
   UpdatePodRequestSchema,
+  type AttachPodVolumesRequest,
   type CreatePodRequest,
   type UpdatePodRequest,
 } from "../../gen/tapis/pods/v1/pods_service_pb.js";
 import { decodeMessageJson } from "../../shared/rest-json/rest-json-decoder.js";
 import { InvalidArgumentError, InvalidArgumentsError } from "../errors/domain-errors.js";
-import type { PodFields, StatusRequestedName } from "./pod-model.js";
+import type { PodFields, StatusRequestedName, VolumeMountSpec } from "./pod-model.js";
 import { overridableFields } from "./pod-rules.js";
 import type { PodPatch } from "./pod-service.js";
 import type { PodView } from "./pod-view.js";
@@ -100,6 +102,12 @@ export function patchFromUpdate(req: UpdatePodRequest): PodPatch {
 /** The definition fields of a message's JSON (proto field names); an empty mount becomes null ("remove"). */
 export function fieldsFromDefinitionJson(json: Record<string, unknown>): PodFields {
   return pickDefinition(json);
+}
+
+/** The mounts an attach request adds, in the domain's terms (an empty mount removes one). */
+export function mountsFromAttach(req: AttachPodVolumesRequest): Record<string, VolumeMountSpec | null> {
+  const json = protoFieldJson(toJson(AttachPodVolumesRequestSchema, req, { useProtoFieldName: true }));
+  return pickDefinition({ volume_mounts: json.volume_mounts ?? {} }).volume_mounts ?? {};
 }
 
 function pickDefinition(json: Record<string, unknown>): PodFields {

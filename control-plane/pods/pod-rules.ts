@@ -154,6 +154,11 @@ function validateVolumeMounts(mounts: Record<string, VolumeMountSpec | null>, pr
     if (mount.type !== "ephemeral" && !mount.source_id) problems.add(`${at}.source_id`, `is required for type ${mount.type || "(unset)"}`);
     else if (mount.source_id) validateSourceId(at, mount, problems);
     if (mount.sub_path?.includes("..")) problems.add(`${at}.sub_path`, "must not contain '..'");
+    if (mount.type === "tapissnapshot" && mount.read_only === false) problems.add(`${at}.read_only`, "tapissnapshot mounts are read-only");
+    if (mount.type === "ephemeral" && mount.config_content === undefined) problems.add(`${at}.config_content`, "is required for type ephemeral");
+    if (mount.type === "tapisvolume" && mount.config_content !== undefined && !mount.config_filename) {
+      problems.add(`${at}.config_filename`, "is required when a tapisvolume mount has config_content");
+    }
     if (mount.config_content !== undefined && Buffer.byteLength(mount.config_content) > maxConfigContentBytes) {
       problems.add(`${at}.config_content`, "must be at most 1 MB");
     }

@@ -3,6 +3,7 @@ import type { Caller } from "../auth/caller.js";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ProblemList } from "../errors/domain-errors.js";
 import { podChangedMessage } from "../events/pod-changed.js";
 import { podLifecycleMessage } from "../events/pod-lifecycle-event.js";
+import type { StorageMounts } from "../files/storage-mounts.js";
 import type { ActionLogRepository } from "../storage/action-log-repository.js";
 import type { Database } from "../storage/database.js";
 import type { PodCredentialsRepository } from "../storage/pod-credentials-repository.js";
@@ -13,7 +14,7 @@ import { podRepository } from "../storage/pod-repository.js";
 import { applyTemplateOverrides, mergeOverTemplate } from "../templates/template-merge.js";
 import { derivePodFields, parseTemplateRef, resolveTemplate } from "../templates/template-resolver.js";
 import { requestRestart, requestStatus, requestStart, requestStop, runSecondsOf, timeToStopAt, type Transition } from "./pod-lifecycle.js";
-import { podDefaults, type PodFields, type PodRecord, type StatusRequestedName } from "./pod-model.js";
+import { podDefaults, type PodFields, type PodRecord, type StatusRequestedName, type VolumeMountSpec } from "./pod-model.js";
 import { limitsFor, type SiteLimits } from "./pod-limits.js";
 import { validateClaimGrants, validateHostLabels, validateOverriddenFields, validatePodFields, validatePodId } from "./pod-rules.js";
 import { withValuesFilledIn } from "./derived-values.js";
@@ -61,6 +62,8 @@ export interface PodServiceDeps {
   credentials: PodCredentialsRepository;
   /** The values behind pods' secret maps. */
   podSecrets: PodSecrets;
+  /** Checks the volumes and snapshots a pod mounts. */
+  storageMounts: StorageMounts;
 }
 
 /** A partial update: fields to set, and fields to clear back to their default. */
@@ -114,6 +117,7 @@ export class PodService {
     secretProblems.throwIfAny();
     const clusterId = await this.clusterFor(effective.compute_queue ?? podDefaults.computeQueue);
     await this.checkClaims(effective, caller.tenantId, clusterId);
+    await this.deps.storageMounts.check(caller, effective.volume_mounts, clusterId);
     const now = this.deps.now();
     try {
       const pod = await this.deps.db.transaction(async (tx) => {
@@ -221,7 +225,10 @@ export class PodService {
     problems.throwIfAny();
     // Before the transaction: the cluster registry (claims, domain) may read the database.
     const current = await this.deps.db.read((m) => this.find(m, caller.tenantId, podId));
-    if (patch.set.volume_mounts !== undefined) await this.checkClaims(patch.set, caller.tenantId, current.clusterId);
+    if (patch.set.volume_mounts !== undefined) {
+      await this.checkClaims(patch.set, caller.tenantId, current.clusterId);
+      await this.deps.storageMounts.check(caller, patch.set.volume_mounts, current.clusterId);
+    }
     const domain = await this.domainOf(current.clusterId);
     return this.transition(caller, podId, async (pod, tx) => {
       // The status change goes first: starting forgets the old instance's
@@ -251,6 +258,26 @@ export class PodService {
       const action = [changed ? `Pod updated by ${caller.username}: ${changed}.` : "", requested?.action ?? ""].filter(Boolean).join(" ");
       return { changes, notifyCluster: requested?.notifyCluster ?? false, action, actor: caller.username };
     });
+  }
+
+  /**
+   * Adds mounts to the pod's own (a mount at a path it has replaces it);
+   * like any change of mounts, effective from the pod's next start.
+   */
+  async attachVolumes(caller: Caller, podId: string, mounts: Record<string, VolumeMountSpec | null>): Promise<PodView> {
+    if (Object.keys(mounts).length === 0) throw new InvalidArgumentError("volume_mounts", "name at least one mount to attach");
+    const problems = new ProblemList();
+    validatePodFields({ volume_mounts: mounts }, limitsFor(this.deps.limits, caller.tenantId), problems);
+    problems.throwIfAny();
+    const current = await this.deps.db.read((m) => this.find(m, caller.tenantId, podId));
+    await this.checkClaims({ volume_mounts: mounts }, caller.tenantId, current.clusterId);
+    await this.deps.storageMounts.check(caller, mounts, current.clusterId);
+    return this.transition(caller, podId, (pod) => ({
+      changes: { fields: { ...pod.fields, volume_mounts: { ...pod.fields.volume_mounts, ...mounts } } },
+      notifyCluster: false,
+      action: `Volumes attached by ${caller.username}: ${Object.keys(mounts).sort().join(", ")}.`,
+      actor: caller.username,
+    }));
   }
 
   async delete(caller: Caller, podId: string): Promise<void> {

@@ -33,6 +33,7 @@ export class PodUploadService {
     }
     const pod = await findAvailablePod(this.db, caller.tenantId, podId, "files can be uploaded only to an AVAILABLE pod");
     const stream = await this.agents.upload(pod.clusterId, { tenantId: pod.tenantId, podId, uid: pod.uid, destPath, clientRequestId });
-    return { destPath, bytes: await sendPieces(stream, first.value, iterator, (piece) => piece.file) };
+    const { bytes } = await sendPieces(stream, first.value, iterator, (piece) => piece.file);
+    return { destPath, bytes };
   }
 }

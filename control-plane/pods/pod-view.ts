@@ -84,14 +84,18 @@ export function podView(record: PodRecord, fields: PodFields, options: { domain:
   };
 }
 
+/** Unset read_only reads back as the reference says: only snapshots and config maps are read-only by default. */
+const readOnlyByDefault: Record<string, boolean> = { tapisvolume: false, pvc: false, tapissnapshot: true, ephemeral: true };
+
 function mountsView(mounts: Record<string, VolumeMountSpec | null>, includeConfigs: boolean): Record<string, VolumeMountSpec> {
   const out: Record<string, VolumeMountSpec> = {};
   for (const [path, mount] of Object.entries(mounts)) {
     if (mount === null) continue;
+    const shown = { ...mount, read_only: mount.read_only ?? readOnlyByDefault[mount.type] ?? false };
     out[path] =
       includeConfigs || mount.config_content === undefined
-        ? mount
-        : { ...mount, config_content: `<${Buffer.byteLength(mount.config_content)} bytes; use include_configs=true to show>` };
+        ? shown
+        : { ...shown, config_content: `<${Buffer.byteLength(mount.config_content)} bytes; use include_configs=true to show>` };
   }
   return out;
 }

@@ -9,7 +9,7 @@ import type { PermissionService } from "../authz/permission-service.js";
 import { levelNameOf } from "../authz/level-proto.js";
 import { levelAtLeast } from "../authz/levels.js";
 import type { Caller } from "../auth/caller.js";
-import { fieldsFromCreate, patchFromUpdate, podToProto } from "./pod-proto.js";
+import { fieldsFromCreate, mountsFromAttach, patchFromUpdate, podToProto } from "./pod-proto.js";
 import type { PodExecService } from "./pod-exec-service.js";
 import type { PodUploadService } from "./pod-upload-service.js";
 import type { PodService } from "./pod-service.js";
@@ -18,8 +18,7 @@ import { tagToProto } from "../templates/templates-rpc.js";
 
 /**
  * PodsService over gRPC/Connect: translates messages and delegates to the
- * pod, exec, upload, permission and template services. Volume attachment is
- * not offered yet and answers UNIMPLEMENTED.
+ * pod, exec, upload, permission, template and volume services.
  */
 export function podsRpc(
   pods: PodService,
@@ -107,6 +106,10 @@ export function podsRpc(
       const podId = req.podIdNet.split("-")[0]!;
       const row = await saver.save(callerOf(ctx), podId, { templateId: req.templateId, tag: req.tag, commitMessage: req.commitMessage });
       return { message: "Pod saved as template tag successfully.", result: tagToProto(row, true) };
+    },
+    async attachPodVolumes(req, ctx) {
+      const view = await pods.attachVolumes(callerOf(ctx), req.podId, mountsFromAttach(req));
+      return { message: "Volumes attached to the pod; they are mounted from its next start.", result: podToProto(view) };
     },
     async restartPod(req, ctx) {
       const view = await pods.restart(callerOf(ctx), req.podId, req.grabLatestTemplateTag);

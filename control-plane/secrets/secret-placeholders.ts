@@ -116,14 +116,13 @@ export function fillReferences(value: string, values: Readonly<Record<string, st
 }
 
 /**
- * References to keys the effective secret_map lacks, as problems naming the
- * environment variable or mount whose value holds them.
+ * References in environment variables to keys the effective secret_map lacks,
+ * as problems naming the variable. A config file's references are not
+ * checked: one to an absent key stays as written, as upstream leaves it.
  */
 export function validateReferences(fields: PodFields, problems: ProblemList): void {
   const keys = new Set(Object.keys(fields.secret_map ?? {}));
-  const check = (at: string, value: string) => {
-    for (const key of referencedKeys(value)) if (!keys.has(key)) problems.add(at, `\${pods:secrets:${key}} names no secret_map key`);
-  };
-  for (const [name, value] of Object.entries(fields.environment_variables ?? {})) check(`environment_variables.${name}`, value);
-  for (const [path, mount] of Object.entries(fields.volume_mounts ?? {})) if (mount?.config_content) check(`volume_mounts.${path}.config_content`, mount.config_content);
+  for (const [name, value] of Object.entries(fields.environment_variables ?? {})) {
+    for (const key of referencedKeys(value)) if (!keys.has(key)) problems.add(`environment_variables.${name}`, `\${pods:secrets:${key}} names no secret_map key`);
+  }
 }

@@ -1,6 +1,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import { wideWindowSettings, widenConnectionWindow } from "../../shared/rpc/http2-windows.js";
 
 export interface RpcServer {
   /** The port actually bound (useful when asked for port 0). */
@@ -19,12 +20,13 @@ const sniffTimeoutMs = 10_000;
  * connection tell which protocol it speaks.
  */
 export async function listenRpc(handler: Handler, host: string, port: number, shutdownGraceMs: number): Promise<RpcServer> {
-  const h2 = http2.createServer({}, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
+  const h2 = http2.createServer({ settings: wideWindowSettings }, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
   const h1 = http.createServer(handler as http.RequestListener);
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
     sessions.add(session);
+    widenConnectionWindow(session);
     session.once("close", () => sessions.delete(session));
   });
   const server = net.createServer((socket) => {

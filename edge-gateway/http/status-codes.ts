@@ -1,6 +1,10 @@
 import { Code } from "@connectrpc/connect";
 
-/** The one table from RPC status to HTTP status. A client mistake is never a 5xx. */
+/**
+ * The one table from RPC status to HTTP status. A client mistake is never a
+ * 5xx. The control plane answers ResourceExhausted only for a request past a
+ * size limit (an upload that does not fit its volume): 413.
+ */
 const httpStatusByCode: Record<Code, number> = {
   [Code.Canceled]: 499,
   [Code.Unknown]: 500,
@@ -9,7 +13,7 @@ const httpStatusByCode: Record<Code, number> = {
   [Code.NotFound]: 404,
   [Code.AlreadyExists]: 409,
   [Code.PermissionDenied]: 403,
-  [Code.ResourceExhausted]: 429,
+  [Code.ResourceExhausted]: 413,
   [Code.FailedPrecondition]: 400,
   [Code.Aborted]: 409,
   [Code.OutOfRange]: 400,

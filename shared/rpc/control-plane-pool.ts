@@ -2,6 +2,7 @@ import type { DescMessage, DescMethodStreaming, DescMethodUnary, MessageInitShap
 import { Code, ConnectError, type ContextValues, type Interceptor, type StreamResponse, type Transport, type UnaryResponse } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { EnvReader } from "../config/env-reader.js";
+import { WideWindowSessionManager } from "./http2-windows.js";
 
 /** PODS_CONTROL_PLANE_URL: the replicas' gRPC/Connect base URLs, comma-separated. */
 export function readControlPlaneUrls(env: EnvReader): string[] {
@@ -29,7 +30,7 @@ export class ControlPlanePool implements Transport {
     /** A replica that refused a connection is passed over for this long. */
     private readonly shunMs = 2_000,
   ) {
-    this.members = urls.map((baseUrl) => ({ transport: createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true, interceptors }), refusedAt: 0 }));
+    this.members = urls.map((baseUrl) => ({ transport: createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true, interceptors, sessionManager: new WideWindowSessionManager(baseUrl) }), refusedAt: 0 }));
   }
 
   async unary<I extends DescMessage, O extends DescMessage>(

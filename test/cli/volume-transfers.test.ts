@@ -7,40 +7,67 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { CliRunner } from "../support/cli-runner.js";
 import { startTestService, type TestService } from "../support/test-service.js";
+import { waitForStorageStatus } from "../support/volume-files.js";
 
 /*
- * The volume file endpoints answer 501 in this version of the service: the
- * first suite holds the CLI to reporting that clearly, and fails once they
- * answer otherwise, which is when the CLI's transfers get tested against
- * them. Until then the second suite tests resuming downloads against a small
- * stand-in that serves the same path with or without Range support.
+ * The first suite moves files through a running service; the second tests
+ * how a download resumes, or starts over, against a small stand-in that can
+ * cut a connection at a chosen byte and serve with or without Range support.
  */
 describe("pods CLI: volume upload and download against the service", () => {
   let svc: TestService;
   let cli: CliRunner;
+  const content = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 31) % 253));
+  const digest = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
   before(async () => {
     svc = await startTestService();
     cli = await CliRunner.create(svc.baseUrl);
     await cli.login(svc.dataDir, "alice");
-    await writeFile(join(cli.home, "notes.txt"), "hello volume\n");
+    const token = await svc.token("alice");
+    assert.equal((await svc.api("POST", "/v3/pods/volumes", { token, body: { volume_id: "myvol" } })).status, 200);
+    await waitForStorageStatus(svc.api, token, "/v3/pods/volumes/myvol", "AVAILABLE");
+    await writeFile(join(cli.home, "notes.bin"), content);
   });
   after(async () => {
     await cli?.dispose();
     await svc?.stop();
   });
 
-  it("reportsTheServicesNotImplementedUploadClearlyWithExitCode5", async () => {
-    const sent = await cli.run(["volume", "upload", "myvol", join(cli.home, "notes.txt"), "docs/notes.txt"]);
-    assert.equal(sent.code, 5, sent.stderr);
-    assert.match(sent.stderr, /^pods: .*UploadToVolume is not implemented \(HTTP 501\)\nthe service at http:\/\/\S+ does not offer this operation \(yet\)$/m);
+  it("uploadsAFileAndDownloadsTheSameBytes", async () => {
+    const sent = await cli.run(["volume", "upload", "-q", "myvol", join(cli.home, "notes.bin"), "docs/notes.bin"]);
+    assert.equal(sent.code, 0, sent.stderr);
+    const fetched = await cli.run(["volume", "download", "-q", "-o", "json", "myvol", "docs/notes.bin", "copy.bin"]);
+    assert.equal(fetched.code, 0, fetched.stderr);
+    assert.deepEqual(JSON.parse(fetched.stdout), { destination: "copy.bin", bytes: content.length, resumed_from: 0 });
+    assert.equal(digest(await readFile(join(cli.home, "copy.bin"))), digest(content));
+    assert.deepEqual((await readdir(cli.home)).filter((name) => name.startsWith("copy.bin")), ["copy.bin"]);
   });
 
-  it("reportsTheServicesNotImplementedDownloadClearlyWithExitCode5AndKeepsNoFile", async () => {
-    const fetched = await cli.run(["volume", "download", "myvol", "docs/notes.txt"]);
-    assert.equal(fetched.code, 5, fetched.stderr);
-    assert.match(fetched.stderr, /^pods: volumes are not available in this version \(HTTP 501\)$/m);
-    assert.deepEqual((await readdir(cli.home)).filter((name) => name.startsWith("notes.txt")), ["notes.txt"]);
+  it("downloadsAFolderAsAZip", async () => {
+    assert.equal((await cli.run(["volume", "upload", "-q", "myvol", join(cli.home, "notes.bin"), "docs/again.bin"])).code, 0);
+    const fetched = await cli.run(["volume", "download", "-q", "--zip", "myvol", "docs"]);
+    assert.equal(fetched.code, 0, fetched.stderr);
+    const zip = await readFile(join(cli.home, "docs.zip"));
+    assert.equal(zip.subarray(0, 4).toString("latin1"), "PK\x03\x04");
+    for (const name of ["docs/notes.bin", "docs/again.bin"]) assert.ok(zip.includes(Buffer.from(name)), `the zip names ${name}`);
+  });
+
+  it("reportsAMissingFileWithExitCode2AndKeepsNoFile", async () => {
+    const fetched = await cli.run(["volume", "download", "myvol", "docs/missing.bin"]);
+    assert.equal(fetched.code, 2, fetched.stderr);
+    assert.match(fetched.stderr, /^pods: .*missing\.bin.* \(HTTP 404\)$/m);
+    assert.deepEqual((await readdir(cli.home)).filter((name) => name.startsWith("missing.bin")), []);
+  });
+
+  it("reportsAnUploadPastTheVolumesLimitWithTheServicesReason", async () => {
+    const token = await svc.token("alice");
+    assert.equal((await svc.api("POST", "/v3/pods/volumes", { token, body: { volume_id: "tinyvol", size_limit: 1 } })).status, 200);
+    await waitForStorageStatus(svc.api, token, "/v3/pods/volumes/tinyvol", "AVAILABLE");
+    await writeFile(join(cli.home, "big.bin"), Buffer.alloc(2 * 1024 * 1024, 7));
+    const sent = await cli.run(["volume", "upload", "-q", "tinyvol", join(cli.home, "big.bin")]);
+    assert.equal(sent.code, 4, sent.stderr);
+    assert.match(sent.stderr, /^pods: .*size_limit.* \(HTTP 413\)$/m);
   });
 
   it("answersHelpForTheVolumeCommands", async () => {

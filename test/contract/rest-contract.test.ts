@@ -9,6 +9,7 @@ import { RouteTable, type Route, type RouteMatch } from "../../edge-gateway/rout
 import { http } from "../../gen/google/api/annotations_pb.js";
 import { assertValidTraefikConfig } from "../support/traefik-schema.js";
 import { startTestService, type TestService } from "../support/test-service.js";
+import { uploadFile, waitForStorageStatus } from "../support/volume-files.js";
 import { parseOpenApiOperations, referenceFiles, servedPrefixOf, type Spec, type SpecOperation } from "./openapi-operations.js";
 
 /*
@@ -32,39 +33,17 @@ const podsSpecs = [
 ];
 
 const envelopeKeys = ["message", "metadata", "result", "status", "version"];
-/** The one operation whose binding answers with a bare body instead of the envelope. */
-const bareBodyOperations = new Set(["traefik_config"]);
+/** The operations whose binding answers with a bare body instead of the envelope: a configuration, or a file's bytes. */
+const bareBodyOperations = new Set(["traefik_config", "get_volume_contents", "get_snapshot_contents"]);
+/** What the sample volume's sample file holds; its snapshot holds the same. */
+const sampleFileText = "select 1;\n";
 
 /**
  * Operations of areas not built yet: each answers exactly 501 with the error
  * envelope. When an area is built its operations leave this list and get
  * their status in `expectedStatus`.
  */
-const notBuiltYet = new Set([
-  // snapshots
-  "list_snapshots",
-  "create_snapshot",
-  "get_snapshot",
-  "update_snapshot",
-  "delete_snapshot",
-  "list_snapshot_files",
-  "get_snapshot_contents",
-  "get_snapshot_permissions",
-  "set_snapshot_permission",
-  "delete_snapshot_permission",
-  // volumes
-  "list_volumes",
-  "create_volume",
-  "get_volume",
-  "update_volume",
-  "delete_volume",
-  "list_volume_files",
-  "get_volume_contents",
-  "upload_to_volume",
-  "get_volume_permissions",
-  "set_volume_permission",
-  "delete_volume_permission",
-  "attach_pod_volumes",
+const notBuiltYet = new Set<string>([
 ]);
 
 /**
@@ -121,6 +100,28 @@ const expectedStatus: Record<string, number> = {
   stop_pod: 200,
   start_pod: 200,
   restart_pod: 200,
+  list_volumes: 200,
+  create_volume: 400, // {} has no volume_id
+  get_volume: 200,
+  update_volume: 400, // {} changes nothing
+  delete_volume: 200,
+  list_volume_files: 200,
+  get_volume_contents: 200, // the bytes of data/file.sql
+  upload_to_volume: 200,
+  get_volume_permissions: 200,
+  set_volume_permission: 400, // {} names no user and no level
+  delete_volume_permission: 200,
+  attach_pod_volumes: 400, // {} names no mount to attach
+  list_snapshots: 200,
+  create_snapshot: 400, // {} has no snapshot_id
+  get_snapshot: 200,
+  update_snapshot: 400, // {} changes nothing
+  delete_snapshot: 200,
+  list_snapshot_files: 200,
+  get_snapshot_contents: 200, // the bytes of data/file.sql, copied from the sample volume
+  get_snapshot_permissions: 200,
+  set_snapshot_permission: 400, // {} names no user and no level
+  delete_snapshot_permission: 200,
 };
 
 /** The objects the sample path values name; the live check creates them first. */
@@ -388,6 +389,7 @@ describe("REST contract: a running service answers every upstream operation and 
     assert.equal(secret.status, 200, secret.body.message);
     const shared = await svc.api("POST", `/v3/pods/${samplePathValues.pod_id}/permissions`, { token: alice, body: { user: samplePathValues.user, level: "READ" } });
     assert.equal(shared.status, 200, shared.body.message);
+    await sampleVolume(svc, alice);
   });
   after(() => svc?.stop());
 
@@ -400,6 +402,20 @@ describe("REST contract: a running service answers every upstream operation and 
     assertNoFailures(failures);
   });
 });
+
+/** The sample volume and a snapshot of all of it, AVAILABLE, holding the sample path's file and shared with the sample user. */
+async function sampleVolume(svc: TestService, token: string): Promise<void> {
+  const volume = samplePathValues.volume_id;
+  assert.equal((await svc.api("POST", "/v3/pods/volumes", { token, body: { volume_id: volume } })).status, 200);
+  await waitForStorageStatus(svc.api, token, `/v3/pods/volumes/${volume}`, "AVAILABLE");
+  assert.equal((await uploadFile(svc.baseUrl, token, `/v3/pods/volumes/${volume}/upload/${samplePathValues.path}`, Buffer.from(sampleFileText))).status, 200);
+  assert.equal((await svc.api("POST", `/v3/pods/volumes/${volume}/permissions`, { token, body: { user: samplePathValues.user, level: "READ" } })).status, 200);
+  const snapshot = samplePathValues.snapshot_id;
+  const created = await svc.api("POST", "/v3/pods/snapshots", { token, body: { snapshot_id: snapshot, source_volume_id: volume, source_volume_path: "/" } });
+  assert.equal(created.status, 200, created.body.message);
+  await waitForStorageStatus(svc.api, token, `/v3/pods/snapshots/${snapshot}`, "AVAILABLE");
+  assert.equal((await svc.api("POST", `/v3/pods/snapshots/${snapshot}/permissions`, { token, body: { user: samplePathValues.user, level: "READ" } })).status, 200);
+}
 
 async function send(baseUrl: string, token: string, probe: Probe): Promise<LiveAnswer> {
   const headers: Record<string, string> = { "X-Tapis-Token": token };
@@ -418,7 +434,7 @@ async function send(baseUrl: string, token: string, probe: Probe): Promise<LiveA
 function sampleForm(formFields: string[]): FormData {
   const form = new FormData();
   for (const name of formFields) {
-    if (name === "file") form.append(name, new Blob(["hello\n"], { type: "text/plain" }), "hello.txt");
+    if (name === "file") form.append(name, new Blob([sampleFileText], { type: "text/plain" }), "hello.txt");
     else form.append(name, sampleFormValues[name] ?? "sample");
   }
   return form;
@@ -442,7 +458,8 @@ function answerProblems(probe: Probe, answer: LiveAnswer): string[] {
   }
   const expected = expectedStatus[probe.name];
   if (answer.status !== expected) return [`answered ${said}; expected ${expected}`];
-  if (bareBodyOperations.has(probe.name)) return traefikSchemaProblems(body);
+  if (probe.name === "traefik_config") return traefikSchemaProblems(body);
+  if (bareBodyOperations.has(probe.name)) return answer.text === sampleFileText ? [] : [`answered ${JSON.stringify(answer.text.slice(0, 100))}, not the sample file's bytes`];
   if (!isJson) return [`${answer.status} answered ${answer.contentType || "no content type"}, not the JSON envelope`];
   const missing = envelopeKeys.filter((key) => !(key in body!));
   if (missing.length > 0) return [`${answer.status} JSON answer without envelope keys ${missing.join(", ")}: ${answer.text.slice(0, 200)}`];

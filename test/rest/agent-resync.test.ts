@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { Interceptor } from "@connectrpc/connect";
+import { join } from "node:path";
 import { startAgent, type Agent } from "../../agent/create-agent.js";
 import { SimulatedDriver } from "../../agent/drivers/simulated-driver.js";
 import { InProcessEventBus } from "../../shared/events/in-process-event-bus.js";
@@ -40,6 +41,7 @@ describe("agent resync", () => {
       agentToken: token.body.result.secret as string,
       bus,
       createDriver: (sink) => new SimulatedDriver(sink, 0),
+      storageDir: join(svc.dataDir, "storage"),
       resyncSeconds: 0,
       concurrency: 4,
       deadlines: { rpcMs: 30_000, listingMs: 60_000 },

@@ -74,9 +74,10 @@ const podEndpoints: Endpoint[] = [
     shows: (result) => assert.equal(result.description, "changed") },
   { method: "DELETE", path: "",                          required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
     shows: (result) => assert.equal(result, "") },
-  // Not built yet: attaching volumes answers 501 to allowed callers until volumes are built.
-  { method: "POST",   path: "/volumes",                  required: "USER",  status: [501, 501, 501, 403, 403, 404, 501],
-    body: { volume_mounts: {} } },
+  // Attaching adds a mount, effective on the next start.
+  { method: "POST",   path: "/volumes",                  required: "USER",  status: [200, 200, 200, 403, 403, 404, 200],
+    body: { volume_mounts: { "/etc/extra.ini": { type: "ephemeral", config_content: "a=1" } } },
+    shows: (result) => assert.equal(result.volume_mounts["/etc/extra.ini"].config_content, "<3 bytes; use include_configs=true to show>") },
 ];
 
 describe("authorization of pod endpoints", () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -63,6 +64,7 @@ describe("clusters registered through the Clusters API", () => {
       agentToken: secret,
       bus: svc.service.bus,
       createDriver: (sink) => new SimulatedDriver(sink, 10),
+      storageDir: join(svc.dataDir, "storage"),
       resyncSeconds: 1,
       concurrency: 4,
       deadlines: { rpcMs: 30_000, listingMs: 60_000 },

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startAgent, type Agent } from "../../agent/create-agent.js";
 import { createDriver } from "../../agent/drivers/create-driver.js";
 import { startGateway, type Gateway } from "../../edge-gateway/create-gateway.js";
@@ -44,6 +47,7 @@ describe("liveness and readiness of each process", () => {
     let gateway: Gateway;
     let agent: Agent;
     let agentHealthPort: number;
+    let storageDir: string;
 
     before(async () => {
       const nowhere = `http://127.0.0.1:${await freePort()}`;
@@ -62,6 +66,7 @@ describe("liveness and readiness of each process", () => {
         logger: silent,
       });
       agentHealthPort = await freePort();
+      storageDir = await mkdtemp(join(tmpdir(), "pods-health-storage-"));
       agent = await startAgent({
         clusterId: "nowhere",
         agentId: randomUUID(),
@@ -73,12 +78,14 @@ describe("liveness and readiness of each process", () => {
         concurrency: 1,
         deadlines: { rpcMs: 2_000, listingMs: 5_000 },
         healthPort: agentHealthPort,
+        storageDir,
         logger: silent,
       });
     });
     after(async () => {
       await gateway.close();
       await agent.stop();
+      await rm(storageDir, { recursive: true, force: true });
     });
 
     it("reportsTheGatewayLiveButNotReadyNamingTheControlPlane", async () => {

@@ -101,6 +101,14 @@ describe("secret_map", () => {
     assertRefused(await create({}, { A: "${pods:secrets:NOPE}" }), 400, /^environment_variables\.A: \$\{pods:secrets:NOPE\} names no secret_map key$/);
   });
 
+  it("keepsAConfigFilesReferenceToAnAbsentKeyAsWritten", async () => {
+    // The docs' multi-mount example: its config file names DB_PORT, which no secret_map gives.
+    const content = "[database]\nhost=localhost\nport=${pods:secrets:DB_PORT}";
+    const created = await api(alice, "POST", "/v3/pods", { pod_id: "configref", image: "myapp:latest", volume_mounts: { "/etc/app/config.ini": { type: "ephemeral", config_content: content } } });
+    assert.equal(created.status, 200, created.body.message);
+    assert.equal((await api(alice, "GET", "/v3/pods/configref?include_configs=true")).body.result.volume_mounts["/etc/app/config.ini"].config_content, content);
+  });
+
   describe("placeholders", () => {
     before(async () => {
       assert.equal((await api(alice, "POST", "/v3/pods/templates", { template_id: "phtpl" })).status, 200);

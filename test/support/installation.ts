@@ -94,6 +94,8 @@ export async function startInstallation(options: InstallationOptions): Promise<I
         PODS_CLUSTER_DRIVER: "simulated",
         PODS_AGENT_HEALTH_PORT: "0",
         PODS_SIMULATED_STARTUP_MS: "50",
+        // The agents of a cluster share its storage, as they share its storage claim.
+        PODS_STORAGE_DIR: join(dir, `storage-${clusterId}`),
         PODS_AGENT_RESYNC_SECONDS: String(options.agentResyncSeconds ?? 10),
       },
       /"msg":"agent started"/,

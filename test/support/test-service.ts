@@ -15,6 +15,8 @@ export type { ApiAnswer };
 export interface TestServiceOptions {
   /** Keep every log line from this level on, for logLines() (lines at PODS_TEST_LOG_LEVEL, default error, also go to stderr). */
   logLevel?: LogLevel;
+  /** The control plane's clock (epoch ms), for tests of schedules; tokens and the agent keep real time. */
+  now?: () => number;
 }
 
 export interface TestService {
@@ -65,7 +67,7 @@ export async function startTestService(env: Record<string, string> = {}, options
   });
   let service: EmbeddedService;
   try {
-    service = await startEmbedded(config, logger);
+    service = await startEmbedded(config, logger, { now: options.now });
   } catch (error) {
     await database?.drop();
     await rm(dataDir, { recursive: true, force: true });

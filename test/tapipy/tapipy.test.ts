@@ -22,8 +22,8 @@ const venvPython = join(venvDir, "bin", "python");
 const installedMarker = join(venvDir, `.tapipy-${tapipyVersion}-installed`);
 // dist/test/tapipy/tapipy.test.js -> repository root -> test/tapipy/quickstart.py
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const quickstartScript = join(repoRoot, "test", "tapipy", "quickstart.py");
-const templatesScript = join(repoRoot, "test", "tapipy", "templates_images_secrets.py");
+const scriptsDir = join(repoRoot, "test", "tapipy");
+const quickstartScript = join(scriptsDir, "quickstart.py");
 
 interface RunResult {
   code: number | null;
@@ -158,27 +158,30 @@ describe("tapipy 1.9 SDK against the gateway", function () {
     if (usersDir) await rm(usersDir, { recursive: true, force: true });
   });
 
-  it("runsTheDocumentedPythonQuickstart", async function () {
-    this.timeout(150_000);
+  /** Runs one of test/tapipy's scripts against the service; it prints `passedLine` when every step held. */
+  async function runScript(script: string, args: string[], passedLine: string): Promise<void> {
     assert.ok(svc);
     const noProxy = [process.env.NO_PROXY ?? process.env.no_proxy, "127.0.0.1", "localhost"].filter(Boolean).join(",");
-    const result = await run(venvPython, [quickstartScript, svc.baseUrl, "alice", users.alice, "bob", users.bob], {
+    const result = await run(venvPython, [join(scriptsDir, script), svc.baseUrl, ...args], {
       timeoutMs: 120_000,
       env: { ...process.env, PYTHONUNBUFFERED: "1", NO_PROXY: noProxy, no_proxy: noProxy },
     });
-    assert.equal(result.code, 0, describeRun("quickstart.py", result));
-    assert.match(result.stdout, /^quickstart passed$/m, describeRun("quickstart.py", result));
+    assert.equal(result.code, 0, describeRun(script, result));
+    assert.ok(result.stdout.split("\n").includes(passedLine), describeRun(script, result));
+  }
+
+  it("runsTheDocumentedPythonQuickstart", async function () {
+    this.timeout(150_000);
+    await runScript("quickstart.py", ["alice", users.alice, "bob", users.bob], "quickstart passed");
   });
 
   it("runsTheSeedsTemplateImageAndSecretExamples", async function () {
     this.timeout(150_000);
-    assert.ok(svc);
-    const noProxy = [process.env.NO_PROXY ?? process.env.no_proxy, "127.0.0.1", "localhost"].filter(Boolean).join(",");
-    const result = await run(venvPython, [templatesScript, svc.baseUrl, "alice", users.alice, "admin", users.admin], {
-      timeoutMs: 120_000,
-      env: { ...process.env, PYTHONUNBUFFERED: "1", NO_PROXY: noProxy, no_proxy: noProxy },
-    });
-    assert.equal(result.code, 0, describeRun("templates_images_secrets.py", result));
-    assert.match(result.stdout, /^templates, images and secrets passed$/m, describeRun("templates_images_secrets.py", result));
+    await runScript("templates_images_secrets.py", ["alice", users.alice, "admin", users.admin], "templates, images and secrets passed");
+  });
+
+  it("runsTheDocumentedVolumeAndSnapshotExamples", async function () {
+    this.timeout(150_000);
+    await runScript("volumes.py", ["bob", users.bob], "volumes passed");
   });
 });

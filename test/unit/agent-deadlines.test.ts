@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -37,6 +39,7 @@ describe("agent reads of desired state from a control plane that never answers",
       agentToken: "token",
       bus,
       createDriver: (sink) => new SimulatedDriver(sink, 0),
+      storageDir: join(tmpdir(), `pods-agent-deadlines-${process.pid}`),
       resyncSeconds: 3_600,
       concurrency: 2,
       deadlines: { rpcMs: 300, listingMs: 600 },

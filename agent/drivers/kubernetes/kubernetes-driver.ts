@@ -3,7 +3,17 @@ import type { Informer, KubernetesObject, ObjectCache, V1Pod } from "@kubernetes
 import type { DesiredPod } from "../../../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodStatus, StatusRequested } from "../../../gen/tapis/pods/v1/pod_pb.js";
 import type { Logger } from "../../../shared/logging/logger.js";
-import { keyString, parseKey, type ClusterDriver, type CommandOutcome, type ObservationSink, type PodKey, type SyncOutcome, type UploadSink } from "../cluster-driver.js";
+import {
+  keyString,
+  parseKey,
+  type ClusterDriver,
+  type CommandOutcome,
+  type ObservationSink,
+  type PodKey,
+  type StartPreparation,
+  type SyncOutcome,
+  type UploadSink,
+} from "../cluster-driver.js";
 import { refusedStart } from "../../reconcile/start-policy.js";
 import { CappedOutput } from "./capped-output.js";
 import type { KubernetesClusterConfig } from "./cluster-config.js";
@@ -26,6 +36,8 @@ export interface KubernetesDriverOptions {
   stopGraceSeconds: number;
   /** Backoff of restarts of a failed pod watch. */
   watchRetry?: WatchRetry;
+  /** Readies the cluster's storage for a pod just before its Kubernetes pod is created. */
+  prepareStart?: StartPreparation;
 }
 
 /** What the driver last acted on for a pod: the generation its reports carry. */
@@ -189,7 +201,7 @@ export class KubernetesDriver implements ClusterDriver {
       this.seen(existing);
       return { kind: "done" };
     }
-    const refused = refusedStart(desired, this.config.storageClaim);
+    const refused = refusedStart(desired, this.config.storageClaim) ?? (await this.options.prepareStart?.(desired)) ?? null;
     if (refused) {
       this.report(key, PodStatus.ERROR, `Refused to start the pod: ${refused}.`);
       return { kind: "terminal", reason: refused };

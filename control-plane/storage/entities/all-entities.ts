@@ -11,6 +11,9 @@ import { PodEntity } from "./pod-entity.js";
 import { PodLogChunkEntity } from "./pod-log-entity.js";
 import { TemplateEntity } from "./template-entity.js";
 import { TemplateTagEntity } from "./template-tag-entity.js";
+import { LeaseEntity } from "./lease-entity.js";
+import { SnapshotEntity } from "./snapshot-entity.js";
+import { VolumeEntity } from "./volume-entity.js";
 
 export const allEntities = [
   PodEntity,
@@ -28,4 +31,7 @@ export const allEntities = [
   ImageEntity,
   SecretEntity,
   PodSecretValueEntity,
+  VolumeEntity,
+  SnapshotEntity,
+  LeaseEntity,
 ];

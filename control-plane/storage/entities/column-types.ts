@@ -14,6 +14,9 @@ export const epochMillis = (nullable = false): EntitySchemaColumnOptions => ({
   },
 });
 
+/** A count that may pass 2^31 (bytes), as BIGINT read back as a number. */
+export const bigCount = (): EntitySchemaColumnOptions => epochMillis();
+
 export const shortText = (length = 128, nullable = false): EntitySchemaColumnOptions => ({
   type: "varchar",
   length,

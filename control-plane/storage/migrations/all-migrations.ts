@@ -9,6 +9,7 @@ import { Images1765000000000 } from "./0010-images.js";
 import { Secrets1765000100000 } from "./0011-secrets.js";
 import { PodOwners1765000200000 } from "./0012-pod-owners.js";
 import { PodChanges1768000000000 } from "./0040-pod-changes.js";
+import { VolumesAndSnapshots1766000000000 } from "./0020-volumes-and-snapshots.js";
 
 /**
  * Every migration, oldest first. Append; never edit one that has shipped.
@@ -24,6 +25,7 @@ export function allMigrations(cipher: FieldCipher): (new () => MigrationInterfac
     Images1765000000000,
     Secrets1765000100000,
     PodOwners1765000200000,
+    VolumesAndSnapshots1766000000000,
     PodChanges1768000000000,
   ];
 }

@@ -6,10 +6,12 @@
 // @generated from file tapis/pods/v1/agent_service.proto (package tapis.pods.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { FileInfo } from "./common_pb.js";
+import { file_tapis_pods_v1_common } from "./common_pb.js";
 import type { ExecResult, Networking, PodStatus, Resources, StatusRequested, VolumeMount } from "./pod_pb.js";
 import { file_tapis_pods_v1_pod } from "./pod_pb.js";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
@@ -18,7 +20,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/agent_service.proto.
  */
 export const file_tapis_pods_v1_agent_service: GenFile = /*@__PURE__*/
-  fileDesc("CiF0YXBpcy9wb2RzL3YxL2FnZW50X3NlcnZpY2UucHJvdG8SDXRhcGlzLnBvZHMudjEilwkKCkRlc2lyZWRQb2QSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRISCgpnZW5lcmF0aW9uGAUgASgDEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBITCgtvYmplY3RfbmFtZRgHIAEoCRINCgVpbWFnZRgIIAEoCRIPCgdjb21tYW5kGAkgAygJEhEKCWFyZ3VtZW50cxgKIAMoCRI/CgtlbnZpcm9ubWVudBgLIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5FbnZpcm9ubWVudEVudHJ5EkwKEnNlY3JldF9lbnZpcm9ubWVudBgMIAMoCzIwLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRFbnZpcm9ubWVudEVudHJ5Ej0KCm5ldHdvcmtpbmcYDSADKAsyKS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuTmV0d29ya2luZ0VudHJ5EisKCXJlc291cmNlcxgOIAEoCzIYLnRhcGlzLnBvZHMudjEuUmVzb3VyY2VzEkIKDXZvbHVtZV9tb3VudHMYDyADKAsyKy50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuVm9sdW1lTW91bnRzRW50cnkSFQoNY29tcHV0ZV9xdWV1ZRgQIAEoCRIcChR0aW1lX3RvX3N0b3Bfc2Vjb25kcxgRIAEoBRJCCg1ub2RlX3NlbGVjdG9yGBIgAygLMisudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kLk5vZGVTZWxlY3RvckVudHJ5EhMKC3RvbGVyYXRpb25zGBMgAygJEhYKDmFsbG93ZWRfY2xhaW1zGBQgAygJEkAKDHNlY3JldF9maWxlcxgVIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRGaWxlc0VudHJ5EhUKDXN0YXJ0X3JlZnVzYWwYFiABKAkaMgoQRW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjgKFlNlY3JldEVudmlyb25tZW50RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARpMCg9OZXR3b3JraW5nRW50cnkSCwoDa2V5GAEgASgJEigKBXZhbHVlGAIgASgLMhkudGFwaXMucG9kcy52MS5OZXR3b3JraW5nOgI4ARpPChFWb2x1bWVNb3VudHNFbnRyeRILCgNrZXkYASABKAkSKQoFdmFsdWUYAiABKAsyGi50YXBpcy5wb2RzLnYxLlZvbHVtZU1vdW50OgI4ARozChFOb2RlU2VsZWN0b3JFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjIKEFNlY3JldEZpbGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJTChZMaXN0RGVzaXJlZFBvZHNSZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkSEgoKcGFnZV90b2tlbhgCIAEoCRIRCglwYWdlX3NpemUYAyABKAUiWwoXTGlzdERlc2lyZWRQb2RzUmVzcG9uc2USJwoEcG9kcxgBIAMoCzIZLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiTQoUR2V0RGVzaXJlZFBvZFJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJIj8KFUdldERlc2lyZWRQb2RSZXNwb25zZRImCgNwb2QYASABKAsyGS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2Qi0wIKDlNlc3Npb25SZXF1ZXN0EhAKCHNlcXVlbmNlGAEgASgEEioKBWhlbGxvGAIgASgLMhkudGFwaXMucG9kcy52MS5BZ2VudEhlbGxvSAASNAoLb2JzZXJ2YXRpb24YAyABKAsyHS50YXBpcy5wb2RzLnYxLlBvZE9ic2VydmF0aW9uSAASKgoEbG9ncxgEIAEoCzIaLnRhcGlzLnBvZHMudjEuUG9kTG9nQ2h1bmtIABIuCgpleGVjX3JlcGx5GAUgASgLMhgudGFwaXMucG9kcy52MS5FeGVjUmVwbHlIABI4Cg91cGxvYWRfcHJvZ3Jlc3MYBiABKAsyHS50YXBpcy5wb2RzLnYxLlVwbG9hZFByb2dyZXNzSAASLAoGaGVhbHRoGAcgASgLMhoudGFwaXMucG9kcy52MS5BZ2VudEhlYWx0aEgAQgkKB3BheWxvYWQiQwoKQWdlbnRIZWxsbxISCgpjbHVzdGVyX2lkGAEgASgJEhAKCGFnZW50X2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAkiZQoLQWdlbnRIZWFsdGgSDwoHaGVhbHRoeRgBIAEoCBIQCghwcm9ibGVtcxgCIAMoCRIzCg91bmhlYWx0aHlfc2luY2UYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqoCCg5Qb2RPYnNlcnZhdGlvbhIRCgl0ZW5hbnRfaWQYASABKAkSDgoGcG9kX2lkGAIgASgJEgsKA3VpZBgDIAEoCRISCgpnZW5lcmF0aW9uGAQgASgDEigKBnN0YXR1cxgFIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjEKEHN0YXR1c19jb250YWluZXIYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg0KBWV2ZW50GAcgASgJEjcKE2luc3RhbmNlX3N0YXJ0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC29ic2VydmVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJaCgtQb2RMb2dDaHVuaxIRCgl0ZW5hbnRfaWQYASABKAkSDgoGcG9kX2lkGAIgASgJEgsKA3VpZBgDIAEoCRINCgVyZXNldBgEIAEoCBIMCgR0ZXh0GAUgASgJItEBCg9TZXNzaW9uUmVzcG9uc2USMAoHd2VsY29tZRgBIAEoCzIdLnRhcGlzLnBvZHMudjEuU2Vzc2lvbldlbGNvbWVIABIoCgNhY2sYAiABKAsyGS50YXBpcy5wb2RzLnYxLlNlc3Npb25BY2tIABIqCgRleGVjGAMgASgLMhoudGFwaXMucG9kcy52MS5FeGVjUmVxdWVzdEgAEisKBnVwbG9hZBgEIAEoCzIZLnRhcGlzLnBvZHMudjEuVXBsb2FkRGF0YUgAQgkKB3BheWxvYWQi8wEKC0V4ZWNSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnBvZF9pZBgDIAEoCRILCgN1aWQYBCABKAkSLAoIY29tbWFuZHMYBSADKAsyGi50YXBpcy5wb2RzLnYxLkV4ZWNDb21tYW5kEh8KF2NvbW1hbmRfdGltZW91dF9zZWNvbmRzGAYgASgFEh0KFXRvdGFsX3RpbWVvdXRfc2Vjb25kcxgHIAEoBRIXCg9zdG9wX29uX2ZhaWx1cmUYCCABKAgSGQoRY2xpZW50X3JlcXVlc3RfaWQYCSABKAkiGwoLRXhlY0NvbW1hbmQSDAoEYXJndhgBIAMoCSJZCglFeGVjUmVwbHkSEgoKcmVxdWVzdF9pZBgBIAEoCRIpCgZyZXN1bHQYAiABKAsyGS50YXBpcy5wb2RzLnYxLkV4ZWNSZXN1bHQSDQoFZXJyb3IYAyABKAkiRQoOU2Vzc2lvbldlbGNvbWUSEgoKY2x1c3Rlcl9pZBgBIAEoCRIfChdyZXN5bmNfaW50ZXJ2YWxfc2Vjb25kcxgCIAEoBSIwCgpTZXNzaW9uQWNrEhAKCHNlcXVlbmNlGAEgASgEEhAKCHJlamVjdGVkGAIgASgJIqoBCgpVcGxvYWREYXRhEhIKCnJlcXVlc3RfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnBvZF9pZBgDIAEoCRILCgN1aWQYBCABKAkSEQoJZGVzdF9wYXRoGAUgASgJEgwKBGRhdGEYBiABKAwSDAoEbGFzdBgHIAEoCBIOCgZjYW5jZWwYCCABKAgSGQoRY2xpZW50X3JlcXVlc3RfaWQYCSABKAkiWAoOVXBsb2FkUHJvZ3Jlc3MSEgoKcmVxdWVzdF9pZBgBIAEoCRIVCg1ieXRlc193cml0dGVuGAIgASgDEgwKBGRvbmUYAyABKAgSDQoFZXJyb3IYBCABKAkiWwoYU3RyZWFtRGVzaXJlZFBvZHNSZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkSFwoPcGFydGl0aW9uX2NvdW50GAIgASgFEhIKCnBhcnRpdGlvbnMYAyADKAUiQwoZU3RyZWFtRGVzaXJlZFBvZHNSZXNwb25zZRImCgNwb2QYASABKAsyGS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QyhAMKDEFnZW50U2VydmljZRJMCgdTZXNzaW9uEh0udGFwaXMucG9kcy52MS5TZXNzaW9uUmVxdWVzdBoeLnRhcGlzLnBvZHMudjEuU2Vzc2lvblJlc3BvbnNlKAEwARJgCg9MaXN0RGVzaXJlZFBvZHMSJS50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1JlcXVlc3QaJi50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1Jlc3BvbnNlEloKDUdldERlc2lyZWRQb2QSIy50YXBpcy5wb2RzLnYxLkdldERlc2lyZWRQb2RSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5HZXREZXNpcmVkUG9kUmVzcG9uc2USaAoRU3RyZWFtRGVzaXJlZFBvZHMSJy50YXBpcy5wb2RzLnYxLlN0cmVhbURlc2lyZWRQb2RzUmVxdWVzdBooLnRhcGlzLnBvZHMudjEuU3RyZWFtRGVzaXJlZFBvZHNSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_tapis_pods_v1_pod]);
+  fileDesc("CiF0YXBpcy9wb2RzL3YxL2FnZW50X3NlcnZpY2UucHJvdG8SDXRhcGlzLnBvZHMudjEilwkKCkRlc2lyZWRQb2QSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRISCgpnZW5lcmF0aW9uGAUgASgDEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBITCgtvYmplY3RfbmFtZRgHIAEoCRINCgVpbWFnZRgIIAEoCRIPCgdjb21tYW5kGAkgAygJEhEKCWFyZ3VtZW50cxgKIAMoCRI/CgtlbnZpcm9ubWVudBgLIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5FbnZpcm9ubWVudEVudHJ5EkwKEnNlY3JldF9lbnZpcm9ubWVudBgMIAMoCzIwLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRFbnZpcm9ubWVudEVudHJ5Ej0KCm5ldHdvcmtpbmcYDSADKAsyKS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuTmV0d29ya2luZ0VudHJ5EisKCXJlc291cmNlcxgOIAEoCzIYLnRhcGlzLnBvZHMudjEuUmVzb3VyY2VzEkIKDXZvbHVtZV9tb3VudHMYDyADKAsyKy50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuVm9sdW1lTW91bnRzRW50cnkSFQoNY29tcHV0ZV9xdWV1ZRgQIAEoCRIcChR0aW1lX3RvX3N0b3Bfc2Vjb25kcxgRIAEoBRJCCg1ub2RlX3NlbGVjdG9yGBIgAygLMisudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kLk5vZGVTZWxlY3RvckVudHJ5EhMKC3RvbGVyYXRpb25zGBMgAygJEhYKDmFsbG93ZWRfY2xhaW1zGBQgAygJEkAKDHNlY3JldF9maWxlcxgVIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRGaWxlc0VudHJ5EhUKDXN0YXJ0X3JlZnVzYWwYFiABKAkaMgoQRW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjgKFlNlY3JldEVudmlyb25tZW50RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARpMCg9OZXR3b3JraW5nRW50cnkSCwoDa2V5GAEgASgJEigKBXZhbHVlGAIgASgLMhkudGFwaXMucG9kcy52MS5OZXR3b3JraW5nOgI4ARpPChFWb2x1bWVNb3VudHNFbnRyeRILCgNrZXkYASABKAkSKQoFdmFsdWUYAiABKAsyGi50YXBpcy5wb2RzLnYxLlZvbHVtZU1vdW50OgI4ARozChFOb2RlU2VsZWN0b3JFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjIKEFNlY3JldEZpbGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJTChZMaXN0RGVzaXJlZFBvZHNSZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkSEgoKcGFnZV90b2tlbhgCIAEoCRIRCglwYWdlX3NpemUYAyABKAUiWwoXTGlzdERlc2lyZWRQb2RzUmVzcG9uc2USJwoEcG9kcxgBIAMoCzIZLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiTQoUR2V0RGVzaXJlZFBvZFJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJIj8KFUdldERlc2lyZWRQb2RSZXNwb25zZRImCgNwb2QYASABKAsyGS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QiuAMKDlNlc3Npb25SZXF1ZXN0EhAKCHNlcXVlbmNlGAEgASgEEioKBWhlbGxvGAIgASgLMhkudGFwaXMucG9kcy52MS5BZ2VudEhlbGxvSAASNAoLb2JzZXJ2YXRpb24YAyABKAsyHS50YXBpcy5wb2RzLnYxLlBvZE9ic2VydmF0aW9uSAASKgoEbG9ncxgEIAEoCzIaLnRhcGlzLnBvZHMudjEuUG9kTG9nQ2h1bmtIABIuCgpleGVjX3JlcGx5GAUgASgLMhgudGFwaXMucG9kcy52MS5FeGVjUmVwbHlIABI4Cg91cGxvYWRfcHJvZ3Jlc3MYBiABKAsyHS50YXBpcy5wb2RzLnYxLlVwbG9hZFByb2dyZXNzSAASLAoGaGVhbHRoGAcgASgLMhoudGFwaXMucG9kcy52MS5BZ2VudEhlYWx0aEgAEjQKDXN0b3JhZ2VfcmVwbHkYCCABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VSZXBseUgAEi0KCGRvd25sb2FkGAkgASgLMhkudGFwaXMucG9kcy52MS5VcGxvYWREYXRhSABCCQoHcGF5bG9hZCJDCgpBZ2VudEhlbGxvEhIKCmNsdXN0ZXJfaWQYASABKAkSEAoIYWdlbnRfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoCSJlCgtBZ2VudEhlYWx0aBIPCgdoZWFsdGh5GAEgASgIEhAKCHByb2JsZW1zGAIgAygJEjMKD3VuaGVhbHRoeV9zaW5jZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiqgIKDlBvZE9ic2VydmF0aW9uEhEKCXRlbmFudF9pZBgBIAEoCRIOCgZwb2RfaWQYAiABKAkSCwoDdWlkGAMgASgJEhIKCmdlbmVyYXRpb24YBCABKAMSKAoGc3RhdHVzGAUgASgOMhgudGFwaXMucG9kcy52MS5Qb2RTdGF0dXMSMQoQc3RhdHVzX2NvbnRhaW5lchgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFZXZlbnQYByABKAkSNwoTaW5zdGFuY2Vfc3RhcnRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLb2JzZXJ2ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIloKC1BvZExvZ0NodW5rEhEKCXRlbmFudF9pZBgBIAEoCRIOCgZwb2RfaWQYAiABKAkSCwoDdWlkGAMgASgJEg0KBXJlc2V0GAQgASgIEgwKBHRleHQYBSABKAkivwIKD1Nlc3Npb25SZXNwb25zZRIwCgd3ZWxjb21lGAEgASgLMh0udGFwaXMucG9kcy52MS5TZXNzaW9uV2VsY29tZUgAEigKA2FjaxgCIAEoCzIZLnRhcGlzLnBvZHMudjEuU2Vzc2lvbkFja0gAEioKBGV4ZWMYAyABKAsyGi50YXBpcy5wb2RzLnYxLkV4ZWNSZXF1ZXN0SAASKwoGdXBsb2FkGAQgASgLMhkudGFwaXMucG9kcy52MS5VcGxvYWREYXRhSAASMAoHc3RvcmFnZRgFIAEoCzIdLnRhcGlzLnBvZHMudjEuU3RvcmFnZVJlcXVlc3RIABI6ChFkb3dubG9hZF9wcm9ncmVzcxgGIAEoCzIdLnRhcGlzLnBvZHMudjEuVXBsb2FkUHJvZ3Jlc3NIAEIJCgdwYXlsb2FkIvMBCgtFeGVjUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZwb2RfaWQYAyABKAkSCwoDdWlkGAQgASgJEiwKCGNvbW1hbmRzGAUgAygLMhoudGFwaXMucG9kcy52MS5FeGVjQ29tbWFuZBIfChdjb21tYW5kX3RpbWVvdXRfc2Vjb25kcxgGIAEoBRIdChV0b3RhbF90aW1lb3V0X3NlY29uZHMYByABKAUSFwoPc3RvcF9vbl9mYWlsdXJlGAggASgIEhkKEWNsaWVudF9yZXF1ZXN0X2lkGAkgASgJIhsKC0V4ZWNDb21tYW5kEgwKBGFyZ3YYASADKAkiWQoJRXhlY1JlcGx5EhIKCnJlcXVlc3RfaWQYASABKAkSKQoGcmVzdWx0GAIgASgLMhkudGFwaXMucG9kcy52MS5FeGVjUmVzdWx0Eg0KBWVycm9yGAMgASgJIkUKDlNlc3Npb25XZWxjb21lEhIKCmNsdXN0ZXJfaWQYASABKAkSHwoXcmVzeW5jX2ludGVydmFsX3NlY29uZHMYAiABKAUiMAoKU2Vzc2lvbkFjaxIQCghzZXF1ZW5jZRgBIAEoBBIQCghyZWplY3RlZBgCIAEoCSLtAQoKVXBsb2FkRGF0YRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZwb2RfaWQYAyABKAkSCwoDdWlkGAQgASgJEhEKCWRlc3RfcGF0aBgFIAEoCRIMCgRkYXRhGAYgASgMEgwKBGxhc3QYByABKAgSDgoGY2FuY2VsGAggASgIEhkKEWNsaWVudF9yZXF1ZXN0X2lkGAkgASgJEiwKB3N0b3JhZ2UYCiABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZRITCgtsaW1pdF9ieXRlcxgLIAEoAyKeAQoOVXBsb2FkUHJvZ3Jlc3MSEgoKcmVxdWVzdF9pZBgBIAEoCRIVCg1ieXRlc193cml0dGVuGAIgASgDEgwKBGRvbmUYAyABKAgSDQoFZXJyb3IYBCABKAkSFAoMb2JqZWN0X2J5dGVzGAUgASgDEi4KB3Byb2JsZW0YBiABKA4yHS50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQcm9ibGVtIlsKGFN0cmVhbURlc2lyZWRQb2RzUmVxdWVzdBISCgpjbHVzdGVyX2lkGAEgASgJEhcKD3BhcnRpdGlvbl9jb3VudBgCIAEoBRISCgpwYXJ0aXRpb25zGAMgAygFIkMKGVN0cmVhbURlc2lyZWRQb2RzUmVzcG9uc2USJgoDcG9kGAEgASgLMhkudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kImwKDFN0b3JhZ2VQbGFjZRIoCgRraW5kGAEgASgOMhoudGFwaXMucG9kcy52MS5TdG9yYWdlS2luZBIRCgl0ZW5hbnRfaWQYAiABKAkSEQoJb2JqZWN0X2lkGAMgASgJEgwKBHBhdGgYBCABKAkikQMKDlN0b3JhZ2VSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSGQoRY2xpZW50X3JlcXVlc3RfaWQYAiABKAkSNAoNY3JlYXRlX2ZvbGRlchgDIAEoCzIbLnRhcGlzLnBvZHMudjEuU3RvcmFnZVBsYWNlSAASKwoEc3RhdBgEIAEoCzIbLnRhcGlzLnBvZHMudjEuU3RvcmFnZVBsYWNlSAASKwoEbGlzdBgFIAEoCzIbLnRhcGlzLnBvZHMudjEuU3RvcmFnZVBsYWNlSAASKgoEcmVhZBgGIAEoCzIaLnRhcGlzLnBvZHMudjEuU3RvcmFnZVJlYWRIABIqCgRjb3B5GAcgASgLMhoudGFwaXMucG9kcy52MS5TdG9yYWdlQ29weUgAEi0KBnJlbW92ZRgIIAEoCzIbLnRhcGlzLnBvZHMudjEuU3RvcmFnZVBsYWNlSAASLAoFdXNhZ2UYCSABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZUgAQgsKCW9wZXJhdGlvbiJGCgtTdG9yYWdlUmVhZBIqCgVwbGFjZRgBIAEoCzIbLnRhcGlzLnBvZHMudjEuU3RvcmFnZVBsYWNlEgsKA3ppcBgCIAEoCCKBAQoLU3RvcmFnZUNvcHkSKwoGc291cmNlGAEgASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2USMAoLZGVzdGluYXRpb24YAiABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZRITCgtsaW1pdF9ieXRlcxgDIAEoAyKDAgoMU3RvcmFnZVJlcGx5EhIKCnJlcXVlc3RfaWQYASABKAkSDQoFZXJyb3IYAiABKAkSLgoHcHJvYmxlbRgDIAEoDjIdLnRhcGlzLnBvZHMudjEuU3RvcmFnZVByb2JsZW0SJgoFZmlsZXMYBCADKAsyFy50YXBpcy5wb2RzLnYxLkZpbGVJbmZvEg0KBWJ5dGVzGAUgASgDEhEKCXRydW5jYXRlZBgGIAEoCBIUCgxjb250ZW50X3R5cGUYByABKAkSEAoIZmlsZW5hbWUYCCABKAkSGwoOY29udGVudF9sZW5ndGgYCSABKANIAIgBAUIRCg9fY29udGVudF9sZW5ndGgqXwoLU3RvcmFnZUtpbmQSHAoYU1RPUkFHRV9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTU1RPUkFHRV9LSU5EX1ZPTFVNRRABEhkKFVNUT1JBR0VfS0lORF9TTkFQU0hPVBACKtABCg5TdG9yYWdlUHJvYmxlbRIfChtTVE9SQUdFX1BST0JMRU1fVU5TUEVDSUZJRUQQABIgChxTVE9SQUdFX1BST0JMRU1fSU5WQUxJRF9QQVRIEAESHQoZU1RPUkFHRV9QUk9CTEVNX05PVF9GT1VORBACEh0KGVNUT1JBR0VfUFJPQkxFTV9JU19GT0xERVIQAxIeChpTVE9SQUdFX1BST0JMRU1fTk9UX0ZPTERFUhAEEh0KGVNUT1JBR0VfUFJPQkxFTV9UT09fTEFSR0UQBTKEAwoMQWdlbnRTZXJ2aWNlEkwKB1Nlc3Npb24SHS50YXBpcy5wb2RzLnYxLlNlc3Npb25SZXF1ZXN0Gh4udGFwaXMucG9kcy52MS5TZXNzaW9uUmVzcG9uc2UoATABEmAKD0xpc3REZXNpcmVkUG9kcxIlLnRhcGlzLnBvZHMudjEuTGlzdERlc2lyZWRQb2RzUmVxdWVzdBomLnRhcGlzLnBvZHMudjEuTGlzdERlc2lyZWRQb2RzUmVzcG9uc2USWgoNR2V0RGVzaXJlZFBvZBIjLnRhcGlzLnBvZHMudjEuR2V0RGVzaXJlZFBvZFJlcXVlc3QaJC50YXBpcy5wb2RzLnYxLkdldERlc2lyZWRQb2RSZXNwb25zZRJoChFTdHJlYW1EZXNpcmVkUG9kcxInLnRhcGlzLnBvZHMudjEuU3RyZWFtRGVzaXJlZFBvZHNSZXF1ZXN0GigudGFwaXMucG9kcy52MS5TdHJlYW1EZXNpcmVkUG9kc1Jlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_tapis_pods_v1_common, file_tapis_pods_v1_pod]);
 
 /**
  * Everything an agent needs to realise one pod.
@@ -323,6 +325,25 @@ export type SessionRequest = Message<"tapis.pods.v1.SessionRequest"> & {
      */
     value: AgentHealth;
     case: "health";
+  } | {
+    /**
+     * The outcome of a StorageRequest; for a read, the file follows.
+     *
+     * @generated from field: tapis.pods.v1.StorageReply storage_reply = 8;
+     */
+    value: StorageReply;
+    case: "storageReply";
+  } | {
+    /**
+     * A piece of a file read for the control plane (StorageRead), in order,
+     * the last one marked; the control plane frees window with
+     * download_progress as it passes the bytes on. Not numbered: a download
+     * ends with the session that carried it.
+     *
+     * @generated from field: tapis.pods.v1.UploadData download = 9;
+     */
+    value: UploadData;
+    case: "download";
   } | { case: undefined; value?: undefined };
 };
 
@@ -532,6 +553,23 @@ export type SessionResponse = Message<"tapis.pods.v1.SessionResponse"> & {
      */
     value: UploadData;
     case: "upload";
+  } | {
+    /**
+     * A file operation on the cluster's storage.
+     *
+     * @generated from field: tapis.pods.v1.StorageRequest storage = 5;
+     */
+    value: StorageRequest;
+    case: "storage";
+  } | {
+    /**
+     * How much of a download the control plane has passed on (bytes_written),
+     * or, with done and error, that it wants no more of it.
+     *
+     * @generated from field: tapis.pods.v1.UploadProgress download_progress = 6;
+     */
+    value: UploadProgress;
+    case: "downloadProgress";
   } | { case: undefined; value?: undefined };
 };
 
@@ -703,9 +741,11 @@ export const SessionAckSchema: GenMessage<SessionAck> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_agent_service, 15);
 
 /**
- * A piece of a file to write into a pod's container. The first piece of an
- * upload names the pod and the destination; the last one says so. The
- * control plane keeps at most a window of unacknowledged bytes in flight.
+ * A piece of a file on its way between the control plane and an agent: an
+ * upload into a pod's container or the cluster's storage, or (the other way)
+ * a download. The first piece of an upload names the destination; the last
+ * piece says so. The sender keeps at most a window of unacknowledged bytes in
+ * flight; the receiver acknowledges with UploadProgress.
  *
  * @generated from message tapis.pods.v1.UploadData
  */
@@ -760,6 +800,23 @@ export type UploadData = Message<"tapis.pods.v1.UploadData"> & {
    * @generated from field: string client_request_id = 9;
    */
   clientRequestId: string;
+
+  /**
+   * First piece only, instead of a pod: the file in the cluster's storage to
+   * write (replaced whole once the last piece is written).
+   *
+   * @generated from field: tapis.pods.v1.StoragePlace storage = 10;
+   */
+  storage?: StoragePlace | undefined;
+
+  /**
+   * With storage: the most bytes the object may hold once the file is
+   * written; past it the upload fails with STORAGE_PROBLEM_TOO_LARGE and
+   * nothing of it stays.
+   *
+   * @generated from field: int64 limit_bytes = 11;
+   */
+  limitBytes: bigint;
 };
 
 /**
@@ -798,6 +855,20 @@ export type UploadProgress = Message<"tapis.pods.v1.UploadProgress"> & {
    * @generated from field: string error = 4;
    */
   error: string;
+
+  /**
+   * With done, for an upload into storage: the bytes its object holds now.
+   *
+   * @generated from field: int64 object_bytes = 5;
+   */
+  objectBytes: bigint;
+
+  /**
+   * With error, for an upload into storage: what kind of failure it was.
+   *
+   * @generated from field: tapis.pods.v1.StorageProblem problem = 6;
+   */
+  problem: StorageProblem;
 };
 
 /**
@@ -856,6 +927,339 @@ export type StreamDesiredPodsResponse = Message<"tapis.pods.v1.StreamDesiredPods
  */
 export const StreamDesiredPodsResponseSchema: GenMessage<StreamDesiredPodsResponse> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_agent_service, 19);
+
+/**
+ * A place in the cluster's storage: a path inside the folder
+ * (<kind>s/<tenant_id>/<object_id>) of one volume or snapshot.
+ *
+ * @generated from message tapis.pods.v1.StoragePlace
+ */
+export type StoragePlace = Message<"tapis.pods.v1.StoragePlace"> & {
+  /**
+   * @generated from field: tapis.pods.v1.StorageKind kind = 1;
+   */
+  kind: StorageKind;
+
+  /**
+   * @generated from field: string tenant_id = 2;
+   */
+  tenantId: string;
+
+  /**
+   * @generated from field: string object_id = 3;
+   */
+  objectId: string;
+
+  /**
+   * Relative to the object's folder, "/"-separated; empty for the folder
+   * itself. Never leaves it: no "." or ".." names, and no symbolic link is
+   * followed.
+   *
+   * @generated from field: string path = 4;
+   */
+  path: string;
+};
+
+/**
+ * Describes the message tapis.pods.v1.StoragePlace.
+ * Use `create(StoragePlaceSchema)` to create a new message.
+ */
+export const StoragePlaceSchema: GenMessage<StoragePlace> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 20);
+
+/**
+ * A file operation the control plane asks an agent to perform on the
+ * cluster's storage; answered with one StorageReply.
+ *
+ * @generated from message tapis.pods.v1.StorageRequest
+ */
+export type StorageRequest = Message<"tapis.pods.v1.StorageRequest"> & {
+  /**
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * The X-Request-Id of the client request behind it, for logs.
+   *
+   * @generated from field: string client_request_id = 2;
+   */
+  clientRequestId: string;
+
+  /**
+   * @generated from oneof tapis.pods.v1.StorageRequest.operation
+   */
+  operation: {
+    /**
+     * Makes the object's folder (and nothing else); done when it exists.
+     *
+     * @generated from field: tapis.pods.v1.StoragePlace create_folder = 3;
+     */
+    value: StoragePlace;
+    case: "createFolder";
+  } | {
+    /**
+     * Describes one entry.
+     *
+     * @generated from field: tapis.pods.v1.StoragePlace stat = 4;
+     */
+    value: StoragePlace;
+    case: "stat";
+  } | {
+    /**
+     * Describes every entry under the place, folders before their contents.
+     *
+     * @generated from field: tapis.pods.v1.StoragePlace list = 5;
+     */
+    value: StoragePlace;
+    case: "list";
+  } | {
+    /**
+     * Sends a file, or a zip of a file or folder, as download pieces.
+     *
+     * @generated from field: tapis.pods.v1.StorageRead read = 6;
+     */
+    value: StorageRead;
+    case: "read";
+  } | {
+    /**
+     * Copies a file or folder into another object's folder.
+     *
+     * @generated from field: tapis.pods.v1.StorageCopy copy = 7;
+     */
+    value: StorageCopy;
+    case: "copy";
+  } | {
+    /**
+     * Removes the object's folder and everything in it; done when it is gone.
+     *
+     * @generated from field: tapis.pods.v1.StoragePlace remove = 8;
+     */
+    value: StoragePlace;
+    case: "remove";
+  } | {
+    /**
+     * Counts the bytes of the files under the place.
+     *
+     * @generated from field: tapis.pods.v1.StoragePlace usage = 9;
+     */
+    value: StoragePlace;
+    case: "usage";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message tapis.pods.v1.StorageRequest.
+ * Use `create(StorageRequestSchema)` to create a new message.
+ */
+export const StorageRequestSchema: GenMessage<StorageRequest> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 21);
+
+/**
+ * @generated from message tapis.pods.v1.StorageRead
+ */
+export type StorageRead = Message<"tapis.pods.v1.StorageRead"> & {
+  /**
+   * @generated from field: tapis.pods.v1.StoragePlace place = 1;
+   */
+  place?: StoragePlace | undefined;
+
+  /**
+   * A zip of the file, built while it is sent. A folder is always sent as a zip.
+   *
+   * @generated from field: bool zip = 2;
+   */
+  zip: boolean;
+};
+
+/**
+ * Describes the message tapis.pods.v1.StorageRead.
+ * Use `create(StorageReadSchema)` to create a new message.
+ */
+export const StorageReadSchema: GenMessage<StorageRead> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 22);
+
+/**
+ * Copies a file or folder into the folder of an object that does not exist
+ * yet; the object appears whole, or not at all.
+ *
+ * @generated from message tapis.pods.v1.StorageCopy
+ */
+export type StorageCopy = Message<"tapis.pods.v1.StorageCopy"> & {
+  /**
+   * @generated from field: tapis.pods.v1.StoragePlace source = 1;
+   */
+  source?: StoragePlace | undefined;
+
+  /**
+   * Where the copy lands inside the new object's folder.
+   *
+   * @generated from field: tapis.pods.v1.StoragePlace destination = 2;
+   */
+  destination?: StoragePlace | undefined;
+
+  /**
+   * The most bytes the copy may hold; past it, STORAGE_PROBLEM_TOO_LARGE.
+   *
+   * @generated from field: int64 limit_bytes = 3;
+   */
+  limitBytes: bigint;
+};
+
+/**
+ * Describes the message tapis.pods.v1.StorageCopy.
+ * Use `create(StorageCopySchema)` to create a new message.
+ */
+export const StorageCopySchema: GenMessage<StorageCopy> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 23);
+
+/**
+ * @generated from message tapis.pods.v1.StorageReply
+ */
+export type StorageReply = Message<"tapis.pods.v1.StorageReply"> & {
+  /**
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * Empty on success.
+   *
+   * @generated from field: string error = 2;
+   */
+  error: string;
+
+  /**
+   * @generated from field: tapis.pods.v1.StorageProblem problem = 3;
+   */
+  problem: StorageProblem;
+
+  /**
+   * stat: the entry; list: every entry, folders before their contents.
+   *
+   * @generated from field: repeated tapis.pods.v1.FileInfo files = 4;
+   */
+  files: FileInfo[];
+
+  /**
+   * usage and copy: the bytes the object holds.
+   *
+   * @generated from field: int64 bytes = 5;
+   */
+  bytes: bigint;
+
+  /**
+   * list: there are more entries than were sent.
+   *
+   * @generated from field: bool truncated = 6;
+   */
+  truncated: boolean;
+
+  /**
+   * read: what the download pieces that follow hold.
+   *
+   * @generated from field: string content_type = 7;
+   */
+  contentType: string;
+
+  /**
+   * @generated from field: string filename = 8;
+   */
+  filename: string;
+
+  /**
+   * @generated from field: optional int64 content_length = 9;
+   */
+  contentLength?: bigint | undefined;
+};
+
+/**
+ * Describes the message tapis.pods.v1.StorageReply.
+ * Use `create(StorageReplySchema)` to create a new message.
+ */
+export const StorageReplySchema: GenMessage<StorageReply> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 24);
+
+/**
+ * Which kind of object of the cluster's storage.
+ *
+ * @generated from enum tapis.pods.v1.StorageKind
+ */
+export enum StorageKind {
+  /**
+   * @generated from enum value: STORAGE_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: STORAGE_KIND_VOLUME = 1;
+   */
+  VOLUME = 1,
+
+  /**
+   * @generated from enum value: STORAGE_KIND_SNAPSHOT = 2;
+   */
+  SNAPSHOT = 2,
+}
+
+/**
+ * Describes the enum tapis.pods.v1.StorageKind.
+ */
+export const StorageKindSchema: GenEnum<StorageKind> = /*@__PURE__*/
+  enumDesc(file_tapis_pods_v1_agent_service, 0);
+
+/**
+ * Why a file operation failed.
+ *
+ * @generated from enum tapis.pods.v1.StorageProblem
+ */
+export enum StorageProblem {
+  /**
+   * Any other failure, e.g. of the disk.
+   *
+   * @generated from enum value: STORAGE_PROBLEM_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A malformed or hostile path, or one through a symbolic link.
+   *
+   * @generated from enum value: STORAGE_PROBLEM_INVALID_PATH = 1;
+   */
+  INVALID_PATH = 1,
+
+  /**
+   * @generated from enum value: STORAGE_PROBLEM_NOT_FOUND = 2;
+   */
+  NOT_FOUND = 2,
+
+  /**
+   * A folder where a file is needed.
+   *
+   * @generated from enum value: STORAGE_PROBLEM_IS_FOLDER = 3;
+   */
+  IS_FOLDER = 3,
+
+  /**
+   * Something else where a folder is needed.
+   *
+   * @generated from enum value: STORAGE_PROBLEM_NOT_FOLDER = 4;
+   */
+  NOT_FOLDER = 4,
+
+  /**
+   * More bytes than the object's limit allows.
+   *
+   * @generated from enum value: STORAGE_PROBLEM_TOO_LARGE = 5;
+   */
+  TOO_LARGE = 5,
+}
+
+/**
+ * Describes the enum tapis.pods.v1.StorageProblem.
+ */
+export const StorageProblemSchema: GenEnum<StorageProblem> = /*@__PURE__*/
+  enumDesc(file_tapis_pods_v1_agent_service, 1);
 
 /**
  * @generated from service tapis.pods.v1.AgentService

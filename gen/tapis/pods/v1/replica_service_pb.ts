@@ -8,7 +8,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { ExecReply, ExecRequest } from "./agent_service_pb.js";
+import type { ExecReply, ExecRequest, StoragePlace, StorageProblem, StorageReply, StorageRequest } from "./agent_service_pb.js";
 import { file_tapis_pods_v1_agent_service } from "./agent_service_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/replica_service.proto.
  */
 export const file_tapis_pods_v1_replica_service: GenFile = /*@__PURE__*/
-  fileDesc("CiN0YXBpcy9wb2RzL3YxL3JlcGxpY2Ffc2VydmljZS5wcm90bxINdGFwaXMucG9kcy52MSJmChJGb3J3YXJkRXhlY1JlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIoCgRleGVjGAIgASgLMhoudGFwaXMucG9kcy52MS5FeGVjUmVxdWVzdBISCgp0aW1lb3V0X21zGAMgASgFIj4KE0ZvcndhcmRFeGVjUmVzcG9uc2USJwoFcmVwbHkYASABKAsyGC50YXBpcy5wb2RzLnYxLkV4ZWNSZXBseSKWAQoURm9yd2FyZFVwbG9hZFJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRIRCglkZXN0X3BhdGgYBSABKAkSDAoEZGF0YRgGIAEoDBIZChFjbGllbnRfcmVxdWVzdF9pZBgHIAEoCSImChVGb3J3YXJkVXBsb2FkUmVzcG9uc2USDQoFYnl0ZXMYASABKAMyxAEKDlJlcGxpY2FTZXJ2aWNlElQKC0ZvcndhcmRFeGVjEiEudGFwaXMucG9kcy52MS5Gb3J3YXJkRXhlY1JlcXVlc3QaIi50YXBpcy5wb2RzLnYxLkZvcndhcmRFeGVjUmVzcG9uc2USXAoNRm9yd2FyZFVwbG9hZBIjLnRhcGlzLnBvZHMudjEuRm9yd2FyZFVwbG9hZFJlcXVlc3QaJC50YXBpcy5wb2RzLnYxLkZvcndhcmRVcGxvYWRSZXNwb25zZSgBYgZwcm90bzM", [file_tapis_pods_v1_agent_service]);
+  fileDesc("CiN0YXBpcy9wb2RzL3YxL3JlcGxpY2Ffc2VydmljZS5wcm90bxINdGFwaXMucG9kcy52MSJmChJGb3J3YXJkRXhlY1JlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIoCgRleGVjGAIgASgLMhoudGFwaXMucG9kcy52MS5FeGVjUmVxdWVzdBISCgp0aW1lb3V0X21zGAMgASgFIj4KE0ZvcndhcmRFeGVjUmVzcG9uc2USJwoFcmVwbHkYASABKAsyGC50YXBpcy5wb2RzLnYxLkV4ZWNSZXBseSLZAQoURm9yd2FyZFVwbG9hZFJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRIRCglkZXN0X3BhdGgYBSABKAkSDAoEZGF0YRgGIAEoDBIZChFjbGllbnRfcmVxdWVzdF9pZBgHIAEoCRIsCgdzdG9yYWdlGAggASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2USEwoLbGltaXRfYnl0ZXMYCSABKAMiewoVRm9yd2FyZFVwbG9hZFJlc3BvbnNlEg0KBWJ5dGVzGAEgASgDEhQKDG9iamVjdF9ieXRlcxgCIAEoAxINCgVlcnJvchgDIAEoCRIuCgdwcm9ibGVtGAQgASgOMh0udGFwaXMucG9kcy52MS5TdG9yYWdlUHJvYmxlbSJvChVGb3J3YXJkU3RvcmFnZVJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIuCgdyZXF1ZXN0GAIgASgLMh0udGFwaXMucG9kcy52MS5TdG9yYWdlUmVxdWVzdBISCgp0aW1lb3V0X21zGAMgASgFIlIKFkZvcndhcmRTdG9yYWdlUmVzcG9uc2USKgoFcmVwbHkYASABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VSZXBseRIMCgRkYXRhGAIgASgMMqUCCg5SZXBsaWNhU2VydmljZRJUCgtGb3J3YXJkRXhlYxIhLnRhcGlzLnBvZHMudjEuRm9yd2FyZEV4ZWNSZXF1ZXN0GiIudGFwaXMucG9kcy52MS5Gb3J3YXJkRXhlY1Jlc3BvbnNlElwKDUZvcndhcmRVcGxvYWQSIy50YXBpcy5wb2RzLnYxLkZvcndhcmRVcGxvYWRSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5Gb3J3YXJkVXBsb2FkUmVzcG9uc2UoARJfCg5Gb3J3YXJkU3RvcmFnZRIkLnRhcGlzLnBvZHMudjEuRm9yd2FyZFN0b3JhZ2VSZXF1ZXN0GiUudGFwaXMucG9kcy52MS5Gb3J3YXJkU3RvcmFnZVJlc3BvbnNlMAFiBnByb3RvMw", [file_tapis_pods_v1_agent_service]);
 
 /**
  * @generated from message tapis.pods.v1.ForwardExecRequest
@@ -102,6 +102,18 @@ export type ForwardUploadRequest = Message<"tapis.pods.v1.ForwardUploadRequest">
    * @generated from field: string client_request_id = 7;
    */
   clientRequestId: string;
+
+  /**
+   * First message only, instead of a pod: the file in the cluster's storage.
+   *
+   * @generated from field: tapis.pods.v1.StoragePlace storage = 8;
+   */
+  storage?: StoragePlace | undefined;
+
+  /**
+   * @generated from field: int64 limit_bytes = 9;
+   */
+  limitBytes: bigint;
 };
 
 /**
@@ -121,6 +133,26 @@ export type ForwardUploadResponse = Message<"tapis.pods.v1.ForwardUploadResponse
    * @generated from field: int64 bytes = 1;
    */
   bytes: bigint;
+
+  /**
+   * For an upload into storage: the bytes its object holds now.
+   *
+   * @generated from field: int64 object_bytes = 2;
+   */
+  objectBytes: bigint;
+
+  /**
+   * Set when an upload into storage failed there, and how: the other
+   * replica answers at once instead of reading the rest.
+   *
+   * @generated from field: string error = 3;
+   */
+  error: string;
+
+  /**
+   * @generated from field: tapis.pods.v1.StorageProblem problem = 4;
+   */
+  problem: StorageProblem;
 };
 
 /**
@@ -129,6 +161,58 @@ export type ForwardUploadResponse = Message<"tapis.pods.v1.ForwardUploadResponse
  */
 export const ForwardUploadResponseSchema: GenMessage<ForwardUploadResponse> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_replica_service, 3);
+
+/**
+ * @generated from message tapis.pods.v1.ForwardStorageRequest
+ */
+export type ForwardStorageRequest = Message<"tapis.pods.v1.ForwardStorageRequest"> & {
+  /**
+   * @generated from field: string cluster_id = 1;
+   */
+  clusterId: string;
+
+  /**
+   * @generated from field: tapis.pods.v1.StorageRequest request = 2;
+   */
+  request?: StorageRequest | undefined;
+
+  /**
+   * @generated from field: int32 timeout_ms = 3;
+   */
+  timeoutMs: number;
+};
+
+/**
+ * Describes the message tapis.pods.v1.ForwardStorageRequest.
+ * Use `create(ForwardStorageRequestSchema)` to create a new message.
+ */
+export const ForwardStorageRequestSchema: GenMessage<ForwardStorageRequest> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_replica_service, 4);
+
+/**
+ * The first message carries the reply; for a read, the ones after it the
+ * file's bytes.
+ *
+ * @generated from message tapis.pods.v1.ForwardStorageResponse
+ */
+export type ForwardStorageResponse = Message<"tapis.pods.v1.ForwardStorageResponse"> & {
+  /**
+   * @generated from field: tapis.pods.v1.StorageReply reply = 1;
+   */
+  reply?: StorageReply | undefined;
+
+  /**
+   * @generated from field: bytes data = 2;
+   */
+  data: Uint8Array;
+};
+
+/**
+ * Describes the message tapis.pods.v1.ForwardStorageResponse.
+ * Use `create(ForwardStorageResponseSchema)` to create a new message.
+ */
+export const ForwardStorageResponseSchema: GenMessage<ForwardStorageResponse> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_replica_service, 5);
 
 /**
  * @generated from service tapis.pods.v1.ReplicaService
@@ -152,6 +236,17 @@ export const ReplicaService: GenService<{
     methodKind: "client_streaming";
     input: typeof ForwardUploadRequestSchema;
     output: typeof ForwardUploadResponseSchema;
+  },
+  /**
+   * A file operation on the cluster's storage: the reply, then for a read
+   * the file's bytes.
+   *
+   * @generated from rpc tapis.pods.v1.ReplicaService.ForwardStorage
+   */
+  forwardStorage: {
+    methodKind: "server_streaming";
+    input: typeof ForwardStorageRequestSchema;
+    output: typeof ForwardStorageResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tapis_pods_v1_replica_service, 0);

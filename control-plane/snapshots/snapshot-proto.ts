@@ -1,0 +1,22 @@
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { megabytesOf } from "../files/storage-object.js";
+import type { SnapshotRecord } from "./snapshot-model.js";
+
+/** A snapshot as clients see it. */
+export function snapshotToProto(snapshot: SnapshotRecord) {
+  return {
+    snapshotId: snapshot.snapshotId,
+    sourceVolumeId: snapshot.sourceVolumeId,
+    sourceVolumePath: snapshot.sourceVolumePath,
+    destinationPath: snapshot.destinationPath,
+    description: snapshot.description,
+    sizeLimit: snapshot.sizeLimitMb,
+    cron: snapshot.cron,
+    retentionPolicy: snapshot.retentionPolicy,
+    size: megabytesOf(snapshot.sizeBytes),
+    status: snapshot.status,
+    statusReason: snapshot.statusReason,
+    creationTs: timestampFromMs(snapshot.creationTs),
+    updateTs: timestampFromMs(snapshot.updateTs),
+  };
+}
