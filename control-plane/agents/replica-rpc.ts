@@ -1,4 +1,4 @@
-import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { ReplicaService } from "../../gen/tapis/pods/v1/replica_service_pb.js";
 import { InvalidArgumentError, StorageFailedError } from "../errors/domain-errors.js";
 import { sendPieces, type AgentSessions } from "./agent-sessions.js";
@@ -51,6 +51,10 @@ export function replicaRpc(sessions: AgentSessions): ServiceImpl<typeof ReplicaS
       }
       yield { reply: download.reply };
       for await (const data of download.pieces) yield { data };
+    },
+    // eslint-disable-next-line require-yield
+    async *forwardExecSession() {
+      throw new ConnectError("interactive exec sessions are not built yet", Code.Unimplemented);
     },
   };
 }

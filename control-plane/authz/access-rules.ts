@@ -166,7 +166,7 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
   ...rulesFor(EdgeService, { getEdgeRoutes: publicAccess }),
   ...rulesFor(PodAuthService, { podAuth: publicAccess, podAuthCallback: publicAccess }),
   ...rulesFor(AgentService, { session: agent, listDesiredPods: agent, getDesiredPod: agent, streamDesiredPods: agent }),
-  ...rulesFor(ReplicaService, { forwardExec: replica, forwardUpload: replica, forwardStorage: replica }),
+  ...rulesFor(ReplicaService, { forwardExec: replica, forwardUpload: replica, forwardStorage: replica, forwardExecSession: replica }),
   ...rulesFor(DevIdentityService, {
     listTenants: publicAccess,
     getTenant: publicAccess,

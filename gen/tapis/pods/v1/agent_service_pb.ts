@@ -12,6 +12,8 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { FileInfo } from "./common_pb.js";
 import { file_tapis_pods_v1_common } from "./common_pb.js";
+import type { ExecSessionEnded, ExecSessionStarted, ExecSignal, TerminalSize } from "./exec_session_service_pb.js";
+import { file_tapis_pods_v1_exec_session_service } from "./exec_session_service_pb.js";
 import type { ExecResult, Networking, PodStatus, Resources, StatusRequested, VolumeMount } from "./pod_pb.js";
 import { file_tapis_pods_v1_pod } from "./pod_pb.js";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
@@ -20,7 +22,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/agent_service.proto.
  */
 export const file_tapis_pods_v1_agent_service: GenFile = /*@__PURE__*/
-  fileDesc("CiF0YXBpcy9wb2RzL3YxL2FnZW50X3NlcnZpY2UucHJvdG8SDXRhcGlzLnBvZHMudjEilwkKCkRlc2lyZWRQb2QSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRISCgpnZW5lcmF0aW9uGAUgASgDEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBITCgtvYmplY3RfbmFtZRgHIAEoCRINCgVpbWFnZRgIIAEoCRIPCgdjb21tYW5kGAkgAygJEhEKCWFyZ3VtZW50cxgKIAMoCRI/CgtlbnZpcm9ubWVudBgLIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5FbnZpcm9ubWVudEVudHJ5EkwKEnNlY3JldF9lbnZpcm9ubWVudBgMIAMoCzIwLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRFbnZpcm9ubWVudEVudHJ5Ej0KCm5ldHdvcmtpbmcYDSADKAsyKS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuTmV0d29ya2luZ0VudHJ5EisKCXJlc291cmNlcxgOIAEoCzIYLnRhcGlzLnBvZHMudjEuUmVzb3VyY2VzEkIKDXZvbHVtZV9tb3VudHMYDyADKAsyKy50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuVm9sdW1lTW91bnRzRW50cnkSFQoNY29tcHV0ZV9xdWV1ZRgQIAEoCRIcChR0aW1lX3RvX3N0b3Bfc2Vjb25kcxgRIAEoBRJCCg1ub2RlX3NlbGVjdG9yGBIgAygLMisudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kLk5vZGVTZWxlY3RvckVudHJ5EhMKC3RvbGVyYXRpb25zGBMgAygJEhYKDmFsbG93ZWRfY2xhaW1zGBQgAygJEkAKDHNlY3JldF9maWxlcxgVIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRGaWxlc0VudHJ5EhUKDXN0YXJ0X3JlZnVzYWwYFiABKAkaMgoQRW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjgKFlNlY3JldEVudmlyb25tZW50RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARpMCg9OZXR3b3JraW5nRW50cnkSCwoDa2V5GAEgASgJEigKBXZhbHVlGAIgASgLMhkudGFwaXMucG9kcy52MS5OZXR3b3JraW5nOgI4ARpPChFWb2x1bWVNb3VudHNFbnRyeRILCgNrZXkYASABKAkSKQoFdmFsdWUYAiABKAsyGi50YXBpcy5wb2RzLnYxLlZvbHVtZU1vdW50OgI4ARozChFOb2RlU2VsZWN0b3JFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjIKEFNlY3JldEZpbGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJTChZMaXN0RGVzaXJlZFBvZHNSZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkSEgoKcGFnZV90b2tlbhgCIAEoCRIRCglwYWdlX3NpemUYAyABKAUiWwoXTGlzdERlc2lyZWRQb2RzUmVzcG9uc2USJwoEcG9kcxgBIAMoCzIZLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiTQoUR2V0RGVzaXJlZFBvZFJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJIj8KFUdldERlc2lyZWRQb2RSZXNwb25zZRImCgNwb2QYASABKAsyGS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QiuAMKDlNlc3Npb25SZXF1ZXN0EhAKCHNlcXVlbmNlGAEgASgEEioKBWhlbGxvGAIgASgLMhkudGFwaXMucG9kcy52MS5BZ2VudEhlbGxvSAASNAoLb2JzZXJ2YXRpb24YAyABKAsyHS50YXBpcy5wb2RzLnYxLlBvZE9ic2VydmF0aW9uSAASKgoEbG9ncxgEIAEoCzIaLnRhcGlzLnBvZHMudjEuUG9kTG9nQ2h1bmtIABIuCgpleGVjX3JlcGx5GAUgASgLMhgudGFwaXMucG9kcy52MS5FeGVjUmVwbHlIABI4Cg91cGxvYWRfcHJvZ3Jlc3MYBiABKAsyHS50YXBpcy5wb2RzLnYxLlVwbG9hZFByb2dyZXNzSAASLAoGaGVhbHRoGAcgASgLMhoudGFwaXMucG9kcy52MS5BZ2VudEhlYWx0aEgAEjQKDXN0b3JhZ2VfcmVwbHkYCCABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VSZXBseUgAEi0KCGRvd25sb2FkGAkgASgLMhkudGFwaXMucG9kcy52MS5VcGxvYWREYXRhSABCCQoHcGF5bG9hZCJDCgpBZ2VudEhlbGxvEhIKCmNsdXN0ZXJfaWQYASABKAkSEAoIYWdlbnRfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoCSJlCgtBZ2VudEhlYWx0aBIPCgdoZWFsdGh5GAEgASgIEhAKCHByb2JsZW1zGAIgAygJEjMKD3VuaGVhbHRoeV9zaW5jZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiqgIKDlBvZE9ic2VydmF0aW9uEhEKCXRlbmFudF9pZBgBIAEoCRIOCgZwb2RfaWQYAiABKAkSCwoDdWlkGAMgASgJEhIKCmdlbmVyYXRpb24YBCABKAMSKAoGc3RhdHVzGAUgASgOMhgudGFwaXMucG9kcy52MS5Qb2RTdGF0dXMSMQoQc3RhdHVzX2NvbnRhaW5lchgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFZXZlbnQYByABKAkSNwoTaW5zdGFuY2Vfc3RhcnRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLb2JzZXJ2ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIloKC1BvZExvZ0NodW5rEhEKCXRlbmFudF9pZBgBIAEoCRIOCgZwb2RfaWQYAiABKAkSCwoDdWlkGAMgASgJEg0KBXJlc2V0GAQgASgIEgwKBHRleHQYBSABKAkivwIKD1Nlc3Npb25SZXNwb25zZRIwCgd3ZWxjb21lGAEgASgLMh0udGFwaXMucG9kcy52MS5TZXNzaW9uV2VsY29tZUgAEigKA2FjaxgCIAEoCzIZLnRhcGlzLnBvZHMudjEuU2Vzc2lvbkFja0gAEioKBGV4ZWMYAyABKAsyGi50YXBpcy5wb2RzLnYxLkV4ZWNSZXF1ZXN0SAASKwoGdXBsb2FkGAQgASgLMhkudGFwaXMucG9kcy52MS5VcGxvYWREYXRhSAASMAoHc3RvcmFnZRgFIAEoCzIdLnRhcGlzLnBvZHMudjEuU3RvcmFnZVJlcXVlc3RIABI6ChFkb3dubG9hZF9wcm9ncmVzcxgGIAEoCzIdLnRhcGlzLnBvZHMudjEuVXBsb2FkUHJvZ3Jlc3NIAEIJCgdwYXlsb2FkIvMBCgtFeGVjUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZwb2RfaWQYAyABKAkSCwoDdWlkGAQgASgJEiwKCGNvbW1hbmRzGAUgAygLMhoudGFwaXMucG9kcy52MS5FeGVjQ29tbWFuZBIfChdjb21tYW5kX3RpbWVvdXRfc2Vjb25kcxgGIAEoBRIdChV0b3RhbF90aW1lb3V0X3NlY29uZHMYByABKAUSFwoPc3RvcF9vbl9mYWlsdXJlGAggASgIEhkKEWNsaWVudF9yZXF1ZXN0X2lkGAkgASgJIhsKC0V4ZWNDb21tYW5kEgwKBGFyZ3YYASADKAkiWQoJRXhlY1JlcGx5EhIKCnJlcXVlc3RfaWQYASABKAkSKQoGcmVzdWx0GAIgASgLMhkudGFwaXMucG9kcy52MS5FeGVjUmVzdWx0Eg0KBWVycm9yGAMgASgJIkUKDlNlc3Npb25XZWxjb21lEhIKCmNsdXN0ZXJfaWQYASABKAkSHwoXcmVzeW5jX2ludGVydmFsX3NlY29uZHMYAiABKAUiMAoKU2Vzc2lvbkFjaxIQCghzZXF1ZW5jZRgBIAEoBBIQCghyZWplY3RlZBgCIAEoCSLtAQoKVXBsb2FkRGF0YRISCgpyZXF1ZXN0X2lkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIOCgZwb2RfaWQYAyABKAkSCwoDdWlkGAQgASgJEhEKCWRlc3RfcGF0aBgFIAEoCRIMCgRkYXRhGAYgASgMEgwKBGxhc3QYByABKAgSDgoGY2FuY2VsGAggASgIEhkKEWNsaWVudF9yZXF1ZXN0X2lkGAkgASgJEiwKB3N0b3JhZ2UYCiABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZRITCgtsaW1pdF9ieXRlcxgLIAEoAyKeAQoOVXBsb2FkUHJvZ3Jlc3MSEgoKcmVxdWVzdF9pZBgBIAEoCRIVCg1ieXRlc193cml0dGVuGAIgASgDEgwKBGRvbmUYAyABKAgSDQoFZXJyb3IYBCABKAkSFAoMb2JqZWN0X2J5dGVzGAUgASgDEi4KB3Byb2JsZW0YBiABKA4yHS50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQcm9ibGVtIlsKGFN0cmVhbURlc2lyZWRQb2RzUmVxdWVzdBISCgpjbHVzdGVyX2lkGAEgASgJEhcKD3BhcnRpdGlvbl9jb3VudBgCIAEoBRISCgpwYXJ0aXRpb25zGAMgAygFIkMKGVN0cmVhbURlc2lyZWRQb2RzUmVzcG9uc2USJgoDcG9kGAEgASgLMhkudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kImwKDFN0b3JhZ2VQbGFjZRIoCgRraW5kGAEgASgOMhoudGFwaXMucG9kcy52MS5TdG9yYWdlS2luZBIRCgl0ZW5hbnRfaWQYAiABKAkSEQoJb2JqZWN0X2lkGAMgASgJEgwKBHBhdGgYBCABKAkikQMKDlN0b3JhZ2VSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSGQoRY2xpZW50X3JlcXVlc3RfaWQYAiABKAkSNAoNY3JlYXRlX2ZvbGRlchgDIAEoCzIbLnRhcGlzLnBvZHMudjEuU3RvcmFnZVBsYWNlSAASKwoEc3RhdBgEIAEoCzIbLnRhcGlzLnBvZHMudjEuU3RvcmFnZVBsYWNlSAASKwoEbGlzdBgFIAEoCzIbLnRhcGlzLnBvZHMudjEuU3RvcmFnZVBsYWNlSAASKgoEcmVhZBgGIAEoCzIaLnRhcGlzLnBvZHMudjEuU3RvcmFnZVJlYWRIABIqCgRjb3B5GAcgASgLMhoudGFwaXMucG9kcy52MS5TdG9yYWdlQ29weUgAEi0KBnJlbW92ZRgIIAEoCzIbLnRhcGlzLnBvZHMudjEuU3RvcmFnZVBsYWNlSAASLAoFdXNhZ2UYCSABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZUgAQgsKCW9wZXJhdGlvbiJGCgtTdG9yYWdlUmVhZBIqCgVwbGFjZRgBIAEoCzIbLnRhcGlzLnBvZHMudjEuU3RvcmFnZVBsYWNlEgsKA3ppcBgCIAEoCCKBAQoLU3RvcmFnZUNvcHkSKwoGc291cmNlGAEgASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2USMAoLZGVzdGluYXRpb24YAiABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZRITCgtsaW1pdF9ieXRlcxgDIAEoAyKDAgoMU3RvcmFnZVJlcGx5EhIKCnJlcXVlc3RfaWQYASABKAkSDQoFZXJyb3IYAiABKAkSLgoHcHJvYmxlbRgDIAEoDjIdLnRhcGlzLnBvZHMudjEuU3RvcmFnZVByb2JsZW0SJgoFZmlsZXMYBCADKAsyFy50YXBpcy5wb2RzLnYxLkZpbGVJbmZvEg0KBWJ5dGVzGAUgASgDEhEKCXRydW5jYXRlZBgGIAEoCBIUCgxjb250ZW50X3R5cGUYByABKAkSEAoIZmlsZW5hbWUYCCABKAkSGwoOY29udGVudF9sZW5ndGgYCSABKANIAIgBAUIRCg9fY29udGVudF9sZW5ndGgqXwoLU3RvcmFnZUtpbmQSHAoYU1RPUkFHRV9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTU1RPUkFHRV9LSU5EX1ZPTFVNRRABEhkKFVNUT1JBR0VfS0lORF9TTkFQU0hPVBACKtABCg5TdG9yYWdlUHJvYmxlbRIfChtTVE9SQUdFX1BST0JMRU1fVU5TUEVDSUZJRUQQABIgChxTVE9SQUdFX1BST0JMRU1fSU5WQUxJRF9QQVRIEAESHQoZU1RPUkFHRV9QUk9CTEVNX05PVF9GT1VORBACEh0KGVNUT1JBR0VfUFJPQkxFTV9JU19GT0xERVIQAxIeChpTVE9SQUdFX1BST0JMRU1fTk9UX0ZPTERFUhAEEh0KGVNUT1JBR0VfUFJPQkxFTV9UT09fTEFSR0UQBTKEAwoMQWdlbnRTZXJ2aWNlEkwKB1Nlc3Npb24SHS50YXBpcy5wb2RzLnYxLlNlc3Npb25SZXF1ZXN0Gh4udGFwaXMucG9kcy52MS5TZXNzaW9uUmVzcG9uc2UoATABEmAKD0xpc3REZXNpcmVkUG9kcxIlLnRhcGlzLnBvZHMudjEuTGlzdERlc2lyZWRQb2RzUmVxdWVzdBomLnRhcGlzLnBvZHMudjEuTGlzdERlc2lyZWRQb2RzUmVzcG9uc2USWgoNR2V0RGVzaXJlZFBvZBIjLnRhcGlzLnBvZHMudjEuR2V0RGVzaXJlZFBvZFJlcXVlc3QaJC50YXBpcy5wb2RzLnYxLkdldERlc2lyZWRQb2RSZXNwb25zZRJoChFTdHJlYW1EZXNpcmVkUG9kcxInLnRhcGlzLnBvZHMudjEuU3RyZWFtRGVzaXJlZFBvZHNSZXF1ZXN0GigudGFwaXMucG9kcy52MS5TdHJlYW1EZXNpcmVkUG9kc1Jlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_tapis_pods_v1_common, file_tapis_pods_v1_pod]);
+  fileDesc("CiF0YXBpcy9wb2RzL3YxL2FnZW50X3NlcnZpY2UucHJvdG8SDXRhcGlzLnBvZHMudjEilwkKCkRlc2lyZWRQb2QSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRISCgpnZW5lcmF0aW9uGAUgASgDEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBITCgtvYmplY3RfbmFtZRgHIAEoCRINCgVpbWFnZRgIIAEoCRIPCgdjb21tYW5kGAkgAygJEhEKCWFyZ3VtZW50cxgKIAMoCRI/CgtlbnZpcm9ubWVudBgLIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5FbnZpcm9ubWVudEVudHJ5EkwKEnNlY3JldF9lbnZpcm9ubWVudBgMIAMoCzIwLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRFbnZpcm9ubWVudEVudHJ5Ej0KCm5ldHdvcmtpbmcYDSADKAsyKS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuTmV0d29ya2luZ0VudHJ5EisKCXJlc291cmNlcxgOIAEoCzIYLnRhcGlzLnBvZHMudjEuUmVzb3VyY2VzEkIKDXZvbHVtZV9tb3VudHMYDyADKAsyKy50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuVm9sdW1lTW91bnRzRW50cnkSFQoNY29tcHV0ZV9xdWV1ZRgQIAEoCRIcChR0aW1lX3RvX3N0b3Bfc2Vjb25kcxgRIAEoBRJCCg1ub2RlX3NlbGVjdG9yGBIgAygLMisudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kLk5vZGVTZWxlY3RvckVudHJ5EhMKC3RvbGVyYXRpb25zGBMgAygJEhYKDmFsbG93ZWRfY2xhaW1zGBQgAygJEkAKDHNlY3JldF9maWxlcxgVIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRGaWxlc0VudHJ5EhUKDXN0YXJ0X3JlZnVzYWwYFiABKAkaMgoQRW52aXJvbm1lbnRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjgKFlNlY3JldEVudmlyb25tZW50RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARpMCg9OZXR3b3JraW5nRW50cnkSCwoDa2V5GAEgASgJEigKBXZhbHVlGAIgASgLMhkudGFwaXMucG9kcy52MS5OZXR3b3JraW5nOgI4ARpPChFWb2x1bWVNb3VudHNFbnRyeRILCgNrZXkYASABKAkSKQoFdmFsdWUYAiABKAsyGi50YXBpcy5wb2RzLnYxLlZvbHVtZU1vdW50OgI4ARozChFOb2RlU2VsZWN0b3JFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjIKEFNlY3JldEZpbGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJTChZMaXN0RGVzaXJlZFBvZHNSZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkSEgoKcGFnZV90b2tlbhgCIAEoCRIRCglwYWdlX3NpemUYAyABKAUiWwoXTGlzdERlc2lyZWRQb2RzUmVzcG9uc2USJwoEcG9kcxgBIAMoCzIZLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiTQoUR2V0RGVzaXJlZFBvZFJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJIj8KFUdldERlc2lyZWRQb2RSZXNwb25zZRImCgNwb2QYASABKAsyGS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2Qi+gMKDlNlc3Npb25SZXF1ZXN0EhAKCHNlcXVlbmNlGAEgASgEEioKBWhlbGxvGAIgASgLMhkudGFwaXMucG9kcy52MS5BZ2VudEhlbGxvSAASNAoLb2JzZXJ2YXRpb24YAyABKAsyHS50YXBpcy5wb2RzLnYxLlBvZE9ic2VydmF0aW9uSAASKgoEbG9ncxgEIAEoCzIaLnRhcGlzLnBvZHMudjEuUG9kTG9nQ2h1bmtIABIuCgpleGVjX3JlcGx5GAUgASgLMhgudGFwaXMucG9kcy52MS5FeGVjUmVwbHlIABI4Cg91cGxvYWRfcHJvZ3Jlc3MYBiABKAsyHS50YXBpcy5wb2RzLnYxLlVwbG9hZFByb2dyZXNzSAASLAoGaGVhbHRoGAcgASgLMhoudGFwaXMucG9kcy52MS5BZ2VudEhlYWx0aEgAEjQKDXN0b3JhZ2VfcmVwbHkYCCABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VSZXBseUgAEi0KCGRvd25sb2FkGAkgASgLMhkudGFwaXMucG9kcy52MS5VcGxvYWREYXRhSAASQAoTZXhlY19zZXNzaW9uX291dHB1dBisAiABKAsyIC50YXBpcy5wb2RzLnYxLkV4ZWNTZXNzaW9uT3V0cHV0SABCCQoHcGF5bG9hZCJDCgpBZ2VudEhlbGxvEhIKCmNsdXN0ZXJfaWQYASABKAkSEAoIYWdlbnRfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoCSJlCgtBZ2VudEhlYWx0aBIPCgdoZWFsdGh5GAEgASgIEhAKCHByb2JsZW1zGAIgAygJEjMKD3VuaGVhbHRoeV9zaW5jZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiqgIKDlBvZE9ic2VydmF0aW9uEhEKCXRlbmFudF9pZBgBIAEoCRIOCgZwb2RfaWQYAiABKAkSCwoDdWlkGAMgASgJEhIKCmdlbmVyYXRpb24YBCABKAMSKAoGc3RhdHVzGAUgASgOMhgudGFwaXMucG9kcy52MS5Qb2RTdGF0dXMSMQoQc3RhdHVzX2NvbnRhaW5lchgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFZXZlbnQYByABKAkSNwoTaW5zdGFuY2Vfc3RhcnRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLb2JzZXJ2ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIloKC1BvZExvZ0NodW5rEhEKCXRlbmFudF9pZBgBIAEoCRIOCgZwb2RfaWQYAiABKAkSCwoDdWlkGAMgASgJEg0KBXJlc2V0GAQgASgIEgwKBHRleHQYBSABKAki/wIKD1Nlc3Npb25SZXNwb25zZRIwCgd3ZWxjb21lGAEgASgLMh0udGFwaXMucG9kcy52MS5TZXNzaW9uV2VsY29tZUgAEigKA2FjaxgCIAEoCzIZLnRhcGlzLnBvZHMudjEuU2Vzc2lvbkFja0gAEioKBGV4ZWMYAyABKAsyGi50YXBpcy5wb2RzLnYxLkV4ZWNSZXF1ZXN0SAASKwoGdXBsb2FkGAQgASgLMhkudGFwaXMucG9kcy52MS5VcGxvYWREYXRhSAASMAoHc3RvcmFnZRgFIAEoCzIdLnRhcGlzLnBvZHMudjEuU3RvcmFnZVJlcXVlc3RIABI6ChFkb3dubG9hZF9wcm9ncmVzcxgGIAEoCzIdLnRhcGlzLnBvZHMudjEuVXBsb2FkUHJvZ3Jlc3NIABI+ChJleGVjX3Nlc3Npb25faW5wdXQYrAIgASgLMh8udGFwaXMucG9kcy52MS5FeGVjU2Vzc2lvbklucHV0SABCCQoHcGF5bG9hZCLzAQoLRXhlY1JlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRIsCghjb21tYW5kcxgFIAMoCzIaLnRhcGlzLnBvZHMudjEuRXhlY0NvbW1hbmQSHwoXY29tbWFuZF90aW1lb3V0X3NlY29uZHMYBiABKAUSHQoVdG90YWxfdGltZW91dF9zZWNvbmRzGAcgASgFEhcKD3N0b3Bfb25fZmFpbHVyZRgIIAEoCBIZChFjbGllbnRfcmVxdWVzdF9pZBgJIAEoCSIbCgtFeGVjQ29tbWFuZBIMCgRhcmd2GAEgAygJIlkKCUV4ZWNSZXBseRISCgpyZXF1ZXN0X2lkGAEgASgJEikKBnJlc3VsdBgCIAEoCzIZLnRhcGlzLnBvZHMudjEuRXhlY1Jlc3VsdBINCgVlcnJvchgDIAEoCSJFCg5TZXNzaW9uV2VsY29tZRISCgpjbHVzdGVyX2lkGAEgASgJEh8KF3Jlc3luY19pbnRlcnZhbF9zZWNvbmRzGAIgASgFIjAKClNlc3Npb25BY2sSEAoIc2VxdWVuY2UYASABKAQSEAoIcmVqZWN0ZWQYAiABKAki7QEKClVwbG9hZERhdGESEgoKcmVxdWVzdF9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRIRCglkZXN0X3BhdGgYBSABKAkSDAoEZGF0YRgGIAEoDBIMCgRsYXN0GAcgASgIEg4KBmNhbmNlbBgIIAEoCBIZChFjbGllbnRfcmVxdWVzdF9pZBgJIAEoCRIsCgdzdG9yYWdlGAogASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2USEwoLbGltaXRfYnl0ZXMYCyABKAMingEKDlVwbG9hZFByb2dyZXNzEhIKCnJlcXVlc3RfaWQYASABKAkSFQoNYnl0ZXNfd3JpdHRlbhgCIAEoAxIMCgRkb25lGAMgASgIEg0KBWVycm9yGAQgASgJEhQKDG9iamVjdF9ieXRlcxgFIAEoAxIuCgdwcm9ibGVtGAYgASgOMh0udGFwaXMucG9kcy52MS5TdG9yYWdlUHJvYmxlbSJbChhTdHJlYW1EZXNpcmVkUG9kc1JlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIXCg9wYXJ0aXRpb25fY291bnQYAiABKAUSEgoKcGFydGl0aW9ucxgDIAMoBSJDChlTdHJlYW1EZXNpcmVkUG9kc1Jlc3BvbnNlEiYKA3BvZBgBIAEoCzIZLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZCJsCgxTdG9yYWdlUGxhY2USKAoEa2luZBgBIAEoDjIaLnRhcGlzLnBvZHMudjEuU3RvcmFnZUtpbmQSEQoJdGVuYW50X2lkGAIgASgJEhEKCW9iamVjdF9pZBgDIAEoCRIMCgRwYXRoGAQgASgJIpEDCg5TdG9yYWdlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhkKEWNsaWVudF9yZXF1ZXN0X2lkGAIgASgJEjQKDWNyZWF0ZV9mb2xkZXIYAyABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZUgAEisKBHN0YXQYBCABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZUgAEisKBGxpc3QYBSABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZUgAEioKBHJlYWQYBiABKAsyGi50YXBpcy5wb2RzLnYxLlN0b3JhZ2VSZWFkSAASKgoEY29weRgHIAEoCzIaLnRhcGlzLnBvZHMudjEuU3RvcmFnZUNvcHlIABItCgZyZW1vdmUYCCABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZUgAEiwKBXVzYWdlGAkgASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2VIAEILCglvcGVyYXRpb24iRgoLU3RvcmFnZVJlYWQSKgoFcGxhY2UYASABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZRILCgN6aXAYAiABKAgigQEKC1N0b3JhZ2VDb3B5EisKBnNvdXJjZRgBIAEoCzIbLnRhcGlzLnBvZHMudjEuU3RvcmFnZVBsYWNlEjAKC2Rlc3RpbmF0aW9uGAIgASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2USEwoLbGltaXRfYnl0ZXMYAyABKAMigwIKDFN0b3JhZ2VSZXBseRISCgpyZXF1ZXN0X2lkGAEgASgJEg0KBWVycm9yGAIgASgJEi4KB3Byb2JsZW0YAyABKA4yHS50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQcm9ibGVtEiYKBWZpbGVzGAQgAygLMhcudGFwaXMucG9kcy52MS5GaWxlSW5mbxINCgVieXRlcxgFIAEoAxIRCgl0cnVuY2F0ZWQYBiABKAgSFAoMY29udGVudF90eXBlGAcgASgJEhAKCGZpbGVuYW1lGAggASgJEhsKDmNvbnRlbnRfbGVuZ3RoGAkgASgDSACIAQFCEQoPX2NvbnRlbnRfbGVuZ3RoIo0CChBFeGVjU2Vzc2lvbklucHV0EhIKCnNlc3Npb25faWQYASABKAkSLgoEb3BlbhgCIAEoCzIeLnRhcGlzLnBvZHMudjEuRXhlY1Nlc3Npb25PcGVuSAASDwoFc3RkaW4YAyABKAxIABIWCgxzdGRpbl9jbG9zZWQYBCABKAhIABItCgZyZXNpemUYBSABKAsyGy50YXBpcy5wb2RzLnYxLlRlcm1pbmFsU2l6ZUgAEisKBnNpZ25hbBgGIAEoDjIZLnRhcGlzLnBvZHMudjEuRXhlY1NpZ25hbEgAEhYKDG91dHB1dF90YWtlbhgHIAEoA0gAEg8KBWNsb3NlGAggASgJSABCBwoFZnJhbWUipQEKD0V4ZWNTZXNzaW9uT3BlbhIRCgl0ZW5hbnRfaWQYASABKAkSDgoGcG9kX2lkGAIgASgJEgsKA3VpZBgDIAEoCRIPCgdjb21tYW5kGAQgAygJEgsKA3R0eRgFIAEoCBIpCgRzaXplGAYgASgLMhsudGFwaXMucG9kcy52MS5UZXJtaW5hbFNpemUSGQoRY2xpZW50X3JlcXVlc3RfaWQYByABKAki0wEKEUV4ZWNTZXNzaW9uT3V0cHV0EhIKCnNlc3Npb25faWQYASABKAkSNAoHc3RhcnRlZBgCIAEoCzIhLnRhcGlzLnBvZHMudjEuRXhlY1Nlc3Npb25TdGFydGVkSAASEAoGc3Rkb3V0GAMgASgMSAASEAoGc3RkZXJyGAQgASgMSAASFQoLc3RkaW5fdGFrZW4YBSABKANIABIwCgVlbmRlZBgGIAEoCzIfLnRhcGlzLnBvZHMudjEuRXhlY1Nlc3Npb25FbmRlZEgAQgcKBWZyYW1lKl8KC1N0b3JhZ2VLaW5kEhwKGFNUT1JBR0VfS0lORF9VTlNQRUNJRklFRBAAEhcKE1NUT1JBR0VfS0lORF9WT0xVTUUQARIZChVTVE9SQUdFX0tJTkRfU05BUFNIT1QQAirQAQoOU3RvcmFnZVByb2JsZW0SHwobU1RPUkFHRV9QUk9CTEVNX1VOU1BFQ0lGSUVEEAASIAocU1RPUkFHRV9QUk9CTEVNX0lOVkFMSURfUEFUSBABEh0KGVNUT1JBR0VfUFJPQkxFTV9OT1RfRk9VTkQQAhIdChlTVE9SQUdFX1BST0JMRU1fSVNfRk9MREVSEAMSHgoaU1RPUkFHRV9QUk9CTEVNX05PVF9GT0xERVIQBBIdChlTVE9SQUdFX1BST0JMRU1fVE9PX0xBUkdFEAUyhAMKDEFnZW50U2VydmljZRJMCgdTZXNzaW9uEh0udGFwaXMucG9kcy52MS5TZXNzaW9uUmVxdWVzdBoeLnRhcGlzLnBvZHMudjEuU2Vzc2lvblJlc3BvbnNlKAEwARJgCg9MaXN0RGVzaXJlZFBvZHMSJS50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1JlcXVlc3QaJi50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1Jlc3BvbnNlEloKDUdldERlc2lyZWRQb2QSIy50YXBpcy5wb2RzLnYxLkdldERlc2lyZWRQb2RSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5HZXREZXNpcmVkUG9kUmVzcG9uc2USaAoRU3RyZWFtRGVzaXJlZFBvZHMSJy50YXBpcy5wb2RzLnYxLlN0cmVhbURlc2lyZWRQb2RzUmVxdWVzdBooLnRhcGlzLnBvZHMudjEuU3RyZWFtRGVzaXJlZFBvZHNSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_tapis_pods_v1_common, file_tapis_pods_v1_exec_session_service, file_tapis_pods_v1_pod]);
 
 /**
  * Everything an agent needs to realise one pod.
@@ -344,6 +346,15 @@ export type SessionRequest = Message<"tapis.pods.v1.SessionRequest"> & {
      */
     value: UploadData;
     case: "download";
+  } | {
+    /**
+     * Output of an interactive exec session. Not numbered, like download
+     * pieces: a session ends with the stream that carried it.
+     *
+     * @generated from field: tapis.pods.v1.ExecSessionOutput exec_session_output = 300;
+     */
+    value: ExecSessionOutput;
+    case: "execSessionOutput";
   } | { case: undefined; value?: undefined };
 };
 
@@ -570,6 +581,14 @@ export type SessionResponse = Message<"tapis.pods.v1.SessionResponse"> & {
      */
     value: UploadProgress;
     case: "downloadProgress";
+  } | {
+    /**
+     * Input of an interactive exec session; the first one opens it.
+     *
+     * @generated from field: tapis.pods.v1.ExecSessionInput exec_session_input = 300;
+     */
+    value: ExecSessionInput;
+    case: "execSessionInput";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1179,6 +1198,192 @@ export type StorageReply = Message<"tapis.pods.v1.StorageReply"> & {
  */
 export const StorageReplySchema: GenMessage<StorageReply> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_agent_service, 24);
+
+/**
+ * One interactive exec session between the control plane and an agent,
+ * named by session_id and carried on the agent's session beside other
+ * traffic. The first input opens it. Each direction moves in windows: the
+ * agent keeps at most a window of output unacknowledged (output_taken frees
+ * it) and the control plane at most a window of stdin (stdin_taken).
+ *
+ * @generated from message tapis.pods.v1.ExecSessionInput
+ */
+export type ExecSessionInput = Message<"tapis.pods.v1.ExecSessionInput"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from oneof tapis.pods.v1.ExecSessionInput.frame
+   */
+  frame: {
+    /**
+     * @generated from field: tapis.pods.v1.ExecSessionOpen open = 2;
+     */
+    value: ExecSessionOpen;
+    case: "open";
+  } | {
+    /**
+     * @generated from field: bytes stdin = 3;
+     */
+    value: Uint8Array;
+    case: "stdin";
+  } | {
+    /**
+     * @generated from field: bool stdin_closed = 4;
+     */
+    value: boolean;
+    case: "stdinClosed";
+  } | {
+    /**
+     * @generated from field: tapis.pods.v1.TerminalSize resize = 5;
+     */
+    value: TerminalSize;
+    case: "resize";
+  } | {
+    /**
+     * @generated from field: tapis.pods.v1.ExecSignal signal = 6;
+     */
+    value: ExecSignal;
+    case: "signal";
+  } | {
+    /**
+     * Output bytes the control plane has passed on, in all.
+     *
+     * @generated from field: int64 output_taken = 7;
+     */
+    value: bigint;
+    case: "outputTaken";
+  } | {
+    /**
+     * Ends the session now, for this reason (the caller went away, a time
+     * limit): the agent closes the connection to the container.
+     *
+     * @generated from field: string close = 8;
+     */
+    value: string;
+    case: "close";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message tapis.pods.v1.ExecSessionInput.
+ * Use `create(ExecSessionInputSchema)` to create a new message.
+ */
+export const ExecSessionInputSchema: GenMessage<ExecSessionInput> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 25);
+
+/**
+ * @generated from message tapis.pods.v1.ExecSessionOpen
+ */
+export type ExecSessionOpen = Message<"tapis.pods.v1.ExecSessionOpen"> & {
+  /**
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * @generated from field: string pod_id = 2;
+   */
+  podId: string;
+
+  /**
+   * The pod incarnation the command must run in.
+   *
+   * @generated from field: string uid = 3;
+   */
+  uid: string;
+
+  /**
+   * Empty: the image's shell.
+   *
+   * @generated from field: repeated string command = 4;
+   */
+  command: string[];
+
+  /**
+   * @generated from field: bool tty = 5;
+   */
+  tty: boolean;
+
+  /**
+   * @generated from field: tapis.pods.v1.TerminalSize size = 6;
+   */
+  size?: TerminalSize | undefined;
+
+  /**
+   * The X-Request-Id of the client request behind it, for logs.
+   *
+   * @generated from field: string client_request_id = 7;
+   */
+  clientRequestId: string;
+};
+
+/**
+ * Describes the message tapis.pods.v1.ExecSessionOpen.
+ * Use `create(ExecSessionOpenSchema)` to create a new message.
+ */
+export const ExecSessionOpenSchema: GenMessage<ExecSessionOpen> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 26);
+
+/**
+ * @generated from message tapis.pods.v1.ExecSessionOutput
+ */
+export type ExecSessionOutput = Message<"tapis.pods.v1.ExecSessionOutput"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from oneof tapis.pods.v1.ExecSessionOutput.frame
+   */
+  frame: {
+    /**
+     * The command runs (the time limits are the control plane's to fill in).
+     *
+     * @generated from field: tapis.pods.v1.ExecSessionStarted started = 2;
+     */
+    value: ExecSessionStarted;
+    case: "started";
+  } | {
+    /**
+     * @generated from field: bytes stdout = 3;
+     */
+    value: Uint8Array;
+    case: "stdout";
+  } | {
+    /**
+     * @generated from field: bytes stderr = 4;
+     */
+    value: Uint8Array;
+    case: "stderr";
+  } | {
+    /**
+     * Stdin bytes the agent has passed to the command, in all.
+     *
+     * @generated from field: int64 stdin_taken = 5;
+     */
+    value: bigint;
+    case: "stdinTaken";
+  } | {
+    /**
+     * The last frame of a session; before started, it could not start.
+     *
+     * @generated from field: tapis.pods.v1.ExecSessionEnded ended = 6;
+     */
+    value: ExecSessionEnded;
+    case: "ended";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message tapis.pods.v1.ExecSessionOutput.
+ * Use `create(ExecSessionOutputSchema)` to create a new message.
+ */
+export const ExecSessionOutputSchema: GenMessage<ExecSessionOutput> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 27);
 
 /**
  * Which kind of object of the cluster's storage.
