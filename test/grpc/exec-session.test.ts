@@ -190,7 +190,7 @@ describe("interactive exec sessions over gRPC (simulated cluster)", function () 
     await refused({ pod_id: pod, stdin: Buffer.from("ls\n") }, "stdin: the first message opens the session and carries no input");
     await refused({ pod_id: pod, tty: true }, "pod_id: only the first message names the pod and the command", { pod_id: pod, stdin: Buffer.from("x") });
     await refused({ pod_id: pod, tty: true }, "resize: columns and rows must each be between 1 and 1000", { resize: { columns: 0, rows: 10 } });
-    await refused({ pod_id: pod, command: ["cat"] }, "stdin: the standard input is closed already", { stdin_closed: true });
+    await refused({ pod_id: pod, tty: true }, "signal: must name a signal: INTERRUPT, QUIT or TERMINATE", { signal: "EXEC_SIGNAL_UNSPECIFIED" });
     await refused({ pod_id: pod, tty: true }, "input: each message after the first carries one input", {});
   });
 

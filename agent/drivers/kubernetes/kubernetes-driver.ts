@@ -8,8 +8,10 @@ import {
   parseKey,
   type ClusterDriver,
   type CommandOutcome,
+  type InteractiveCommand,
   type ObservationSink,
   type PodKey,
+  type SessionCommand,
   type StartPreparation,
   type SyncOutcome,
   type UploadSink,
@@ -180,6 +182,10 @@ export class KubernetesDriver implements ClusterDriver {
     }
     const done = this.runInContainer(podName, ["sh", "-c", 'cat > "$0"', destPath], new CappedOutput(64 * 1024), input, uploadTimeoutMs);
     return { input, done };
+  }
+
+  async openSession(_key: PodKey, _uid: string, _command: SessionCommand): Promise<InteractiveCommand> {
+    throw new Error("interactive sessions are not available on the kubernetes driver yet");
   }
 
   async close(): Promise<void> {
