@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { randomInt } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { promisify } from "node:util";
+import type * as grpc from "@grpc/grpc-js";
+import { eventually } from "../support/eventually.js";
+import { GrpcExecSession, loadExecSessionClient } from "../support/exec-session-grpc.js";
+import { metricValue } from "../support/metric-values.js";
+import { createScratchNamespace, type ScratchNamespace } from "../support/scratch-namespace.js";
+import { podId, startTestService, type TestService } from "../support/test-service.js";
+
+/** The pids of processes on this machine whose command line matches `pattern` (kwok runs a pod's commands here). */
+async function pidsOf(pattern: string): Promise<number[]> {
+  try {
+    const { stdout } = await promisify(execFile)("pgrep", ["-f", pattern]);
+    return stdout.split("\n").filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Bytes process `pid` has written so far (/proc/<pid>/io). */
+async function bytesWrittenBy(pid: number): Promise<number> {
+  const io = await readFile(`/proc/${pid}/io`, "utf8");
+  return Number(/^wchar: (\d+)$/m.exec(io)?.[1]);
+}
+
+/**
+ * Interactive exec sessions on pods of a real API server: the agent attaches
+ * through the API server's exec (kwok runs the command on this machine in a
+ * real pseudo-terminal), and the session is driven over gRPC (@grpc/grpc-js).
+ */
+describe("interactive exec sessions on a real Kubernetes API server", function () {
+  this.timeout(120_000);
+  const kubeconfig = process.env.PODS_TEST_KUBECONFIG;
+  let scratch: ScratchNamespace | undefined;
+  let svc: TestService;
+  let client: grpc.Client;
+  let jwt: string;
+  const pod = podId("shell");
+
+  const openSessions = async () => (await metricValue(svc.baseUrl, "pods_exec_sessions")) + (await metricValue(svc.baseUrl, "pods_agent_exec_sessions"));
+
+  before(async () => {
+    assert.ok(kubeconfig, "PODS_TEST_KUBECONFIG must name the test cluster's kubeconfig (npm run test:infra sets it)");
+    scratch = await createScratchNamespace(kubeconfig, "pods-sessions");
+    svc = await startTestService({ PODS_KUBECONFIG: kubeconfig, PODS_K8S_NAMESPACE: scratch.name, PODS_K8S_STOP_GRACE_SECONDS: "0" });
+    client = loadExecSessionClient(svc.grpcUrl);
+    jwt = await svc.token("alice");
+    assert.equal((await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: pod, template: "neo4j" } })).status, 200);
+    await svc.waitForStatus(jwt, pod, "AVAILABLE", 60_000);
+  });
+  after(async () => {
+    client?.close();
+    await svc?.stop();
+    await scratch?.remove();
+  });
+  afterEach(async () => {
+    await eventually("no session left in the control plane or the agent", async () => (await openSessions()) === 0, 15_000);
+  });
+
+  it("runsAShellInATerminalEchoesResizesInterruptsAndEndsWithItsExitStatus", async () => {
+    const session = new GrpcExecSession(client, jwt, { pod_id: pod, command: ["sh"], tty: true, columns: 80, rows: 24 });
+    const started = await session.started();
+    assert.deepEqual([started.command, started.tty, started.simulated], [["sh"], true, false]);
+
+    session.write({ stdin: Buffer.from("echo hi\r") });
+    await session.waitForStdout(/echo hi\r\nhi\r\n/);
+    session.write({ stdin: Buffer.from("stty size\r") });
+    await session.waitForStdout(/stty size\r\n24 80\r\n/);
+    session.write({ resize: { columns: 100, rows: 40 } });
+    session.write({ stdin: Buffer.from("stty size\r") });
+    await session.waitForStdout(/stty size\r\n40 100\r\n/);
+
+    // Ctrl-C reaches the foreground command as SIGINT through the terminal.
+    const marker = 900 + randomInt(90);
+    session.write({ stdin: Buffer.from(`sleep ${marker}\r`) });
+    await eventually(`sleep ${marker} to run`, async () => (await pidsOf(`^sleep ${marker}$`)).length === 1);
+    session.write({ stdin: Buffer.from("\x03") });
+    await eventually(`sleep ${marker} to be interrupted`, async () => (await pidsOf(`^sleep ${marker}$`)).length === 0);
+    session.write({ stdin: Buffer.from("echo status=$?\r") });
+    await session.waitForStdout(/status=130\r\n/);
+
+    session.write({ stdin: Buffer.from("exit 3\r") });
+    assert.deepEqual(await session.ended(), { reason: "EXEC_SESSION_END_EXITED", exit_code: 3, message: "the command exited with code 3" });
+  });
+
+  it("pipesStdinStdoutAndStderrWithoutATerminal", async () => {
+    const session = new GrpcExecSession(client, jwt, { pod_id: pod, command: ["sh", "-c", "cat; echo done >&2; exit 5"] });
+    assert.equal((await session.started()).tty, false);
+    session.write({ stdin: Buffer.from("a\nb\n") });
+    session.write({ stdin_closed: true });
+    assert.deepEqual(await session.ended(), { reason: "EXEC_SESSION_END_EXITED", exit_code: 5, message: "the command exited with code 5" });
+    assert.equal(session.stdout(), "a\nb\n");
+    assert.equal(session.stderr(), "done\n");
+  });
+
+  it("endsCleanlyWhenTheClientGoesAway", async () => {
+    const session = new GrpcExecSession(client, jwt, { pod_id: pod, command: ["sh"], tty: true });
+    await session.started();
+    session.write({ stdin: Buffer.from("echo ready\r") });
+    await session.waitForStdout(/ready\r\n/);
+    assert.equal(await openSessions(), 3, "open at both hops of the control plane and in the agent");
+    session.cancel();
+    await eventually("the session to be gone everywhere", async () => (await openSessions()) === 0, 15_000);
+    const logs = await svc.api("GET", `/v3/pods/${pod}/logs`, { token: jwt });
+    assert.match(logs.body.result.action_logs.at(-1), /: Exec session [0-9a-f-]{36} by alice: sh \(no arguments\), terminal, .* ended: the client went away\.$/);
+  });
+
+  it("endsAfterTheIdleTimeout", async () => {
+    const session = new GrpcExecSession(client, jwt, { pod_id: pod, command: ["sh"], tty: true, idle_timeout: 1 });
+    await session.started();
+    assert.deepEqual(await session.ended(), { reason: "EXEC_SESSION_END_IDLE_TIMEOUT", exit_code: 0, message: "nothing came either way for 1 s" });
+  });
+
+  it("endsAfterTheTotalTimeoutWhileOutputKeepsComing", async () => {
+    const session = new GrpcExecSession(client, jwt, { pod_id: pod, command: ["sh", "-c", "while true; do echo tick; sleep 0.2; done"], total_timeout: 2, idle_timeout: 60 });
+    await session.started();
+    assert.deepEqual(await session.ended(), { reason: "EXEC_SESSION_END_TOTAL_TIMEOUT", exit_code: 0, message: "the session reached its total time limit of 2 s" });
+    assert.match(session.stdout(), /^(tick\n)+$/);
+  });
+
+  it("holdsTheCommandBackWhileTheReaderStallsAndThenDeliversEveryByte", async () => {
+    const size = 64 * 1024 * 1024 + randomInt(1_000_000);
+    const session = new GrpcExecSession(client, jwt, { pod_id: pod, command: ["head", "-c", String(size), "/dev/zero"] });
+    await session.started();
+    session.pause();
+    await eventually("the agent's window of output to fill", async () => (await metricValue(svc.baseUrl, "pods_agent_exec_output_unacknowledged_bytes")) >= 1024 * 1024);
+    const [pid] = await pidsOf(`^head -c ${size} /dev/zero$`);
+    assert.ok(pid, "head runs on this machine (kwok)");
+    let written = await bytesWrittenBy(pid);
+    await eventually("head to be held back", async () => {
+      const before = written;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      written = await bytesWrittenBy(pid);
+      return written === before;
+    });
+    assert.ok(written < 24 * 1024 * 1024, `head wrote ${written} of ${size} bytes while nobody read`);
+    assert.ok((await metricValue(svc.baseUrl, "pods_agent_exec_output_unacknowledged_bytes")) <= 1024 * 1024 + 64 * 1024);
+
+    session.resume();
+    assert.deepEqual(await session.ended(60_000), { reason: "EXEC_SESSION_END_EXITED", exit_code: 0, message: "the command exited with code 0" });
+    assert.equal(session.stdoutBytes(), size);
+  });
+});
