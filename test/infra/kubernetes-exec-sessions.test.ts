@@ -56,14 +56,24 @@ describe("interactive exec sessions on a real Kubernetes API server", function (
     await svc?.stop();
     await scratch?.remove();
   });
+  /** Sessions of the current test, cancelled after it in case it failed midway. */
+  const sessions: GrpcExecSession[] = [];
+  const open = (first: object) => {
+    const session = new GrpcExecSession(client, jwt, first);
+    sessions.push(session);
+    return session;
+  };
   afterEach(async () => {
+    for (const session of sessions.splice(0)) session.cancel();
     await eventually("no session left in the control plane or the agent", async () => (await openSessions()) === 0, 15_000);
   });
 
   it("runsAShellInATerminalEchoesResizesInterruptsAndEndsWithItsExitStatus", async () => {
-    const session = new GrpcExecSession(client, jwt, { pod_id: pod, command: ["sh"], tty: true, columns: 80, rows: 24 });
+    // kwok starts a terminal's command without making the terminal its controlling one, as a
+    // container runtime does; setsid -c does that here, so Ctrl-C signals the foreground command.
+    const session = open({ pod_id: pod, command: ["setsid", "-c", "sh"], tty: true, columns: 80, rows: 24 });
     const started = await session.started();
-    assert.deepEqual([started.command, started.tty, started.simulated], [["sh"], true, false]);
+    assert.deepEqual([started.command, started.tty, started.simulated], [["setsid", "-c", "sh"], true, false]);
 
     session.write({ stdin: Buffer.from("echo hi\r") });
     await session.waitForStdout(/echo hi\r\nhi\r\n/);
@@ -87,7 +97,7 @@ describe("interactive exec sessions on a real Kubernetes API server", function (
   });
 
   it("pipesStdinStdoutAndStderrWithoutATerminal", async () => {
-    const session = new GrpcExecSession(client, jwt, { pod_id: pod, command: ["sh", "-c", "cat; echo done >&2; exit 5"] });
+    const session = open({ pod_id: pod, command: ["sh", "-c", "cat; echo done >&2; exit 5"] });
     assert.equal((await session.started()).tty, false);
     session.write({ stdin: Buffer.from("a\nb\n") });
     session.write({ stdin_closed: true });
@@ -97,7 +107,7 @@ describe("interactive exec sessions on a real Kubernetes API server", function (
   });
 
   it("endsCleanlyWhenTheClientGoesAway", async () => {
-    const session = new GrpcExecSession(client, jwt, { pod_id: pod, command: ["sh"], tty: true });
+    const session = open({ pod_id: pod, command: ["sh"], tty: true });
     await session.started();
     session.write({ stdin: Buffer.from("echo ready\r") });
     await session.waitForStdout(/ready\r\n/);
@@ -109,13 +119,13 @@ describe("interactive exec sessions on a real Kubernetes API server", function (
   });
 
   it("endsAfterTheIdleTimeout", async () => {
-    const session = new GrpcExecSession(client, jwt, { pod_id: pod, command: ["sh"], tty: true, idle_timeout: 1 });
+    const session = open({ pod_id: pod, command: ["sh"], tty: true, idle_timeout: 1 });
     await session.started();
     assert.deepEqual(await session.ended(), { reason: "EXEC_SESSION_END_IDLE_TIMEOUT", exit_code: 0, message: "nothing came either way for 1 s" });
   });
 
   it("endsAfterTheTotalTimeoutWhileOutputKeepsComing", async () => {
-    const session = new GrpcExecSession(client, jwt, { pod_id: pod, command: ["sh", "-c", "while true; do echo tick; sleep 0.2; done"], total_timeout: 2, idle_timeout: 60 });
+    const session = open({ pod_id: pod, command: ["sh", "-c", "while true; do echo tick; sleep 0.2; done"], total_timeout: 2, idle_timeout: 60 });
     await session.started();
     assert.deepEqual(await session.ended(), { reason: "EXEC_SESSION_END_TOTAL_TIMEOUT", exit_code: 0, message: "the session reached its total time limit of 2 s" });
     assert.match(session.stdout(), /^(tick\n)+$/);
@@ -123,7 +133,7 @@ describe("interactive exec sessions on a real Kubernetes API server", function (
 
   it("holdsTheCommandBackWhileTheReaderStallsAndThenDeliversEveryByte", async () => {
     const size = 64 * 1024 * 1024 + randomInt(1_000_000);
-    const session = new GrpcExecSession(client, jwt, { pod_id: pod, command: ["head", "-c", String(size), "/dev/zero"] });
+    const session = open({ pod_id: pod, command: ["head", "-c", String(size), "/dev/zero"] });
     await session.started();
     session.pause();
     await eventually("the agent's window of output to fill", async () => (await metricValue(svc.baseUrl, "pods_agent_exec_output_unacknowledged_bytes")) >= 1024 * 1024);

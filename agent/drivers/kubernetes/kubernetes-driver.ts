@@ -184,8 +184,10 @@ export class KubernetesDriver implements ClusterDriver {
     return { input, done };
   }
 
-  async openSession(_key: PodKey, _uid: string, _command: SessionCommand): Promise<InteractiveCommand> {
-    throw new Error("interactive sessions are not available on the kubernetes driver yet");
+  async openSession(key: PodKey, uid: string, command: SessionCommand): Promise<InteractiveCommand> {
+    const podName = this.runningPodName(key, uid);
+    if (!podName) throw new Error("the pod is not running");
+    return this.api.openSession(podName, containerName, command);
   }
 
   async close(): Promise<void> {
