@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import type * as grpc from "@grpc/grpc-js";
 import { eventually } from "../support/eventually.js";
 import { GrpcExecSession, loadExecSessionClient } from "../support/exec-session-grpc.js";
+import { bearerProtocol, jsonFrames, sessionUrl, WsJsonSession } from "../support/exec-session-websocket.js";
 import { metricValue } from "../support/metric-values.js";
 import { createScratchNamespace, type ScratchNamespace } from "../support/scratch-namespace.js";
 import { podId, startTestService, type TestService } from "../support/test-service.js";
@@ -94,6 +95,23 @@ describe("interactive exec sessions on a real Kubernetes API server", function (
 
     session.write({ stdin: Buffer.from("exit 3\r") });
     assert.deepEqual(await session.ended(), { reason: "EXEC_SESSION_END_EXITED", exit_code: 3, message: "the command exited with code 3" });
+  });
+
+  it("carriesTheSameSessionThroughTheWebSocketEndpoint", async () => {
+    const session = new WsJsonSession(sessionUrl(svc.baseUrl, pod, "command=sh&tty=true&columns=80&rows=24"), [jsonFrames, bearerProtocol(jwt)]);
+    try {
+      await eventually("the started frame", async () => session.frames[0]?.started);
+      assert.equal(session.frames[0]!.started.simulated, false);
+      session.stdin("echo hi\r");
+      await session.waitForStdout(/echo hi\r\nhi\r\n/);
+      session.send({ resize: { columns: 100, rows: 40 } });
+      session.stdin("stty size\r");
+      await session.waitForStdout(/stty size\r\n40 100\r\n/);
+      session.stdin("exit 3\r");
+      assert.deepEqual(await session.ended(), { reason: "EXITED", exit_code: 3, message: "the command exited with code 3" });
+    } finally {
+      session.terminate();
+    }
   });
 
   it("pipesStdinStdoutAndStderrWithoutATerminal", async () => {
