@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { CliRunner, cliMain } from "../support/cli-runner.js";
 import { eventually } from "../support/eventually.js";
 import { metricValue } from "../support/metric-values.js";
@@ -21,14 +19,10 @@ describe("pods CLI: interactive exec sessions", function () {
   let cli: CliRunner;
   const panes: TmuxPane[] = [];
 
-  /** A shell (sh) in a tmux window of 100 x 30, logged in as alice, its prompt `term$ `. */
+  /** A shell in a tmux window, logged in as alice. */
   const terminal = async () => {
-    // sh sets its own prompt for root, but reads a file named by ENV after.
-    const profile = join(cli.home, "shrc");
-    await writeFile(profile, "PS1='term$ '\n");
-    const pane = await TmuxPane.start(["sh"], { ...cli.environment, ENV: profile }, 100, 30);
+    const pane = await TmuxPane.shell(cli.environment);
     panes.push(pane);
-    await pane.waitFor("the shell's prompt", /term\$$/);
     return pane;
   };
   const pods = (...args: string[]) => [process.execPath, cliMain, ...args].map(quote).join(" ");

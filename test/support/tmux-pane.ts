@@ -8,11 +8,11 @@ import { eventually } from "./eventually.js";
 const run = promisify(execFile);
 
 /**
- * One tmux window on a server of its own (its own socket), running `command`
- * in a terminal of `columns` x `rows` with `env` as its whole environment, as
- * a person at a terminal would: keys go in with send-keys, the screen comes
- * back with capture-pane. The pane stays after its command exits, so its
- * exit status can be read.
+ * One tmux window on a server of its own (its own socket), running a shell
+ * with `env` as its whole environment, driven as a person at a terminal
+ * would: keys go in with send-keys, the screen comes back with capture-pane.
+ * The pane stays after its command exits, so a failure can still show the
+ * screen.
  */
 export class TmuxPane {
   private constructor(
@@ -20,8 +20,18 @@ export class TmuxPane {
     private readonly socket: string,
   ) {}
 
-  static async start(command: string[], env: Record<string, string>, columns: number, rows: number): Promise<TmuxPane> {
+  /** A shell (sh) of 100 x 30 whose prompt is `term$ `, waiting for its first command. */
+  static async shell(env: Record<string, string>): Promise<TmuxPane> {
     const folder = await mkdtemp(join(tmpdir(), "pods-tmux-"));
+    const profile = join(folder, "shrc");
+    // sh sets its own prompt for root, but reads the file ENV names after that.
+    await writeFile(profile, "PS1='term$ '\n");
+    const pane = await TmuxPane.launch(folder, ["sh"], { ...env, ENV: profile }, 100, 30);
+    await pane.waitFor("the shell's prompt", /term\$$/);
+    return pane;
+  }
+
+  private static async launch(folder: string, command: string[], env: Record<string, string>, columns: number, rows: number): Promise<TmuxPane> {
     const config = join(folder, "tmux.conf");
     await writeFile(config, "set -g remain-on-exit on\nset -g status off\nset -g history-limit 5000\n");
     const pane = new TmuxPane(folder, join(folder, "socket"));
@@ -61,12 +71,6 @@ export class TmuxPane {
     } catch (error) {
       throw new Error(`${(error as Error).message}; the screen:\n${await this.screen()}`);
     }
-  }
-
-  /** The pane's command's exit status, once it exited; null while it runs. */
-  async exitStatus(): Promise<number | null> {
-    const [dead, status] = (await this.tmux("display-message", "-p", "-t", "t", "#{pane_dead} #{pane_dead_status}")).trim().split(" ");
-    return dead === "1" ? Number(status) : null;
   }
 
   async dispose(): Promise<void> {
