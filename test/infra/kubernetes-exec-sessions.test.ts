@@ -4,12 +4,14 @@ import { randomInt } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import type * as grpc from "@grpc/grpc-js";
+import { CliRunner, cliMain } from "../support/cli-runner.js";
 import { eventually } from "../support/eventually.js";
 import { GrpcExecSession, loadExecSessionClient } from "../support/exec-session-grpc.js";
 import { bearerProtocol, jsonFrames, sessionUrl, WsJsonSession } from "../support/exec-session-websocket.js";
 import { metricValue } from "../support/metric-values.js";
 import { createScratchNamespace, type ScratchNamespace } from "../support/scratch-namespace.js";
 import { podId, startTestService, type TestService } from "../support/test-service.js";
+import { TmuxPane } from "../support/tmux-pane.js";
 
 /** The pids of processes on this machine whose command line matches `pattern` (kwok runs a pod's commands here). */
 async function pidsOf(pattern: string): Promise<number[]> {
@@ -111,6 +113,43 @@ describe("interactive exec sessions on a real Kubernetes API server", function (
       assert.deepEqual(await session.ended(), { reason: "EXITED", exit_code: 3, message: "the command exited with code 3" });
     } finally {
       session.terminate();
+    }
+  });
+
+  it("runsAShellInTheLocalTerminalWithPodsExecItInTmux", async () => {
+    const cli = await CliRunner.create(svc.baseUrl);
+    const pane = await TmuxPane.shell({ ...cli.environment, PODS_TOKEN: jwt });
+    try {
+      const line = [process.execPath, cliMain, "exec", "-it", pod, "--", "setsid", "-c", "sh"].map((word) => `'${word}'`).join(" ");
+      await pane.type(`${line}; echo "local status=$?"`);
+      await pane.press("Enter");
+      await pane.type("stty size");
+      await pane.press("Enter");
+      await pane.waitFor("the local terminal's size, sent at the start", /stty size\n30 100\n/);
+      await pane.resize(120, 40);
+      await pane.type("stty size");
+      await pane.press("Enter");
+      await pane.waitFor("the new size, sent on SIGWINCH", /stty size\n40 120\n/);
+
+      const marker = 900 + randomInt(90);
+      await pane.type(`sleep ${marker}`);
+      await pane.press("Enter");
+      await eventually(`sleep ${marker} to run`, async () => (await pidsOf(`^sleep ${marker}$`)).length === 1);
+      await pane.press("C-c");
+      await eventually(`sleep ${marker} to be interrupted`, async () => (await pidsOf(`^sleep ${marker}$`)).length === 0);
+      await pane.type("echo remote status=$?");
+      await pane.press("Enter");
+      await pane.waitFor("Ctrl-C to have interrupted the command in the pod, not pods", /\nremote status=130\n/);
+
+      await pane.type("exit 3");
+      await pane.press("Enter");
+      await pane.waitFor("pods to exit with the shell's exit code", /\nlocal status=3\nterm\$$/);
+      await pane.type("stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo");
+      await pane.press("Enter");
+      await pane.waitFor("the local terminal back in its own mode", /\nicanon\necho\nterm\$$/);
+    } finally {
+      await pane.dispose();
+      await cli.dispose();
     }
   });
 
