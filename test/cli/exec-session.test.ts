@@ -26,7 +26,8 @@ describe("pods CLI: interactive exec sessions", function () {
     return pane;
   };
   const pods = (...args: string[]) => [process.execPath, cliMain, ...args].map(quote).join(" ");
-  const openSessions = async () => (await metricValue(svc.baseUrl, "pods_exec_sessions")) + (await metricValue(svc.baseUrl, "pods_agent_exec_sessions"));
+  const openSessions = async () =>
+    (await metricValue(svc.baseUrl, "pods_gateway_exec_sessions")) + (await metricValue(svc.baseUrl, "pods_exec_sessions")) + (await metricValue(svc.baseUrl, "pods_agent_exec_sessions"));
 
   before(async () => {
     svc = await startTestService({});

@@ -43,7 +43,9 @@ describe("interactive exec sessions on a real Kubernetes API server", function (
   let jwt: string;
   const pod = podId("shell");
 
-  const openSessions = async () => (await metricValue(svc.baseUrl, "pods_exec_sessions")) + (await metricValue(svc.baseUrl, "pods_agent_exec_sessions"));
+  /** Sessions open at the gateway's WebSocket edge, at both hops of the control plane, and in the agent. */
+  const openSessions = async () =>
+    (await metricValue(svc.baseUrl, "pods_gateway_exec_sessions")) + (await metricValue(svc.baseUrl, "pods_exec_sessions")) + (await metricValue(svc.baseUrl, "pods_agent_exec_sessions"));
 
   before(async () => {
     assert.ok(kubeconfig, "PODS_TEST_KUBECONFIG must name the test cluster's kubeconfig (npm run test:infra sets it)");

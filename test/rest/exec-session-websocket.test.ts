@@ -8,7 +8,9 @@ import { metricValue } from "../support/metric-values.js";
 import { trustedTenant, type TrustedTenant } from "../support/tokens.js";
 import { podId, startTestService, type TestService } from "../support/test-service.js";
 
-const openSessions = async (svc: TestService) => (await metricValue(svc.baseUrl, "pods_exec_sessions")) + (await metricValue(svc.baseUrl, "pods_agent_exec_sessions"));
+/** Sessions open at the gateway's WebSocket edge, at both hops of the control plane, and in the agent. */
+const openSessions = async (svc: TestService) =>
+  (await metricValue(svc.baseUrl, "pods_gateway_exec_sessions")) + (await metricValue(svc.baseUrl, "pods_exec_sessions")) + (await metricValue(svc.baseUrl, "pods_agent_exec_sessions"));
 
 /**
  * Interactive exec sessions through the REST gateway's WebSocket endpoint,
@@ -147,7 +149,7 @@ describe("interactive exec sessions over a WebSocket at the gateway", function (
   it("endsTheSessionWhenTheClientGoesAway", async () => {
     const session = connect(sessionUrl(svc.baseUrl, pod, "tty=true"), [jsonFrames, bearerProtocol(alice)]);
     await eventually("the started frame", async () => session.frames[0]);
-    assert.equal(await openSessions(svc), 3);
+    assert.equal(await openSessions(svc), 4, "open at the gateway, at both hops of the control plane and in the agent");
     session.terminate();
     await eventually("the session to be gone", async () => (await openSessions(svc)) === 0, 10_000);
     const logs = await svc.api("GET", `/v3/pods/${pod}/logs`, { token: alice });
