@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { open, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { RangeNotSatisfiableSchema } from "../../gen/tapis/pods/v1/common_pb.js";
+import { VolumesService } from "../../gen/tapis/pods/v1/volumes_service_pb.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 import { rawRequest, storedFolder, uploadFile, waitForStorageStatus, type FileAnswer } from "../support/volume-files.js";
 
@@ -190,6 +194,23 @@ describe("resumable downloads of volume and snapshot files", function () {
       assertPart(await get(path, { Range: "bytes=-100", "If-Range": String(whole.headers.etag) }), size - 100, size - 1, String(whole.headers.etag));
       assert.equal((await get(path, { Range: `bytes=${size}-` })).status, 416);
     }
+  });
+
+  it("givesGrpcClientsTheSameVersionAndRangeFields", async () => {
+    const client = createClient(VolumesService, createGrpcTransport({ baseUrl: svc.grpcUrl }));
+    const headers = { "x-tapis-token": alice };
+    const etag = await etagOf();
+    const messages = [];
+    for await (const message of client.getVolumeContents({ volumeId: "rangevol", path: "data/file.bin", range: "bytes=10-19", ifRange: etag }, { headers })) messages.push(message);
+    assert.equal(messages[0]?.etag, etag);
+    assert.deepEqual({ ...messages[0]?.contentRange, $typeName: undefined }, { $typeName: undefined, first: 10n, last: 19n, size: BigInt(size) });
+    assert.ok(Buffer.concat(messages.map((m) => m.data)).equals(content.subarray(10, 20)));
+
+    const refused = await (async () => {
+      for await (const _ of client.getVolumeContents({ volumeId: "rangevol", path: "data/file.bin", range: `bytes=${size}-` }, { headers }));
+    })().catch((error: unknown) => error);
+    assert.ok(refused instanceof ConnectError && refused.code === Code.OutOfRange, String(refused));
+    assert.deepEqual(refused.findDetails(RangeNotSatisfiableSchema).map((detail) => detail.size), [BigInt(size)]);
   });
 
   it("checksAccessAndPathsBeforeAnyRange", async () => {
