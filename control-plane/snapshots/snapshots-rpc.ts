@@ -56,7 +56,7 @@ export function snapshotsRpc(snapshots: SnapshotService, files: ObjectFiles, per
     },
     async *getSnapshotContents(req, ctx) {
       const { object, record } = await snapshots.placeOf(callerOf(ctx), req.snapshotId);
-      yield* contentMessages(await files.download(object, record, req.path, req.zip, requestIdOf(ctx)));
+      yield* contentMessages(await files.download(object, record, req.path, req.zip, req, requestIdOf(ctx)));
     },
     async getSnapshotPermissions(req, ctx) {
       const list = await permissions.list(callerOf(ctx), "snapshot", req.snapshotId);

@@ -47,7 +47,7 @@ export function volumesRpc(volumes: VolumeService, files: ObjectFiles, permissio
     },
     async *getVolumeContents(req, ctx) {
       const { object, record } = await volumes.placeOf(callerOf(ctx), req.volumeId);
-      yield* contentMessages(await files.download(object, record, req.path, req.zip, requestIdOf(ctx)));
+      yield* contentMessages(await files.download(object, record, req.path, req.zip, req, requestIdOf(ctx)));
     },
     async uploadToVolume(requests, ctx) {
       const caller = callerOf(ctx);

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/common.proto.
  */
 export const file_tapis_pods_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("Chp0YXBpcy9wb2RzL3YxL2NvbW1vbi5wcm90bxINdGFwaXMucG9kcy52MSIiCgtQZXJtaXNzaW9ucxITCgtwZXJtaXNzaW9ucxgBIAMoCSJzCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEdHlwZRgDIAEoCRIMCgRzaXplGAQgASgDEhQKDGxhc3RNb2RpZmllZBgFIAEoCRIZChFuYXRpdmVQZXJtaXNzaW9ucxgGIAEoCSqFAQoPUGVybWlzc2lvbkxldmVsEiAKHFBFUk1JU1NJT05fTEVWRUxfVU5TUEVDSUZJRUQQABIZChVQRVJNSVNTSU9OX0xFVkVMX1JFQUQQARIZChVQRVJNSVNTSU9OX0xFVkVMX1VTRVIQAhIaChZQRVJNSVNTSU9OX0xFVkVMX0FETUlOEANiBnByb3RvMw");
+  fileDesc("Chp0YXBpcy9wb2RzL3YxL2NvbW1vbi5wcm90bxINdGFwaXMucG9kcy52MSIiCgtQZXJtaXNzaW9ucxITCgtwZXJtaXNzaW9ucxgBIAMoCSJzCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEdHlwZRgDIAEoCRIMCgRzaXplGAQgASgDEhQKDGxhc3RNb2RpZmllZBgFIAEoCRIZChFuYXRpdmVQZXJtaXNzaW9ucxgGIAEoCSI5CgxDb250ZW50UmFuZ2USDQoFZmlyc3QYASABKAMSDAoEbGFzdBgCIAEoAxIMCgRzaXplGAMgASgDIiMKE1JhbmdlTm90U2F0aXNmaWFibGUSDAoEc2l6ZRgBIAEoAyqFAQoPUGVybWlzc2lvbkxldmVsEiAKHFBFUk1JU1NJT05fTEVWRUxfVU5TUEVDSUZJRUQQABIZChVQRVJNSVNTSU9OX0xFVkVMX1JFQUQQARIZChVQRVJNSVNTSU9OX0xFVkVMX1VTRVIQAhIaChZQRVJNSVNTSU9OX0xFVkVMX0FETUlOEANiBnByb3RvMw");
 
 /**
  * Grants on one object, each as "<username>:<LEVEL>".
@@ -85,6 +85,58 @@ export type FileInfo = Message<"tapis.pods.v1.FileInfo"> & {
  */
 export const FileInfoSchema: GenMessage<FileInfo> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_common, 1);
+
+/**
+ * The part of a file an answer holds (HTTP Content-Range): bytes `first` to
+ * `last`, inclusive and 0-based, of a file of `size` bytes.
+ *
+ * @generated from message tapis.pods.v1.ContentRange
+ */
+export type ContentRange = Message<"tapis.pods.v1.ContentRange"> & {
+  /**
+   * @generated from field: int64 first = 1;
+   */
+  first: bigint;
+
+  /**
+   * @generated from field: int64 last = 2;
+   */
+  last: bigint;
+
+  /**
+   * @generated from field: int64 size = 3;
+   */
+  size: bigint;
+};
+
+/**
+ * Describes the message tapis.pods.v1.ContentRange.
+ * Use `create(ContentRangeSchema)` to create a new message.
+ */
+export const ContentRangeSchema: GenMessage<ContentRange> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_common, 2);
+
+/**
+ * The detail of an OUT_OF_RANGE error of a download: no byte of the file
+ * satisfies the range asked for (HTTP 416, Content-Range "bytes *\/<size>").
+ *
+ * @generated from message tapis.pods.v1.RangeNotSatisfiable
+ */
+export type RangeNotSatisfiable = Message<"tapis.pods.v1.RangeNotSatisfiable"> & {
+  /**
+   * The file's size in bytes.
+   *
+   * @generated from field: int64 size = 1;
+   */
+  size: bigint;
+};
+
+/**
+ * Describes the message tapis.pods.v1.RangeNotSatisfiable.
+ * Use `create(RangeNotSatisfiableSchema)` to create a new message.
+ */
+export const RangeNotSatisfiableSchema: GenMessage<RangeNotSatisfiable> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_common, 3);
 
 /**
  * Levels nest: ADMIN includes USER, USER includes READ.
