@@ -198,7 +198,9 @@ export class KubernetesDriver implements ClusterDriver {
     if (objects.service) await this.api.apply(objects.service);
     else await this.api.delete("Service", names.service);
     if (existing) {
-      this.seen(existing);
+      // The pod may have changed, or gone, while the objects were applied: report what the cache holds now.
+      const current = this.podOf(desired);
+      if (current) this.seen(current);
       return { kind: "done" };
     }
     const refused = refusedStart(desired, this.config.storageClaim) ?? (await this.options.prepareStart?.(desired)) ?? null;
