@@ -59,6 +59,28 @@ export interface VolumeMountSpec {
   config_update_mode?: string;
 }
 
+/** One probe of a pod's container: one action (HTTP GET, TCP connect or a command) and its timing. */
+export interface HealthcheckProbeSpec {
+  http_get_path?: string;
+  http_get_port?: number;
+  http_get_scheme?: string;
+  exec_command?: string[];
+  tcp_socket_port?: number;
+  initial_delay_seconds?: number;
+  period_seconds?: number;
+  timeout_seconds?: number;
+  failure_threshold?: number;
+  success_threshold?: number;
+}
+
+/** The probes of a pod's container, as upstream names them. */
+export interface HealthchecksSpec {
+  liveness?: HealthcheckProbeSpec;
+  readiness?: HealthcheckProbeSpec;
+  startup?: HealthcheckProbeSpec;
+  networking_requires_ready?: boolean;
+}
+
 /**
  * What a user (or a template tag) set for a pod. An absent key was not set and
  * falls back to the template, then to the default. A null mount removes one
@@ -79,6 +101,7 @@ export interface PodFields {
   resources?: ResourcesSpec;
   compute_queue?: string;
   template_overrides?: Record<string, unknown>;
+  healthchecks?: HealthchecksSpec;
 }
 
 /** A stored pod: its definition plus what the service tracks about it. */

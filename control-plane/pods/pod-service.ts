@@ -82,6 +82,7 @@ const updatableFields: ReadonlySet<keyof PodFields> = new Set([
   "time_to_stop_instance",
   "networking",
   "resources",
+  "healthchecks",
 ]);
 
 /**

@@ -1,4 +1,5 @@
 import { clusterOnlyProtocol, podHost } from "../edge/pod-hosts.js";
+import { healthchecksView, networkingLive, type HealthchecksView } from "./healthchecks.js";
 import {
   networkingWithDefaults,
   podDefaults,
@@ -38,6 +39,9 @@ export interface PodView {
   start_instance_ts: number | null;
   /** The default networking entry's URL, as the seed docs show it; "" without one. */
   url: string;
+  healthchecks: HealthchecksView | null;
+  /** Whether the edge routes the pod's URLs now (see networkingLive). */
+  networking_live: boolean;
 }
 
 /** The URL of a networking entry (see pod-hosts.ts); an entry only the cluster reaches has none. */
@@ -81,6 +85,8 @@ export function podView(record: PodRecord, fields: PodFields, options: { domain:
     update_ts: record.updateTs,
     start_instance_ts: record.startInstanceTs,
     url: networking.default ? podUrl(record, "default", networking.default, options.domain) : "",
+    healthchecks: healthchecksView(fields.healthchecks),
+    networking_live: networkingLive(record, fields),
   };
 }
 

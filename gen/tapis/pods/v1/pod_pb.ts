@@ -20,7 +20,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/pod.proto.
  */
 export const file_tapis_pods_v1_pod: GenFile = /*@__PURE__*/
-  fileDesc("Chd0YXBpcy9wb2RzL3YxL3BvZC5wcm90bxINdGFwaXMucG9kcy52MSLDBgoKTmV0d29ya2luZxIVCghwcm90b2NvbBgBIAEoCUgAiAEBEhEKBHBvcnQYAiABKAVIAYgBARILCgN1cmwYAyABKAkSFQoNaXBfYWxsb3dfbGlzdBgEIAMoCRIXCgp0YXBpc19hdXRoGAUgASgISAKIAQESXAobdGFwaXNfYXV0aF9yZXNwb25zZV9oZWFkZXJzGAYgAygLMjcudGFwaXMucG9kcy52MS5OZXR3b3JraW5nLlRhcGlzQXV0aFJlc3BvbnNlSGVhZGVyc0VudHJ5EiAKGHRhcGlzX2F1dGhfYWxsb3dlZF91c2VycxgHIAMoCRIjChZ0YXBpc19hdXRoX3JldHVybl9wYXRoGAggASgJSAOIAQESGgoSY29yc19hbGxvd19vcmlnaW5zGAkgAygJEhoKEmNvcnNfYWxsb3dfbWV0aG9kcxgKIAMoCRIaChJjb3JzX2FsbG93X2hlYWRlcnMYCyADKAkSIwoWY29yc19hbGxvd19jcmVkZW50aWFscxgMIAEoCEgEiAEBEhkKDGNvcnNfbWF4X2FnZRgNIAEoBUgFiAEBEiEKFGNvcnNfYWRkX3ZhcnlfaGVhZGVyGA4gASgISAaIAQESGQoMdGFwaXNfdWlfdXJpGA8gASgJSAeIAQESIgoVdGFwaXNfdWlfdXJpX3JlZGlyZWN0GBAgASgISAiIAQESJQoYdGFwaXNfdWlfdXJpX2Rlc2NyaXB0aW9uGBEgASgJSAmIAQEaPwodVGFwaXNBdXRoUmVzcG9uc2VIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUILCglfcHJvdG9jb2xCBwoFX3BvcnRCDQoLX3RhcGlzX2F1dGhCGQoXX3RhcGlzX2F1dGhfcmV0dXJuX3BhdGhCGQoXX2NvcnNfYWxsb3dfY3JlZGVudGlhbHNCDwoNX2NvcnNfbWF4X2FnZUIXChVfY29yc19hZGRfdmFyeV9oZWFkZXJCDwoNX3RhcGlzX3VpX3VyaUIYChZfdGFwaXNfdWlfdXJpX3JlZGlyZWN0QhsKGV90YXBpc191aV91cmlfZGVzY3JpcHRpb24izwIKCVJlc291cmNlcxIYCgtjcHVfcmVxdWVzdBgBIAEoBUgAiAEBEhYKCWNwdV9saW1pdBgCIAEoBUgBiAEBEhgKC21lbV9yZXF1ZXN0GAMgASgFSAKIAQESFgoJbWVtX2xpbWl0GAQgASgFSAOIAQESEQoEZ3B1cxgFIAEoBUgEiAEBEiYKGWVwaGVtZXJhbF9zdG9yYWdlX3JlcXVlc3QYBiABKAVIBYgBARIkChdlcGhlbWVyYWxfc3RvcmFnZV9saW1pdBgHIAEoBUgGiAEBQg4KDF9jcHVfcmVxdWVzdEIMCgpfY3B1X2xpbWl0Qg4KDF9tZW1fcmVxdWVzdEIMCgpfbWVtX2xpbWl0QgcKBV9ncHVzQhwKGl9lcGhlbWVyYWxfc3RvcmFnZV9yZXF1ZXN0QhoKGF9lcGhlbWVyYWxfc3RvcmFnZV9saW1pdCLLAgoLVm9sdW1lTW91bnQSDAoEdHlwZRgBIAEoCRIWCglzb3VyY2VfaWQYAiABKAlIAIgBARIQCghzdWJfcGF0aBgDIAEoCRIWCglyZWFkX29ubHkYBCABKAhIAYgBARIbCg5jb25maWdfY29udGVudBgFIAEoCUgCiAEBEh8KEmNvbmZpZ19wZXJtaXNzaW9ucxgGIAEoCUgDiAEBEhwKD2NvbmZpZ19maWxlbmFtZRgHIAEoCUgEiAEBEh8KEmNvbmZpZ191cGRhdGVfbW9kZRgIIAEoCUgFiAEBQgwKCl9zb3VyY2VfaWRCDAoKX3JlYWRfb25seUIRCg9fY29uZmlnX2NvbnRlbnRCFQoTX2NvbmZpZ19wZXJtaXNzaW9uc0ISChBfY29uZmlnX2ZpbGVuYW1lQhUKE19jb25maWdfdXBkYXRlX21vZGUiuwkKA1BvZBIOCgZwb2RfaWQYASABKAkSDQoFaW1hZ2UYAiABKAkSEAoIdGVtcGxhdGUYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSDwoHY29tbWFuZBgFIAMoCRIRCglhcmd1bWVudHMYBiADKAkSSwoVZW52aXJvbm1lbnRfdmFyaWFibGVzGAcgAygLMiwudGFwaXMucG9kcy52MS5Qb2QuRW52aXJvbm1lbnRWYXJpYWJsZXNFbnRyeRI1CgpzZWNyZXRfbWFwGAggAygLMiEudGFwaXMucG9kcy52MS5Qb2QuU2VjcmV0TWFwRW50cnkSOAoQc3RhdHVzX3JlcXVlc3RlZBgJIAEoDjIeLnRhcGlzLnBvZHMudjEuU3RhdHVzUmVxdWVzdGVkEjsKDXZvbHVtZV9tb3VudHMYCiADKAsyJC50YXBpcy5wb2RzLnYxLlBvZC5Wb2x1bWVNb3VudHNFbnRyeRIcChR0aW1lX3RvX3N0b3BfZGVmYXVsdBgLIAEoBRIiChV0aW1lX3RvX3N0b3BfaW5zdGFuY2UYDCABKAVIAIgBARI2CgpuZXR3b3JraW5nGA0gAygLMiIudGFwaXMucG9kcy52MS5Qb2QuTmV0d29ya2luZ0VudHJ5EisKCXJlc291cmNlcxgOIAEoCzIYLnRhcGlzLnBvZHMudjEuUmVzb3VyY2VzEhUKDWNvbXB1dGVfcXVldWUYDyABKAkSMwoSdGVtcGxhdGVfb3ZlcnJpZGVzGBAgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIzCg90aW1lX3RvX3N0b3BfdHMYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKBnN0YXR1cxgSIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjEKEHN0YXR1c19jb250YWluZXIYEyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC2NyZWF0aW9uX3RzGBQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCgl1cGRhdGVfdHMYFSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKEXN0YXJ0X2luc3RhbmNlX3RzGBYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBILCgN1cmwYFyABKAkaOwoZRW52aXJvbm1lbnRWYXJpYWJsZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjAKDlNlY3JldE1hcEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaTwoRVm9sdW1lTW91bnRzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhoudGFwaXMucG9kcy52MS5Wb2x1bWVNb3VudDoCOAEaTAoPTmV0d29ya2luZ0VudHJ5EgsKA2tleRgBIAEoCRIoCgV2YWx1ZRgCIAEoCzIZLnRhcGlzLnBvZHMudjEuTmV0d29ya2luZzoCOAFCGAoWX3RpbWVfdG9fc3RvcF9pbnN0YW5jZSI+Cg5Qb2RDcmVkZW50aWFscxIVCg11c2VyX3VzZXJuYW1lGAEgASgJEhUKDXVzZXJfcGFzc3dvcmQYAiABKAkiLAoHUG9kTG9ncxIMCgRsb2dzGAEgASgJEhMKC2FjdGlvbl9sb2dzGAIgAygJIn0KDUNvbW1hbmRSZXN1bHQSDwoHY29tbWFuZBgBIAMoCRIOCgZvdXRwdXQYAiABKAkSEQoJZXhpdF9jb2RlGAMgASgFEg8KB3N1Y2Nlc3MYBCABKAgSGAoQZHVyYXRpb25fc2Vjb25kcxgFIAEoARINCgVlcnJvchgGIAEoCSJsCgpFeGVjUmVzdWx0Ei0KB3Jlc3VsdHMYASADKAsyHC50YXBpcy5wb2RzLnYxLkNvbW1hbmRSZXN1bHQSDwoHc3VjY2VzcxgCIAEoCBIeChZ0b3RhbF9kdXJhdGlvbl9zZWNvbmRzGAMgASgBKvQBCglQb2RTdGF0dXMSGgoWUE9EX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFFBPRF9TVEFUVVNfUkVRVUVTVEVEEAESFwoTUE9EX1NUQVRVU19TUEFXTklORxACEhgKFFBPRF9TVEFUVVNfQVZBSUxBQkxFEAMSFgoSUE9EX1NUQVRVU19TVE9QUEVEEAQSGQoVUE9EX1NUQVRVU19SRVNUQVJUSU5HEAUSHAoYUE9EX1NUQVRVU19TSFVUVElOR19ET1dOEAYSFwoTUE9EX1NUQVRVU19DT01QTEVURRAHEhQKEFBPRF9TVEFUVVNfRVJST1IQCCqEAQoPU3RhdHVzUmVxdWVzdGVkEiAKHFNUQVRVU19SRVFVRVNURURfVU5TUEVDSUZJRUQQABIXChNTVEFUVVNfUkVRVUVTVEVEX09OEAESGAoUU1RBVFVTX1JFUVVFU1RFRF9PRkYQAhIcChhTVEFUVVNfUkVRVUVTVEVEX1JFU1RBUlQQA2IGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Chd0YXBpcy9wb2RzL3YxL3BvZC5wcm90bxINdGFwaXMucG9kcy52MSLDBgoKTmV0d29ya2luZxIVCghwcm90b2NvbBgBIAEoCUgAiAEBEhEKBHBvcnQYAiABKAVIAYgBARILCgN1cmwYAyABKAkSFQoNaXBfYWxsb3dfbGlzdBgEIAMoCRIXCgp0YXBpc19hdXRoGAUgASgISAKIAQESXAobdGFwaXNfYXV0aF9yZXNwb25zZV9oZWFkZXJzGAYgAygLMjcudGFwaXMucG9kcy52MS5OZXR3b3JraW5nLlRhcGlzQXV0aFJlc3BvbnNlSGVhZGVyc0VudHJ5EiAKGHRhcGlzX2F1dGhfYWxsb3dlZF91c2VycxgHIAMoCRIjChZ0YXBpc19hdXRoX3JldHVybl9wYXRoGAggASgJSAOIAQESGgoSY29yc19hbGxvd19vcmlnaW5zGAkgAygJEhoKEmNvcnNfYWxsb3dfbWV0aG9kcxgKIAMoCRIaChJjb3JzX2FsbG93X2hlYWRlcnMYCyADKAkSIwoWY29yc19hbGxvd19jcmVkZW50aWFscxgMIAEoCEgEiAEBEhkKDGNvcnNfbWF4X2FnZRgNIAEoBUgFiAEBEiEKFGNvcnNfYWRkX3ZhcnlfaGVhZGVyGA4gASgISAaIAQESGQoMdGFwaXNfdWlfdXJpGA8gASgJSAeIAQESIgoVdGFwaXNfdWlfdXJpX3JlZGlyZWN0GBAgASgISAiIAQESJQoYdGFwaXNfdWlfdXJpX2Rlc2NyaXB0aW9uGBEgASgJSAmIAQEaPwodVGFwaXNBdXRoUmVzcG9uc2VIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUILCglfcHJvdG9jb2xCBwoFX3BvcnRCDQoLX3RhcGlzX2F1dGhCGQoXX3RhcGlzX2F1dGhfcmV0dXJuX3BhdGhCGQoXX2NvcnNfYWxsb3dfY3JlZGVudGlhbHNCDwoNX2NvcnNfbWF4X2FnZUIXChVfY29yc19hZGRfdmFyeV9oZWFkZXJCDwoNX3RhcGlzX3VpX3VyaUIYChZfdGFwaXNfdWlfdXJpX3JlZGlyZWN0QhsKGV90YXBpc191aV91cmlfZGVzY3JpcHRpb24izwIKCVJlc291cmNlcxIYCgtjcHVfcmVxdWVzdBgBIAEoBUgAiAEBEhYKCWNwdV9saW1pdBgCIAEoBUgBiAEBEhgKC21lbV9yZXF1ZXN0GAMgASgFSAKIAQESFgoJbWVtX2xpbWl0GAQgASgFSAOIAQESEQoEZ3B1cxgFIAEoBUgEiAEBEiYKGWVwaGVtZXJhbF9zdG9yYWdlX3JlcXVlc3QYBiABKAVIBYgBARIkChdlcGhlbWVyYWxfc3RvcmFnZV9saW1pdBgHIAEoBUgGiAEBQg4KDF9jcHVfcmVxdWVzdEIMCgpfY3B1X2xpbWl0Qg4KDF9tZW1fcmVxdWVzdEIMCgpfbWVtX2xpbWl0QgcKBV9ncHVzQhwKGl9lcGhlbWVyYWxfc3RvcmFnZV9yZXF1ZXN0QhoKGF9lcGhlbWVyYWxfc3RvcmFnZV9saW1pdCLLAgoLVm9sdW1lTW91bnQSDAoEdHlwZRgBIAEoCRIWCglzb3VyY2VfaWQYAiABKAlIAIgBARIQCghzdWJfcGF0aBgDIAEoCRIWCglyZWFkX29ubHkYBCABKAhIAYgBARIbCg5jb25maWdfY29udGVudBgFIAEoCUgCiAEBEh8KEmNvbmZpZ19wZXJtaXNzaW9ucxgGIAEoCUgDiAEBEhwKD2NvbmZpZ19maWxlbmFtZRgHIAEoCUgEiAEBEh8KEmNvbmZpZ191cGRhdGVfbW9kZRgIIAEoCUgFiAEBQgwKCl9zb3VyY2VfaWRCDAoKX3JlYWRfb25seUIRCg9fY29uZmlnX2NvbnRlbnRCFQoTX2NvbmZpZ19wZXJtaXNzaW9uc0ISChBfY29uZmlnX2ZpbGVuYW1lQhUKE19jb25maWdfdXBkYXRlX21vZGUijAoKA1BvZBIOCgZwb2RfaWQYASABKAkSDQoFaW1hZ2UYAiABKAkSEAoIdGVtcGxhdGUYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSDwoHY29tbWFuZBgFIAMoCRIRCglhcmd1bWVudHMYBiADKAkSSwoVZW52aXJvbm1lbnRfdmFyaWFibGVzGAcgAygLMiwudGFwaXMucG9kcy52MS5Qb2QuRW52aXJvbm1lbnRWYXJpYWJsZXNFbnRyeRI1CgpzZWNyZXRfbWFwGAggAygLMiEudGFwaXMucG9kcy52MS5Qb2QuU2VjcmV0TWFwRW50cnkSOAoQc3RhdHVzX3JlcXVlc3RlZBgJIAEoDjIeLnRhcGlzLnBvZHMudjEuU3RhdHVzUmVxdWVzdGVkEjsKDXZvbHVtZV9tb3VudHMYCiADKAsyJC50YXBpcy5wb2RzLnYxLlBvZC5Wb2x1bWVNb3VudHNFbnRyeRIcChR0aW1lX3RvX3N0b3BfZGVmYXVsdBgLIAEoBRIiChV0aW1lX3RvX3N0b3BfaW5zdGFuY2UYDCABKAVIAIgBARI2CgpuZXR3b3JraW5nGA0gAygLMiIudGFwaXMucG9kcy52MS5Qb2QuTmV0d29ya2luZ0VudHJ5EisKCXJlc291cmNlcxgOIAEoCzIYLnRhcGlzLnBvZHMudjEuUmVzb3VyY2VzEhUKDWNvbXB1dGVfcXVldWUYDyABKAkSMwoSdGVtcGxhdGVfb3ZlcnJpZGVzGBAgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIzCg90aW1lX3RvX3N0b3BfdHMYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKBnN0YXR1cxgSIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjEKEHN0YXR1c19jb250YWluZXIYEyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC2NyZWF0aW9uX3RzGBQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCgl1cGRhdGVfdHMYFSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKEXN0YXJ0X2luc3RhbmNlX3RzGBYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBILCgN1cmwYFyABKAkSNQoMaGVhbHRoY2hlY2tzGMgBIAEoCzIeLnRhcGlzLnBvZHMudjEuUG9kSGVhbHRoY2hlY2tzEhgKD25ldHdvcmtpbmdfbGl2ZRjJASABKAgaOwoZRW52aXJvbm1lbnRWYXJpYWJsZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjAKDlNlY3JldE1hcEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaTwoRVm9sdW1lTW91bnRzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhoudGFwaXMucG9kcy52MS5Wb2x1bWVNb3VudDoCOAEaTAoPTmV0d29ya2luZ0VudHJ5EgsKA2tleRgBIAEoCRIoCgV2YWx1ZRgCIAEoCzIZLnRhcGlzLnBvZHMudjEuTmV0d29ya2luZzoCOAFCGAoWX3RpbWVfdG9fc3RvcF9pbnN0YW5jZSL0AwoQSGVhbHRoY2hlY2tQcm9iZRIaCg1odHRwX2dldF9wYXRoGAEgASgJSACIAQESGgoNaHR0cF9nZXRfcG9ydBgCIAEoBUgBiAEBEhwKD2h0dHBfZ2V0X3NjaGVtZRgDIAEoCUgCiAEBEhQKDGV4ZWNfY29tbWFuZBgEIAMoCRIcCg90Y3Bfc29ja2V0X3BvcnQYBSABKAVIA4gBARIiChVpbml0aWFsX2RlbGF5X3NlY29uZHMYBiABKAVIBIgBARIbCg5wZXJpb2Rfc2Vjb25kcxgHIAEoBUgFiAEBEhwKD3RpbWVvdXRfc2Vjb25kcxgIIAEoBUgGiAEBEh4KEWZhaWx1cmVfdGhyZXNob2xkGAkgASgFSAeIAQESHgoRc3VjY2Vzc190aHJlc2hvbGQYCiABKAVICIgBAUIQCg5faHR0cF9nZXRfcGF0aEIQCg5faHR0cF9nZXRfcG9ydEISChBfaHR0cF9nZXRfc2NoZW1lQhIKEF90Y3Bfc29ja2V0X3BvcnRCGAoWX2luaXRpYWxfZGVsYXlfc2Vjb25kc0IRCg9fcGVyaW9kX3NlY29uZHNCEgoQX3RpbWVvdXRfc2Vjb25kc0IUChJfZmFpbHVyZV90aHJlc2hvbGRCFAoSX3N1Y2Nlc3NfdGhyZXNob2xkIvABCg9Qb2RIZWFsdGhjaGVja3MSMQoIbGl2ZW5lc3MYASABKAsyHy50YXBpcy5wb2RzLnYxLkhlYWx0aGNoZWNrUHJvYmUSMgoJcmVhZGluZXNzGAIgASgLMh8udGFwaXMucG9kcy52MS5IZWFsdGhjaGVja1Byb2JlEjAKB3N0YXJ0dXAYAyABKAsyHy50YXBpcy5wb2RzLnYxLkhlYWx0aGNoZWNrUHJvYmUSJgoZbmV0d29ya2luZ19yZXF1aXJlc19yZWFkeRgEIAEoCEgAiAEBQhwKGl9uZXR3b3JraW5nX3JlcXVpcmVzX3JlYWR5Ij4KDlBvZENyZWRlbnRpYWxzEhUKDXVzZXJfdXNlcm5hbWUYASABKAkSFQoNdXNlcl9wYXNzd29yZBgCIAEoCSIsCgdQb2RMb2dzEgwKBGxvZ3MYASABKAkSEwoLYWN0aW9uX2xvZ3MYAiADKAkifQoNQ29tbWFuZFJlc3VsdBIPCgdjb21tYW5kGAEgAygJEg4KBm91dHB1dBgCIAEoCRIRCglleGl0X2NvZGUYAyABKAUSDwoHc3VjY2VzcxgEIAEoCBIYChBkdXJhdGlvbl9zZWNvbmRzGAUgASgBEg0KBWVycm9yGAYgASgJImwKCkV4ZWNSZXN1bHQSLQoHcmVzdWx0cxgBIAMoCzIcLnRhcGlzLnBvZHMudjEuQ29tbWFuZFJlc3VsdBIPCgdzdWNjZXNzGAIgASgIEh4KFnRvdGFsX2R1cmF0aW9uX3NlY29uZHMYAyABKAEq9AEKCVBvZFN0YXR1cxIaChZQT0RfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUUE9EX1NUQVRVU19SRVFVRVNURUQQARIXChNQT0RfU1RBVFVTX1NQQVdOSU5HEAISGAoUUE9EX1NUQVRVU19BVkFJTEFCTEUQAxIWChJQT0RfU1RBVFVTX1NUT1BQRUQQBBIZChVQT0RfU1RBVFVTX1JFU1RBUlRJTkcQBRIcChhQT0RfU1RBVFVTX1NIVVRUSU5HX0RPV04QBhIXChNQT0RfU1RBVFVTX0NPTVBMRVRFEAcSFAoQUE9EX1NUQVRVU19FUlJPUhAIKoQBCg9TdGF0dXNSZXF1ZXN0ZWQSIAocU1RBVFVTX1JFUVVFU1RFRF9VTlNQRUNJRklFRBAAEhcKE1NUQVRVU19SRVFVRVNURURfT04QARIYChRTVEFUVVNfUkVRVUVTVEVEX09GRhACEhwKGFNUQVRVU19SRVFVRVNURURfUkVTVEFSVBADYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * One exposed port of a pod. In requests every field may be omitted and takes
@@ -404,6 +404,22 @@ export type Pod = Message<"tapis.pods.v1.Pod"> & {
    * @generated from field: string url = 23;
    */
   url: string;
+
+  /**
+   * The probes Kubernetes runs against the container; null when none.
+   *
+   * @generated from field: tapis.pods.v1.PodHealthchecks healthchecks = 200;
+   */
+  healthchecks?: PodHealthchecks | undefined;
+
+  /**
+   * Set by the service: whether the edge routes the pod's URLs now. True
+   * once the pod is AVAILABLE and, when its URLs wait for readiness
+   * (networking_requires_ready with a readiness probe), ready.
+   *
+   * @generated from field: bool networking_live = 201;
+   */
+  networkingLive: boolean;
 };
 
 /**
@@ -412,6 +428,134 @@ export type Pod = Message<"tapis.pods.v1.Pod"> & {
  */
 export const PodSchema: GenMessage<Pod> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_pod, 3);
+
+/**
+ * One Kubernetes probe of a pod's container: exactly one action (an HTTP
+ * GET of http_get_path, a TCP connection to tcp_socket_port, or
+ * exec_command run in the container) and its timing. Results show every
+ * field, unset ones with their defaults.
+ *
+ * @generated from message tapis.pods.v1.HealthcheckProbe
+ */
+export type HealthcheckProbe = Message<"tapis.pods.v1.HealthcheckProbe"> & {
+  /**
+   * A URL path starting with "/", e.g. "/health".
+   *
+   * @generated from field: optional string http_get_path = 1;
+   */
+  httpGetPath?: string | undefined;
+
+  /**
+   * Container port of the HTTP GET, 1-65535, default 5000.
+   *
+   * @generated from field: optional int32 http_get_port = 2;
+   */
+  httpGetPort?: number | undefined;
+
+  /**
+   * "HTTP" (default) or "HTTPS".
+   *
+   * @generated from field: optional string http_get_scheme = 3;
+   */
+  httpGetScheme?: string | undefined;
+
+  /**
+   * A command and its arguments, run without a shell, e.g.
+   * ["cat", "/tmp/ready"]; it passes when it exits 0.
+   *
+   * @generated from field: repeated string exec_command = 4;
+   */
+  execCommand: string[];
+
+  /**
+   * Container port a TCP connection is opened to, 1-65535.
+   *
+   * @generated from field: optional int32 tcp_socket_port = 5;
+   */
+  tcpSocketPort?: number | undefined;
+
+  /**
+   * Seconds after the container starts before the first probe, default 10.
+   *
+   * @generated from field: optional int32 initial_delay_seconds = 6;
+   */
+  initialDelaySeconds?: number | undefined;
+
+  /**
+   * Seconds between probes, default 10.
+   *
+   * @generated from field: optional int32 period_seconds = 7;
+   */
+  periodSeconds?: number | undefined;
+
+  /**
+   * Seconds one probe may take, default 5.
+   *
+   * @generated from field: optional int32 timeout_seconds = 8;
+   */
+  timeoutSeconds?: number | undefined;
+
+  /**
+   * Failures in a row before the probe counts as failed, default 3.
+   *
+   * @generated from field: optional int32 failure_threshold = 9;
+   */
+  failureThreshold?: number | undefined;
+
+  /**
+   * Successes in a row before it counts as passing, default 1; only
+   * readiness probes may ask for more.
+   *
+   * @generated from field: optional int32 success_threshold = 10;
+   */
+  successThreshold?: number | undefined;
+};
+
+/**
+ * Describes the message tapis.pods.v1.HealthcheckProbe.
+ * Use `create(HealthcheckProbeSchema)` to create a new message.
+ */
+export const HealthcheckProbeSchema: GenMessage<HealthcheckProbe> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_pod, 4);
+
+/**
+ * The probes of a pod: liveness restarts the container when it fails,
+ * readiness says whether the pod may take traffic, startup holds the other
+ * two back until it passes once.
+ *
+ * @generated from message tapis.pods.v1.PodHealthchecks
+ */
+export type PodHealthchecks = Message<"tapis.pods.v1.PodHealthchecks"> & {
+  /**
+   * @generated from field: tapis.pods.v1.HealthcheckProbe liveness = 1;
+   */
+  liveness?: HealthcheckProbe | undefined;
+
+  /**
+   * @generated from field: tapis.pods.v1.HealthcheckProbe readiness = 2;
+   */
+  readiness?: HealthcheckProbe | undefined;
+
+  /**
+   * @generated from field: tapis.pods.v1.HealthcheckProbe startup = 3;
+   */
+  startup?: HealthcheckProbe | undefined;
+
+  /**
+   * With a readiness probe, the pod's URLs are routed only while it is
+   * ready (default true).
+   *
+   * @generated from field: optional bool networking_requires_ready = 4;
+   */
+  networkingRequiresReady?: boolean | undefined;
+};
+
+/**
+ * Describes the message tapis.pods.v1.PodHealthchecks.
+ * Use `create(PodHealthchecksSchema)` to create a new message.
+ */
+export const PodHealthchecksSchema: GenMessage<PodHealthchecks> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_pod, 5);
 
 /**
  * Credentials generated for a pod; templates wire them into the container.
@@ -435,7 +579,7 @@ export type PodCredentials = Message<"tapis.pods.v1.PodCredentials"> & {
  * Use `create(PodCredentialsSchema)` to create a new message.
  */
 export const PodCredentialsSchema: GenMessage<PodCredentials> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_pod, 4);
+  messageDesc(file_tapis_pods_v1_pod, 6);
 
 /**
  * What the container wrote (latest 10 MB of the current instance) and the
@@ -460,7 +604,7 @@ export type PodLogs = Message<"tapis.pods.v1.PodLogs"> & {
  * Use `create(PodLogsSchema)` to create a new message.
  */
 export const PodLogsSchema: GenMessage<PodLogs> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_pod, 5);
+  messageDesc(file_tapis_pods_v1_pod, 7);
 
 /**
  * The outcome of one command run inside a pod.
@@ -506,7 +650,7 @@ export type CommandResult = Message<"tapis.pods.v1.CommandResult"> & {
  * Use `create(CommandResultSchema)` to create a new message.
  */
 export const CommandResultSchema: GenMessage<CommandResult> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_pod, 6);
+  messageDesc(file_tapis_pods_v1_pod, 8);
 
 /**
  * The outcome of an exec request, one entry per command in order.
@@ -535,7 +679,7 @@ export type ExecResult = Message<"tapis.pods.v1.ExecResult"> & {
  * Use `create(ExecResultSchema)` to create a new message.
  */
 export const ExecResultSchema: GenMessage<ExecResult> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_pod, 7);
+  messageDesc(file_tapis_pods_v1_pod, 9);
 
 /**
  * What the pod is doing now, as observed on its cluster.
