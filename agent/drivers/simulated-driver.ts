@@ -13,6 +13,7 @@ import {
   type UploadSink,
 } from "./cluster-driver.js";
 import { refusedStart } from "../reconcile/start-policy.js";
+import { probeDefaults } from "../../shared/healthchecks/probe-defaults.js";
 
 interface SimulatedContainer {
   uid: string;
@@ -77,7 +78,7 @@ export class SimulatedDriver implements ClusterDriver {
       this.containers.set(id, container);
       this.sink.logs(key, desired.uid, simulatedLog(desired, startedAt), true);
       this.report(desired, PodStatus.AVAILABLE, "[simulated] Pod is running.", startedAt);
-      if (readiness) this.awaitReadiness(id, container, readiness.initialDelaySeconds ?? 10);
+      if (readiness) this.awaitReadiness(id, container, readiness.initialDelaySeconds ?? probeDefaults.initialDelaySeconds);
       return { kind: "done" };
     }
     if (current) {

@@ -1,19 +1,9 @@
+import { probeDefaults } from "../../shared/healthchecks/probe-defaults.js";
 import type { HealthcheckProbeSpec, HealthchecksSpec, PodFields, PodRecord } from "./pod-model.js";
 
 /** The probes a pod may have, in the order results list them. */
 export const probeKinds = ["liveness", "readiness", "startup"] as const;
 export type ProbeKind = (typeof probeKinds)[number];
-
-/** Upstream's defaults of a probe's unset fields (models_base.HealthcheckProbe; port 5000 as its Kubernetes builder uses). */
-export const probeDefaults = {
-  http_get_port: 5000,
-  http_get_scheme: "HTTP",
-  initial_delay_seconds: 10,
-  period_seconds: 10,
-  timeout_seconds: 5,
-  failure_threshold: 3,
-  success_threshold: 1,
-} as const;
 
 /** A probe as results show it: every field, defaults filled in; the port of an HTTP GET only when there is one. */
 export interface ProbeView {
@@ -39,15 +29,15 @@ export interface HealthchecksView {
 export function probeWithDefaults(probe: HealthcheckProbeSpec): ProbeView {
   return {
     http_get_path: probe.http_get_path ?? null,
-    http_get_port: probe.http_get_path !== undefined ? (probe.http_get_port ?? probeDefaults.http_get_port) : null,
-    http_get_scheme: probe.http_get_scheme ?? probeDefaults.http_get_scheme,
+    http_get_port: probe.http_get_path !== undefined ? (probe.http_get_port ?? probeDefaults.httpGetPort) : null,
+    http_get_scheme: probe.http_get_scheme ?? probeDefaults.httpGetScheme,
     exec_command: probe.exec_command ?? [],
     tcp_socket_port: probe.tcp_socket_port ?? null,
-    initial_delay_seconds: probe.initial_delay_seconds ?? probeDefaults.initial_delay_seconds,
-    period_seconds: probe.period_seconds ?? probeDefaults.period_seconds,
-    timeout_seconds: probe.timeout_seconds ?? probeDefaults.timeout_seconds,
-    failure_threshold: probe.failure_threshold ?? probeDefaults.failure_threshold,
-    success_threshold: probe.success_threshold ?? probeDefaults.success_threshold,
+    initial_delay_seconds: probe.initial_delay_seconds ?? probeDefaults.initialDelaySeconds,
+    period_seconds: probe.period_seconds ?? probeDefaults.periodSeconds,
+    timeout_seconds: probe.timeout_seconds ?? probeDefaults.timeoutSeconds,
+    failure_threshold: probe.failure_threshold ?? probeDefaults.failureThreshold,
+    success_threshold: probe.success_threshold ?? probeDefaults.successThreshold,
   };
 }
 

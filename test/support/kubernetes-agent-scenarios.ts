@@ -191,7 +191,7 @@ export function kubernetesAgentScenarios(cluster: () => AgentCluster): void {
 
     it("givesTheContainerItsProbesAndRoutesThePodOnlyWhileKubernetesReportsItReady", async () => {
       const healthchecks = {
-        readiness: { http_get_path: "/ready", http_get_port: 8080, initial_delay_seconds: 0, period_seconds: 2 },
+        readiness: { http_get_path: "/ready", http_get_port: 8080, initial_delay_seconds: 1, period_seconds: 2 },
         liveness: { exec_command: ["cat", "/tmp/alive"], failure_threshold: 5 },
         startup: { tcp_socket_port: 8080, failure_threshold: 30 },
       };
@@ -199,7 +199,7 @@ export function kubernetesAgentScenarios(cluster: () => AgentCluster): void {
       assert.equal(created.status, 200, created.body.message);
       await svc.waitForStatus(jwt, "probed", "AVAILABLE", 60_000);
       const container = (JSON.parse(JSON.stringify(await readPod("probed"))) as V1Pod).spec!.containers[0]!;
-      assert.deepEqual(container.readinessProbe, { httpGet: { path: "/ready", port: 8080, scheme: "HTTP" }, initialDelaySeconds: 0, periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 });
+      assert.deepEqual(container.readinessProbe, { httpGet: { path: "/ready", port: 8080, scheme: "HTTP" }, initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 });
       assert.deepEqual(container.livenessProbe, { exec: { command: ["cat", "/tmp/alive"] }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 5, successThreshold: 1 });
       assert.deepEqual(container.startupProbe, { tcpSocket: { port: 8080 }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30, successThreshold: 1 });
       const host = "Host(`probed.pods.dev.localhost`)";
