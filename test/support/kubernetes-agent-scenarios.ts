@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CoreV1Api, V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import { eventually } from "./eventually.js";
+import { setContainerStatus as setKubeletStatus } from "./kubelet-status.js";
 import { startTestService, type TestService } from "./test-service.js";
 
 /** Where the scenarios run. */
@@ -167,25 +168,7 @@ export function kubernetesAgentScenarios(cluster: () => AgentCluster): void {
       assert.equal((await svc.api("DELETE", "/v3/pods/configured", { token: jwt })).status, 200);
     });
 
-    /**
-     * Writes the container's status as the kubelet would (kwok reports every
-     * container ready at once and runs no probe): ready or not, and `more`.
-     */
-    async function setContainerStatus(podId: string, ready: boolean, more: Partial<V1ContainerStatus> = {}): Promise<void> {
-      for (let attempt = 1; ; attempt++) {
-        const pod = await readPod(podId);
-        const now = new Date();
-        const containerStatuses = pod.status!.containerStatuses!.map((c) => ({ ...c, ready, started: true, ...more }));
-        const conditions = (pod.status!.conditions ?? []).map((c) => (["Ready", "ContainersReady"].includes(c.type) ? { ...c, status: ready ? "True" : "False", lastTransitionTime: now } : c));
-        try {
-          await core.replaceNamespacedPodStatus({ name: objectName(podId), namespace, body: { ...pod, status: { ...pod.status, containerStatuses, conditions } } });
-          return;
-        } catch (error) {
-          if (attempt >= 5 || (error as { code?: number }).code !== 409) throw error;
-        }
-      }
-    }
-
+    const setContainerStatus = (podId: string, ready: boolean, more: Partial<V1ContainerStatus> = {}) => setKubeletStatus(core, namespace, objectName(podId), ready, more);
     const edgeHosts = async (): Promise<string[]> => (await fetch(`${svc.baseUrl}/v3/traefik-config`).then((r) => r.text())).match(/Host\(`[a-z0-9.-]+`\)/g) ?? [];
     const actionLogs = async (podId: string) => (await svc.api("GET", `/v3/pods/${podId}/logs`, { token: jwt })).body.result.action_logs as string[];
 
