@@ -57,6 +57,8 @@ export interface VolumeMountSpec {
   config_permissions?: string;
   config_filename?: string;
   config_update_mode?: string;
+  /** Set by the service in views only (see PodRecord.mountUsers); refused in what users send. */
+  mounted_by?: string;
 }
 
 /** One probe of a pod's container: one action (HTTP GET, TCP connect or a command) and its timing. */
@@ -126,6 +128,12 @@ export interface PodRecord {
   timeToStopTs: number | null;
   /** The user who created the pod, whose secrets `${secret:name}` means; null for pods made before owners were kept. */
   owner?: string | null;
+  /**
+   * Who mounted each volume and snapshot the pod mounts, by mount path: the
+   * user whose permissions that mount needs. A mount missing here (older
+   * pods; one a base template added since) counts as the owner's.
+   */
+  mountUsers?: Record<string, string> | null;
 }
 
 export const podDefaults = {

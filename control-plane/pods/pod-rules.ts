@@ -152,6 +152,7 @@ function validateVolumeMounts(mounts: Record<string, VolumeMountSpec | null>, pr
     const at = `volume_mounts.${path}`;
     if (!path.startsWith("/") || path.includes("..")) problems.add(at, "keys must be absolute paths without '..'");
     if (mount === null) continue;
+    if (mount.mounted_by !== undefined) problems.add(`${at}.mounted_by`, "is set by the service");
     if (!mountTypes.has(mount.type)) problems.add(`${at}.type`, `must be one of ${[...mountTypes].join(", ")}`);
     if (mount.type !== "ephemeral" && !mount.source_id) problems.add(`${at}.source_id`, `is required for type ${mount.type || "(unset)"}`);
     else if (mount.source_id) validateSourceId(at, mount, problems);
