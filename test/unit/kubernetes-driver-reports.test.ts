@@ -44,6 +44,7 @@ describe("what the kubernetes driver reports", () => {
     // The container starts while the driver applies the pod's Secret: the watch reports it at once.
     const api = {
       podInformer: () => informer,
+      eventInformer: () => new ScriptedInformer(),
       async apply<T extends KubernetesObject>(object: T): Promise<T> {
         if (object.kind === "Secret" && informer.pods[0]!.status!.phase === "Pending") {
           informer.pods = [podIn("Running")];
