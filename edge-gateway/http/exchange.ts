@@ -11,6 +11,8 @@ export interface Exchange {
   /** Who the control plane authenticated the call as, when it said. */
   tenant: string | null;
   user: string | null;
+  /** The body bytes of a streamed download, when it was one. */
+  bytesSent?: number;
 }
 
 const wellFormedId = /^[A-Za-z0-9._-]{1,64}$/;
@@ -37,11 +39,11 @@ export function startExchange(req: http.IncomingMessage, logger: Logger, metrics
   const started = performance.now();
   const given = req.headers["x-request-id"];
   let ended = false;
-  const exchange = {
+  const exchange: Exchange & { end(status: number): void } = {
     requestId: typeof given === "string" && wellFormedId.test(given) ? given : randomUUID(),
-    route: null as string | null,
-    tenant: null as string | null,
-    user: null as string | null,
+    route: null,
+    tenant: null,
+    user: null,
     end(status: number) {
       if (ended) return;
       ended = true;
@@ -55,6 +57,7 @@ export function startExchange(req: http.IncomingMessage, logger: Logger, metrics
         tenant: exchange.tenant,
         user: exchange.user,
         request_id: exchange.requestId,
+        ...(exchange.bytesSent !== undefined ? { bytes_sent: exchange.bytesSent } : {}),
       });
     },
   };

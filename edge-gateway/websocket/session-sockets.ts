@@ -95,7 +95,7 @@ export class SessionSockets {
     if (!headers.has(metadataNames.tapisToken) && token) headers.set(metadataNames.tapisToken, token);
     let first: Request;
     try {
-      first = buildRequest(route, vars, url.searchParams, undefined) as Request;
+      first = buildRequest(route, vars, url.searchParams, undefined, req.headers) as Request;
     } catch (error) {
       if (error instanceof RequestShapeError) return refuse(400, error.message);
       throw error;
