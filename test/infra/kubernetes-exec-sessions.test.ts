@@ -125,6 +125,8 @@ describe("interactive exec sessions on a real Kubernetes API server", function (
       const line = [process.execPath, cliMain, "exec", "-it", pod, "--", "setsid", "-c", "sh"].map((word) => `'${word}'`).join(" ");
       await pane.type(`${line}; echo "local status=$?"`);
       await pane.press("Enter");
+      // Keys typed before the session opens would be echoed by the local terminal too.
+      await pane.waitFor("the pod's shell's prompt", /local status=\$\?"\n[#$]$/);
       await pane.type("stty size");
       await pane.press("Enter");
       await pane.waitFor("the local terminal's size, sent at the start", /stty size\n30 100\n/);
