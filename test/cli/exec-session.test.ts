@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { CliRunner, cliMain } from "../support/cli-runner.js";
 import { eventually } from "../support/eventually.js";
 import { metricValue } from "../support/metric-values.js";
@@ -108,6 +109,55 @@ describe("pods CLI: interactive exec sessions", function () {
     const exited = await running.exited;
     assert.equal(exited.code, 130);
     assert.match(exited.stderr, /\npods: ended by the caller \(INTERRUPT\)\n$/);
+  });
+
+  /** `pods exec -i shell -- cat` whose output nobody reads, fed 64 MiB one piece at a time once the last is in its input pipe. */
+  const stalledCat = async () => {
+    const child = spawn(process.execPath, [cliMain, "exec", "-i", "shell", "--", "cat"], { env: cli.environment, stdio: ["pipe", "pipe", "ignore"] });
+    child.stdin.on("error", () => undefined);
+    const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+    child.stdout.pause();
+    const chunk = Buffer.from(`${"z".repeat(1023)}\n`.repeat(64));
+    const offered = 64 * 1024 * 1024;
+    const fed = { bytes: 0 };
+    void (async () => {
+      while (fed.bytes < offered && child.exitCode === null && child.signalCode === null) {
+        await new Promise((resolve) => child.stdin.write(chunk, resolve));
+        fed.bytes += chunk.length;
+      }
+      child.stdin.end();
+    })();
+    await eventually("the agent's window of output to fill", async () => (await metricValue(svc.baseUrl, "pods_agent_exec_output_unacknowledged_bytes")) >= 1024 * 1024);
+    let taken = fed.bytes;
+    await eventually("pods to stop reading its input", async () => {
+      const before = taken;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      taken = fed.bytes;
+      return taken === before;
+    });
+    return { child, exited, offered, taken };
+  };
+
+  it("holdsItsWindowsWhileWhatReadsItsOutputStalls", async () => {
+    const { child, exited, offered, taken } = await stalledCat();
+    try {
+      // What pods has read waits in the windows and in the sockets' buffers between the processes.
+      assert.ok(taken <= 40 * 1024 * 1024, `pods took ${taken} of ${offered} bytes of input while nothing read its output`);
+      let received = 0;
+      child.stdout.on("data", (data: Buffer) => (received += data.length));
+      child.stdout.resume();
+      assert.equal(await exited, 0);
+      assert.equal(received, offered);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
+  it("leavesNoSessionWhenPodsIsKilledWhileItsWindowsAreFull", async () => {
+    const { child, exited } = await stalledCat();
+    child.kill("SIGKILL");
+    await exited;
+    await eventually("the session to be gone at the gateway, in the control plane and in the agent", async () => (await openSessions()) === 0, 10_000);
   });
 
   it("showsWhyTheServiceRefusedTheSessionWithTheUsualExitCodes", async () => {
