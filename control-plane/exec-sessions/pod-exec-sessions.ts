@@ -65,6 +65,20 @@ export class PodExecSessions {
     const startedAt = this.deps.now();
     const relay = new SessionRelay(link, { ...opening, startTimeoutMs: this.deps.startTimeoutMs ?? 30_000 }, call.gone);
     let sessionId = "";
+    let over = false;
+    const finish = async () => {
+      if (over) return;
+      over = true;
+      this.relaying--;
+      link.close(relay.tally.ended?.message || "the session ended");
+      if (sessionId) await this.record(caller, pod.tenantId, pod.podId, sessionId, startedAt, opening.command, opening.tty, relay);
+    };
+    // A caller that goes away while its output waits to be sent may never take another answer, so this
+    // generator may never resume to reach its finally: the session ends here then (once the relay has
+    // noted why).
+    const callerGone = () => setImmediate(() => void finish());
+    call.gone.addEventListener("abort", callerGone);
+    if (call.gone.aborted) callerGone();
     try {
       const output = link.output[Symbol.asyncIterator]();
       const started = await relay.start(output);
@@ -77,9 +91,8 @@ export class PodExecSessions {
       };
       yield* relay.run(inputs, output);
     } finally {
-      this.relaying--;
-      link.close(relay.tally.ended?.message || "the session ended");
-      if (sessionId) await this.record(caller, pod.tenantId, pod.podId, sessionId, startedAt, opening.command, opening.tty, relay);
+      call.gone.removeEventListener("abort", callerGone);
+      await finish();
     }
   }
 
