@@ -67,6 +67,9 @@ const podEndpoints: Endpoint[] = [
   { method: "POST",   path: "/upload_to_pod",            required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
     body: upload,
     shows: (result) => assert.deepEqual(result, { uploaded: "/tmp/hello.txt" }) },
+  // Who ran what in the pod: its administrators only.
+  { method: "GET",    path: "/exec-audit",               required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
+    shows: (result) => assert.deepEqual(result, []) },
   { method: "GET",    path: "",                          required: "READ",  status: [200, 200, 200, 200, 403, 404, 200],
     shows: showsThePod },
   { method: "PUT",    path: "",                          required: "USER",  status: [200, 200, 200, 403, 403, 404, 200],

@@ -121,6 +121,17 @@ export function kubernetesAgentScenarios(cluster: () => AgentCluster): void {
       assert.equal(tolerated.status, 200);
       assert.deepEqual(tolerated.body.result.results.map((r: { exit_code: number }) => r.exit_code), [3, 0]);
       assert.equal(tolerated.body.result.success, false);
+      // Every command that ran is in the audit, the failing ones with their exit codes; the one never run is not.
+      const audit = await svc.api("GET", "/v3/pods/graph/exec-audit", { token: jwt });
+      assert.equal(audit.status, 200, audit.body.message);
+      const ran = audit.body.result.map((e: { command: string[]; exit_code: number; bytes_out: number }) => [e.command.join(" "), e.exit_code, e.bytes_out]);
+      assert.deepEqual(ran.slice(0, 5), [
+        ["echo still", 0, 6],
+        ["sh -c exit 3", 3, 0],
+        ["sh -c echo oops; exit 3", 3, 5],
+        ["/bin/sh -c echo $KWOK_SIMULATED_POD", 0, 5],
+        ["echo hello", 0, 6],
+      ]);
     });
 
     it("streamsAnUploadIntoTheContainer", async () => {
