@@ -53,6 +53,8 @@ export interface ControlPlaneConfig {
   logCapBytes: number;
   /** Lines of each pod's action log kept (the newest). */
   actionLogKeep: number;
+  /** Entries of each pod's exec audit kept (the newest). */
+  execAuditKeep: number;
   /** How long pod changes are kept for watches to resume from. */
   watchHistorySeconds: number;
   outboxRelay: boolean;
@@ -125,6 +127,7 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     siteAdminTenants: env.list("PODS_SITE_ADMIN_TENANTS", ""),
     limits: readLimits(env),
     actionLogKeep: env.int("PODS_ACTION_LOG_KEEP", 1000, { min: 1 }),
+    execAuditKeep: env.int("PODS_EXEC_AUDIT_KEEP", 1000, { min: 1 }),
     watchHistorySeconds: env.int("PODS_WATCH_HISTORY_SECONDS", 3600, { min: 60 }),
     logCapBytes: env.int("PODS_LOG_CAP_BYTES", 10 * 1024 * 1024, { min: 1024 }),
     outboxRelay: env.bool("PODS_OUTBOX_RELAY", true),

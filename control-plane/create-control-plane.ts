@@ -10,6 +10,7 @@ import { ImagesService } from "../gen/tapis/pods/v1/images_service_pb.js";
 import { JupyterService } from "../gen/tapis/pods/v1/jupyter_service_pb.js";
 import { MiscService } from "../gen/tapis/pods/v1/misc_service_pb.js";
 import { PodAuthService as PodAuthRpc } from "../gen/tapis/pods/v1/pod_auth_service_pb.js";
+import { PodHistoryService } from "../gen/tapis/pods/v1/pod_history_service_pb.js";
 import { PodsService } from "../gen/tapis/pods/v1/pods_service_pb.js";
 import { ReplicaService } from "../gen/tapis/pods/v1/replica_service_pb.js";
 import { SecretsService } from "../gen/tapis/pods/v1/secrets_service_pb.js";
@@ -19,6 +20,8 @@ import { VolumesService } from "../gen/tapis/pods/v1/volumes_service_pb.js";
 import { clusterCommandsTopic, podEventsTopic, type EventBus } from "../shared/events/event-bus.js";
 import type { Logger } from "../shared/logging/logger.js";
 import { agentRpc } from "./agents/agent-rpc.js";
+import { ExecAudit } from "./audit/exec-audit.js";
+import { podHistoryRpc } from "./audit/pod-history-rpc.js";
 import { AgentPresence } from "./agents/agent-presence.js";
 import { AgentRouter } from "./agents/agent-router.js";
 import { AgentSessions } from "./agents/agent-sessions.js";
@@ -86,6 +89,7 @@ import { serverReflectionRpcs } from "./server/server-reflection.js";
 import { createCallLogInterceptor } from "./server/call-log-interceptor.js";
 import { listenRpc, type RpcServer } from "./server/rpc-server.js";
 import { ActionLogRepository } from "./storage/action-log-repository.js";
+import { ExecAuditRepository } from "./storage/exec-audit-repository.js";
 import { Database } from "./storage/database.js";
 import { seedBuiltinTemplates } from "./templates/builtin-templates.js";
 import { templatesRpc } from "./templates/templates-rpc.js";
@@ -209,7 +213,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const replica = { id: randomUUID(), url: "" };
     const presence = new AgentPresence({ db, now, logger }, replica);
     const agents = new AgentRouter(sessions, presence, config.replicaToken, config.streamTimeoutMs);
-    const execs = new PodExecService(db, agents);
+    const execAudit = new ExecAudit(db, new ExecAuditRepository(config.execAuditKeep), actionLog);
+    const execs = new PodExecService(db, agents, execAudit, now);
     const uploads = new PodUploadService(db, agents);
     const storageFiles = new StorageFiles(agents, { operationMs: 30_000, copyMs: config.storage.copyTimeoutSeconds * 1000 });
     // A claim on an object's work outlasts the slowest copy an agent is given.
@@ -268,6 +273,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     // Every service whose RPCs this replica answers, for reflection and health.
     const servedServices = [
       PodsService,
+      PodHistoryService,
       TemplatesService,
       MiscService,
       AgentService,
@@ -286,6 +292,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const feed = new PodChangeFeed(db, { pollMs: 250, historyMs: config.watchHistorySeconds * 1000 }, logger);
     const routes = (router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects, saver));
+      router.service(PodHistoryService, podHistoryRpc(execAudit));
       router.service(TemplatesService, templatesRpc(templates, templateTags, permissions));
       router.service(MiscService, miscRpc(readiness, logger, { routes: edgeRoutes, traefik: config.edge.traefik }));
       router.service(EdgeService, edgeRpc(edgeRoutes));

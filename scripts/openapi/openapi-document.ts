@@ -176,10 +176,13 @@ function errorsOf(access: Access, namesAnObject: boolean, hasBody: boolean, meth
   return Object.fromEntries(statuses.map((status) => [status, { $ref: `#/components/responses/Error${status}` }]));
 }
 
+/** Services whose operations upstream lists under Pods. */
+const podServices = new Set(["PodAuthService", "PodHistoryService"]);
+
 /** The upstream API's grouping: by resource, with every permission operation under Permissions. */
 function tagOf(service: DescService, method: DescMethod): string {
   if (/Permission/.test(method.name)) return "Permissions";
-  if (service.name === "PodAuthService") return "Pods";
+  if (podServices.has(service.name)) return "Pods";
   return service.name.replace(/Service$/, "");
 }
 

@@ -1,5 +1,6 @@
 import { AgentPresenceEntity } from "./agent-presence-entity.js";
 import { AgentTokenEntity, ClusterEntity } from "./cluster-entity.js";
+import { ExecAuditEntity } from "./exec-audit-entity.js";
 import { ImageEntity } from "./image-entity.js";
 import { PodSecretValueEntity, SecretEntity } from "./secret-entity.js";
 import { OutboxEntity } from "./outbox-entity.js";
@@ -34,4 +35,5 @@ export const allEntities = [
   VolumeEntity,
   SnapshotEntity,
   LeaseEntity,
+  ExecAuditEntity,
 ];
