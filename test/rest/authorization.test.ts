@@ -67,6 +67,11 @@ const podEndpoints: Endpoint[] = [
   { method: "POST",   path: "/upload_to_pod",            required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
     body: upload,
     shows: (result) => assert.deepEqual(result, { uploaded: "/tmp/hello.txt" }) },
+  // The output of each start/stop cycle: whoever may read the pod's logs.
+  { method: "GET",    path: "/log-runs",                 required: "READ",  status: [200, 200, 200, 200, 403, 404, 200],
+    shows: (result, podId) => assert.deepEqual(result.map((run: Json) => [run.pod_id, run.run_index]), [[podId, 1]]) },
+  { method: "GET",    path: "/log-runs/1",               required: "READ",  status: [200, 200, 200, 200, 403, 404, 200],
+    shows: (result, podId) => assert.match(result.logs, new RegExp(`pod ${podId} is simulated`)) },
   // Who ran what in the pod: its administrators only.
   { method: "GET",    path: "/exec-audit",               required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
     shows: (result) => assert.deepEqual(result, []) },
