@@ -50,7 +50,10 @@ export interface ControlPlaneConfig {
   /** Tenants whose service accounts may act in other tenants. */
   siteAdminTenants: string[];
   limits: SiteLimits;
+  /** Bytes of container output kept per run (the newest). */
   logCapBytes: number;
+  /** Runs of each pod whose output is kept (the newest). */
+  logRunsKeep: number;
   /** Lines of each pod's action log kept (the newest). */
   actionLogKeep: number;
   /** Entries of each pod's exec audit kept (the newest). */
@@ -130,6 +133,7 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     execAuditKeep: env.int("PODS_EXEC_AUDIT_KEEP", 1000, { min: 1 }),
     watchHistorySeconds: env.int("PODS_WATCH_HISTORY_SECONDS", 3600, { min: 60 }),
     logCapBytes: env.int("PODS_LOG_CAP_BYTES", 10 * 1024 * 1024, { min: 1024 }),
+    logRunsKeep: env.int("PODS_LOG_RUNS_KEEP", 3, { min: 1, max: 100 }),
     outboxRelay: env.bool("PODS_OUTBOX_RELAY", true),
     outboxPollMs: env.int("PODS_OUTBOX_POLL_MS", 1000, { min: 10 }),
     timeToStopSweepSeconds: env.int("PODS_TIME_TO_STOP_SWEEP_SECONDS", 15, { min: 1 }),

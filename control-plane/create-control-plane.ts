@@ -22,6 +22,7 @@ import type { Logger } from "../shared/logging/logger.js";
 import { agentRpc } from "./agents/agent-rpc.js";
 import { ExecAudit } from "./audit/exec-audit.js";
 import { podHistoryRpc } from "./audit/pod-history-rpc.js";
+import { PodLogRuns } from "./audit/pod-log-runs.js";
 import { AgentPresence } from "./agents/agent-presence.js";
 import { AgentRouter } from "./agents/agent-router.js";
 import { AgentSessions } from "./agents/agent-sessions.js";
@@ -167,7 +168,6 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       placement: clusters,
       limits: config.limits,
       siteId: config.siteId,
-      logCapBytes: config.logCapBytes,
       domain: config.podDomain,
       newUid: randomUUID,
       newPassword: () => randomBytes(18).toString("base64url"),
@@ -206,7 +206,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       podSecrets,
       now,
       outboxWritten,
-      logCapBytes: config.logCapBytes,
+      logLimits: { capBytes: config.logCapBytes, keepRuns: config.logRunsKeep },
       placements: (clusterId, queue) => clusters.queuePlacement(clusterId, queue),
       claimsGrantedTo: (clusterId, tenantId) => clusters.claimsGrantedTo(clusterId, tenantId),
     });
@@ -292,7 +292,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const feed = new PodChangeFeed(db, { pollMs: 250, historyMs: config.watchHistorySeconds * 1000 }, logger);
     const routes = (router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects, saver));
-      router.service(PodHistoryService, podHistoryRpc(execAudit));
+      router.service(PodHistoryService, podHistoryRpc(execAudit, new PodLogRuns(db)));
       router.service(TemplatesService, templatesRpc(templates, templateTags, permissions));
       router.service(MiscService, miscRpc(readiness, logger, { routes: edgeRoutes, traefik: config.edge.traefik }));
       router.service(EdgeService, edgeRpc(edgeRoutes));

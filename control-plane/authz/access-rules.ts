@@ -94,6 +94,9 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
   }),
   ...rulesFor(PodHistoryService, {
     getPodExecAudit: pod("ADMIN"),
+    listPodLogRuns: pod("READ"),
+    getPodLogRun: pod("READ"),
+    downloadPodLogRun: pod("READ"),
   }),
   ...rulesFor(TemplatesService, {
     listTemplates: anyUser,

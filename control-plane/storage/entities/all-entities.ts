@@ -9,7 +9,7 @@ import { PodChangeEntity } from "./pod-change-entity.js";
 import { PodActionLogEntity } from "./pod-action-log-entity.js";
 import { PodCredentialsEntity } from "./pod-credentials-entity.js";
 import { PodEntity } from "./pod-entity.js";
-import { PodLogChunkEntity } from "./pod-log-entity.js";
+import { PodLogChunkEntity, PodLogRunEntity } from "./pod-log-entity.js";
 import { TemplateEntity } from "./template-entity.js";
 import { TemplateTagEntity } from "./template-tag-entity.js";
 import { LeaseEntity } from "./lease-entity.js";
@@ -22,6 +22,7 @@ export const allEntities = [
   PermissionEntity,
   PodActionLogEntity,
   PodLogChunkEntity,
+  PodLogRunEntity,
   OutboxEntity,
   TemplateEntity,
   TemplateTagEntity,

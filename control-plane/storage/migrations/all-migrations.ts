@@ -11,6 +11,7 @@ import { PodOwners1765000200000 } from "./0012-pod-owners.js";
 import { PodChanges1768000000000 } from "./0040-pod-changes.js";
 import { VolumesAndSnapshots1766000000000 } from "./0020-volumes-and-snapshots.js";
 import { ExecAudit1770500000000 } from "./0065-exec-audit.js";
+import { LogRuns1770600000000 } from "./0066-log-runs.js";
 
 /**
  * Every migration, oldest first. Append; never edit one that has shipped.
@@ -29,5 +30,6 @@ export function allMigrations(cipher: FieldCipher): (new () => MigrationInterfac
     VolumesAndSnapshots1766000000000,
     PodChanges1768000000000,
     ExecAudit1770500000000,
+    LogRuns1770600000000,
   ];
 }
