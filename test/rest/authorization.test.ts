@@ -72,6 +72,9 @@ const podEndpoints: Endpoint[] = [
     shows: (result, podId) => assert.deepEqual(result.map((run: Json) => [run.pod_id, run.run_index]), [[podId, 1]]) },
   { method: "GET",    path: "/log-runs/1",               required: "READ",  status: [200, 200, 200, 200, 403, 404, 200],
     shows: (result, podId) => assert.match(result.logs, new RegExp(`pod ${podId} is simulated`)) },
+  // Files in the pod's container: its administrators, as for exec (the simulated cluster has none).
+  { method: "GET",    path: "/list_files/tmp",           required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
+    shows: (result) => assert.deepEqual(result, { path: "tmp", files: [], count: 0 }) },
   // Who ran what in the pod: its administrators only.
   { method: "GET",    path: "/exec-audit",               required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
     shows: (result) => assert.deepEqual(result, []) },
