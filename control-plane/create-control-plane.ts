@@ -10,6 +10,7 @@ import { ImagesService } from "../gen/tapis/pods/v1/images_service_pb.js";
 import { JupyterService } from "../gen/tapis/pods/v1/jupyter_service_pb.js";
 import { MiscService } from "../gen/tapis/pods/v1/misc_service_pb.js";
 import { PodAuthService as PodAuthRpc } from "../gen/tapis/pods/v1/pod_auth_service_pb.js";
+import { PodFilesService } from "../gen/tapis/pods/v1/pod_files_service_pb.js";
 import { PodHistoryService } from "../gen/tapis/pods/v1/pod_history_service_pb.js";
 import { PodsService } from "../gen/tapis/pods/v1/pods_service_pb.js";
 import { ReplicaService } from "../gen/tapis/pods/v1/replica_service_pb.js";
@@ -66,7 +67,9 @@ import { SecretService } from "./secrets/secret-service.js";
 import { PodSecrets } from "./secrets/pod-secrets.js";
 import { secretsRpc } from "./secrets/secrets-rpc.js";
 import { SecretRepository } from "./storage/secret-repository.js";
+import { PodContainerFiles } from "./pods/pod-container-files.js";
 import { PodExecService } from "./pods/pod-exec-service.js";
+import { podFilesRpc } from "./pods/pod-files-rpc.js";
 import { PodUploadService } from "./pods/pod-upload-service.js";
 import { PodService } from "./pods/pod-service.js";
 import { podsRpc } from "./pods/pods-rpc.js";
@@ -273,6 +276,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     // Every service whose RPCs this replica answers, for reflection and health.
     const servedServices = [
       PodsService,
+      PodFilesService,
       PodHistoryService,
       TemplatesService,
       MiscService,
@@ -293,6 +297,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const routes = (router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects, saver));
       router.service(PodHistoryService, podHistoryRpc(execAudit, new PodLogRuns(db)));
+      router.service(PodFilesService, podFilesRpc(new PodContainerFiles(db, agents)));
       router.service(TemplatesService, templatesRpc(templates, templateTags, permissions));
       router.service(MiscService, miscRpc(readiness, logger, { routes: edgeRoutes, traefik: config.edge.traefik }));
       router.service(EdgeService, edgeRpc(edgeRoutes));

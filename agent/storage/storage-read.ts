@@ -19,6 +19,8 @@ export interface Download {
   filename: string;
   /** Known for a file, not for a zip built while it is sent. */
   contentLength?: number;
+  /** Settles once the source is known to have given all of it; a rejection fails the download instead of ending it. */
+  complete?: Promise<void>;
 }
 
 /** Opens the file at `path` of the object for reading; never a link, a folder or a device. */

@@ -177,7 +177,7 @@ function errorsOf(access: Access, namesAnObject: boolean, hasBody: boolean, meth
 }
 
 /** Services whose operations upstream lists under Pods. */
-const podServices = new Set(["PodAuthService", "PodHistoryService"]);
+const podServices = new Set(["PodAuthService", "PodFilesService", "PodHistoryService"]);
 
 /** The upstream API's grouping: by resource, with every permission operation under Permissions. */
 function tagOf(service: DescService, method: DescMethod): string {

@@ -157,11 +157,17 @@ export function kubernetesAgentScenarios(cluster: () => AgentCluster): void {
       let dir: string;
       before(async () => {
         dir = await mkdtemp(join(tmpdir(), "pods-kwok-files-"));
+        const created = await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "filer", image: "docker.io/library/busybox:1" } });
+        assert.equal(created.status, 200, created.body.message);
+        await svc.waitForStatus(jwt, "filer", "AVAILABLE", 60_000);
       });
-      after(() => rm(dir, { recursive: true, force: true }));
+      after(async () => {
+        await svc.api("DELETE", "/v3/pods/filer", { token: jwt });
+        await rm(dir, { recursive: true, force: true });
+      });
 
-      const list = (path: string) => svc.api("GET", `/v3/pods/graph/list_files?path=${encodeURIComponent(path)}`, { token: jwt });
-      const download = (path: string, query = "") => rawRequest(svc.baseUrl, "GET", `/v3/pods/graph/download_from_pod?path=${encodeURIComponent(path)}${query}`, { token: jwt });
+      const list = (path: string) => svc.api("GET", `/v3/pods/filer/list_files?path=${encodeURIComponent(path)}`, { token: jwt });
+      const download = (path: string, query = "") => rawRequest(svc.baseUrl, "GET", `/v3/pods/filer/download_from_pod?path=${encodeURIComponent(path)}${query}`, { token: jwt });
       const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
       it("listsAFolderWithEachEntrysTypeSizeOwnerPermissionsAndModificationTime", async () => {
@@ -206,13 +212,13 @@ export function kubernetesAgentScenarios(cluster: () => AgentCluster): void {
         const one = await list(join(listed, "a.txt"));
         assert.equal(one.status, 200, one.body.message);
         assert.deepEqual(one.body.result.files.map((f: { name: string; size: number }) => [f.name, f.size]), [["a.txt", 5]]);
-        const workingDirectory = await svc.api("GET", "/v3/pods/graph/list_files", { token: jwt });
+        const workingDirectory = await svc.api("GET", "/v3/pods/filer/list_files", { token: jwt });
         assert.equal(workingDirectory.status, 200, workingDirectory.body.message);
         assert.equal(workingDirectory.body.result.path, ".");
 
         const missing = await list(join(listed, "missing"));
         assert.equal(missing.status, 404);
-        assert.equal(missing.body.message, `file '${join(listed, "missing")}' not found in pod 'graph'`);
+        assert.equal(missing.body.message, `file '${join(listed, "missing")}' not found in pod 'filer'`);
       });
 
       it("downloadsAFileByteForByteInWindowsLargerThanOne", async () => {
@@ -259,7 +265,7 @@ export function kubernetesAgentScenarios(cluster: () => AgentCluster): void {
       it("answers404ForAMissingFileAnd400ForOneThatIsNeitherFileNorFolder", async () => {
         const missing = await download(join(dir, "nothing-here"));
         assert.equal(missing.status, 404);
-        assert.equal(missing.json?.message, `file '${join(dir, "nothing-here")}' not found in pod 'graph'`);
+        assert.equal(missing.json?.message, `file '${join(dir, "nothing-here")}' not found in pod 'filer'`);
         const device = await download("/dev/null");
         assert.equal(device.status, 400);
         assert.equal(device.json?.message, "path: '/dev/null' is neither a regular file nor a folder");

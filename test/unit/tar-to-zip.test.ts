@@ -48,7 +48,7 @@ async function zipEntries(zip: Buffer): Promise<{ names: string[]; read(name: st
   await writeFile(file, zip);
   return {
     names: execFileSync("unzip", ["-Z1", file], { encoding: "utf8" }).trim().split("\n").sort(),
-    read: (name) => execFileSync("unzip", ["-p", file, name]),
+    read: (name) => execFileSync("unzip", ["-p", file, name], { maxBuffer: 64 * 1024 * 1024 }),
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
 }

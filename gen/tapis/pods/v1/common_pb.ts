@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/common.proto.
  */
 export const file_tapis_pods_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("Chp0YXBpcy9wb2RzL3YxL2NvbW1vbi5wcm90bxINdGFwaXMucG9kcy52MSIiCgtQZXJtaXNzaW9ucxITCgtwZXJtaXNzaW9ucxgBIAMoCSJzCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEdHlwZRgDIAEoCRIMCgRzaXplGAQgASgDEhQKDGxhc3RNb2RpZmllZBgFIAEoCRIZChFuYXRpdmVQZXJtaXNzaW9ucxgGIAEoCSqFAQoPUGVybWlzc2lvbkxldmVsEiAKHFBFUk1JU1NJT05fTEVWRUxfVU5TUEVDSUZJRUQQABIZChVQRVJNSVNTSU9OX0xFVkVMX1JFQUQQARIZChVQRVJNSVNTSU9OX0xFVkVMX1VTRVIQAhIaChZQRVJNSVNTSU9OX0xFVkVMX0FETUlOEANiBnByb3RvMw");
+  fileDesc("Chp0YXBpcy9wb2RzL3YxL2NvbW1vbi5wcm90bxINdGFwaXMucG9kcy52MSIiCgtQZXJtaXNzaW9ucxITCgtwZXJtaXNzaW9ucxgBIAMoCSJzCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEdHlwZRgDIAEoCRIMCgRzaXplGAQgASgDEhQKDGxhc3RNb2RpZmllZBgFIAEoCRIZChFuYXRpdmVQZXJtaXNzaW9ucxgGIAEoCSK4AQoLUG9kRmlsZUluZm8SDAoEbmFtZRgBIAEoCRIMCgRwYXRoGAIgASgJEgwKBHR5cGUYAyABKAkSDAoEc2l6ZRgEIAEoAxINCgVvd25lchgFIAEoCRINCgVncm91cBgGIAEoCRIZChFuYXRpdmVQZXJtaXNzaW9ucxgHIAEoCRIUCgxsYXN0TW9kaWZpZWQYCCABKAkSFQoIbWltZVR5cGUYCSABKAlIAIgBAUILCglfbWltZVR5cGUqhQEKD1Blcm1pc3Npb25MZXZlbBIgChxQRVJNSVNTSU9OX0xFVkVMX1VOU1BFQ0lGSUVEEAASGQoVUEVSTUlTU0lPTl9MRVZFTF9SRUFEEAESGQoVUEVSTUlTU0lPTl9MRVZFTF9VU0VSEAISGgoWUEVSTUlTU0lPTl9MRVZFTF9BRE1JThADYgZwcm90bzM");
 
 /**
  * Grants on one object, each as "<username>:<LEVEL>".
@@ -85,6 +85,81 @@ export type FileInfo = Message<"tapis.pods.v1.FileInfo"> & {
  */
 export const FileInfoSchema: GenMessage<FileInfo> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_common, 1);
+
+/**
+ * A file or folder in a pod's container, as upstream's list_files gives it.
+ * The camelCase names are those existing clients read.
+ *
+ * @generated from message tapis.pods.v1.PodFileInfo
+ */
+export type PodFileInfo = Message<"tapis.pods.v1.PodFileInfo"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The path asked for, joined with the name.
+   *
+   * @generated from field: string path = 2;
+   */
+  path: string;
+
+  /**
+   * "file", "dir", "symbolic_link" or "other" (a device, a socket, a pipe).
+   *
+   * @generated from field: string type = 3;
+   */
+  type: string;
+
+  /**
+   * Bytes (of a link: of the link itself).
+   *
+   * @generated from field: int64 size = 4;
+   */
+  size: bigint;
+
+  /**
+   * @generated from field: string owner = 5;
+   */
+  owner: string;
+
+  /**
+   * @generated from field: string group = 6;
+   */
+  group: string;
+
+  /**
+   * As ls shows them, e.g. "-rw-r--r--" or "drwxr-xr-x".
+   * buf:lint:ignore FIELD_LOWER_SNAKE_CASE
+   *
+   * @generated from field: string nativePermissions = 7;
+   */
+  nativePermissions: string;
+
+  /**
+   * The modification time, ISO 8601 in UTC, to the second.
+   * buf:lint:ignore FIELD_LOWER_SNAKE_CASE
+   *
+   * @generated from field: string lastModified = 8;
+   */
+  lastModified: string;
+
+  /**
+   * Always null, as upstream has it.
+   * buf:lint:ignore FIELD_LOWER_SNAKE_CASE
+   *
+   * @generated from field: optional string mimeType = 9;
+   */
+  mimeType?: string | undefined;
+};
+
+/**
+ * Describes the message tapis.pods.v1.PodFileInfo.
+ * Use `create(PodFileInfoSchema)` to create a new message.
+ */
+export const PodFileInfoSchema: GenMessage<PodFileInfo> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_common, 2);
 
 /**
  * Levels nest: ADMIN includes USER, USER includes READ.
