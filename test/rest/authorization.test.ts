@@ -75,6 +75,14 @@ const podEndpoints: Endpoint[] = [
   // Files in the pod's container: its administrators, as for exec (the simulated cluster has none).
   { method: "GET",    path: "/list_files/tmp",           required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
     shows: (result) => assert.deepEqual(result, { path: "tmp", files: [], count: 0 }) },
+  // The access gate's credentials and their audit: the pod's users, as upstream has it.
+  { method: "GET",    path: "/access-tokens",            required: "USER",  status: [200, 200, 200, 403, 403, 404, 200],
+    shows: (result) => assert.deepEqual(result, []) },
+  { method: "POST",   path: "/access-tokens",            required: "USER",  status: [200, 200, 200, 403, 403, 404, 200],
+    body: { label: "guests" },
+    shows: (result) => assert.ok(result.label === "guests" && result.kind === "link" && result.secret.length === 32, JSON.stringify(result)) },
+  { method: "GET",    path: "/access-tokens/audit",      required: "USER",  status: [200, 200, 200, 403, 403, 404, 200],
+    shows: (result) => assert.ok(Array.isArray(result)) },
   // Who ran what in the pod: its administrators only.
   { method: "GET",    path: "/exec-audit",               required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
     shows: (result) => assert.deepEqual(result, []) },
