@@ -10,6 +10,7 @@ import { ImagesService } from "../gen/tapis/pods/v1/images_service_pb.js";
 import { JupyterService } from "../gen/tapis/pods/v1/jupyter_service_pb.js";
 import { MiscService } from "../gen/tapis/pods/v1/misc_service_pb.js";
 import { PodAuthService as PodAuthRpc } from "../gen/tapis/pods/v1/pod_auth_service_pb.js";
+import { PodAccessGateService } from "../gen/tapis/pods/v1/pod_access_gate_service_pb.js";
 import { PodFilesService } from "../gen/tapis/pods/v1/pod_files_service_pb.js";
 import { PodHistoryService } from "../gen/tapis/pods/v1/pod_history_service_pb.js";
 import { PodsService } from "../gen/tapis/pods/v1/pods_service_pb.js";
@@ -20,6 +21,10 @@ import { TemplatesService } from "../gen/tapis/pods/v1/templates_service_pb.js";
 import { VolumesService } from "../gen/tapis/pods/v1/volumes_service_pb.js";
 import { clusterCommandsTopic, podEventsTopic, type EventBus } from "../shared/events/event-bus.js";
 import type { Logger } from "../shared/logging/logger.js";
+import { AccessGate } from "./access-gate/access-gate.js";
+import { accessGateRpc } from "./access-gate/access-gate-rpc.js";
+import { AccessTokens } from "./access-gate/access-tokens.js";
+import { GateSessions } from "./access-gate/gate-sessions.js";
 import { agentRpc } from "./agents/agent-rpc.js";
 import { ExecAudit } from "./audit/exec-audit.js";
 import { podHistoryRpc } from "./audit/pod-history-rpc.js";
@@ -94,6 +99,7 @@ import { createCallLogInterceptor } from "./server/call-log-interceptor.js";
 import { listenRpc, type RpcServer } from "./server/rpc-server.js";
 import { ActionLogRepository } from "./storage/action-log-repository.js";
 import { ExecAuditRepository } from "./storage/exec-audit-repository.js";
+import { GateAuditRepository } from "./storage/access-gate-repository.js";
 import { Database } from "./storage/database.js";
 import { seedBuiltinTemplates } from "./templates/builtin-templates.js";
 import { templatesRpc } from "./templates/templates-rpc.js";
@@ -271,11 +277,24 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       now,
     });
 
+    const domainOf = async (clusterId: string) => (await clusters.domainOf(clusterId)) || config.podDomain;
+    const gateAudit = new GateAuditRepository(config.gate.auditKeep);
+    const accessTokens = new AccessTokens({ db, audit: gateAudit, actionLog, domainOf, now });
+    const accessGate = new AccessGate({
+      db,
+      sessions: new GateSessions(cipher),
+      audit: gateAudit,
+      domainOf,
+      limits: { maxFailures: config.gate.maxFailures, windowMs: config.gate.windowSeconds * 1000 },
+      now,
+    });
+
     const stopping = new AbortController();
     const readiness = controlPlaneReadiness(db, deps.bus);
     // Every service whose RPCs this replica answers, for reflection and health.
     const servedServices = [
       PodsService,
+      PodAccessGateService,
       PodFilesService,
       PodHistoryService,
       TemplatesService,
@@ -298,6 +317,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects, saver));
       router.service(PodHistoryService, podHistoryRpc(execAudit, new PodLogRuns(db)));
       router.service(PodFilesService, podFilesRpc(new PodContainerFiles(db, agents)));
+      router.service(PodAccessGateService, accessGateRpc(accessGate, accessTokens));
       router.service(TemplatesService, templatesRpc(templates, templateTags, permissions));
       router.service(MiscService, miscRpc(readiness, logger, { routes: edgeRoutes, traefik: config.edge.traefik }));
       router.service(EdgeService, edgeRpc(edgeRoutes));

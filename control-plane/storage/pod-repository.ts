@@ -1,6 +1,7 @@
 import { In, LessThanOrEqual, MoreThan, type EntityManager, type QueryDeepPartialEntity } from "typeorm";
 import type { PodRecord } from "../pods/pod-model.js";
 import { InvalidArgumentError } from "../errors/domain-errors.js";
+import { accessTokenRepository } from "./access-gate-repository.js";
 import { ExecAuditEntity } from "./entities/exec-audit-entity.js";
 import { PermissionEntity } from "./entities/permission-entity.js";
 import { PodActionLogEntity } from "./entities/pod-action-log-entity.js";
@@ -45,6 +46,7 @@ export const podRepository = {
     await podLogRepository.deleteOfPod(m, tenantId, podId);
     await m.delete(PodActionLogEntity, { tenantId, podId });
     await m.delete(ExecAuditEntity, { tenantId, podId });
+    await accessTokenRepository.deleteOfPod(m, tenantId, podId);
     await m.delete(PermissionEntity, { tenantId, objectKind: "pod", objectId: podId });
     await podChangeRepository.record(m, tenantId, podId, true, Date.now());
   },

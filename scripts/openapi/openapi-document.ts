@@ -177,11 +177,12 @@ function errorsOf(access: Access, namesAnObject: boolean, hasBody: boolean, meth
 }
 
 /** Services whose operations upstream lists under Pods. */
-const podServices = new Set(["PodAuthService", "PodFilesService", "PodHistoryService"]);
+const podServices = new Set(["PodAuthService", "PodFilesService", "PodHistoryService", "PodAccessGateService"]);
 
 /** The upstream API's grouping: by resource, with every permission operation under Permissions. */
 function tagOf(service: DescService, method: DescMethod): string {
-  if (/Permission/.test(method.name)) return "Permissions";
+  // Access tokens are credentials to a pod, as upstream files them.
+  if (/Permission|AccessToken/.test(method.name)) return "Permissions";
   if (podServices.has(service.name)) return "Pods";
   return service.name.replace(/Service$/, "");
 }

@@ -1,3 +1,4 @@
+import { GateAttemptEntity, GateAuditEntity, PodAccessTokenEntity } from "./access-gate-entities.js";
 import { AgentPresenceEntity } from "./agent-presence-entity.js";
 import { AgentTokenEntity, ClusterEntity } from "./cluster-entity.js";
 import { ExecAuditEntity } from "./exec-audit-entity.js";
@@ -37,4 +38,7 @@ export const allEntities = [
   SnapshotEntity,
   LeaseEntity,
   ExecAuditEntity,
+  PodAccessTokenEntity,
+  GateAttemptEntity,
+  GateAuditEntity,
 ];

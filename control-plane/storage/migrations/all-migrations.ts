@@ -12,6 +12,7 @@ import { PodChanges1768000000000 } from "./0040-pod-changes.js";
 import { VolumesAndSnapshots1766000000000 } from "./0020-volumes-and-snapshots.js";
 import { ExecAudit1770500000000 } from "./0065-exec-audit.js";
 import { LogRuns1770600000000 } from "./0066-log-runs.js";
+import { AccessGate1770700000000 } from "./0067-access-gate.js";
 
 /**
  * Every migration, oldest first. Append; never edit one that has shipped.
@@ -31,5 +32,6 @@ export function allMigrations(cipher: FieldCipher): (new () => MigrationInterfac
     PodChanges1768000000000,
     ExecAudit1770500000000,
     LogRuns1770600000000,
+    AccessGate1770700000000,
   ];
 }
