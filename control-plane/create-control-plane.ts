@@ -49,6 +49,7 @@ import { FieldCipher } from "./crypto/field-cipher.js";
 import { createErrorInterceptor } from "./errors/error-interceptor.js";
 import { ObjectFiles } from "./files/object-files.js";
 import { StorageFiles } from "./files/storage-files.js";
+import { MountedBy } from "./files/mounted-by.js";
 import { StorageMounts } from "./files/storage-mounts.js";
 import { StorageUpkeep } from "./files/storage-upkeep.js";
 import { StorageWork } from "./files/storage-work.js";
@@ -167,6 +168,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const images = new ImageAllowlist(db, now, config.allowedImages, now());
     const podSecrets = new PodSecrets(secretStore, config.podDomain);
     const objects = new ObjectAccess(db);
+    const storageMounts = new StorageMounts(db, objects, new Set(config.serviceAdmins));
     const pods = new PodService({
       images,
       podSecrets,
@@ -181,7 +183,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       newUid: randomUUID,
       newPassword: () => randomBytes(18).toString("base64url"),
       credentials,
-      storageMounts: new StorageMounts(db, objects),
+      storageMounts,
     });
     const permissions = new PermissionService(db, now, {
       pod: {
@@ -218,6 +220,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       logLimits: { capBytes: config.logCapBytes, keepRuns: config.logRunsKeep },
       placements: (clusterId, queue) => clusters.queuePlacement(clusterId, queue),
       claimsGrantedTo: (clusterId, tenantId) => clusters.claimsGrantedTo(clusterId, tenantId),
+      storageMounts,
     });
     const replica = { id: randomUUID(), url: "" };
     const presence = new AgentPresence({ db, now, logger }, replica);
@@ -328,8 +331,9 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       router.service(JupyterService, jupyterRpc(new JupyterPods({ db, pods, uploads }, config.jupyter)));
       router.service(ImagesService, imagesRpc(images));
       router.service(SecretsService, secretsRpc(secrets, permissions));
-      router.service(VolumesService, volumesRpc(volumes, objectFiles, permissions));
-      router.service(SnapshotsService, snapshotsRpc(snapshots, objectFiles, permissions));
+      const mountedBy = new MountedBy(db, objects);
+      router.service(VolumesService, volumesRpc(volumes, objectFiles, permissions, mountedBy));
+      router.service(SnapshotsService, snapshotsRpc(snapshots, objectFiles, permissions, mountedBy));
       if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));
       router.service(PodWatchService, watchRpc(pods, objects, db, feed));
       router.service(Health, grpcHealthRpc(readiness, servedServices.map((s) => s.typeName)));

@@ -21,8 +21,9 @@ import { clientAddress, TrustedProxies } from "./http/client-address.js";
 import { BodyError, ClientGoneError, readFormBody, readJsonBody, type JsonBodyLimits } from "./http/json-body.js";
 import { httpStatusOf } from "./http/status-codes.js";
 import { deadlineMs } from "./routing/call-deadline.js";
-import { RouteTable, type Route } from "./routing/route-table.js";
+import { RouteTable, type Route, type RouteMatch } from "./routing/route-table.js";
 import { isDownload, resumeAfterLastEvent, streamEvents } from "./transcode/event-stream.js";
+import { getOnlyHeaders, streamDownload, unsatisfiedRangeSize } from "./transcode/file-download.js";
 import { buildRequest } from "./transcode/request-builder.js";
 import { ControlPlanePool } from "../shared/rpc/control-plane-pool.js";
 import { parseMultipart, uploadMessages } from "./transcode/multipart-request.js";
@@ -129,7 +130,7 @@ async function handle(
     exchange.route = docsRoute;
     return docs.answer(path, res);
   }
-  const match = routes.match(req.method ?? "GET", path, url.searchParams);
+  const match = matchRoute(routes, req.method ?? "GET", path, url.searchParams);
   if (match.kind === "none") return sendError(res, 404, `no such endpoint: ${req.method} ${path}`);
   if (match.kind === "wrong-method") {
     return sendError(res, 405, `${req.method} is not allowed here; use ${match.allowed.join(" or ")}`, { Allow: match.allowed.join(", ") });
@@ -163,13 +164,16 @@ async function handle(
         return answer(req, res, route, response.message);
       }
       case "server_streaming": {
-        const input = decoded(() => resumeAfterLastEvent(route, buildRequest(route, vars, url.searchParams, undefined), req));
+        const input = decoded(() => resumeAfterLastEvent(route, buildRequest(route, vars, url.searchParams, undefined, requestHeadersFor(req)), req));
         waitingForTheService(req);
         const response = await transport.stream(route.method as DescMethodStreaming, abort.signal, (timeoutMs = options.streamTimeoutMs), headers, single(input));
         noteCaller(exchange, response.header, callerMetadata);
         req.socket.setTimeout(options.timeouts.idleMs);
-        if (isDownload(route)) return await streamDownload(res, response.message);
-        return await streamEvents(res, route, response.message);
+        if (!isDownload(route)) return await streamEvents(res, route, response.message);
+        exchange.bytesSent = await streamDownload(req, res, response.message);
+        // HEAD wants no bytes: the rest of the read is called off.
+        if (req.method === "HEAD") abort.abort();
+        return;
       }
       case "client_streaming": {
         // Every upload needs a token; refusing early spares reading a large body for nothing.
@@ -212,9 +216,29 @@ async function handle(
     if (error instanceof ConnectError && error.code === Code.DeadlineExceeded) {
       return sendError(res, 504, `the service did not answer within ${Math.round(timeoutMs / 1000)} s; the request may or may not have been applied, so check before retrying`);
     }
+    const unsatisfied = error instanceof ConnectError ? unsatisfiedRangeSize(error) : undefined;
+    if (unsatisfied !== undefined) return sendError(res, 416, (error as ConnectError).rawMessage, { "Content-Range": `bytes */${unsatisfied}` });
     if (error instanceof ConnectError) return sendError(res, httpStatusOf(error.code), error.rawMessage);
     throw error;
   }
+}
+
+/**
+ * The route of a request. HEAD is served on downloads only, as their GET
+ * without the body; elsewhere it is refused as before.
+ */
+function matchRoute(routes: RouteTable, method: string, path: string, query: URLSearchParams): RouteMatch {
+  if (method === "HEAD") {
+    const get = routes.match("GET", path, query);
+    if (get.kind === "found" && isDownload(get.route)) return get;
+  }
+  return routes.match(method, path, query);
+}
+
+/** The headers request fields may take (rest_header); HEAD has no ranges. */
+function requestHeadersFor(req: http.IncomingMessage): http.IncomingHttpHeaders {
+  if (req.method !== "HEAD") return req.headers;
+  return Object.fromEntries(Object.entries(req.headers).filter(([name]) => !getOnlyHeaders.includes(name)));
 }
 
 /**
@@ -277,22 +301,6 @@ async function answerOnce(req: http.IncomingMessage, res: http.ServerResponse, r
   for await (const message of messages) reply ??= message;
   if (!reply) return sendError(res, 502, "the service gave no answer");
   return answer(req, res, route, reply);
-}
-
-/** Streams a download: the first message names the content type, `data` carries the bytes. */
-async function streamDownload(res: http.ServerResponse, messages: AsyncIterable<Message>): Promise<void> {
-  for await (const message of messages) {
-    const chunk = message as unknown as { data?: Uint8Array; contentType?: string; filename?: string; contentLength?: bigint };
-    if (!res.headersSent) {
-      res.setHeader("Content-Type", chunk.contentType || "application/octet-stream");
-      if (chunk.contentLength !== undefined) res.setHeader("Content-Length", String(chunk.contentLength));
-      if (chunk.filename) res.setHeader("Content-Disposition", `attachment; filename="${chunk.filename.replace(/"/g, "")}"`);
-      res.writeHead(200);
-    }
-    if (chunk.data?.length && !res.write(chunk.data)) await new Promise((resolve) => res.once("drain", resolve));
-  }
-  if (!res.headersSent) res.writeHead(200, { "Content-Type": "application/octet-stream" });
-  res.end();
 }
 
 /** A request's headers as fetch Headers, for reading trace context. */

@@ -5,6 +5,8 @@ import { ZipFile } from "yazl";
 import { zipEntryProblem } from "../../shared/storage/storage-paths.js";
 import { partialPrefix, partsOf, notFoundAt, type ClusterStorage, type ObjectRef } from "./cluster-storage.js";
 import { entryOf, entryStats, explainOpenFailure, linkRefused, namesIn, openChildFolder, walkFolders } from "./confined-folder.js";
+import type { FileRange } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import { entityTagOf, matchesAny, selectedBytes, type ByteSpan } from "./file-versions.js";
 import { invalidPath, isFolder, tooLarge } from "./storage-error.js";
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = constants;
@@ -17,28 +19,65 @@ export interface Download {
   stream: Readable;
   contentType: string;
   filename: string;
-  /** Known for a file, not for a zip built while it is sent. */
+  /** The bytes the stream holds: known for a file, not for a zip built while it is sent. */
   contentLength?: number;
   /** Settles once the source is known to have given all of it; a rejection fails the download instead of ending it. */
   complete?: Promise<void>;
+  /** A file's strong entity tag; none for a zip. */
+  etag?: string;
+  /** The part of the file the stream holds, when a range was applied. */
+  contentRange?: ByteSpan & { size: number };
+  /** The file matched If-None-Match: the stream is empty. */
+  notModified?: boolean;
 }
 
-/** Opens the file at `path` of the object for reading; never a link, a folder or a device. */
-export async function readFile(storage: ClusterStorage, ref: ObjectRef, path: string): Promise<Download> {
+/** What a read of a file may ask beyond the file: only part of it, or nothing while it is a version the client has. */
+export interface ReadConditions {
+  range?: FileRange;
+  /** If-None-Match tags (without "W/"), or "*". */
+  ifNoneMatch: readonly string[];
+}
+
+/**
+ * Opens the file at `path` of the object for reading; never a link, a
+ * folder or a device. Its entity tag, its size and the bytes sent are all of
+ * the one version the open handle holds, so a range resumed against an
+ * older tag is never joined to a newer file: the whole file is sent instead.
+ * The bytes of a range are read from its first byte on, none before it.
+ */
+export async function readFile(storage: ClusterStorage, ref: ObjectRef, path: string, conditions: ReadConditions = { ifNoneMatch: [] }): Promise<Download> {
   const parts = partsOf(path);
   if (parts.length === 0) throw isFolder("'' is a folder");
   const object = await storage.openObject(ref);
+  let handle: FileHandle;
   try {
-    const { handle, stats } = await openRegularFile(object, parts);
-    return {
-      stream: handle.createReadStream({ highWaterMark: readChunkBytes }),
-      contentType: "application/octet-stream",
-      filename: parts.at(-1)!,
-      contentLength: stats.size,
-    };
+    handle = (await openRegularFile(object, parts)).handle;
   } finally {
     await object.close();
   }
+  try {
+    const stats = await handle.stat({ bigint: true });
+    const size = Number(stats.size);
+    const etag = entityTagOf(stats);
+    const described = { contentType: "application/octet-stream", filename: parts.at(-1)!, etag };
+    if (matchesAny(conditions.ifNoneMatch, etag)) {
+      await handle.close();
+      return { ...described, stream: Readable.from([]), contentLength: 0, notModified: true };
+    }
+    const span = selectedBytes(conditions.range, etag, size);
+    const { first, last } = span ?? { first: 0, last: size - 1 };
+    const stream = last < first ? emptyAndClose(handle) : handle.createReadStream({ start: first, end: last, highWaterMark: readChunkBytes });
+    return { ...described, stream, contentLength: last - first + 1, ...(span ? { contentRange: { ...span, size } } : {}) };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** No bytes (an empty file); the handle is closed. */
+function emptyAndClose(handle: FileHandle): Readable {
+  void handle.close().catch(() => undefined);
+  return Readable.from([]);
 }
 
 interface ZipEntry {

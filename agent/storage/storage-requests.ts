@@ -65,11 +65,11 @@ export class StorageRequests {
       outcome = await this.perform(request);
     } catch (error) {
       const failure = storageFailure(error);
-      this.replies.reply({ requestId, error: failure.message, problem: failure.problem });
+      this.replies.reply({ requestId, error: failure.message, problem: failure.problem, ...(failure.fileSize !== undefined ? { bytes: BigInt(failure.fileSize) } : {}) });
       return;
     }
     this.replies.reply({ requestId, ...outcome.reply });
-    if (outcome.download) await this.send(requestId, outcome.download);
+    if (outcome.download) await this.send(requestId, outcome.download, request.clientRequestId);
   }
 
   private async perform(request: StorageRequest): Promise<{ reply: ReplyFields; download?: Download }> {
@@ -99,16 +99,15 @@ export class StorageRequests {
         const place = operation.value.place;
         if (!place) throw invalidPath("a read names its place");
         const ref = refOf(place);
-        // A folder has no bytes of its own: it is sent as a zip, asked for or not.
+        const { range, ifNoneMatch } = operation.value;
+        // A folder has no bytes of its own: it is sent as a zip, asked for or not; a zip is always sent whole.
         const download = operation.value.zip
           ? await readZip(this.storage, ref, place.path)
-          : await readFile(this.storage, ref, place.path).catch((error: unknown) => {
+          : await readFile(this.storage, ref, place.path, { range, ifNoneMatch }).catch((error: unknown) => {
               if (error instanceof StorageError && error.problem === StorageProblem.IS_FOLDER) return readZip(this.storage, ref, place.path);
               throw error;
             });
-        const reply: ReplyFields = { contentType: download.contentType, filename: download.filename };
-        if (download.contentLength !== undefined) reply.contentLength = BigInt(download.contentLength);
-        return { reply, download };
+        return { reply: readReply(download), download };
       }
       case "listPodFiles": {
         const listing = await this.podFiles.list(operation.value);
@@ -131,16 +130,19 @@ export class StorageRequests {
   }
 
   /** Sends a download's bytes, waiting while a window of them is unacknowledged. */
-  private async send(requestId: string, download: Download): Promise<void> {
+  private async send(requestId: string, download: Download, clientRequestId: string): Promise<void> {
     const window = new SendWindow(() => new Error("the control plane took no part of the download for too long"));
     this.downloads.set(requestId, window);
+    let bytes = 0;
     try {
       for await (const chunk of download.stream as AsyncIterable<Buffer>) {
         await window.reserve(chunk.length);
         if (!this.replies.piece({ requestId, data: chunk })) throw new Error("the session closed");
+        bytes += chunk.length;
       }
       await download.complete;
       this.replies.piece({ requestId, last: true });
+      this.logger.debug("download sent", { offset: download.contentRange?.first ?? 0, bytes, request_id: clientRequestId || undefined });
     } catch (error) {
       download.stream.destroy();
       if (!window.error) this.replies.piece({ requestId, cancel: true });
@@ -149,6 +151,15 @@ export class StorageRequests {
       this.downloads.delete(requestId);
     }
   }
+}
+
+/** What the reply to a read tells of the pieces that follow. */
+function readReply(download: Download): ReplyFields {
+  const reply: ReplyFields = { contentType: download.contentType, filename: download.filename, etag: download.etag ?? "", notModified: download.notModified ?? false };
+  if (download.contentLength !== undefined) reply.contentLength = BigInt(download.contentLength);
+  const range = download.contentRange;
+  if (range) reply.contentRange = { first: BigInt(range.first), last: BigInt(range.last), size: BigInt(range.size) };
+  return reply;
 }
 
 export function refOf(place: StoragePlace): ObjectRef {

@@ -91,7 +91,7 @@ export class AgentRouter implements AgentLink {
     if (!reply) throw new UnavailableError("the replica holding the agent gave no answer");
     if (reply.error) {
       abort.abort();
-      throw storageFailed(reply.problem, reply.error);
+      throw storageFailed(reply.problem, reply.error, reply.bytes);
     }
     return { reply, pieces: forwardedBytes(messages, abort) };
   }

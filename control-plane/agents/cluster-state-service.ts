@@ -10,6 +10,7 @@ import type { PodCredentialsRepository } from "../storage/pod-credentials-reposi
 import { podLogRepository, type LogLimits } from "../storage/pod-log-repository.js";
 import { podRepository } from "../storage/pod-repository.js";
 import type { PodSecrets } from "../secrets/pod-secrets.js";
+import type { StorageMounts } from "../files/storage-mounts.js";
 import { derivePodFields } from "../templates/template-resolver.js";
 import { buildDesiredPod, type DesiredPodSpec } from "./desired-pod-builder.js";
 
@@ -30,6 +31,8 @@ export interface ClusterStateDeps {
   outboxWritten: () => void;
   /** Container output kept: bytes per run, runs per pod. */
   logLimits: LogLimits;
+  /** Whether each mount's mounter may still use it, at every start. */
+  storageMounts?: Pick<StorageMounts, "refusalAtStart">;
 }
 
 /** Statuses in which no container of the pod runs any more. */
@@ -132,6 +135,7 @@ export class ClusterStateService {
     const credentials = await this.deps.credentials.find(m, pod.tenantId, pod.podId);
     if (!credentials) throw new NotFoundError("pod credentials", `${pod.tenantId}/${pod.podId}`);
     const secrets = await this.deps.podSecrets.resolveAll(m, { tenantId: pod.tenantId, podId: pod.podId, owner: pod.owner ?? null }, effective);
-    return buildDesiredPod(pod, effective, credentials, secrets);
+    const mountRefusal = "refusal" in secrets ? null : await this.deps.storageMounts?.refusalAtStart(m, pod, effective);
+    return buildDesiredPod(pod, effective, credentials, mountRefusal ? { refusal: mountRefusal } : secrets);
   }
 }

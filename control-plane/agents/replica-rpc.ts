@@ -45,7 +45,7 @@ export function replicaRpc(sessions: AgentSessions): ServiceImpl<typeof ReplicaS
         download = await sessions.download(req.clusterId, order, req.timeoutMs);
       } catch (error) {
         if (error instanceof StorageFailedError) {
-          yield { reply: { error: error.detail, problem: problemOf(error.problem) } };
+          yield { reply: { error: error.detail, problem: problemOf(error.problem), bytes: BigInt(error.fileSize ?? 0) } };
           return;
         }
         throw error;

@@ -151,7 +151,7 @@ export class SessionTransfers {
     }
     if (reply.error) {
       this.downloads.delete(requestId);
-      throw storageFailed(reply.problem, reply.error);
+      throw storageFailed(reply.problem, reply.error, reply.bytes);
     }
     return { reply, pieces: this.taken(requestId, channel, pieces, reply.contentLength) };
   }

@@ -53,12 +53,12 @@ export function createAccessInterceptor(deps: AccessDeps): Interceptor {
     }
     if (rule.kind !== "object") return next(req);
     if (!req.stream) {
-      await deps.objects.require(caller, rule.object, rule.idOf(req.message), rule.level);
+      await deps.objects.require(caller, rule.object, rule.idOf(req.message), rule.levelOf(req.message));
       return next(req);
     }
     // Streaming calls name their object in the first message: check it before
     // the handler (or any later message) sees anything.
-    return next({ ...req, message: checkedStream(req.message, (first) => deps.objects.require(caller, rule.object, rule.idOf(first), rule.level)) });
+    return next({ ...req, message: checkedStream(req.message, (first) => deps.objects.require(caller, rule.object, rule.idOf(first), rule.levelOf(first))) });
   };
 }
 

@@ -115,7 +115,7 @@ export class TooLargeError extends DomainError {
 }
 
 /** What went wrong with a file operation on the cluster's storage. */
-export type StorageProblemKind = "invalid-path" | "not-found" | "is-folder" | "not-folder" | "too-large" | "disk";
+export type StorageProblemKind = "invalid-path" | "not-found" | "is-folder" | "not-folder" | "too-large" | "range-not-satisfiable" | "disk";
 
 /**
  * A file operation of the agent failed. Services turn it into the client's
@@ -126,9 +126,22 @@ export class StorageFailedError extends DomainError {
   constructor(
     readonly problem: StorageProblemKind,
     readonly detail: string,
+    /** For "range-not-satisfiable": the file's size. */
+    readonly fileSize?: number,
   ) {
     super(detail);
     this.name = "StorageFailedError";
+  }
+}
+
+/** No byte of a file satisfies the range a download asked for (HTTP 416); `size` is the file's. */
+export class RangeNotSatisfiableError extends DomainError {
+  constructor(
+    message: string,
+    readonly size: number,
+  ) {
+    super(message);
+    this.name = "RangeNotSatisfiableError";
   }
 }
 

@@ -1,4 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { RangeNotSatisfiableSchema } from "../../gen/tapis/pods/v1/common_pb.js";
 import type { Logger } from "../../shared/logging/logger.js";
 import { metadataNames } from "../../shared/rpc/metadata.js";
 import {
@@ -12,6 +13,7 @@ import {
   NotFoundError,
   OutOfRangeError,
   PermissionDeniedError,
+  RangeNotSatisfiableError,
   StorageFailedError,
   TooLargeError,
   UnauthenticatedError,
@@ -25,12 +27,15 @@ const storageCodes: Record<StorageFailedError["problem"], Code> = {
   "is-folder": Code.InvalidArgument,
   "not-folder": Code.InvalidArgument,
   "too-large": Code.ResourceExhausted,
+  "range-not-satisfiable": Code.OutOfRange,
   disk: Code.Unavailable,
 };
 
 /** Connect code for each domain error; anything unknown becomes Internal. */
 export function toConnectError(error: unknown, logger: Logger, procedure: string, requestId?: string): ConnectError {
   if (error instanceof ConnectError) return error;
+  // The size travels as a detail: REST answers it in Content-Range, gRPC clients read it from there.
+  if (error instanceof RangeNotSatisfiableError) return new ConnectError(error.message, Code.OutOfRange, undefined, [{ desc: RangeNotSatisfiableSchema, value: { size: BigInt(error.size) } }]);
   if (error instanceof DomainError) return new ConnectError(error.message, codeOf(error));
   const id = Math.random().toString(36).slice(2, 10);
   logger.error("unexpected error", { procedure, errorId: id, request_id: requestId, error });

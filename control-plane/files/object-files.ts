@@ -2,6 +2,7 @@ import type { FileInfo } from "../../gen/tapis/pods/v1/common_pb.js";
 import type { Download } from "../agents/agent-sessions.js";
 import { sendPieces } from "../agents/agent-sessions.js";
 import { FailedPreconditionError, InvalidArgumentError, ProblemList } from "../errors/domain-errors.js";
+import { downloadConditions, type RequestedConditions } from "./download-conditions.js";
 import { inClientTerms } from "./storage-failures.js";
 import type { ObjectOnCluster, StorageFiles } from "./storage-files.js";
 import { mebibyte, type StorageObjectRecord } from "./storage-object.js";
@@ -31,14 +32,19 @@ export class ObjectFiles {
     }
   }
 
-  async download(object: ObjectOnCluster, record: StorageObjectRecord, path: string, zip: boolean, clientRequestId: string): Promise<Download> {
+  /**
+   * A file, or a zip of a file or folder. The file's conditions (Range,
+   * If-Range, If-None-Match) go to the agent, which applies them to the
+   * version of the file it opens; a zip is always sent whole.
+   */
+  async download(object: ObjectOnCluster, record: StorageObjectRecord, path: string, zip: boolean, requested: RequestedConditions, clientRequestId: string): Promise<Download> {
     const problems = new ProblemList();
     const parts = storagePathOf("path", path, "refuse", object.kind, problems);
     problems.throwIfAny();
     if (parts!.length === 0) throw new InvalidArgumentError("path", "must name a file or folder, not be empty or '/'");
     ready(object, record);
     try {
-      return await this.files.download(object, parts!.join("/"), zip, clientRequestId);
+      return await this.files.download(object, parts!.join("/"), zip, zip ? { ifNoneMatch: [] } : downloadConditions(requested), clientRequestId);
     } catch (error) {
       throw inClientTerms(error, { field: "path", kind: object.kind, id: object.id, path: parts!.join("/") });
     }

@@ -4,6 +4,7 @@ import type { FileInfo } from "../../gen/tapis/pods/v1/common_pb.js";
 import type { AgentLink } from "../agents/agent-router.js";
 import type { Download, UploadStream } from "../agents/agent-sessions.js";
 import { storageFailed } from "../agents/storage-problems.js";
+import type { DownloadConditions } from "./download-conditions.js";
 import type { StorageObjectKind } from "./storage-object.js";
 
 type Place = MessageInitShape<typeof StoragePlaceSchema>;
@@ -67,8 +68,10 @@ export class StorageFiles {
     return Number(reply.bytes);
   }
 
-  download(object: ObjectOnCluster, path: string, zip: boolean, clientRequestId: string): Promise<Download> {
-    return this.agents.download(object.clusterId, { clientRequestId, operation: { case: "read", value: { place: placeOf(object, path), zip } } }, this.timeouts.operationMs);
+  /** Reads a file (or a zip); the agent applies `conditions` to the file it opens. */
+  download(object: ObjectOnCluster, path: string, zip: boolean, conditions: DownloadConditions, clientRequestId: string): Promise<Download> {
+    const read = { place: placeOf(object, path), zip, ...conditions };
+    return this.agents.download(object.clusterId, { clientRequestId, operation: { case: "read", value: read } }, this.timeouts.operationMs);
   }
 
   /** Starts writing the file at `path`; the object may hold at most `limitBytes` with it. */

@@ -36,6 +36,7 @@ const definitionKeys: readonly (keyof PodFields)[] = [
   "resources",
   "compute_queue",
   "template_overrides",
+  "healthchecks",
 ];
 
 export function podToProto(view: PodView): Pod {
@@ -48,6 +49,7 @@ export function podToProto(view: PodView): Pod {
     resources: view.resources as JsonObject,
     status_container: view.status_container as JsonObject,
     template_overrides: view.template_overrides as JsonObject | null,
+    healthchecks: view.healthchecks as unknown as JsonObject | null,
     time_to_stop_ts: isoOrNull(view.time_to_stop_ts),
     creation_ts: isoOrNull(view.creation_ts),
     update_ts: isoOrNull(view.update_ts),

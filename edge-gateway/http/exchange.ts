@@ -11,6 +11,8 @@ export interface Exchange {
   /** Who the control plane authenticated the call as, when it said. */
   tenant: string | null;
   user: string | null;
+  /** The body bytes of a streamed download, when it was one. */
+  bytesSent?: number;
 }
 
 const wellFormedId = /^[A-Za-z0-9._-]{1,64}$/;
@@ -43,6 +45,7 @@ export function beginExchange(req: http.IncomingMessage, res: http.ServerRespons
       tenant: exchange.tenant,
       user: exchange.user,
       request_id: exchange.requestId,
+      ...(exchange.bytesSent !== undefined ? { bytes_sent: exchange.bytesSent } : {}),
     });
   });
   return exchange;

@@ -1,7 +1,7 @@
-import { getOption, hasOption, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { getOption, hasOption, type DescField, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../gen/google/api/http_pb.js";
-import { call_deadline, http_exchange, rest_query_flag, rest_result_field, type CallDeadline, type HttpExchange } from "../../gen/tapis/pods/v1/call_options_pb.js";
+import { call_deadline, http_exchange, rest_header, rest_query_flag, rest_result_field, type CallDeadline, type HttpExchange } from "../../gen/tapis/pods/v1/call_options_pb.js";
 import { PathTemplate, pathSegments } from "./path-template.js";
 
 export type HttpMethod = "GET" | "PUT" | "POST" | "DELETE" | "PATCH";
@@ -24,6 +24,19 @@ export interface Route {
   exchange: HttpExchange | null;
   /** The response field the envelope's `result` carries: "result" unless the method names another. */
   resultField: string;
+  /** Request fields filled from HTTP request headers (lowercase names), not from the query. */
+  headerFields: HeaderField[];
+}
+
+/** A request field that takes the value of an HTTP request header (the rest_header field option). */
+export interface HeaderField {
+  header: string;
+  field: DescField;
+}
+
+/** The request fields of `method` that REST fills from headers. */
+export function headerFieldsOf(method: DescMethod): HeaderField[] {
+  return method.input.fields.filter((field) => hasOption(field, rest_header)).map((field) => ({ header: getOption(field, rest_header).toLowerCase(), field }));
 }
 
 export type RouteMatch =
@@ -84,5 +97,6 @@ function routeOf(service: DescService, method: DescMethod, rule: HttpRule): Rout
     queryFlag: hasOption(method, rest_query_flag) ? getOption(method, rest_query_flag) : "",
     exchange: hasOption(method, http_exchange) ? getOption(method, http_exchange) : null,
     resultField: hasOption(method, rest_result_field) ? getOption(method, rest_result_field) : "result",
+    headerFields: headerFieldsOf(method),
   };
 }

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { DescField, DescMessage, JsonValue } from "@bufbuild/protobuf";
 import { decodeField, decodeMessageJson, decodeTextField, RequestShapeError } from "../../shared/rest-json/rest-json-decoder.js";
 import type { Route } from "../routing/route-table.js";
@@ -7,16 +8,18 @@ type Init = Record<string, unknown>;
 const updateMaskField = "update_mask";
 
 /**
- * Builds the RPC request from a REST call: path variables, query parameters
- * and the JSON body, as the route's http rule binds them. For body "*"
+ * Builds the RPC request from a REST call: path variables, query parameters,
+ * the JSON body, as the route's http rule binds them, and the request
+ * headers that fields with the rest_header option name. For body "*"
  * requests with an update_mask, the mask is the set of top-level keys the
  * body holds, so an update changes exactly the fields sent. Throws
  * RequestShapeError listing every problem.
  */
-export function buildRequest(route: Route, vars: Record<string, string>, query: URLSearchParams, body: unknown): Init {
+export function buildRequest(route: Route, vars: Record<string, string>, query: URLSearchParams, body: unknown, headers: IncomingHttpHeaders = {}): Init {
   const input = route.method.input;
   const problems: string[] = [];
-  const bound = new Set(route.template.variables());
+  const fromHeaders = new Set(route.headerFields.map(({ field }) => field.name));
+  const bound = new Set([...route.template.variables(), ...fromHeaders]);
   let init: Init = {};
 
   for (const [name, text] of Object.entries(vars)) {
@@ -35,6 +38,11 @@ export function buildRequest(route: Route, vars: Record<string, string>, query: 
     const texts = query.getAll(name);
     if (texts.length > 1) problems.push(`${name}: given more than once`);
     setField(init, field, decodeTextField(field, texts[0]!, name, problems));
+  }
+
+  for (const { header, field } of route.headerFields) {
+    const value = headers[header];
+    if (value !== undefined) setField(init, field, decodeTextField(field, Array.isArray(value) ? value.join(", ") : value, header, problems));
   }
 
   if (route.body === "*") {

@@ -1,6 +1,7 @@
 import { getOption, hasOption, ScalarType, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import { rest_query_flag } from "../../gen/tapis/pods/v1/call_options_pb.js";
+import { headerFieldsOf } from "../../edge-gateway/routing/route-table.js";
 import type { HttpRule } from "../../gen/google/api/http_pb.js";
 import { PathTemplate } from "../../edge-gateway/routing/path-template.js";
 import { commentOf, SchemaRegistry, type Schema } from "./openapi-schemas.js";
@@ -108,6 +109,8 @@ function operationOf(method: DescMethod, rule: HttpRule, path: string, id: strin
   const input = method.input;
   const bound = new Set(PathTemplate.parse(path).variables());
   const bodyField = rule.body;
+  const headerFields = headerFieldsOf(method);
+  const fromHeaders = new Set(headerFields.map(({ field }) => field.name));
   const parameters = [
     ...[...bound].map((name) => {
       const field = input.fields.find((f) => f.name === name);
@@ -116,8 +119,9 @@ function operationOf(method: DescMethod, rule: HttpRule, path: string, id: strin
     ...(bodyField === "*" || method.methodKind === "client_streaming"
       ? []
       : input.fields
-          .filter((f) => !bound.has(f.name) && f.name !== bodyField && f.name !== "update_mask" && (f.fieldKind === "scalar" || f.fieldKind === "enum"))
+          .filter((f) => !bound.has(f.name) && !fromHeaders.has(f.name) && f.name !== bodyField && f.name !== "update_mask" && (f.fieldKind === "scalar" || f.fieldKind === "enum"))
           .map((f) => ({ name: f.name, in: "query", required: false, schema: schemas.fieldSchema(f) }))),
+    ...headerFields.map(({ header, field }) => ({ name: headerName(header), in: "header", required: false, schema: { type: "string" }, ...(commentOf(field) ? { description: commentOf(field) } : {}) })),
   ];
   const operation: Operation = {
     operationId: id,
@@ -129,7 +133,44 @@ function operationOf(method: DescMethod, rule: HttpRule, path: string, id: strin
   const body = requestBodyOf(method, bodyField, bound, schemas);
   if (body) operation.requestBody = body;
   operation.responses = { "200": successOf(method, rule, schemas), ...errorsOf(access, bound.size > 0, Boolean(body), method) };
+  if (servesFileVersions(method)) Object.assign(operation.responses as Record<string, Schema>, fileVersionResponses(operation.responses as Record<string, Schema>));
   return operation;
+}
+
+/** A download whose answers carry a file's version and parts of it (etag, content_range, not_modified). */
+function servesFileVersions(method: DescMethod): boolean {
+  const names = new Set(method.output.fields.map((f) => f.name));
+  return method.methodKind === "server_streaming" && ["etag", "content_range", "not_modified"].every((name) => names.has(name));
+}
+
+const fileHeaders: Record<string, Schema> = {
+  ETag: { description: "The file's strong entity tag; it changes whenever the file's content may have. None for a zip.", schema: { type: "string" } },
+  "Accept-Ranges": { description: "`bytes` for a file, `none` for a zip (always sent whole).", schema: { type: "string", enum: ["bytes", "none"] } },
+  "Content-Length": { description: "The bytes that follow; none for a zip, built while it is sent.", schema: { type: "integer" } },
+};
+
+/** The answers of a file download beyond 200, as RFC 9110 defines them. */
+function fileVersionResponses(responses: Record<string, Schema>): Record<string, Schema> {
+  const ok = responses["200"]!;
+  return {
+    "200": { ...ok, headers: fileHeaders },
+    "206": {
+      description: "The part of the file the Range header asked for (one range; several, or a malformed one, get the whole file with 200).",
+      headers: { ...fileHeaders, "Content-Range": { description: "`bytes <first>-<last>/<size>`", schema: { type: "string" } } },
+      content: ok.content,
+    },
+    "304": { description: "The file's ETag matches If-None-Match: no body.", headers: { ETag: fileHeaders.ETag } },
+    "416": {
+      description: "No byte of the file satisfies the Range header (it starts at or past the end).",
+      headers: { "Content-Range": { description: "`bytes */<size>`", schema: { type: "string" } } },
+      content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorEnvelope" } } },
+    },
+  };
+}
+
+/** `if-none-match` is written `If-None-Match`. */
+function headerName(header: string): string {
+  return header.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
 }
 
 function requestBodyOf(method: DescMethod, bodyField: string, bound: ReadonlySet<string>, schemas: SchemaRegistry): Schema | undefined {

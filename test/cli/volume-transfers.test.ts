@@ -6,6 +6,7 @@ import busboy from "busboy";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { CliRunner } from "../support/cli-runner.js";
+import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 import { waitForStorageStatus } from "../support/volume-files.js";
 
@@ -21,7 +22,7 @@ describe("pods CLI: volume upload and download against the service", () => {
   const digest = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
   before(async () => {
-    svc = await startTestService();
+    svc = await startTestService({}, { logLevel: "debug" });
     cli = await CliRunner.create(svc.baseUrl);
     await cli.login(svc.dataDir, "alice");
     const token = await svc.token("alice");
@@ -42,6 +43,40 @@ describe("pods CLI: volume upload and download against the service", () => {
     assert.deepEqual(JSON.parse(fetched.stdout), { destination: "copy.bin", bytes: content.length, resumed_from: 0 });
     assert.equal(digest(await readFile(join(cli.home, "copy.bin"))), digest(content));
     assert.deepEqual((await readdir(cli.home)).filter((name) => name.startsWith("copy.bin")), ["copy.bin"]);
+  });
+
+  it("resumesADownloadTheConnectionBrokeWithARangeRequestForOnlyTheRest", async () => {
+    const big = Buffer.from(Array.from({ length: 3 * 1024 * 1024 }, (_, i) => (i * 7919 + 13) % 251));
+    await writeFile(join(cli.home, "big.bin"), big);
+    assert.equal((await cli.run(["volume", "upload", "-q", "myvol", join(cli.home, "big.bin"), "docs/big.bin"])).code, 0);
+    let proxy: TcpProxy | undefined;
+    try {
+      proxy = await startTcpProxy({ host: "127.0.0.1", port: Number(new URL(svc.baseUrl).port) });
+      const viaProxy = { env: { PODS_URL: `http://127.0.0.1:${proxy.port}`, PODS_TOKEN: await svc.token("alice") } };
+      proxy.cutNextAfter(1024 * 1024);
+      const broken = await cli.run(["volume", "download", "-q", "myvol", "docs/big.bin", "big-copy.bin"], viaProxy);
+      assert.equal(broken.code, 5, broken.stderr);
+      const kept = (await stat(join(cli.home, "big-copy.bin.part"))).size;
+      assert.ok(kept > 0 && kept < 1024 * 1024, `kept ${kept} bytes`);
+
+      const resumed = await cli.run(["volume", "download", "-q", "-o", "json", "myvol", "docs/big.bin", "big-copy.bin"], viaProxy);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.deepEqual(JSON.parse(resumed.stdout), { destination: "big-copy.bin", bytes: big.length, resumed_from: kept });
+      assert.equal(digest(await readFile(join(cli.home, "big-copy.bin"))), digest(big));
+      assert.deepEqual((await readdir(cli.home)).filter((name) => name.startsWith("big-copy.bin")), ["big-copy.bin"]);
+
+      // The service's own account of the resume: a 206 whose bytes are only the rest, read by the agent from where the part ended.
+      const lines = svc.logLines();
+      const downloads = lines.filter((line) => line.msg === "request" && line.route === "/v3/pods/volumes/{volume_id}/contents/{path=**}");
+      assert.deepEqual(
+        { status: downloads.at(-1)?.status, bytes_sent: downloads.at(-1)?.bytes_sent },
+        { status: 206, bytes_sent: big.length - kept },
+      );
+      const reads = lines.filter((line) => line.msg === "download sent");
+      assert.deepEqual({ offset: reads.at(-1)?.offset, bytes: reads.at(-1)?.bytes }, { offset: kept, bytes: big.length - kept });
+    } finally {
+      await proxy?.close();
+    }
   });
 
   it("downloadsAFolderAsAZip", async () => {

@@ -63,6 +63,30 @@ describe("served OpenAPI document and docs page", () => {
     for (const status of ["400", "401", "403", "404"]) assert.ok(getPod.responses[status], `get_pod lacks ${status}`);
   });
 
+  it("describesRangeRequestsOfFileDownloadsAsHeadersAndTheirAnswers", () => {
+    for (const path of ["/v3/pods/volumes/{volume_id}/contents/{path}", "/v3/volumes/{volume_id}/files/{path}", "/v3/pods/snapshots/{snapshot_id}/contents/{path}", "/v3/snapshots/{snapshot_id}/files/{path}"]) {
+      const operation = doc.paths[path].get;
+      const parameters = operation.parameters as { name: string; in: string }[];
+      assert.deepEqual(
+        parameters.filter((p) => p.in === "header").map((p) => p.name),
+        ["Range", "If-Range", "If-None-Match"],
+        path,
+      );
+      assert.deepEqual(
+        parameters.filter((p) => p.in === "query").map((p) => p.name),
+        ["zip"],
+        `${path}: the header fields are no query parameters`,
+      );
+      for (const status of ["200", "206"]) {
+        assert.deepEqual(Object.keys(operation.responses[status].headers ?? {}).sort(), ["Accept-Ranges", "Content-Length", "ETag"].concat(status === "206" ? ["Content-Range"] : []).sort(), `${path} ${status}`);
+        assert.ok(operation.responses[status].content["application/octet-stream"], `${path} ${status}`);
+      }
+      assert.ok(operation.responses["304"].headers.ETag, `${path} 304`);
+      assert.ok(operation.responses["416"].headers["Content-Range"], `${path} 416`);
+    }
+    assert.equal(doc.paths["/v3/pods/{pod_id}"].get.responses["206"], undefined, "only downloads answer ranges");
+  });
+
   it("servesTheSameDocumentAsYaml", async () => {
     const response = await fetch(`${svc.baseUrl}/v3/pods/openapi.yaml`);
     assert.equal(response.status, 200);

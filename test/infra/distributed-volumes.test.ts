@@ -61,6 +61,24 @@ describe("volumes across control-plane replicas", function () {
     }
   });
 
+  it("servesRangesAndTheirRefusalsThroughEitherReplica", async () => {
+    const content = randomBytes(300_000);
+    assert.equal((await uploadFile(installation.gatewayUrl, token, "/v3/pods/volumes/spreadvol/upload/ranged.bin", content)).status, 200);
+    const path = "/v3/pods/volumes/spreadvol/contents/ranged.bin";
+    const etag = String((await rawRequest(installation.gatewayUrl, "GET", path, { token })).headers.etag);
+    for (let round = 0; round < 2; round++) {
+      const part = await rawRequest(installation.gatewayUrl, "GET", path, { token, headers: { Range: "bytes=100000-", "If-Range": etag } });
+      assert.equal(part.status, 206, `round ${round}`);
+      assert.equal(part.headers["content-range"], `bytes 100000-299999/300000`);
+      assert.equal(part.headers.etag, etag);
+      assert.equal(sha256(part.body), sha256(content.subarray(100_000)));
+      const past = await rawRequest(installation.gatewayUrl, "GET", path, { token, headers: { Range: "bytes=300000-" } });
+      assert.equal(past.status, 416, `round ${round}`);
+      assert.equal(past.headers["content-range"], "bytes */300000");
+      assert.equal((await rawRequest(installation.gatewayUrl, "GET", path, { token, headers: { "If-None-Match": etag } })).status, 304);
+    }
+  });
+
   it("snapshotsAndZipsThroughEitherReplica", async () => {
     const created = await api("POST", "/v3/pods/snapshots", { token, body: { snapshot_id: "spreadsnap", source_volume_id: "spreadvol", source_volume_path: "/data" } });
     assert.equal(created.status, 200, created.body.message);

@@ -39,7 +39,7 @@ export function rawRequest(baseUrl: string, method: string, rawPath: string, opt
         response.on("end", () => {
           const body = Buffer.concat(chunks);
           const isJson = (response.headers["content-type"] ?? "").startsWith("application/json");
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body, json: isJson ? JSON.parse(body.toString("utf8")) : null });
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body, json: isJson && body.length > 0 ? JSON.parse(body.toString("utf8")) : null });
         });
       },
     );

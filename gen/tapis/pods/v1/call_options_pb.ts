@@ -6,7 +6,7 @@
 
 import type { GenExtension, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { extDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { MethodOptions } from "@bufbuild/protobuf/wkt";
+import type { FieldOptions, MethodOptions } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_descriptor } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/call_options.proto.
  */
 export const file_tapis_pods_v1_call_options: GenFile = /*@__PURE__*/
-  fileDesc("CiB0YXBpcy9wb2RzL3YxL2NhbGxfb3B0aW9ucy5wcm90bxINdGFwaXMucG9kcy52MSJWCgxDYWxsRGVhZGxpbmUSFQoNc2Vjb25kc19maWVsZBgBIAEoCRIXCg9kZWZhdWx0X3NlY29uZHMYAiABKAUSFgoObWFyZ2luX3NlY29uZHMYAyABKAUiPQoMSHR0cEV4Y2hhbmdlEhcKD3JlcXVlc3RfaGVhZGVycxgBIAMoCRIUCgxhbnN3ZXJfZmllbGQYAiABKAkivgEKCkh0dHBBbnN3ZXISDgoGc3RhdHVzGAEgASgFEjcKB2hlYWRlcnMYAiADKAsyJi50YXBpcy5wb2RzLnYxLkh0dHBBbnN3ZXIuSGVhZGVyc0VudHJ5EhMKC3NldF9jb29raWVzGAMgAygJEhQKDGNvbnRlbnRfdHlwZRgEIAEoCRIMCgRib2R5GAUgASgMGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBOmIKDWNhbGxfZGVhZGxpbmUSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi5jgMgASgLMhsudGFwaXMucG9kcy52MS5DYWxsRGVhZGxpbmVSDGNhbGxEZWFkbGluZTpICg9yZXN0X3F1ZXJ5X2ZsYWcSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi6jgMgASgJUg1yZXN0UXVlcnlGbGFnOmIKDWh0dHBfZXhjaGFuZ2USHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi7jgMgASgLMhsudGFwaXMucG9kcy52MS5IdHRwRXhjaGFuZ2VSDGh0dHBFeGNoYW5nZTpMChFyZXN0X3Jlc3VsdF9maWVsZBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLyOAyABKAlSD3Jlc3RSZXN1bHRGaWVsZGIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("CiB0YXBpcy9wb2RzL3YxL2NhbGxfb3B0aW9ucy5wcm90bxINdGFwaXMucG9kcy52MSJWCgxDYWxsRGVhZGxpbmUSFQoNc2Vjb25kc19maWVsZBgBIAEoCRIXCg9kZWZhdWx0X3NlY29uZHMYAiABKAUSFgoObWFyZ2luX3NlY29uZHMYAyABKAUiPQoMSHR0cEV4Y2hhbmdlEhcKD3JlcXVlc3RfaGVhZGVycxgBIAMoCRIUCgxhbnN3ZXJfZmllbGQYAiABKAkivgEKCkh0dHBBbnN3ZXISDgoGc3RhdHVzGAEgASgFEjcKB2hlYWRlcnMYAiADKAsyJi50YXBpcy5wb2RzLnYxLkh0dHBBbnN3ZXIuSGVhZGVyc0VudHJ5EhMKC3NldF9jb29raWVzGAMgAygJEhQKDGNvbnRlbnRfdHlwZRgEIAEoCRIMCgRib2R5GAUgASgMGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBOmIKDWNhbGxfZGVhZGxpbmUSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi5jgMgASgLMhsudGFwaXMucG9kcy52MS5DYWxsRGVhZGxpbmVSDGNhbGxEZWFkbGluZTpICg9yZXN0X3F1ZXJ5X2ZsYWcSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi6jgMgASgJUg1yZXN0UXVlcnlGbGFnOmIKDWh0dHBfZXhjaGFuZ2USHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi7jgMgASgLMhsudGFwaXMucG9kcy52MS5IdHRwRXhjaGFuZ2VSDGh0dHBFeGNoYW5nZTpMChFyZXN0X3Jlc3VsdF9maWVsZBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLyOAyABKAlSD3Jlc3RSZXN1bHRGaWVsZDpACgtyZXN0X2hlYWRlchIdLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE9wdGlvbnMYvY4DIAEoCVIKcmVzdEhlYWRlcmIGcHJvdG8z", [file_google_protobuf_descriptor]);
 
 /**
  * How long a caller should wait for an RPC whose request names its own time
@@ -158,4 +158,14 @@ export const http_exchange: GenExtension<MethodOptions, HttpExchange> = /*@__PUR
  */
 export const rest_result_field: GenExtension<MethodOptions, string> = /*@__PURE__*/
   extDesc(file_tapis_pods_v1_call_options, 3);
+
+/**
+ * Over REST, this request field takes the value of the named HTTP request
+ * header (lowercase), as the client sent it, and is no query parameter
+ * (e.g. "range" for the Range header of a download).
+ *
+ * @generated from extension: string rest_header = 51005;
+ */
+export const rest_header: GenExtension<FieldOptions, string> = /*@__PURE__*/
+  extDesc(file_tapis_pods_v1_call_options, 4);
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/common.proto.
  */
 export const file_tapis_pods_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("Chp0YXBpcy9wb2RzL3YxL2NvbW1vbi5wcm90bxINdGFwaXMucG9kcy52MSIiCgtQZXJtaXNzaW9ucxITCgtwZXJtaXNzaW9ucxgBIAMoCSJzCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEdHlwZRgDIAEoCRIMCgRzaXplGAQgASgDEhQKDGxhc3RNb2RpZmllZBgFIAEoCRIZChFuYXRpdmVQZXJtaXNzaW9ucxgGIAEoCSK4AQoLUG9kRmlsZUluZm8SDAoEbmFtZRgBIAEoCRIMCgRwYXRoGAIgASgJEgwKBHR5cGUYAyABKAkSDAoEc2l6ZRgEIAEoAxINCgVvd25lchgFIAEoCRINCgVncm91cBgGIAEoCRIZChFuYXRpdmVQZXJtaXNzaW9ucxgHIAEoCRIUCgxsYXN0TW9kaWZpZWQYCCABKAkSFQoIbWltZVR5cGUYCSABKAlIAIgBAUILCglfbWltZVR5cGUqhQEKD1Blcm1pc3Npb25MZXZlbBIgChxQRVJNSVNTSU9OX0xFVkVMX1VOU1BFQ0lGSUVEEAASGQoVUEVSTUlTU0lPTl9MRVZFTF9SRUFEEAESGQoVUEVSTUlTU0lPTl9MRVZFTF9VU0VSEAISGgoWUEVSTUlTU0lPTl9MRVZFTF9BRE1JThADYgZwcm90bzM");
+  fileDesc("Chp0YXBpcy9wb2RzL3YxL2NvbW1vbi5wcm90bxINdGFwaXMucG9kcy52MSIiCgtQZXJtaXNzaW9ucxITCgtwZXJtaXNzaW9ucxgBIAMoCSJzCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEdHlwZRgDIAEoCRIMCgRzaXplGAQgASgDEhQKDGxhc3RNb2RpZmllZBgFIAEoCRIZChFuYXRpdmVQZXJtaXNzaW9ucxgGIAEoCSK4AQoLUG9kRmlsZUluZm8SDAoEbmFtZRgBIAEoCRIMCgRwYXRoGAIgASgJEgwKBHR5cGUYAyABKAkSDAoEc2l6ZRgEIAEoAxINCgVvd25lchgFIAEoCRINCgVncm91cBgGIAEoCRIZChFuYXRpdmVQZXJtaXNzaW9ucxgHIAEoCRIUCgxsYXN0TW9kaWZpZWQYCCABKAkSFQoIbWltZVR5cGUYCSABKAlIAIgBAUILCglfbWltZVR5cGUiOQoMQ29udGVudFJhbmdlEg0KBWZpcnN0GAEgASgDEgwKBGxhc3QYAiABKAMSDAoEc2l6ZRgDIAEoAyIjChNSYW5nZU5vdFNhdGlzZmlhYmxlEgwKBHNpemUYASABKAMiVgoPU3RvcmFnZU1vdW50VXNlEg4KBnBvZF9pZBgBIAEoCRISCgptb3VudF9wYXRoGAIgASgJEhEKCXJlYWRfb25seRgDIAEoCBIMCgR1c2VyGAQgASgJKoUBCg9QZXJtaXNzaW9uTGV2ZWwSIAocUEVSTUlTU0lPTl9MRVZFTF9VTlNQRUNJRklFRBAAEhkKFVBFUk1JU1NJT05fTEVWRUxfUkVBRBABEhkKFVBFUk1JU1NJT05fTEVWRUxfVVNFUhACEhoKFlBFUk1JU1NJT05fTEVWRUxfQURNSU4QA2IGcHJvdG8z");
 
 /**
  * Grants on one object, each as "<username>:<LEVEL>".
@@ -160,6 +160,98 @@ export type PodFileInfo = Message<"tapis.pods.v1.PodFileInfo"> & {
  */
 export const PodFileInfoSchema: GenMessage<PodFileInfo> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_common, 2);
+
+/**
+ * The part of a file an answer holds (HTTP Content-Range): bytes `first` to
+ * `last`, inclusive and 0-based, of a file of `size` bytes.
+ *
+ * @generated from message tapis.pods.v1.ContentRange
+ */
+export type ContentRange = Message<"tapis.pods.v1.ContentRange"> & {
+  /**
+   * @generated from field: int64 first = 1;
+   */
+  first: bigint;
+
+  /**
+   * @generated from field: int64 last = 2;
+   */
+  last: bigint;
+
+  /**
+   * @generated from field: int64 size = 3;
+   */
+  size: bigint;
+};
+
+/**
+ * Describes the message tapis.pods.v1.ContentRange.
+ * Use `create(ContentRangeSchema)` to create a new message.
+ */
+export const ContentRangeSchema: GenMessage<ContentRange> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_common, 3);
+
+/**
+ * The detail of an OUT_OF_RANGE error of a download: no byte of the file
+ * satisfies the range asked for (HTTP 416, Content-Range "bytes *\/<size>").
+ *
+ * @generated from message tapis.pods.v1.RangeNotSatisfiable
+ */
+export type RangeNotSatisfiable = Message<"tapis.pods.v1.RangeNotSatisfiable"> & {
+  /**
+   * The file's size in bytes.
+   *
+   * @generated from field: int64 size = 1;
+   */
+  size: bigint;
+};
+
+/**
+ * Describes the message tapis.pods.v1.RangeNotSatisfiable.
+ * Use `create(RangeNotSatisfiableSchema)` to create a new message.
+ */
+export const RangeNotSatisfiableSchema: GenMessage<RangeNotSatisfiable> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_common, 4);
+
+/**
+ * One mount of a volume or snapshot by a pod, as the volume or snapshot
+ * lists it (mounted_by).
+ *
+ * @generated from message tapis.pods.v1.StorageMountUse
+ */
+export type StorageMountUse = Message<"tapis.pods.v1.StorageMountUse"> & {
+  /**
+   * @generated from field: string pod_id = 1;
+   */
+  podId: string;
+
+  /**
+   * Where the pod mounts it.
+   *
+   * @generated from field: string mount_path = 2;
+   */
+  mountPath: string;
+
+  /**
+   * @generated from field: bool read_only = 3;
+   */
+  readOnly: boolean;
+
+  /**
+   * The user who mounted it, whose permission on the volume or snapshot
+   * the mount needs (USER read-write, READ read-only).
+   *
+   * @generated from field: string user = 4;
+   */
+  user: string;
+};
+
+/**
+ * Describes the message tapis.pods.v1.StorageMountUse.
+ * Use `create(StorageMountUseSchema)` to create a new message.
+ */
+export const StorageMountUseSchema: GenMessage<StorageMountUse> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_common, 5);
 
 /**
  * Levels nest: ADMIN includes USER, USER includes READ.

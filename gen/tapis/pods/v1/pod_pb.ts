@@ -20,7 +20,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/pod.proto.
  */
 export const file_tapis_pods_v1_pod: GenFile = /*@__PURE__*/
-  fileDesc("Chd0YXBpcy9wb2RzL3YxL3BvZC5wcm90bxINdGFwaXMucG9kcy52MSKxBwoKTmV0d29ya2luZxIVCghwcm90b2NvbBgBIAEoCUgAiAEBEhEKBHBvcnQYAiABKAVIAYgBARILCgN1cmwYAyABKAkSFQoNaXBfYWxsb3dfbGlzdBgEIAMoCRIXCgp0YXBpc19hdXRoGAUgASgISAKIAQESXAobdGFwaXNfYXV0aF9yZXNwb25zZV9oZWFkZXJzGAYgAygLMjcudGFwaXMucG9kcy52MS5OZXR3b3JraW5nLlRhcGlzQXV0aFJlc3BvbnNlSGVhZGVyc0VudHJ5EiAKGHRhcGlzX2F1dGhfYWxsb3dlZF91c2VycxgHIAMoCRIjChZ0YXBpc19hdXRoX3JldHVybl9wYXRoGAggASgJSAOIAQESGgoSY29yc19hbGxvd19vcmlnaW5zGAkgAygJEhoKEmNvcnNfYWxsb3dfbWV0aG9kcxgKIAMoCRIaChJjb3JzX2FsbG93X2hlYWRlcnMYCyADKAkSIwoWY29yc19hbGxvd19jcmVkZW50aWFscxgMIAEoCEgEiAEBEhkKDGNvcnNfbWF4X2FnZRgNIAEoBUgFiAEBEiEKFGNvcnNfYWRkX3ZhcnlfaGVhZGVyGA4gASgISAaIAQESGQoMdGFwaXNfdWlfdXJpGA8gASgJSAeIAQESIgoVdGFwaXNfdWlfdXJpX3JlZGlyZWN0GBAgASgISAiIAQESJQoYdGFwaXNfdWlfdXJpX2Rlc2NyaXB0aW9uGBEgASgJSAmIAQESGQoLYWNjZXNzX2dhdGUY+gEgASgISAqIAQESJQoXYWNjZXNzX2dhdGVfcmV0dXJuX3BhdGgY+wEgASgJSAuIAQEaPwodVGFwaXNBdXRoUmVzcG9uc2VIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUILCglfcHJvdG9jb2xCBwoFX3BvcnRCDQoLX3RhcGlzX2F1dGhCGQoXX3RhcGlzX2F1dGhfcmV0dXJuX3BhdGhCGQoXX2NvcnNfYWxsb3dfY3JlZGVudGlhbHNCDwoNX2NvcnNfbWF4X2FnZUIXChVfY29yc19hZGRfdmFyeV9oZWFkZXJCDwoNX3RhcGlzX3VpX3VyaUIYChZfdGFwaXNfdWlfdXJpX3JlZGlyZWN0QhsKGV90YXBpc191aV91cmlfZGVzY3JpcHRpb25CDgoMX2FjY2Vzc19nYXRlQhoKGF9hY2Nlc3NfZ2F0ZV9yZXR1cm5fcGF0aCLPAgoJUmVzb3VyY2VzEhgKC2NwdV9yZXF1ZXN0GAEgASgFSACIAQESFgoJY3B1X2xpbWl0GAIgASgFSAGIAQESGAoLbWVtX3JlcXVlc3QYAyABKAVIAogBARIWCgltZW1fbGltaXQYBCABKAVIA4gBARIRCgRncHVzGAUgASgFSASIAQESJgoZZXBoZW1lcmFsX3N0b3JhZ2VfcmVxdWVzdBgGIAEoBUgFiAEBEiQKF2VwaGVtZXJhbF9zdG9yYWdlX2xpbWl0GAcgASgFSAaIAQFCDgoMX2NwdV9yZXF1ZXN0QgwKCl9jcHVfbGltaXRCDgoMX21lbV9yZXF1ZXN0QgwKCl9tZW1fbGltaXRCBwoFX2dwdXNCHAoaX2VwaGVtZXJhbF9zdG9yYWdlX3JlcXVlc3RCGgoYX2VwaGVtZXJhbF9zdG9yYWdlX2xpbWl0IssCCgtWb2x1bWVNb3VudBIMCgR0eXBlGAEgASgJEhYKCXNvdXJjZV9pZBgCIAEoCUgAiAEBEhAKCHN1Yl9wYXRoGAMgASgJEhYKCXJlYWRfb25seRgEIAEoCEgBiAEBEhsKDmNvbmZpZ19jb250ZW50GAUgASgJSAKIAQESHwoSY29uZmlnX3Blcm1pc3Npb25zGAYgASgJSAOIAQESHAoPY29uZmlnX2ZpbGVuYW1lGAcgASgJSASIAQESHwoSY29uZmlnX3VwZGF0ZV9tb2RlGAggASgJSAWIAQFCDAoKX3NvdXJjZV9pZEIMCgpfcmVhZF9vbmx5QhEKD19jb25maWdfY29udGVudEIVChNfY29uZmlnX3Blcm1pc3Npb25zQhIKEF9jb25maWdfZmlsZW5hbWVCFQoTX2NvbmZpZ191cGRhdGVfbW9kZSK7CQoDUG9kEg4KBnBvZF9pZBgBIAEoCRINCgVpbWFnZRgCIAEoCRIQCgh0ZW1wbGF0ZRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIPCgdjb21tYW5kGAUgAygJEhEKCWFyZ3VtZW50cxgGIAMoCRJLChVlbnZpcm9ubWVudF92YXJpYWJsZXMYByADKAsyLC50YXBpcy5wb2RzLnYxLlBvZC5FbnZpcm9ubWVudFZhcmlhYmxlc0VudHJ5EjUKCnNlY3JldF9tYXAYCCADKAsyIS50YXBpcy5wb2RzLnYxLlBvZC5TZWNyZXRNYXBFbnRyeRI4ChBzdGF0dXNfcmVxdWVzdGVkGAkgASgOMh4udGFwaXMucG9kcy52MS5TdGF0dXNSZXF1ZXN0ZWQSOwoNdm9sdW1lX21vdW50cxgKIAMoCzIkLnRhcGlzLnBvZHMudjEuUG9kLlZvbHVtZU1vdW50c0VudHJ5EhwKFHRpbWVfdG9fc3RvcF9kZWZhdWx0GAsgASgFEiIKFXRpbWVfdG9fc3RvcF9pbnN0YW5jZRgMIAEoBUgAiAEBEjYKCm5ldHdvcmtpbmcYDSADKAsyIi50YXBpcy5wb2RzLnYxLlBvZC5OZXR3b3JraW5nRW50cnkSKwoJcmVzb3VyY2VzGA4gASgLMhgudGFwaXMucG9kcy52MS5SZXNvdXJjZXMSFQoNY29tcHV0ZV9xdWV1ZRgPIAEoCRIzChJ0ZW1wbGF0ZV9vdmVycmlkZXMYECABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjMKD3RpbWVfdG9fc3RvcF90cxgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGc3RhdHVzGBIgASgOMhgudGFwaXMucG9kcy52MS5Qb2RTdGF0dXMSMQoQc3RhdHVzX2NvbnRhaW5lchgTIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLwoLY3JlYXRpb25fdHMYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCXVwZGF0ZV90cxgVIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoRc3RhcnRfaW5zdGFuY2VfdHMYFiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgsKA3VybBgXIAEoCRo7ChlFbnZpcm9ubWVudFZhcmlhYmxlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMAoOU2VjcmV0TWFwRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARpPChFWb2x1bWVNb3VudHNFbnRyeRILCgNrZXkYASABKAkSKQoFdmFsdWUYAiABKAsyGi50YXBpcy5wb2RzLnYxLlZvbHVtZU1vdW50OgI4ARpMCg9OZXR3b3JraW5nRW50cnkSCwoDa2V5GAEgASgJEigKBXZhbHVlGAIgASgLMhkudGFwaXMucG9kcy52MS5OZXR3b3JraW5nOgI4AUIYChZfdGltZV90b19zdG9wX2luc3RhbmNlIj4KDlBvZENyZWRlbnRpYWxzEhUKDXVzZXJfdXNlcm5hbWUYASABKAkSFQoNdXNlcl9wYXNzd29yZBgCIAEoCSIsCgdQb2RMb2dzEgwKBGxvZ3MYASABKAkSEwoLYWN0aW9uX2xvZ3MYAiADKAkifQoNQ29tbWFuZFJlc3VsdBIPCgdjb21tYW5kGAEgAygJEg4KBm91dHB1dBgCIAEoCRIRCglleGl0X2NvZGUYAyABKAUSDwoHc3VjY2VzcxgEIAEoCBIYChBkdXJhdGlvbl9zZWNvbmRzGAUgASgBEg0KBWVycm9yGAYgASgJImwKCkV4ZWNSZXN1bHQSLQoHcmVzdWx0cxgBIAMoCzIcLnRhcGlzLnBvZHMudjEuQ29tbWFuZFJlc3VsdBIPCgdzdWNjZXNzGAIgASgIEh4KFnRvdGFsX2R1cmF0aW9uX3NlY29uZHMYAyABKAEq9AEKCVBvZFN0YXR1cxIaChZQT0RfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUUE9EX1NUQVRVU19SRVFVRVNURUQQARIXChNQT0RfU1RBVFVTX1NQQVdOSU5HEAISGAoUUE9EX1NUQVRVU19BVkFJTEFCTEUQAxIWChJQT0RfU1RBVFVTX1NUT1BQRUQQBBIZChVQT0RfU1RBVFVTX1JFU1RBUlRJTkcQBRIcChhQT0RfU1RBVFVTX1NIVVRUSU5HX0RPV04QBhIXChNQT0RfU1RBVFVTX0NPTVBMRVRFEAcSFAoQUE9EX1NUQVRVU19FUlJPUhAIKoQBCg9TdGF0dXNSZXF1ZXN0ZWQSIAocU1RBVFVTX1JFUVVFU1RFRF9VTlNQRUNJRklFRBAAEhcKE1NUQVRVU19SRVFVRVNURURfT04QARIYChRTVEFUVVNfUkVRVUVTVEVEX09GRhACEhwKGFNUQVRVU19SRVFVRVNURURfUkVTVEFSVBADYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Chd0YXBpcy9wb2RzL3YxL3BvZC5wcm90bxINdGFwaXMucG9kcy52MSKxBwoKTmV0d29ya2luZxIVCghwcm90b2NvbBgBIAEoCUgAiAEBEhEKBHBvcnQYAiABKAVIAYgBARILCgN1cmwYAyABKAkSFQoNaXBfYWxsb3dfbGlzdBgEIAMoCRIXCgp0YXBpc19hdXRoGAUgASgISAKIAQESXAobdGFwaXNfYXV0aF9yZXNwb25zZV9oZWFkZXJzGAYgAygLMjcudGFwaXMucG9kcy52MS5OZXR3b3JraW5nLlRhcGlzQXV0aFJlc3BvbnNlSGVhZGVyc0VudHJ5EiAKGHRhcGlzX2F1dGhfYWxsb3dlZF91c2VycxgHIAMoCRIjChZ0YXBpc19hdXRoX3JldHVybl9wYXRoGAggASgJSAOIAQESGgoSY29yc19hbGxvd19vcmlnaW5zGAkgAygJEhoKEmNvcnNfYWxsb3dfbWV0aG9kcxgKIAMoCRIaChJjb3JzX2FsbG93X2hlYWRlcnMYCyADKAkSIwoWY29yc19hbGxvd19jcmVkZW50aWFscxgMIAEoCEgEiAEBEhkKDGNvcnNfbWF4X2FnZRgNIAEoBUgFiAEBEiEKFGNvcnNfYWRkX3ZhcnlfaGVhZGVyGA4gASgISAaIAQESGQoMdGFwaXNfdWlfdXJpGA8gASgJSAeIAQESIgoVdGFwaXNfdWlfdXJpX3JlZGlyZWN0GBAgASgISAiIAQESJQoYdGFwaXNfdWlfdXJpX2Rlc2NyaXB0aW9uGBEgASgJSAmIAQESGQoLYWNjZXNzX2dhdGUY+gEgASgISAqIAQESJQoXYWNjZXNzX2dhdGVfcmV0dXJuX3BhdGgY+wEgASgJSAuIAQEaPwodVGFwaXNBdXRoUmVzcG9uc2VIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUILCglfcHJvdG9jb2xCBwoFX3BvcnRCDQoLX3RhcGlzX2F1dGhCGQoXX3RhcGlzX2F1dGhfcmV0dXJuX3BhdGhCGQoXX2NvcnNfYWxsb3dfY3JlZGVudGlhbHNCDwoNX2NvcnNfbWF4X2FnZUIXChVfY29yc19hZGRfdmFyeV9oZWFkZXJCDwoNX3RhcGlzX3VpX3VyaUIYChZfdGFwaXNfdWlfdXJpX3JlZGlyZWN0QhsKGV90YXBpc191aV91cmlfZGVzY3JpcHRpb25CDgoMX2FjY2Vzc19nYXRlQhoKGF9hY2Nlc3NfZ2F0ZV9yZXR1cm5fcGF0aCLPAgoJUmVzb3VyY2VzEhgKC2NwdV9yZXF1ZXN0GAEgASgFSACIAQESFgoJY3B1X2xpbWl0GAIgASgFSAGIAQESGAoLbWVtX3JlcXVlc3QYAyABKAVIAogBARIWCgltZW1fbGltaXQYBCABKAVIA4gBARIRCgRncHVzGAUgASgFSASIAQESJgoZZXBoZW1lcmFsX3N0b3JhZ2VfcmVxdWVzdBgGIAEoBUgFiAEBEiQKF2VwaGVtZXJhbF9zdG9yYWdlX2xpbWl0GAcgASgFSAaIAQFCDgoMX2NwdV9yZXF1ZXN0QgwKCl9jcHVfbGltaXRCDgoMX21lbV9yZXF1ZXN0QgwKCl9tZW1fbGltaXRCBwoFX2dwdXNCHAoaX2VwaGVtZXJhbF9zdG9yYWdlX3JlcXVlc3RCGgoYX2VwaGVtZXJhbF9zdG9yYWdlX2xpbWl0IvQCCgtWb2x1bWVNb3VudBIMCgR0eXBlGAEgASgJEhYKCXNvdXJjZV9pZBgCIAEoCUgAiAEBEhAKCHN1Yl9wYXRoGAMgASgJEhYKCXJlYWRfb25seRgEIAEoCEgBiAEBEhsKDmNvbmZpZ19jb250ZW50GAUgASgJSAKIAQESHwoSY29uZmlnX3Blcm1pc3Npb25zGAYgASgJSAOIAQESHAoPY29uZmlnX2ZpbGVuYW1lGAcgASgJSASIAQESHwoSY29uZmlnX3VwZGF0ZV9tb2RlGAggASgJSAWIAQESGAoKbW91bnRlZF9ieRjIASABKAlIBogBAUIMCgpfc291cmNlX2lkQgwKCl9yZWFkX29ubHlCEQoPX2NvbmZpZ19jb250ZW50QhUKE19jb25maWdfcGVybWlzc2lvbnNCEgoQX2NvbmZpZ19maWxlbmFtZUIVChNfY29uZmlnX3VwZGF0ZV9tb2RlQg0KC19tb3VudGVkX2J5IowKCgNQb2QSDgoGcG9kX2lkGAEgASgJEg0KBWltYWdlGAIgASgJEhAKCHRlbXBsYXRlGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEg8KB2NvbW1hbmQYBSADKAkSEQoJYXJndW1lbnRzGAYgAygJEksKFWVudmlyb25tZW50X3ZhcmlhYmxlcxgHIAMoCzIsLnRhcGlzLnBvZHMudjEuUG9kLkVudmlyb25tZW50VmFyaWFibGVzRW50cnkSNQoKc2VjcmV0X21hcBgIIAMoCzIhLnRhcGlzLnBvZHMudjEuUG9kLlNlY3JldE1hcEVudHJ5EjgKEHN0YXR1c19yZXF1ZXN0ZWQYCSABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBI7Cg12b2x1bWVfbW91bnRzGAogAygLMiQudGFwaXMucG9kcy52MS5Qb2QuVm9sdW1lTW91bnRzRW50cnkSHAoUdGltZV90b19zdG9wX2RlZmF1bHQYCyABKAUSIgoVdGltZV90b19zdG9wX2luc3RhbmNlGAwgASgFSACIAQESNgoKbmV0d29ya2luZxgNIAMoCzIiLnRhcGlzLnBvZHMudjEuUG9kLk5ldHdvcmtpbmdFbnRyeRIrCglyZXNvdXJjZXMYDiABKAsyGC50YXBpcy5wb2RzLnYxLlJlc291cmNlcxIVCg1jb21wdXRlX3F1ZXVlGA8gASgJEjMKEnRlbXBsYXRlX292ZXJyaWRlcxgQIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMwoPdGltZV90b19zdG9wX3RzGBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCgZzdGF0dXMYEiABKA4yGC50YXBpcy5wb2RzLnYxLlBvZFN0YXR1cxIxChBzdGF0dXNfY29udGFpbmVyGBMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtjcmVhdGlvbl90cxgUIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJdXBkYXRlX3RzGBUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1ChFzdGFydF9pbnN0YW5jZV90cxgWIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASCwoDdXJsGBcgASgJEjUKDGhlYWx0aGNoZWNrcxjIASABKAsyHi50YXBpcy5wb2RzLnYxLlBvZEhlYWx0aGNoZWNrcxIYCg9uZXR3b3JraW5nX2xpdmUYyQEgASgIGjsKGUVudmlyb25tZW50VmFyaWFibGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARowCg5TZWNyZXRNYXBFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGk8KEVZvbHVtZU1vdW50c0VudHJ5EgsKA2tleRgBIAEoCRIpCgV2YWx1ZRgCIAEoCzIaLnRhcGlzLnBvZHMudjEuVm9sdW1lTW91bnQ6AjgBGkwKD05ldHdvcmtpbmdFbnRyeRILCgNrZXkYASABKAkSKAoFdmFsdWUYAiABKAsyGS50YXBpcy5wb2RzLnYxLk5ldHdvcmtpbmc6AjgBQhgKFl90aW1lX3RvX3N0b3BfaW5zdGFuY2Ui9AMKEEhlYWx0aGNoZWNrUHJvYmUSGgoNaHR0cF9nZXRfcGF0aBgBIAEoCUgAiAEBEhoKDWh0dHBfZ2V0X3BvcnQYAiABKAVIAYgBARIcCg9odHRwX2dldF9zY2hlbWUYAyABKAlIAogBARIUCgxleGVjX2NvbW1hbmQYBCADKAkSHAoPdGNwX3NvY2tldF9wb3J0GAUgASgFSAOIAQESIgoVaW5pdGlhbF9kZWxheV9zZWNvbmRzGAYgASgFSASIAQESGwoOcGVyaW9kX3NlY29uZHMYByABKAVIBYgBARIcCg90aW1lb3V0X3NlY29uZHMYCCABKAVIBogBARIeChFmYWlsdXJlX3RocmVzaG9sZBgJIAEoBUgHiAEBEh4KEXN1Y2Nlc3NfdGhyZXNob2xkGAogASgFSAiIAQFCEAoOX2h0dHBfZ2V0X3BhdGhCEAoOX2h0dHBfZ2V0X3BvcnRCEgoQX2h0dHBfZ2V0X3NjaGVtZUISChBfdGNwX3NvY2tldF9wb3J0QhgKFl9pbml0aWFsX2RlbGF5X3NlY29uZHNCEQoPX3BlcmlvZF9zZWNvbmRzQhIKEF90aW1lb3V0X3NlY29uZHNCFAoSX2ZhaWx1cmVfdGhyZXNob2xkQhQKEl9zdWNjZXNzX3RocmVzaG9sZCLwAQoPUG9kSGVhbHRoY2hlY2tzEjEKCGxpdmVuZXNzGAEgASgLMh8udGFwaXMucG9kcy52MS5IZWFsdGhjaGVja1Byb2JlEjIKCXJlYWRpbmVzcxgCIAEoCzIfLnRhcGlzLnBvZHMudjEuSGVhbHRoY2hlY2tQcm9iZRIwCgdzdGFydHVwGAMgASgLMh8udGFwaXMucG9kcy52MS5IZWFsdGhjaGVja1Byb2JlEiYKGW5ldHdvcmtpbmdfcmVxdWlyZXNfcmVhZHkYBCABKAhIAIgBAUIcChpfbmV0d29ya2luZ19yZXF1aXJlc19yZWFkeSI+Cg5Qb2RDcmVkZW50aWFscxIVCg11c2VyX3VzZXJuYW1lGAEgASgJEhUKDXVzZXJfcGFzc3dvcmQYAiABKAkiLAoHUG9kTG9ncxIMCgRsb2dzGAEgASgJEhMKC2FjdGlvbl9sb2dzGAIgAygJIn0KDUNvbW1hbmRSZXN1bHQSDwoHY29tbWFuZBgBIAMoCRIOCgZvdXRwdXQYAiABKAkSEQoJZXhpdF9jb2RlGAMgASgFEg8KB3N1Y2Nlc3MYBCABKAgSGAoQZHVyYXRpb25fc2Vjb25kcxgFIAEoARINCgVlcnJvchgGIAEoCSJsCgpFeGVjUmVzdWx0Ei0KB3Jlc3VsdHMYASADKAsyHC50YXBpcy5wb2RzLnYxLkNvbW1hbmRSZXN1bHQSDwoHc3VjY2VzcxgCIAEoCBIeChZ0b3RhbF9kdXJhdGlvbl9zZWNvbmRzGAMgASgBKvQBCglQb2RTdGF0dXMSGgoWUE9EX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFFBPRF9TVEFUVVNfUkVRVUVTVEVEEAESFwoTUE9EX1NUQVRVU19TUEFXTklORxACEhgKFFBPRF9TVEFUVVNfQVZBSUxBQkxFEAMSFgoSUE9EX1NUQVRVU19TVE9QUEVEEAQSGQoVUE9EX1NUQVRVU19SRVNUQVJUSU5HEAUSHAoYUE9EX1NUQVRVU19TSFVUVElOR19ET1dOEAYSFwoTUE9EX1NUQVRVU19DT01QTEVURRAHEhQKEFBPRF9TVEFUVVNfRVJST1IQCCqEAQoPU3RhdHVzUmVxdWVzdGVkEiAKHFNUQVRVU19SRVFVRVNURURfVU5TUEVDSUZJRUQQABIXChNTVEFUVVNfUkVRVUVTVEVEX09OEAESGAoUU1RBVFVTX1JFUVVFU1RFRF9PRkYQAhIcChhTVEFUVVNfUkVRVUVTVEVEX1JFU1RBUlQQA2IGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * One exposed port of a pod. In requests every field may be omitted and takes
@@ -274,6 +274,16 @@ export type VolumeMount = Message<"tapis.pods.v1.VolumeMount"> & {
    * @generated from field: optional string config_update_mode = 8;
    */
   configUpdateMode?: string | undefined;
+
+  /**
+   * Set by the service on tapisvolume and tapissnapshot mounts of a pod:
+   * the user who mounted it (who added or last changed it, or created the
+   * pod), whose permission on the volume or snapshot it needs at every
+   * start. Refused in requests.
+   *
+   * @generated from field: optional string mounted_by = 200;
+   */
+  mountedBy?: string | undefined;
 };
 
 /**
@@ -420,6 +430,22 @@ export type Pod = Message<"tapis.pods.v1.Pod"> & {
    * @generated from field: string url = 23;
    */
   url: string;
+
+  /**
+   * The probes Kubernetes runs against the container; null when none.
+   *
+   * @generated from field: tapis.pods.v1.PodHealthchecks healthchecks = 200;
+   */
+  healthchecks?: PodHealthchecks | undefined;
+
+  /**
+   * Set by the service: whether the edge routes the pod's URLs now. True
+   * once the pod is AVAILABLE and, when its URLs wait for readiness
+   * (networking_requires_ready with a readiness probe), ready.
+   *
+   * @generated from field: bool networking_live = 201;
+   */
+  networkingLive: boolean;
 };
 
 /**
@@ -428,6 +454,134 @@ export type Pod = Message<"tapis.pods.v1.Pod"> & {
  */
 export const PodSchema: GenMessage<Pod> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_pod, 3);
+
+/**
+ * One Kubernetes probe of a pod's container: exactly one action (an HTTP
+ * GET of http_get_path, a TCP connection to tcp_socket_port, or
+ * exec_command run in the container) and its timing. Results show every
+ * field, unset ones with their defaults.
+ *
+ * @generated from message tapis.pods.v1.HealthcheckProbe
+ */
+export type HealthcheckProbe = Message<"tapis.pods.v1.HealthcheckProbe"> & {
+  /**
+   * A URL path starting with "/", e.g. "/health".
+   *
+   * @generated from field: optional string http_get_path = 1;
+   */
+  httpGetPath?: string | undefined;
+
+  /**
+   * Container port of the HTTP GET, 1-65535, default 5000.
+   *
+   * @generated from field: optional int32 http_get_port = 2;
+   */
+  httpGetPort?: number | undefined;
+
+  /**
+   * "HTTP" (default) or "HTTPS".
+   *
+   * @generated from field: optional string http_get_scheme = 3;
+   */
+  httpGetScheme?: string | undefined;
+
+  /**
+   * A command and its arguments, run without a shell, e.g.
+   * ["cat", "/tmp/ready"]; it passes when it exits 0.
+   *
+   * @generated from field: repeated string exec_command = 4;
+   */
+  execCommand: string[];
+
+  /**
+   * Container port a TCP connection is opened to, 1-65535.
+   *
+   * @generated from field: optional int32 tcp_socket_port = 5;
+   */
+  tcpSocketPort?: number | undefined;
+
+  /**
+   * Seconds after the container starts before the first probe, default 10.
+   *
+   * @generated from field: optional int32 initial_delay_seconds = 6;
+   */
+  initialDelaySeconds?: number | undefined;
+
+  /**
+   * Seconds between probes, default 10.
+   *
+   * @generated from field: optional int32 period_seconds = 7;
+   */
+  periodSeconds?: number | undefined;
+
+  /**
+   * Seconds one probe may take, default 5.
+   *
+   * @generated from field: optional int32 timeout_seconds = 8;
+   */
+  timeoutSeconds?: number | undefined;
+
+  /**
+   * Failures in a row before the probe counts as failed, default 3.
+   *
+   * @generated from field: optional int32 failure_threshold = 9;
+   */
+  failureThreshold?: number | undefined;
+
+  /**
+   * Successes in a row before it counts as passing, default 1; only
+   * readiness probes may ask for more.
+   *
+   * @generated from field: optional int32 success_threshold = 10;
+   */
+  successThreshold?: number | undefined;
+};
+
+/**
+ * Describes the message tapis.pods.v1.HealthcheckProbe.
+ * Use `create(HealthcheckProbeSchema)` to create a new message.
+ */
+export const HealthcheckProbeSchema: GenMessage<HealthcheckProbe> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_pod, 4);
+
+/**
+ * The probes of a pod: liveness restarts the container when it fails,
+ * readiness says whether the pod may take traffic, startup holds the other
+ * two back until it passes once.
+ *
+ * @generated from message tapis.pods.v1.PodHealthchecks
+ */
+export type PodHealthchecks = Message<"tapis.pods.v1.PodHealthchecks"> & {
+  /**
+   * @generated from field: tapis.pods.v1.HealthcheckProbe liveness = 1;
+   */
+  liveness?: HealthcheckProbe | undefined;
+
+  /**
+   * @generated from field: tapis.pods.v1.HealthcheckProbe readiness = 2;
+   */
+  readiness?: HealthcheckProbe | undefined;
+
+  /**
+   * @generated from field: tapis.pods.v1.HealthcheckProbe startup = 3;
+   */
+  startup?: HealthcheckProbe | undefined;
+
+  /**
+   * With a readiness probe, the pod's URLs are routed only while it is
+   * ready (default true).
+   *
+   * @generated from field: optional bool networking_requires_ready = 4;
+   */
+  networkingRequiresReady?: boolean | undefined;
+};
+
+/**
+ * Describes the message tapis.pods.v1.PodHealthchecks.
+ * Use `create(PodHealthchecksSchema)` to create a new message.
+ */
+export const PodHealthchecksSchema: GenMessage<PodHealthchecks> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_pod, 5);
 
 /**
  * Credentials generated for a pod; templates wire them into the container.
@@ -451,7 +605,7 @@ export type PodCredentials = Message<"tapis.pods.v1.PodCredentials"> & {
  * Use `create(PodCredentialsSchema)` to create a new message.
  */
 export const PodCredentialsSchema: GenMessage<PodCredentials> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_pod, 4);
+  messageDesc(file_tapis_pods_v1_pod, 6);
 
 /**
  * What the container wrote (latest 10 MB of the current instance) and the
@@ -476,7 +630,7 @@ export type PodLogs = Message<"tapis.pods.v1.PodLogs"> & {
  * Use `create(PodLogsSchema)` to create a new message.
  */
 export const PodLogsSchema: GenMessage<PodLogs> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_pod, 5);
+  messageDesc(file_tapis_pods_v1_pod, 7);
 
 /**
  * The outcome of one command run inside a pod.
@@ -522,7 +676,7 @@ export type CommandResult = Message<"tapis.pods.v1.CommandResult"> & {
  * Use `create(CommandResultSchema)` to create a new message.
  */
 export const CommandResultSchema: GenMessage<CommandResult> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_pod, 6);
+  messageDesc(file_tapis_pods_v1_pod, 8);
 
 /**
  * The outcome of an exec request, one entry per command in order.
@@ -551,7 +705,7 @@ export type ExecResult = Message<"tapis.pods.v1.ExecResult"> & {
  * Use `create(ExecResultSchema)` to create a new message.
  */
 export const ExecResultSchema: GenMessage<ExecResult> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_pod, 7);
+  messageDesc(file_tapis_pods_v1_pod, 9);
 
 /**
  * What the pod is doing now, as observed on its cluster.
