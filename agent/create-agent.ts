@@ -13,6 +13,7 @@ import { AgentHealth, type AgentHealthState } from "./health/agent-health.js";
 import { runExec } from "./exec/exec-runner.js";
 import { UploadReceiver } from "./exec/upload-receiver.js";
 import { AgentExecSessions } from "./exec/exec-sessions.js";
+import { PodFiles } from "./files/pod-files.js";
 import { ClusterResync, type ResyncSummary } from "./reconcile/cluster-resync.js";
 import { PodReconciler } from "./reconcile/pod-reconciler.js";
 import { WorkQueue } from "./reconcile/work-queue.js";
@@ -91,6 +92,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   );
   const files = new StorageRequests(
     storage,
+    new PodFiles(() => driver),
     {
       reply: (value) => session.send({ case: "storageReply", value }),
       piece: (value) => session.stream({ case: "download", value }),

@@ -11,6 +11,9 @@ import { ImagesService } from "../gen/tapis/pods/v1/images_service_pb.js";
 import { JupyterService } from "../gen/tapis/pods/v1/jupyter_service_pb.js";
 import { MiscService } from "../gen/tapis/pods/v1/misc_service_pb.js";
 import { PodAuthService as PodAuthRpc } from "../gen/tapis/pods/v1/pod_auth_service_pb.js";
+import { PodAccessGateService } from "../gen/tapis/pods/v1/pod_access_gate_service_pb.js";
+import { PodFilesService } from "../gen/tapis/pods/v1/pod_files_service_pb.js";
+import { PodHistoryService } from "../gen/tapis/pods/v1/pod_history_service_pb.js";
 import { PodsService } from "../gen/tapis/pods/v1/pods_service_pb.js";
 import { ReplicaService } from "../gen/tapis/pods/v1/replica_service_pb.js";
 import { SecretsService } from "../gen/tapis/pods/v1/secrets_service_pb.js";
@@ -19,7 +22,14 @@ import { TemplatesService } from "../gen/tapis/pods/v1/templates_service_pb.js";
 import { VolumesService } from "../gen/tapis/pods/v1/volumes_service_pb.js";
 import { clusterCommandsTopic, podEventsTopic, type EventBus } from "../shared/events/event-bus.js";
 import type { Logger } from "../shared/logging/logger.js";
+import { AccessGate } from "./access-gate/access-gate.js";
+import { accessGateRpc } from "./access-gate/access-gate-rpc.js";
+import { AccessTokens } from "./access-gate/access-tokens.js";
+import { GateSessions } from "./access-gate/gate-sessions.js";
 import { agentRpc } from "./agents/agent-rpc.js";
+import { ExecAudit } from "./audit/exec-audit.js";
+import { podHistoryRpc } from "./audit/pod-history-rpc.js";
+import { PodLogRuns } from "./audit/pod-log-runs.js";
 import { AgentPresence } from "./agents/agent-presence.js";
 import { AgentRouter } from "./agents/agent-router.js";
 import { AgentSessions } from "./agents/agent-sessions.js";
@@ -64,10 +74,12 @@ import { SecretService } from "./secrets/secret-service.js";
 import { PodSecrets } from "./secrets/pod-secrets.js";
 import { secretsRpc } from "./secrets/secrets-rpc.js";
 import { SecretRepository } from "./storage/secret-repository.js";
+import { PodContainerFiles } from "./pods/pod-container-files.js";
 import { PodExecService } from "./pods/pod-exec-service.js";
 import { execSessionRpc } from "./exec-sessions/exec-session-rpc.js";
 import { PodExecSessions } from "./exec-sessions/pod-exec-sessions.js";
 import { ActionLogSessionAudit } from "./exec-sessions/session-audit.js";
+import { podFilesRpc } from "./pods/pod-files-rpc.js";
 import { PodUploadService } from "./pods/pod-upload-service.js";
 import { PodService } from "./pods/pod-service.js";
 import { podsRpc } from "./pods/pods-rpc.js";
@@ -91,6 +103,8 @@ import { serverReflectionRpcs } from "./server/server-reflection.js";
 import { createCallLogInterceptor } from "./server/call-log-interceptor.js";
 import { listenRpc, type RpcServer } from "./server/rpc-server.js";
 import { ActionLogRepository } from "./storage/action-log-repository.js";
+import { ExecAuditRepository } from "./storage/exec-audit-repository.js";
+import { GateAuditRepository } from "./storage/access-gate-repository.js";
 import { Database } from "./storage/database.js";
 import { seedBuiltinTemplates } from "./templates/builtin-templates.js";
 import { templatesRpc } from "./templates/templates-rpc.js";
@@ -170,7 +184,6 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       placement: clusters,
       limits: config.limits,
       siteId: config.siteId,
-      logCapBytes: config.logCapBytes,
       domain: config.podDomain,
       newUid: randomUUID,
       newPassword: () => randomBytes(18).toString("base64url"),
@@ -209,7 +222,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       podSecrets,
       now,
       outboxWritten,
-      logCapBytes: config.logCapBytes,
+      logLimits: { capBytes: config.logCapBytes, keepRuns: config.logRunsKeep },
       placements: (clusterId, queue) => clusters.queuePlacement(clusterId, queue),
       claimsGrantedTo: (clusterId, tenantId) => clusters.claimsGrantedTo(clusterId, tenantId),
       storageMounts,
@@ -217,8 +230,9 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const replica = { id: randomUUID(), url: "" };
     const presence = new AgentPresence({ db, now, logger }, replica);
     const agents = new AgentRouter(sessions, presence, config.replicaToken, config.streamTimeoutMs);
-    const execs = new PodExecService(db, agents);
-    // Each session is recorded in its pod's action log, for now the only audit trail of commands run in pods.
+    const execAudit = new ExecAudit(db, new ExecAuditRepository(config.execAuditKeep), actionLog);
+    const execs = new PodExecService(db, agents, execAudit, now);
+    // Each session is recorded in its pod's action log (ActionLogSessionAudit); the exec audit store does not hold sessions yet.
     execSessions = new PodExecSessions({ db, agents, audit: new ActionLogSessionAudit(db, actionLog), limits: config.execSessions, now, logger });
     const uploads = new PodUploadService(db, agents);
     const storageFiles = new StorageFiles(agents, { operationMs: 30_000, copyMs: config.storage.copyTimeoutSeconds * 1000 });
@@ -273,11 +287,26 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       now,
     });
 
+    const domainOf = async (clusterId: string) => (await clusters.domainOf(clusterId)) || config.podDomain;
+    const gateAudit = new GateAuditRepository(config.gate.auditKeep);
+    const accessTokens = new AccessTokens({ db, audit: gateAudit, actionLog, domainOf, now });
+    const accessGate = new AccessGate({
+      db,
+      sessions: new GateSessions(cipher),
+      audit: gateAudit,
+      domainOf,
+      limits: { maxFailures: config.gate.maxFailures, windowMs: config.gate.windowSeconds * 1000 },
+      now,
+    });
+
     const stopping = new AbortController();
     const readiness = controlPlaneReadiness(db, deps.bus);
     // Every service whose RPCs this replica answers, for reflection and health.
     const servedServices = [
       PodsService,
+      PodAccessGateService,
+      PodFilesService,
+      PodHistoryService,
       TemplatesService,
       MiscService,
       AgentService,
@@ -297,6 +326,9 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const feed = new PodChangeFeed(db, { pollMs: 250, historyMs: config.watchHistorySeconds * 1000 }, logger);
     const routes = (router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects, saver));
+      router.service(PodHistoryService, podHistoryRpc(execAudit, new PodLogRuns(db)));
+      router.service(PodFilesService, podFilesRpc(new PodContainerFiles(db, agents)));
+      router.service(PodAccessGateService, accessGateRpc(accessGate, accessTokens));
       router.service(TemplatesService, templatesRpc(templates, templateTags, permissions));
       router.service(MiscService, miscRpc(readiness, logger, { routes: edgeRoutes, traefik: config.edge.traefik }));
       router.service(EdgeService, edgeRpc(edgeRoutes));

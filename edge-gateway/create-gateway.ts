@@ -19,6 +19,7 @@ import { listenHttp, type HttpTimeouts } from "./http/http-server.js";
 import { ApiDocs } from "./docs/api-docs.js";
 import { beginExchange, noteCaller, startExchange, type Exchange } from "./http/exchange.js";
 import { answerOnSocket, SessionSockets, sessionSocketMetrics } from "./websocket/session-sockets.js";
+import { TrustedProxies } from "./http/client-address.js";
 import { BodyError, ClientGoneError, readFormBody, readJsonBody, type JsonBodyLimits } from "./http/json-body.js";
 import { httpStatusOf } from "./http/status-codes.js";
 import { deadlineMs } from "./routing/call-deadline.js";
@@ -50,6 +51,8 @@ export interface GatewayOptions {
   metrics?: Registry;
   maxUploadBytes: number;
   spoolDir: string;
+  /** Proxies whose X-Forwarded-For is believed (see clientAddress). */
+  trustedProxies?: string[];
   logger: Logger;
 }
 
@@ -66,6 +69,7 @@ export interface Gateway {
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const routes = new RouteTable(options.services);
+  const trusted = new TrustedProxies(options.trustedProxies ?? []);
   const docs = new ApiDocs();
   const transport = new ControlPlanePool(options.controlPlaneUrls, [traceContextInterceptor()]);
   const tracer = tracerOf("gateway");
@@ -79,7 +83,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }),
     ...(await options.readiness?.()),
   });
-  const sockets = new SessionSockets({ transport, streamTimeoutMs: options.streamTimeoutMs, logger: options.logger, metrics: requestMetrics });
+  const sockets = new SessionSockets({ transport, streamTimeoutMs: options.streamTimeoutMs, logger: options.logger, metrics: requestMetrics, trusted });
   sessionSocketMetrics(registry, sockets);
   const server = await listenHttp(
     (req, res) => {
@@ -94,7 +98,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
       });
-      context.with(trace.setSpan(context.active(), span), () => handle(req, res, exchange, docs, routes, transport, options)).catch((error: unknown) => {
+      context.with(trace.setSpan(context.active(), span), () => handle(req, res, exchange, docs, routes, transport, options, trusted)).catch((error: unknown) => {
         if (clientGone(req, res, error)) {
           options.logger.debug("client went away", { method: req.method, route: exchange.route, request_id: exchange.requestId });
           return res.destroy();
@@ -137,6 +141,7 @@ async function handle(
   routes: RouteTable,
   transport: Transport,
   options: GatewayOptions,
+  trusted: TrustedProxies,
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://gateway");
   const path = requestPath(req.url ?? "/", url);
@@ -157,7 +162,7 @@ async function handle(
     if (!res.writableFinished) abort.abort();
   });
   let timeoutMs = 0;
-  const headers = callHeaders(req, route, exchange.requestId);
+  const headers = callHeaders(req, route, exchange.requestId, trusted);
   try {
     switch (route.method.methodKind) {
       case "unary": {

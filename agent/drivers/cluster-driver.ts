@@ -93,6 +93,17 @@ export interface InteractiveCommand {
 }
 
 /**
+ * A command whose standard output is handed on as it comes: reading slower
+ * holds the command back, destroying `stdout` stops it. `done` settles once
+ * it has ended, with its exit code and its standard error (capped) as
+ * `output`.
+ */
+export interface CommandStream {
+  stdout: Readable;
+  done: Promise<CommandOutcome>;
+}
+
+/**
  * Readies what a pod needs besides the cluster's API just before its
  * container is created (its mounts' folders and config files in the
  * cluster's storage); resolves with why it must not start, or null.
@@ -127,5 +138,11 @@ export interface ClusterDriver {
    * incarnation `uid`; rejects with the reason when it cannot start.
    */
   openSession(key: PodKey, uid: string, command: SessionCommand): Promise<InteractiveCommand>;
+  /**
+   * Runs one command in the running container of the pod incarnation `uid`
+   * for what it writes (reading a pod's files); null in a cluster where no
+   * container runs (simulated).
+   */
+  execStream(key: PodKey, uid: string, argv: string[], timeoutMs: number): CommandStream | null;
   close(): Promise<void>;
 }

@@ -21,6 +21,7 @@ import {
 import { WebSocketServerOf, type WebSocketConnection } from "../../shared/websocket/ws-library.js";
 import { sendError } from "../http/envelope.js";
 import { noteCaller, startExchange, type Exchange } from "../http/exchange.js";
+import type { TrustedProxies } from "../http/client-address.js";
 import { callerMetadata, callHeaders } from "../http/forwarded-headers.js";
 import type { RequestMetrics } from "../http/request-metrics.js";
 import { httpStatusOf } from "../http/status-codes.js";
@@ -44,6 +45,8 @@ export interface SessionSocketsOptions {
   streamTimeoutMs: number;
   logger: Logger;
   metrics: RequestMetrics;
+  /** Proxies whose X-Forwarded-For is believed, for the client's address. */
+  trusted: TrustedProxies;
 }
 
 /** One open WebSocket and the output written to it but not yet to its socket. */
@@ -89,7 +92,7 @@ export class SessionSockets {
     const refuse = (status: number, message: string, headers: Record<string, string> = {}) => answerOnSocket(req, socket, exchange, status, message, headers);
     const handshake = handshakeProblem(req);
     if (handshake) return refuse(400, handshake);
-    const headers = callHeaders(req, route, exchange.requestId);
+    const headers = callHeaders(req, route, exchange.requestId, this.options.trusted);
     const offered = offeredProtocols(req);
     const token = tokenOfProtocols(offered);
     if (!headers.has(metadataNames.tapisToken) && token) headers.set(metadataNames.tapisToken, token);
