@@ -12,6 +12,7 @@ import { listenAgentHttp } from "./health/agent-http-server.js";
 import { AgentHealth, type AgentHealthState } from "./health/agent-health.js";
 import { runExec } from "./exec/exec-runner.js";
 import { UploadReceiver } from "./exec/upload-receiver.js";
+import { AgentExecSessions } from "./exec/exec-sessions.js";
 import { PodFiles } from "./files/pod-files.js";
 import { ClusterResync, type ResyncSummary } from "./reconcile/cluster-resync.js";
 import { PodReconciler } from "./reconcile/pod-reconciler.js";
@@ -98,6 +99,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     },
     logger,
   );
+  const execSessions = new AgentExecSessions(() => driver, (value) => session.stream({ case: "execSessionOutput", value }), logger);
   const session: ControlPlaneSession = new ControlPlaneSession(client, {
     clusterId: options.clusterId,
     agentId: options.agentId,
@@ -116,6 +118,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     },
     onStorage: (request) => files.take(request),
     onDownloadProgress: (progress) => files.progress(progress),
+    onExecSession: (input) => execSessions.take(input),
+    onStreamEnded: () => execSessions.streamEnded(),
   });
   const health = new AgentHealth(logger, (state) =>
     session.setHealth({ healthy: state.healthy, problems: state.problems, unhealthySince: state.unhealthySince ? timestampFromDate(state.unhealthySince) : undefined }),
@@ -149,7 +153,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   };
   let subscription: Subscription | undefined;
   const registry = options.metrics ?? createMetricsRegistry();
-  const metrics = agentMetrics(registry, async () => (await subscription?.lag()) ?? 0);
+  const metrics = agentMetrics(registry, async () => (await subscription?.lag()) ?? 0, execSessions);
   driver = await options.createDriver(sink, (desired) => prepareMounts(storage, desired), metrics.kubernetesCall);
   const reconciler = new PodReconciler(client, driver, options.clusterId, logger);
   const started = driver;

@@ -1,10 +1,13 @@
 import { ExitCode, exitCodeOfStatus } from "./exit-codes.js";
 
-/** A failure the CLI reports as one message on stderr, ending with `exitCode`. */
+/**
+ * A failure the CLI reports as one message on stderr (none when empty),
+ * ending with `exitCode`: one of ExitCode, or an attached exec's own.
+ */
 export class CliError extends Error {
   constructor(
     message: string,
-    readonly exitCode: ExitCode,
+    readonly exitCode: ExitCode | number,
   ) {
     super(message);
     this.name = "CliError";

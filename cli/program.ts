@@ -25,7 +25,8 @@ Exit codes:
   3  not logged in, login expired, or refused (401, 403)
   4  refused by the service as asked (400, 409, 413, ...): its message says why
   5  the service failed or cannot be reached (5xx, including 501 not built yet; network errors)
-  6  exec: the command ran in the pod and failed`;
+  6  exec: the command ran in the pod and failed
+  exec -i / -t: the command's own exit code once the session has started`;
 
 /**
  * The `pods` command line: global options, then one subcommand per file of

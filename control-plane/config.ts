@@ -7,6 +7,7 @@ import { readClusterClaimsFile, readOAuthClientsFile, readStringMapFile, readTen
 import { readEncryptionConfig, type EncryptionConfig } from "./crypto/encryption-config.js";
 import { readEdgeConfig, type EdgeConfig } from "./edge/edge-config.js";
 import { isDnsName } from "./edge/pod-hosts.js";
+import type { ExecSessionLimits } from "./exec-sessions/exec-session-rules.js";
 import type { JupyterConfig } from "./jupyter/jupyter-pods.js";
 import { imagePatternRule, parseImagePattern } from "./images/image-reference.js";
 import { defaultPodLimits, type SiteLimits } from "./pods/pod-limits.js";
@@ -75,6 +76,8 @@ export interface ControlPlaneConfig {
   allowedImages: string[];
   /** Volumes and snapshots: their limits, and the upkeep of their folders and schedules. */
   storage: StorageConfig;
+  /** Time limits of interactive exec sessions: each the default and the most a caller may ask for. */
+  execSessions: ExecSessionLimits;
 }
 
 export interface StorageConfig {
@@ -150,6 +153,10 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     encryption: readEncryptionConfig(env, dataDir, database.kind),
     allowedImages: readAllowedImages(env, defaults.allowedImages),
     storage: readStorageConfig(env),
+    execSessions: {
+      idleTimeoutSeconds: env.int("PODS_EXEC_SESSION_IDLE_TIMEOUT_SECONDS", 1800, { min: 1, max: 86_400 }),
+      totalTimeoutSeconds: env.int("PODS_EXEC_SESSION_TOTAL_TIMEOUT_SECONDS", 14_400, { min: 1, max: 7 * 86_400 }),
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { DevIdentityService } from "../gen/tapis/identity/v1/dev_identity_servic
 import { AgentService } from "../gen/tapis/pods/v1/agent_service_pb.js";
 import { ClustersService } from "../gen/tapis/pods/v1/clusters_service_pb.js";
 import { EdgeService } from "../gen/tapis/pods/v1/edge_service_pb.js";
+import { ExecSessionService } from "../gen/tapis/pods/v1/exec_session_service_pb.js";
 import { ImagesService } from "../gen/tapis/pods/v1/images_service_pb.js";
 import { JupyterService } from "../gen/tapis/pods/v1/jupyter_service_pb.js";
 import { MiscService } from "../gen/tapis/pods/v1/misc_service_pb.js";
@@ -75,6 +76,9 @@ import { secretsRpc } from "./secrets/secrets-rpc.js";
 import { SecretRepository } from "./storage/secret-repository.js";
 import { PodContainerFiles } from "./pods/pod-container-files.js";
 import { PodExecService } from "./pods/pod-exec-service.js";
+import { execSessionRpc } from "./exec-sessions/exec-session-rpc.js";
+import { PodExecSessions } from "./exec-sessions/pod-exec-sessions.js";
+import { ActionLogSessionAudit } from "./exec-sessions/session-audit.js";
 import { podFilesRpc } from "./pods/pod-files-rpc.js";
 import { PodUploadService } from "./pods/pod-upload-service.js";
 import { PodService } from "./pods/pod-service.js";
@@ -155,7 +159,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
 
     const sessions = new AgentSessions();
     const registry = deps.metrics ?? createMetricsRegistry();
-    const metrics = controlPlaneMetrics(registry, { db, sessions });
+    let execSessions: PodExecSessions | undefined;
+    const metrics = controlPlaneMetrics(registry, { db, sessions, relayedExecSessions: () => execSessions?.open ?? 0 });
     const relay = new OutboxRelay(
       { db, bus: deps.bus, now, logger, deliveries: metrics.eventDelivery },
       { relayId: randomUUID(), pollIntervalMs: config.outboxPollMs, batchSize: 100, claimMs: 30_000 },
@@ -227,6 +232,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const agents = new AgentRouter(sessions, presence, config.replicaToken, config.streamTimeoutMs);
     const execAudit = new ExecAudit(db, new ExecAuditRepository(config.execAuditKeep), actionLog);
     const execs = new PodExecService(db, agents, execAudit, now);
+    // Each session is recorded in its pod's action log (ActionLogSessionAudit); the exec audit store does not hold sessions yet.
+    execSessions = new PodExecSessions({ db, agents, audit: new ActionLogSessionAudit(db, actionLog), limits: config.execSessions, now, logger });
     const uploads = new PodUploadService(db, agents);
     const storageFiles = new StorageFiles(agents, { operationMs: 30_000, copyMs: config.storage.copyTimeoutSeconds * 1000 });
     // A claim on an object's work outlasts the slowest copy an agent is given.
@@ -313,6 +320,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       PodAuthRpc,
       EdgeService,
       PodWatchService,
+      ExecSessionService,
       ...(deps.devIdentity ? [DevIdentityService] : []),
     ];
     const feed = new PodChangeFeed(db, { pollMs: 250, historyMs: config.watchHistorySeconds * 1000 }, logger);
@@ -336,6 +344,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       router.service(SnapshotsService, snapshotsRpc(snapshots, objectFiles, permissions, mountedBy));
       if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));
       router.service(PodWatchService, watchRpc(pods, objects, db, feed));
+      router.service(ExecSessionService, execSessionRpc(execSessions));
       router.service(Health, grpcHealthRpc(readiness, servedServices.map((s) => s.typeName)));
       const reflection = serverReflectionRpcs([...servedServices, Health]);
       router.service(ServerReflectionV1, reflection.v1);

@@ -9,15 +9,17 @@ import { RequestMetrics } from "./http/request-metrics.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
 import { answerHealthProbe, isHealthProbe, probeState, type ReadinessChecks } from "../shared/health/health-endpoints.js";
 import type { Logger } from "../shared/logging/logger.js";
-import { httpHeaderMetadata, metadataNames } from "../shared/rpc/metadata.js";
+import { metadataNames } from "../shared/rpc/metadata.js";
+import { callerMetadata, callHeaders } from "./http/forwarded-headers.js";
 import type { HttpAnswer } from "../gen/tapis/pods/v1/call_options_pb.js";
 import { RequestShapeError } from "../shared/rest-json/rest-json-decoder.js";
 import { encodeField, encodeMessageJson } from "../shared/rest-json/rest-json-encoder.js";
 import { sendBareJson, sendEnvelope, sendError, sendHttpAnswer } from "./http/envelope.js";
 import { listenHttp, type HttpTimeouts } from "./http/http-server.js";
 import { ApiDocs } from "./docs/api-docs.js";
-import { beginExchange, noteCaller, type Exchange } from "./http/exchange.js";
-import { clientAddress, TrustedProxies } from "./http/client-address.js";
+import { beginExchange, noteCaller, startExchange, type Exchange } from "./http/exchange.js";
+import { answerOnSocket, SessionSockets, sessionSocketMetrics } from "./websocket/session-sockets.js";
+import { TrustedProxies } from "./http/client-address.js";
 import { BodyError, ClientGoneError, readFormBody, readJsonBody, type JsonBodyLimits } from "./http/json-body.js";
 import { httpStatusOf } from "./http/status-codes.js";
 import { deadlineMs } from "./routing/call-deadline.js";
@@ -60,10 +62,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const callerMetadata = { tenant: metadataNames.callerTenant, user: metadataNames.callerUser };
-
-/** Headers passed through to the control plane; the gateway decides nothing about identity. */
-const forwardedHeaders = [metadataNames.tapisToken, metadataNames.tapisUser, metadataNames.tapisTenant, metadataNames.tapisTrackingId];
 
 /**
  * The REST edge: matches a request to the RPC its http rule names, builds the
@@ -85,6 +83,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }),
     ...(await options.readiness?.()),
   });
+  const sockets = new SessionSockets({ transport, streamTimeoutMs: options.streamTimeoutMs, logger: options.logger, metrics: requestMetrics, trusted });
+  sessionSocketMetrics(registry, sockets);
   const server = await listenHttp(
     (req, res) => {
       // Probes come every few seconds: answered without an access-log line.
@@ -108,9 +108,29 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         else res.destroy();
       });
     },
-    options,
+    {
+      ...options,
+      webSocket: (req, socket, head) => {
+        const url = new URL(req.url ?? "/", "http://gateway");
+        const match = routes.match("GET", requestPath(req.url ?? "/", url), url.searchParams);
+        if (match.kind !== "found" || match.route.method.methodKind !== "bidi_streaming") {
+          return answerOnSocket(req, socket, startExchange(req, options.logger, requestMetrics), 404, `no WebSocket endpoint here: ${req.method} ${url.pathname}`);
+        }
+        sockets.upgrade(req, socket, head, match.route, match.vars, url).catch((error: unknown) => {
+          options.logger.error("WebSocket upgrade failed", { path: url.pathname, error });
+          socket.destroy();
+        });
+      },
+    },
   );
-  return { port: server.port, routes, close: () => server.close() };
+  return {
+    port: server.port,
+    routes,
+    close: () => {
+      sockets.closeAll();
+      return server.close();
+    },
+  };
 }
 
 async function handle(
@@ -142,17 +162,7 @@ async function handle(
     if (!res.writableFinished) abort.abort();
   });
   let timeoutMs = 0;
-  const headers = new Headers();
-  for (const name of forwardedHeaders) {
-    const value = req.headers[name];
-    if (typeof value === "string") headers.set(name, value);
-  }
-  headers.set(metadataNames.requestId, exchange.requestId);
-  headers.set(metadataNames.clientAddress, clientAddress(req, trusted));
-  for (const name of route.exchange?.requestHeaders ?? []) {
-    const value = req.headers[name];
-    if (value !== undefined) headers.set(httpHeaderMetadata(name), Array.isArray(value) ? value.join(", ") : value);
-  }
+  const headers = callHeaders(req, route, exchange.requestId, trusted);
   try {
     switch (route.method.methodKind) {
       case "unary": {
@@ -195,6 +205,8 @@ async function handle(
           await upload.dispose();
         }
       }
+      case "bidi_streaming":
+        return sendError(res, 426, "this endpoint is a WebSocket: connect with Upgrade: websocket (see the README)", { Upgrade: "websocket" });
       default:
         return sendError(res, 404, `no such endpoint: ${req.method} ${path}`);
     }

@@ -1,6 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { DevIdentityService } from "../gen/tapis/identity/v1/dev_identity_service_pb.js";
 import { ClustersService } from "../gen/tapis/pods/v1/clusters_service_pb.js";
+import { ExecSessionService } from "../gen/tapis/pods/v1/exec_session_service_pb.js";
 import { ImagesService } from "../gen/tapis/pods/v1/images_service_pb.js";
 import { JupyterService } from "../gen/tapis/pods/v1/jupyter_service_pb.js";
 import { MiscService } from "../gen/tapis/pods/v1/misc_service_pb.js";
@@ -31,6 +32,7 @@ export const publicServices: DescService[] = [
   MiscService,
   PodAuthService,
   PodWatchService,
+  ExecSessionService,
 ];
 
 /** Login endpoints served only by the embedded installation. */

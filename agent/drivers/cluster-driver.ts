@@ -58,6 +58,40 @@ export interface UploadSink {
   done: Promise<CommandOutcome>;
 }
 
+/** What an interactive session runs, and in what terminal. */
+export interface SessionCommand {
+  argv: string[];
+  /** In a pseudo-terminal of `columns` x `rows` characters. */
+  tty: boolean;
+  columns: number;
+  rows: number;
+}
+
+/** How an interactive command ended: its exit code, or (null) why it did not exit. */
+export type SessionExit = { exitCode: number } | { exitCode: null; failure: string };
+
+/**
+ * A command running interactively in a container. Its output is read from
+ * `stdout` and `stderr`; reading slowly holds the command back, so nothing
+ * piles up in between. `exited` settles after the last output, once the
+ * connection to the container is closed.
+ */
+export interface InteractiveCommand {
+  stdout: Readable;
+  /** Null in a terminal: the command's stderr comes as stdout. */
+  stderr: Readable | null;
+  /** Resolves once the command has taken `data` (it waits while the command is behind). */
+  write(data: Uint8Array): Promise<void>;
+  /** The command's stdin ends (end of file). */
+  closeStdin(): void;
+  resize(columns: number, rows: number): void;
+  /** Closes the connection to the container: the command's terminal hangs up. */
+  close(): void;
+  exited: Promise<SessionExit>;
+  /** Nothing really runs: a stand-in answers, and says so. */
+  simulated: boolean;
+}
+
 /**
  * A command whose standard output is handed on as it comes: reading slower
  * holds the command back, destroying `stdout` stops it. `done` settles once
@@ -99,6 +133,11 @@ export interface ClusterDriver {
   exec(key: PodKey, uid: string, argv: string[], timeoutMs: number): Promise<CommandOutcome>;
   /** Opens a file at `destPath` in the running container for writing. */
   upload(key: PodKey, uid: string, destPath: string): UploadSink;
+  /**
+   * Starts `command` interactively in the running container of the pod
+   * incarnation `uid`; rejects with the reason when it cannot start.
+   */
+  openSession(key: PodKey, uid: string, command: SessionCommand): Promise<InteractiveCommand>;
   /**
    * Runs one command in the running container of the pod incarnation `uid`
    * for what it writes (reading a pod's files); null in a cluster where no

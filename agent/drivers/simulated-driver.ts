@@ -6,14 +6,17 @@ import {
   parseKey,
   type ClusterDriver,
   type CommandOutcome,
+  type InteractiveCommand,
   type ObservationSink,
   type PodKey,
+  type SessionCommand,
   type StartPreparation,
   type SyncOutcome,
   type UploadSink,
 } from "./cluster-driver.js";
 import { refusedStart } from "../reconcile/start-policy.js";
 import { probeDefaults } from "../../shared/healthchecks/probe-defaults.js";
+import { SimulatedEchoShell } from "./simulated-echo-shell.js";
 
 interface SimulatedContainer {
   uid: string;
@@ -135,6 +138,12 @@ export class SimulatedDriver implements ClusterDriver {
     const container = this.containers.get(keyString(key));
     if (!container || container.uid !== uid) return { output: "", exitCode: -1, error: "the pod is not running" };
     return { output: `[simulated] ${JSON.stringify(argv)} was not run: no container runs in the simulated cluster\n`, exitCode: 0 };
+  }
+
+  /** Nothing runs in a simulated pod: a stand-in says so and echoes each line typed. */
+  async openSession(key: PodKey, uid: string, command: SessionCommand): Promise<InteractiveCommand> {
+    if (this.containers.get(keyString(key))?.uid !== uid) throw new Error("the pod is not running");
+    return new SimulatedEchoShell(command);
   }
 
   /** Reports ready once the readiness probe's initial delay has passed, or says it never will. */

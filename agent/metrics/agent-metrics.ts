@@ -10,8 +10,14 @@ export interface AgentMetrics {
   kubernetesCall(verb: string, kind: string, seconds: number): void;
 }
 
+/** What the agent's interactive exec sessions hold, read when scraped. */
+export interface ExecSessionsHeld {
+  readonly open: number;
+  readonly unacknowledgedOutputBytes: number;
+}
+
 /** The agent's metrics; `lag` tells, when scraped, how many of its events wait. */
-export function agentMetrics(registry: Registry, lag: () => Promise<number>): AgentMetrics {
+export function agentMetrics(registry: Registry, lag: () => Promise<number>, sessions: ExecSessionsHeld): AgentMetrics {
   const syncs = new Histogram({
     name: "pods_reconcile_duration_seconds",
     help: "Syncs of one pod with its cluster, by outcome (done, requeue, terminal, error)",
@@ -33,6 +39,22 @@ export function agentMetrics(registry: Registry, lag: () => Promise<number>): Ag
     registers: [registry],
     async collect() {
       this.set(await lag().catch(() => 0));
+    },
+  });
+  new Gauge({
+    name: "pods_agent_exec_sessions",
+    help: "Interactive exec sessions open in this agent, each with a connection to its container",
+    registers: [registry],
+    collect() {
+      this.set(sessions.open);
+    },
+  });
+  new Gauge({
+    name: "pods_agent_exec_output_unacknowledged_bytes",
+    help: "Output of exec sessions sent to the control plane and not yet passed on by it (at most a window per session)",
+    registers: [registry],
+    collect() {
+      this.set(sessions.unacknowledgedOutputBytes);
     },
   });
   return {

@@ -4,6 +4,7 @@ import {
   AgentService,
   type AgentHealthSchema,
   type ExecRequest,
+  type ExecSessionInput,
   type SessionRequestSchema,
   type StorageRequest,
   type UploadData,
@@ -33,6 +34,10 @@ export interface SessionOptions {
   onStorage(request: StorageRequest): void;
   /** How far the control plane has passed a download on. */
   onDownloadProgress(progress: UploadProgress): void;
+  /** Input of an interactive exec session (the first opens it). */
+  onExecSession(input: ExecSessionInput): void;
+  /** A stream with the control plane ended: what travels only on a stream (downloads, exec sessions) ended with it. */
+  onStreamEnded(): void;
   logger: Logger;
 }
 
@@ -133,6 +138,8 @@ export class ControlPlaneSession {
             this.options.onStorage(response.payload.value);
           } else if (response.payload.case === "downloadProgress") {
             this.options.onDownloadProgress(response.payload.value);
+          } else if (response.payload.case === "execSessionInput") {
+            this.options.onExecSession(response.payload.value);
           } else if (response.payload.case === "ack") {
             const { sequence, rejected } = response.payload.value;
             if (rejected) this.options.logger.warn("control plane refused a report", { sequence: String(sequence), reason: rejected });
@@ -141,6 +148,8 @@ export class ControlPlaneSession {
         }
         if (!this.stopped) throw new Error("control plane closed the session");
       } catch (error) {
+        this.outgoing = null;
+        this.options.onStreamEnded();
         if (this.stopped) break;
         failures++;
         this.notOpen = `not connected: ${error instanceof Error ? error.message : String(error)}`;
@@ -152,6 +161,7 @@ export class ControlPlaneSession {
       }
     }
     this.outgoing = null;
+    this.options.onStreamEnded();
   }
 
   /** "ok" while a session with the control plane is open, else why not. */

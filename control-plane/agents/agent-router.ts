@@ -9,6 +9,8 @@ import { metadataNames, withHeader } from "../../shared/rpc/metadata.js";
 import { UnavailableError } from "../errors/domain-errors.js";
 import type { AgentPresence } from "./agent-presence.js";
 import type { AgentSessions, Download, ExecOrder, StorageOrder, UploadOrder, UploadStream } from "./agent-sessions.js";
+import type { ExecLink, ExecOpenOrder } from "./exec-link.js";
+import { forwardedExecLink } from "./forwarded-exec-link.js";
 import { storageFailed } from "./storage-problems.js";
 
 /** Reaches an agent of a cluster, wherever it is connected. */
@@ -19,6 +21,8 @@ export interface AgentLink {
   storage(clusterId: string, order: StorageOrder, timeoutMs: number): Promise<StorageReply>;
   /** A file read from the cluster's storage; rejects with the agent's failure (StorageFailedError). */
   download(clusterId: string, order: StorageOrder, timeoutMs: number): Promise<Download>;
+  /** An interactive exec session on an agent of the cluster. */
+  openExecSession(clusterId: string, order: ExecOpenOrder): Promise<ExecLink>;
 }
 
 /**
@@ -94,6 +98,11 @@ export class AgentRouter implements AgentLink {
       throw storageFailed(reply.problem, reply.error, reply.bytes);
     }
     return { reply, pieces: forwardedBytes(messages, abort) };
+  }
+
+  async openExecSession(clusterId: string, order: ExecOpenOrder): Promise<ExecLink> {
+    if (this.sessions.connected(clusterId) > 0) return this.sessions.openExecSession(clusterId, order);
+    return forwardedExecLink(await this.remote(clusterId), clusterId, order, this.streamTimeoutMs);
   }
 
   private async remote(clusterId: string): Promise<Client<typeof ReplicaService>> {

@@ -118,6 +118,9 @@ async function readSession(
       } else if (payload.case === "download") {
         // Not numbered: nothing to acknowledge; its window is freed as it is passed on.
         sessions.downloadPiece(payload.value);
+      } else if (payload.case === "execSessionOutput") {
+        // Not numbered either: a session ends with the stream that carried it.
+        sessions.execSessionOutput(payload.value);
       } else {
         outgoing.push(await reportAnswer(state, clusterId, request));
       }

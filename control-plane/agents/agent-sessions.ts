@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type {
   ExecReply,
+  ExecSessionOutput,
   SessionResponseSchema,
   StorageReply,
   StorageRequest,
@@ -10,6 +11,8 @@ import type {
   UploadProgress,
 } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { UnavailableError } from "../errors/domain-errors.js";
+import type { ExecLink, ExecOpenOrder } from "./exec-link.js";
+import { SessionExecs } from "./session-execs.js";
 import { SessionTransfers, type Download, type UploadOrder, type UploadStream } from "./session-transfers.js";
 
 export type { Download, UploadOrder, UploadResult, UploadStream } from "./session-transfers.js";
@@ -73,6 +76,7 @@ export class AgentSessions {
   private readonly channels = new Map<string, Set<Channel>>();
   private readonly pending = new Map<string, Pending>();
   private readonly transfers = new SessionTransfers();
+  private readonly execs = new SessionExecs();
 
   /** Adds a connected agent; the returned function removes it again. */
   register(clusterId: string, agent: ConnectedAgent, send: (message: Outgoing) => void): () => void {
@@ -85,6 +89,7 @@ export class AgentSessions {
       const gone = new UnavailableError(`the agent of cluster '${clusterId}' disconnected before answering`);
       for (const [id, request] of this.pending) if (request.channel === channel) this.settle(id)?.reject(gone);
       this.transfers.closed(channel, gone);
+      this.execs.closed(channel, `the agent of cluster '${clusterId}' disconnected`);
     };
   }
 
@@ -149,6 +154,21 @@ export class AgentSessions {
 
   downloadPiece(piece: UploadData): void {
     this.transfers.downloadPiece(piece);
+  }
+
+  /** Opens an interactive exec session on an agent of the cluster connected here. */
+  openExecSession(clusterId: string, order: ExecOpenOrder): ExecLink {
+    return this.execs.open(this.pick(clusterId), order);
+  }
+
+  /** A frame an agent sent about one of its exec sessions. */
+  execSessionOutput(output: ExecSessionOutput): void {
+    this.execs.output(output);
+  }
+
+  /** Exec sessions open to agents connected here, and the stdin they hold unacknowledged. */
+  execSessionsHeld(): { open: number; unacknowledgedStdinBytes: number } {
+    return { open: this.execs.count, unacknowledgedStdinBytes: this.execs.unacknowledgedStdinBytes };
   }
 
   /** Hands an agent's reply to the request waiting for it; late or unknown replies are dropped. */

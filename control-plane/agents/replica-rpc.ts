@@ -1,7 +1,9 @@
 import type { ServiceImpl } from "@connectrpc/connect";
+import type { ForwardExecSessionRequest } from "../../gen/tapis/pods/v1/replica_service_pb.js";
 import { ReplicaService } from "../../gen/tapis/pods/v1/replica_service_pb.js";
 import { InvalidArgumentError, StorageFailedError } from "../errors/domain-errors.js";
 import { sendPieces, type AgentSessions } from "./agent-sessions.js";
+import type { ExecLink } from "./exec-link.js";
 import { problemOf } from "./storage-problems.js";
 
 /** ReplicaService: runs what another replica forwards on an agent connected here. */
@@ -53,5 +55,32 @@ export function replicaRpc(sessions: AgentSessions): ServiceImpl<typeof ReplicaS
       yield { reply: download.reply };
       for await (const data of download.pieces) yield { data };
     },
+    async *forwardExecSession(requests) {
+      const inputs = requests[Symbol.asyncIterator]();
+      const first = await inputs.next();
+      const open = first.done ? undefined : first.value.input?.frame;
+      if (first.done || open?.case !== "open") throw new InvalidArgumentError("input", "the first message must open the session");
+      const link = sessions.openExecSession(first.value.clusterId, open.value);
+      void relayInputs(inputs, link);
+      try {
+        for await (const frame of link.output) yield { output: { frame } };
+      } finally {
+        link.close("the replica that asked went away");
+      }
+    },
   };
+}
+
+/** Hands the asking replica's inputs to the session; it closes when they end or break off. */
+async function relayInputs(inputs: AsyncIterator<ForwardExecSessionRequest>, link: ExecLink): Promise<void> {
+  try {
+    for (let next = await inputs.next(); !next.done; next = await inputs.next()) {
+      const frame = next.value.input?.frame;
+      if (frame?.case === "close") return link.close(frame.value);
+      if (frame?.case === "stdin" || frame?.case === "stdinClosed" || frame?.case === "resize" || frame?.case === "signal") await link.send(frame);
+    }
+    link.close("the replica that asked ended the session");
+  } catch {
+    link.close("the replica that asked went away");
+  }
 }

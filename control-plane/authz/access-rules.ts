@@ -7,6 +7,7 @@ import { DevIdentityService } from "../../gen/tapis/identity/v1/dev_identity_ser
 import { AgentService } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { ClustersService } from "../../gen/tapis/pods/v1/clusters_service_pb.js";
 import { EdgeService } from "../../gen/tapis/pods/v1/edge_service_pb.js";
+import { ExecSessionService } from "../../gen/tapis/pods/v1/exec_session_service_pb.js";
 import { ImagesService } from "../../gen/tapis/pods/v1/images_service_pb.js";
 import { JupyterService } from "../../gen/tapis/pods/v1/jupyter_service_pb.js";
 import { MiscService } from "../../gen/tapis/pods/v1/misc_service_pb.js";
@@ -195,7 +196,7 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
   ...rulesFor(EdgeService, { getEdgeRoutes: publicAccess }),
   ...rulesFor(PodAuthService, { podAuth: publicAccess, podAuthCallback: publicAccess }),
   ...rulesFor(AgentService, { session: agent, listDesiredPods: agent, getDesiredPod: agent, streamDesiredPods: agent }),
-  ...rulesFor(ReplicaService, { forwardExec: replica, forwardUpload: replica, forwardStorage: replica }),
+  ...rulesFor(ReplicaService, { forwardExec: replica, forwardUpload: replica, forwardStorage: replica, forwardExecSession: replica }),
   ...rulesFor(DevIdentityService, {
     listTenants: publicAccess,
     getTenant: publicAccess,
@@ -207,6 +208,8 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
     getProfile: anyUser,
   }),
   ...rulesFor(PodWatchService, { watchPod: pod("READ"), watchPods: anyUser, followPodLogs: pod("READ") }),
+  // A terminal in the pod runs any command: the level exec_pod_commands needs.
+  ...rulesFor(ExecSessionService, { execSession: pod("ADMIN") }),
   // What stock gRPC tools ask of any server: its schema and whether it serves.
   ...rulesFor(Health, { check: publicAccess, watch: publicAccess }),
   ...rulesFor(ServerReflectionV1, { serverReflectionInfo: publicAccess }),

@@ -16,7 +16,15 @@ export interface ControlPlaneMetrics {
  * agent sessions are read when scraped; no label holds an id of a user's
  * object or a user.
  */
-export function controlPlaneMetrics(registry: Registry, sources: { db: Database; sessions: AgentSessions }): ControlPlaneMetrics {
+export function controlPlaneMetrics(
+  registry: Registry,
+  sources: {
+    db: Database;
+    sessions: AgentSessions;
+    /** Exec sessions whose callers are connected to this replica. */
+    relayedExecSessions: () => number;
+  },
+): ControlPlaneMetrics {
   new Gauge({
     name: "pods_pods",
     help: "Pods by cluster and status",
@@ -51,6 +59,24 @@ export function controlPlaneMetrics(registry: Registry, sources: { db: Database;
     collect() {
       this.reset();
       for (const [cluster, count] of sources.sessions.connectedByCluster()) this.set({ cluster }, count);
+    },
+  });
+  new Gauge({
+    name: "pods_exec_sessions",
+    help: "Interactive exec sessions open through this replica: hop=client, whose callers are connected here; hop=agent, carried to an agent connected here",
+    labelNames: ["hop"],
+    registers: [registry],
+    collect() {
+      this.set({ hop: "client" }, sources.relayedExecSessions());
+      this.set({ hop: "agent" }, sources.sessions.execSessionsHeld().open);
+    },
+  });
+  new Gauge({
+    name: "pods_exec_stdin_unacknowledged_bytes",
+    help: "Stdin of exec sessions sent to agents and not yet taken by their commands (at most a window per session)",
+    registers: [registry],
+    collect() {
+      this.set(sources.sessions.execSessionsHeld().unacknowledgedStdinBytes);
     },
   });
   return {

@@ -24,30 +24,43 @@ const wellFormedId = /^[A-Za-z0-9._-]{1,64}$/;
  * the response ends or the client goes away (status 499).
  */
 export function beginExchange(req: http.IncomingMessage, res: http.ServerResponse, logger: Logger, metrics: RequestMetrics): Exchange {
+  const exchange = startExchange(req, logger, metrics);
+  res.setHeader("X-Request-Id", exchange.requestId);
+  res.once("close", () => exchange.end(res.writableFinished ? res.statusCode : 499));
+  return exchange;
+}
+
+/**
+ * Starts an exchange whose end the caller tells (`end(status)`), for a
+ * request answered on its own socket: a WebSocket, which lives as long as
+ * its session and is logged when it closes, with status 101.
+ */
+export function startExchange(req: http.IncomingMessage, logger: Logger, metrics: RequestMetrics): Exchange & { end(status: number): void } {
   const started = performance.now();
   const given = req.headers["x-request-id"];
-  const exchange: Exchange = {
+  let ended = false;
+  const exchange: Exchange & { end(status: number): void } = {
     requestId: typeof given === "string" && wellFormedId.test(given) ? given : randomUUID(),
     route: null,
     tenant: null,
     user: null,
+    end(status: number) {
+      if (ended) return;
+      ended = true;
+      const durationMs = performance.now() - started;
+      metrics.record(req.method ?? "GET", exchange.route, status, durationMs / 1000);
+      logger.info("request", {
+        method: req.method,
+        route: exchange.route,
+        status,
+        duration_ms: Math.round(durationMs * 10) / 10,
+        tenant: exchange.tenant,
+        user: exchange.user,
+        request_id: exchange.requestId,
+        ...(exchange.bytesSent !== undefined ? { bytes_sent: exchange.bytesSent } : {}),
+      });
+    },
   };
-  res.setHeader("X-Request-Id", exchange.requestId);
-  res.once("close", () => {
-    const status = res.writableFinished ? res.statusCode : 499;
-    const durationMs = performance.now() - started;
-    metrics.record(req.method ?? "GET", exchange.route, status, durationMs / 1000);
-    logger.info("request", {
-      method: req.method,
-      route: exchange.route,
-      status,
-      duration_ms: Math.round(durationMs * 10) / 10,
-      tenant: exchange.tenant,
-      user: exchange.user,
-      request_id: exchange.requestId,
-      ...(exchange.bytesSent !== undefined ? { bytes_sent: exchange.bytesSent } : {}),
-    });
-  });
   return exchange;
 }
 

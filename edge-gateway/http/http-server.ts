@@ -1,5 +1,7 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import { sendError } from "./envelope.js";
 
 /** How long a client may take, in milliseconds. */
 export interface HttpTimeouts {
@@ -17,6 +19,8 @@ export interface HttpServerOptions {
   timeouts: HttpTimeouts;
   /** On close: how long requests in flight may finish before their connections are cut. */
   shutdownGraceMs: number;
+  /** Takes requests to open a WebSocket; other upgrades (h2c) are answered as plain HTTP/1.1 requests. */
+  webSocket?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
 export interface HttpServer {
@@ -52,6 +56,13 @@ export async function listenHttp(handler: http.RequestListener, options: HttpSer
     },
   );
   server.timeout = timeouts.idleMs;
+  const webSocket = options.webSocket;
+  if (webSocket) {
+    server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      if ((req.headers.upgrade ?? "").toLowerCase() === "websocket") return webSocket(req, socket, head);
+      answerWithoutUpgrade(req, socket as Socket, handler);
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());
@@ -78,4 +89,23 @@ function lingerThenClose(req: http.IncomingMessage): void {
   socket.once("close", () => clearTimeout(timer));
   req.once("end", () => socket.destroy());
   req.resume();
+}
+
+/**
+ * Answers a request that asked to upgrade to another protocol (curl's
+ * --http2 asks for h2c) as an HTTP/1.1 request, on a connection that then
+ * closes. Its body cannot be read once the upgrade was asked for: one that
+ * has a body is refused.
+ */
+function answerWithoutUpgrade(req: http.IncomingMessage, socket: Socket, handler: http.RequestListener): void {
+  const res = new http.ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket);
+  res.once("finish", () => {
+    res.detachSocket(socket);
+    socket.end();
+  });
+  const hasBody = Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] !== undefined;
+  if (!hasBody) return handler(req, res);
+  sendError(res, 400, `Upgrade: ${req.headers.upgrade} is not supported; send the request without it`);
 }

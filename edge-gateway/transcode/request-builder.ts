@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { DescField, DescMessage, JsonValue } from "@bufbuild/protobuf";
-import { decodeField, decodeMessageJson, decodeTextField, RequestShapeError } from "../../shared/rest-json/rest-json-decoder.js";
+import { decodeField, decodeMessageJson, decodeTextField, decodeTextList, RequestShapeError } from "../../shared/rest-json/rest-json-decoder.js";
 import type { Route } from "../routing/route-table.js";
 
 type Init = Record<string, unknown>;
@@ -8,9 +8,10 @@ type Init = Record<string, unknown>;
 const updateMaskField = "update_mask";
 
 /**
- * Builds the RPC request from a REST call: path variables, query parameters,
- * the JSON body, as the route's http rule binds them, and the request
- * headers that fields with the rest_header option name. For body "*"
+ * Builds the RPC request from a REST call: path variables, query parameters
+ * (a repeated field's once per item), the JSON body, as the route's http rule
+ * binds them, and the request headers that fields with the rest_header
+ * option name. For body "*"
  * requests with an update_mask, the mask is the set of top-level keys the
  * body holds, so an update changes exactly the fields sent. Throws
  * RequestShapeError listing every problem.
@@ -36,6 +37,10 @@ export function buildRequest(route: Route, vars: Record<string, string>, query: 
       continue;
     }
     const texts = query.getAll(name);
+    if (field.fieldKind === "list") {
+      setField(init, field, decodeTextList(field, texts, name, problems));
+      continue;
+    }
     if (texts.length > 1) problems.push(`${name}: given more than once`);
     setField(init, field, decodeTextField(field, texts[0]!, name, problems));
   }

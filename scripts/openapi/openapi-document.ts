@@ -1,4 +1,4 @@
-import { getOption, hasOption, ScalarType, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { getOption, hasOption, ScalarType, type DescField, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import { rest_query_flag } from "../../gen/tapis/pods/v1/call_options_pb.js";
 import { headerFieldsOf } from "../../edge-gateway/routing/route-table.js";
@@ -119,7 +119,7 @@ function operationOf(method: DescMethod, rule: HttpRule, path: string, id: strin
     ...(bodyField === "*" || method.methodKind === "client_streaming"
       ? []
       : input.fields
-          .filter((f) => !bound.has(f.name) && !fromHeaders.has(f.name) && f.name !== bodyField && f.name !== "update_mask" && (f.fieldKind === "scalar" || f.fieldKind === "enum"))
+          .filter((f) => !bound.has(f.name) && !fromHeaders.has(f.name) && f.name !== bodyField && f.name !== "update_mask" && queryable(method, f))
           .map((f) => ({ name: f.name, in: "query", required: false, schema: schemas.fieldSchema(f) }))),
     ...headerFields.map(({ header, field }) => ({ name: headerName(header), in: "header", required: false, schema: { type: "string" }, ...(commentOf(field) ? { description: commentOf(field) } : {}) })),
   ];
@@ -132,9 +132,32 @@ function operationOf(method: DescMethod, rule: HttpRule, path: string, id: strin
   };
   const body = requestBodyOf(method, bodyField, bound, schemas);
   if (body) operation.requestBody = body;
-  operation.responses = { "200": successOf(method, rule, schemas), ...errorsOf(access, bound.size > 0, Boolean(body), method) };
+  const success = method.methodKind === "bidi_streaming" ? { "101": webSocketOf(method) } : { "200": successOf(method, rule, schemas) };
+  operation.responses = { ...success, ...errorsOf(access, bound.size > 0, Boolean(body), method) };
   if (servesFileVersions(method)) Object.assign(operation.responses as Record<string, Schema>, fileVersionResponses(operation.responses as Record<string, Schema>));
   return operation;
+}
+
+/**
+ * Whether a request field can be given in the query: scalars and enums; for
+ * an RPC streaming both ways (a WebSocket), the fields of its first message,
+ * repeated ones given once per item, and not the inputs that later messages
+ * carry (a oneof).
+ */
+function queryable(method: DescMethod, field: DescField): boolean {
+  if (field.fieldKind === "scalar" || field.fieldKind === "enum") return !(method.methodKind === "bidi_streaming" && field.oneof);
+  return method.methodKind === "bidi_streaming" && field.fieldKind === "list" && field.listKind !== "message";
+}
+
+/** The answer of an RPC streaming both ways: the REST gateway serves it as a WebSocket. */
+function webSocketOf(method: DescMethod): Schema {
+  return {
+    description:
+      `Switching Protocols: a WebSocket whose messages are ${method.input.name} (from the client; the query above is the first one) and ` +
+      `${method.output.name} (from the service), as JSON text frames (subprotocol tapis.pods.exec.v1.json) or protobuf binary frames ` +
+      "(tapis.pods.exec.v1.proto). The token goes in X-Tapis-Token, or as Kubernetes clients pass one, in the subprotocol " +
+      "base64url.bearer.authorization.k8s.io.<the token in base64url>. A refusal is answered before the upgrade, with its HTTP status.",
+  };
 }
 
 /** A download whose answers carry a file's version and parts of it (etag, content_range, not_modified). */

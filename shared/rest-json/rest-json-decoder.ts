@@ -185,7 +185,25 @@ export function decodeTextField(field: DescField, text: string, at: string, prob
     problems.push(`${at}: cannot be given in the URL`);
     return undefined;
   }
-  switch (field.scalar) {
+  return decodeTextScalar(field.scalar, text, at, problems);
+}
+
+/**
+ * Decodes a query parameter given once per item (`command=ls&command=-la`)
+ * into a repeated field of scalars or enums.
+ */
+export function decodeTextList(field: DescField, texts: string[], at: string, problems: string[]): unknown[] | undefined {
+  if (field.fieldKind !== "list" || field.listKind === "message") {
+    problems.push(`${at}: cannot be given in the URL`);
+    return undefined;
+  }
+  return texts.map((text, index) =>
+    field.listKind === "enum" ? decodeEnum(field.enum, text, `${at}[${index}]`, problems) : decodeTextScalar(field.scalar, text, `${at}[${index}]`, problems),
+  );
+}
+
+function decodeTextScalar(scalar: ScalarType, text: string, at: string, problems: string[]): unknown {
+  switch (scalar) {
     case ScalarType.STRING:
       return text;
     case ScalarType.BOOL: {
@@ -196,15 +214,15 @@ export function decodeTextField(field: DescField, text: string, at: string, prob
       return undefined;
     }
     case ScalarType.BYTES:
-      return decodeScalar(field.scalar, text, at, problems);
+      return decodeScalar(scalar, text, at, problems);
     default: {
       const number = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
       if (Number.isNaN(number)) {
         problems.push(`${at}: expected a number, got ${JSON.stringify(text)}`);
         return undefined;
       }
-      const isInt64 = [ScalarType.INT64, ScalarType.SINT64, ScalarType.SFIXED64, ScalarType.UINT64, ScalarType.FIXED64].includes(field.scalar);
-      return decodeScalar(field.scalar, isInt64 ? text : number, at, problems);
+      const isInt64 = [ScalarType.INT64, ScalarType.SINT64, ScalarType.SFIXED64, ScalarType.UINT64, ScalarType.FIXED64].includes(scalar);
+      return decodeScalar(scalar, isInt64 ? text : number, at, problems);
     }
   }
 }

@@ -50,6 +50,11 @@ export class SendWindow {
     return this.failure;
   }
 
+  /** Bytes sent and not acknowledged yet. */
+  get inFlight(): number {
+    return this.sent - this.acknowledged;
+  }
+
   private progress(): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => this.fail(this.stalled()), this.stallMs);
@@ -72,10 +77,12 @@ export class ReceiveCounter {
   private taken = 0;
   private reported = 0;
 
+  constructor(private readonly everyBytes = acknowledgeEveryBytes) {}
+
   /** Counts `bytes` taken; true when an acknowledgement of `total` is due. */
   take(bytes: number): boolean {
     this.taken += bytes;
-    if (this.taken - this.reported < acknowledgeEveryBytes) return false;
+    if (this.taken - this.reported < this.everyBytes) return false;
     this.reported = this.taken;
     return true;
   }
@@ -84,3 +91,11 @@ export class ReceiveCounter {
     return this.taken;
   }
 }
+
+/**
+ * The windows of an interactive exec session, each way: smaller than a
+ * file's, as sessions are many and mostly carry keystrokes, yet wide enough
+ * for a command's bulk output to flow.
+ */
+export const sessionWindowBytes = 1024 * 1024;
+export const sessionAcknowledgeEveryBytes = 128 * 1024;

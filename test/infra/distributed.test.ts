@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { ExecSessionService, type ExecSessionRequestSchema } from "../../gen/tapis/pods/v1/exec_session_service_pb.js";
 import { PodFilesService } from "../../gen/tapis/pods/v1/pod_files_service_pb.js";
 import { PodsService } from "../../gen/tapis/pods/v1/pods_service_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { Handoff } from "../../shared/async/handoff.js";
+import { eventually } from "../support/eventually.js";
+import { bearerProtocol, jsonFrames, sessionUrl, WsJsonSession } from "../support/exec-session-websocket.js";
 import { startInstallation, type Installation } from "../support/installation.js";
+import { metricValue } from "../support/metric-values.js";
 
 describe("distributed installation on MariaDB and kafka", function () {
   this.timeout(180_000);
@@ -77,6 +83,46 @@ describe("distributed installation on MariaDB and kafka", function () {
       }
       const answer = await replica.uploadToPod(pieces(), { headers: { "x-tapis-token": alice } });
       assert.equal(answer.result, `Wrote ${file.length} bytes to /tmp/forwarded.bin.`, url);
+    }
+  });
+
+  it("carriesAnExecSessionWhicheverReplicaIsAskedAndThroughTheGateway", async () => {
+    // Cluster b's only agent is connected to replica 0: a session asked of replica 1 is forwarded there.
+    const [holder, other] = installation.replicaUrls as [string, string];
+    const sessionsAt = async (url: string, hop: string) => metricValue(url, "pods_exec_sessions", { hop });
+    for (const url of [holder, other]) {
+      const replica = createClient(ExecSessionService, createConnectTransport({ baseUrl: url, httpVersion: "2" }));
+      const requests = new Handoff<MessageInitShape<typeof ExecSessionRequestSchema>>();
+      void requests.put({ podId: "onqueueb", command: ["cat"] });
+      const answers = replica.execSession(requests, { headers: { "x-tapis-token": alice } })[Symbol.asyncIterator]();
+      assert.equal((await answers.next()).value?.output.case, "started", url);
+      assert.deepEqual(
+        { client: await sessionsAt(url, "client"), agentHere: await sessionsAt(holder, "agent"), agentThere: await sessionsAt(other, "agent") },
+        { client: 1, agentHere: 1, agentThere: 0 },
+        `a session opened at ${url} reaches the agent through ${holder}`,
+      );
+      await requests.put({ input: { case: "stdin", value: new TextEncoder().encode("forwarded\n") } });
+      requests.end();
+      let stdout = "";
+      let ended;
+      for (let next = await answers.next(); !next.done; next = await answers.next()) {
+        const output = next.value.output;
+        if (output.case === "stdout") stdout += new TextDecoder().decode(output.value);
+        if (output.case === "ended") ended = output.value;
+      }
+      assert.equal(stdout, "forwarded\n", url);
+      assert.equal(ended?.exitCode, 0, url);
+    }
+    for (let i = 0; i < 4; i++) {
+      const session = new WsJsonSession(sessionUrl(installation.gatewayUrl, "onqueueb", "command=cat"), [jsonFrames, bearerProtocol(alice)]);
+      await eventually("the session to start", async () => session.frames[0]?.started);
+      session.stdin("through the gateway\n");
+      session.send({ stdin_closed: true });
+      assert.deepEqual(await session.ended(), { reason: "EXITED", exit_code: 0, message: "the command exited with code 0" });
+      assert.equal(session.stdout(), "through the gateway\n");
+    }
+    for (const url of [holder, other]) {
+      await eventually(`no session left at ${url}`, async () => (await sessionsAt(url, "client")) + (await sessionsAt(url, "agent")) === 0);
     }
   });
 

@@ -5,7 +5,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { eventually } from "./eventually.js";
 
-const cliMain = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "cli", "main.js");
+/** The built `pods` bin. */
+export const cliMain = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "cli", "main.js");
 
 /** How one run of `pods` ended. */
 export interface CliRun {
@@ -23,6 +24,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   timeoutMs?: number;
+  /** Leaves standard input open (for `start`), to be written and ended by the test. */
+  keepStdinOpen?: boolean;
 }
 
 /** A `pods` process still running (e.g. `logs -f`). */
@@ -55,6 +58,11 @@ export class CliRunner {
     const home = await mkdtemp(join(tmpdir(), "pods-cli-home-"));
     const configHome = join(home, "config");
     return new CliRunner(home, configHome, { PATH: process.env.PATH ?? "", HOME: home, XDG_CONFIG_HOME: configHome, PODS_URL: baseUrl });
+  }
+
+  /** The environment `pods` runs with: its own HOME and config folder, PODS_URL and PATH. */
+  get environment(): Record<string, string> {
+    return { ...this.baseEnv };
   }
 
   /** The saved logins file. */
@@ -98,7 +106,7 @@ export class CliRunner {
     child.stdout!.on("data", (chunk: Buffer) => stdoutChunks.push(chunk));
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     child.stdin!.on("error", () => {});
-    child.stdin!.end(options.input ?? "");
+    if (!options.keepStdinOpen) child.stdin!.end(options.input ?? "");
     let closed = false;
     const exited = new Promise<CliRun>((resolve, reject) => {
       child.once("error", reject);

@@ -19,6 +19,11 @@ import {
 } from "@kubernetes/client-node";
 import { SpanKind, trace } from "@opentelemetry/api";
 import { inSpan, tracerOf } from "../../../shared/tracing/tracing.js";
+import type { InteractiveCommand, SessionCommand } from "../cluster-driver.js";
+import { openContainerSession } from "./container-session.js";
+import { execOutcome, type ExecOutcome } from "./exec-status.js";
+
+export type { ExecOutcome } from "./exec-status.js";
 
 /**
  * The Kubernetes API refused or could not find something: `status` is the
@@ -70,11 +75,6 @@ export function refusedForGood(status: number, serverMessage: string): boolean {
 
 export type ObjectKindName = "Pod" | "Service" | "Secret" | "ConfigMap";
 
-export interface ExecOutcome {
-  exitCode: number;
-  /** Set when Kubernetes reported a failure other than a non-zero exit. */
-  failure?: string;
-}
 
 /** A Kubernetes API request got no answer within its deadline; worth retrying. */
 export class KubernetesTimeoutError extends Error {
@@ -210,6 +210,11 @@ export class KubernetesApi {
     return new Log(this.kubeConfig).log(this.namespace, podName, container, into, done, { follow: true, timestamps: true, ...options });
   }
 
+  /** Starts `command` in a container interactively: stdin, output as it comes, a terminal when asked. */
+  openSession(podName: string, container: string, command: SessionCommand): Promise<InteractiveCommand> {
+    return openContainerSession(new Exec(this.kubeConfig), this.namespace, podName, container, command).catch((error: unknown) => Promise.reject(toApiError(error)));
+  }
+
   /**
    * Runs a command in a container and resolves when it has finished (the
    * client's own promise resolves when the connection opens, not then).
@@ -328,13 +333,6 @@ async function feedStdin(input: Readable, gate: PassThrough, ws: { bufferedAmoun
   gate.end();
 }
 
-/** Kubernetes reports an exec's end as a Status; a non-zero exit is a Failure with an ExitCode cause. */
-function execOutcome(status: V1Status): ExecOutcome {
-  if (status.status === "Success") return { exitCode: 0 };
-  const exitCode = status.details?.causes?.find((cause) => cause.reason === "ExitCode")?.message;
-  if (exitCode !== undefined) return { exitCode: Number(exitCode) };
-  return { exitCode: -1, failure: status.message ?? "the command failed" };
-}
 
 function toApiError(error: unknown, object?: string): unknown {
   if (!(error instanceof ApiException)) return error;

@@ -9,8 +9,10 @@ import {
   type ClusterDriver,
   type CommandOutcome,
   type CommandStream,
+  type InteractiveCommand,
   type ObservationSink,
   type PodKey,
+  type SessionCommand,
   type StartPreparation,
   type SyncOutcome,
   type UploadSink,
@@ -231,6 +233,12 @@ export class KubernetesDriver implements ClusterDriver {
     }
     const done = this.runInContainer(podName, ["sh", "-c", 'cat > "$0"', destPath], new CappedOutput(64 * 1024), input, uploadTimeoutMs);
     return { input, done };
+  }
+
+  async openSession(key: PodKey, uid: string, command: SessionCommand): Promise<InteractiveCommand> {
+    const podName = this.runningPodName(key, uid);
+    if (!podName) throw new Error("the pod is not running");
+    return this.api.openSession(podName, containerName, command);
   }
 
   /** Standard output flows at the pace it is read: the connection to the API server pauses meanwhile. */

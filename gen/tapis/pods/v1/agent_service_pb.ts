@@ -12,6 +12,8 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { ContentRange, FileInfo, PodFileInfo } from "./common_pb.js";
 import { file_tapis_pods_v1_common } from "./common_pb.js";
+import type { ExecSessionEnded, ExecSessionStarted, ExecSignal, TerminalSize } from "./exec_session_service_pb.js";
+import { file_tapis_pods_v1_exec_session_service } from "./exec_session_service_pb.js";
 import type { ExecResult, Networking, PodHealthchecks, PodStatus, Resources, StatusRequested, VolumeMount } from "./pod_pb.js";
 import { file_tapis_pods_v1_pod } from "./pod_pb.js";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
@@ -20,7 +22,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/agent_service.proto.
  */
 export const file_tapis_pods_v1_agent_service: GenFile = /*@__PURE__*/
-  fileDesc("CiF0YXBpcy9wb2RzL3YxL2FnZW50X3NlcnZpY2UucHJvdG8SDXRhcGlzLnBvZHMudjEizgkKCkRlc2lyZWRQb2QSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRISCgpnZW5lcmF0aW9uGAUgASgDEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBITCgtvYmplY3RfbmFtZRgHIAEoCRINCgVpbWFnZRgIIAEoCRIPCgdjb21tYW5kGAkgAygJEhEKCWFyZ3VtZW50cxgKIAMoCRI/CgtlbnZpcm9ubWVudBgLIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5FbnZpcm9ubWVudEVudHJ5EkwKEnNlY3JldF9lbnZpcm9ubWVudBgMIAMoCzIwLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRFbnZpcm9ubWVudEVudHJ5Ej0KCm5ldHdvcmtpbmcYDSADKAsyKS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuTmV0d29ya2luZ0VudHJ5EisKCXJlc291cmNlcxgOIAEoCzIYLnRhcGlzLnBvZHMudjEuUmVzb3VyY2VzEkIKDXZvbHVtZV9tb3VudHMYDyADKAsyKy50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuVm9sdW1lTW91bnRzRW50cnkSFQoNY29tcHV0ZV9xdWV1ZRgQIAEoCRIcChR0aW1lX3RvX3N0b3Bfc2Vjb25kcxgRIAEoBRJCCg1ub2RlX3NlbGVjdG9yGBIgAygLMisudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kLk5vZGVTZWxlY3RvckVudHJ5EhMKC3RvbGVyYXRpb25zGBMgAygJEhYKDmFsbG93ZWRfY2xhaW1zGBQgAygJEkAKDHNlY3JldF9maWxlcxgVIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRGaWxlc0VudHJ5EhUKDXN0YXJ0X3JlZnVzYWwYFiABKAkSNQoMaGVhbHRoY2hlY2tzGMgBIAEoCzIeLnRhcGlzLnBvZHMudjEuUG9kSGVhbHRoY2hlY2tzGjIKEEVudmlyb25tZW50RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARo4ChZTZWNyZXRFbnZpcm9ubWVudEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaTAoPTmV0d29ya2luZ0VudHJ5EgsKA2tleRgBIAEoCRIoCgV2YWx1ZRgCIAEoCzIZLnRhcGlzLnBvZHMudjEuTmV0d29ya2luZzoCOAEaTwoRVm9sdW1lTW91bnRzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhoudGFwaXMucG9kcy52MS5Wb2x1bWVNb3VudDoCOAEaMwoRTm9kZVNlbGVjdG9yRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARoyChBTZWNyZXRGaWxlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiUwoWTGlzdERlc2lyZWRQb2RzUmVxdWVzdBISCgpjbHVzdGVyX2lkGAEgASgJEhIKCnBhZ2VfdG9rZW4YAiABKAkSEQoJcGFnZV9zaXplGAMgASgFIlsKF0xpc3REZXNpcmVkUG9kc1Jlc3BvbnNlEicKBHBvZHMYASADKAsyGS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIk0KFEdldERlc2lyZWRQb2RSZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnBvZF9pZBgDIAEoCSI/ChVHZXREZXNpcmVkUG9kUmVzcG9uc2USJgoDcG9kGAEgASgLMhkudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kIrgDCg5TZXNzaW9uUmVxdWVzdBIQCghzZXF1ZW5jZRgBIAEoBBIqCgVoZWxsbxgCIAEoCzIZLnRhcGlzLnBvZHMudjEuQWdlbnRIZWxsb0gAEjQKC29ic2VydmF0aW9uGAMgASgLMh0udGFwaXMucG9kcy52MS5Qb2RPYnNlcnZhdGlvbkgAEioKBGxvZ3MYBCABKAsyGi50YXBpcy5wb2RzLnYxLlBvZExvZ0NodW5rSAASLgoKZXhlY19yZXBseRgFIAEoCzIYLnRhcGlzLnBvZHMudjEuRXhlY1JlcGx5SAASOAoPdXBsb2FkX3Byb2dyZXNzGAYgASgLMh0udGFwaXMucG9kcy52MS5VcGxvYWRQcm9ncmVzc0gAEiwKBmhlYWx0aBgHIAEoCzIaLnRhcGlzLnBvZHMudjEuQWdlbnRIZWFsdGhIABI0Cg1zdG9yYWdlX3JlcGx5GAggASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUmVwbHlIABItCghkb3dubG9hZBgJIAEoCzIZLnRhcGlzLnBvZHMudjEuVXBsb2FkRGF0YUgAQgkKB3BheWxvYWQiQwoKQWdlbnRIZWxsbxISCgpjbHVzdGVyX2lkGAEgASgJEhAKCGFnZW50X2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAkiZQoLQWdlbnRIZWFsdGgSDwoHaGVhbHRoeRgBIAEoCBIQCghwcm9ibGVtcxgCIAMoCRIzCg91bmhlYWx0aHlfc2luY2UYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqoCCg5Qb2RPYnNlcnZhdGlvbhIRCgl0ZW5hbnRfaWQYASABKAkSDgoGcG9kX2lkGAIgASgJEgsKA3VpZBgDIAEoCRISCgpnZW5lcmF0aW9uGAQgASgDEigKBnN0YXR1cxgFIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjEKEHN0YXR1c19jb250YWluZXIYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg0KBWV2ZW50GAcgASgJEjcKE2luc3RhbmNlX3N0YXJ0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC29ic2VydmVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJaCgtQb2RMb2dDaHVuaxIRCgl0ZW5hbnRfaWQYASABKAkSDgoGcG9kX2lkGAIgASgJEgsKA3VpZBgDIAEoCRINCgVyZXNldBgEIAEoCBIMCgR0ZXh0GAUgASgJIr8CCg9TZXNzaW9uUmVzcG9uc2USMAoHd2VsY29tZRgBIAEoCzIdLnRhcGlzLnBvZHMudjEuU2Vzc2lvbldlbGNvbWVIABIoCgNhY2sYAiABKAsyGS50YXBpcy5wb2RzLnYxLlNlc3Npb25BY2tIABIqCgRleGVjGAMgASgLMhoudGFwaXMucG9kcy52MS5FeGVjUmVxdWVzdEgAEisKBnVwbG9hZBgEIAEoCzIZLnRhcGlzLnBvZHMudjEuVXBsb2FkRGF0YUgAEjAKB3N0b3JhZ2UYBSABKAsyHS50YXBpcy5wb2RzLnYxLlN0b3JhZ2VSZXF1ZXN0SAASOgoRZG93bmxvYWRfcHJvZ3Jlc3MYBiABKAsyHS50YXBpcy5wb2RzLnYxLlVwbG9hZFByb2dyZXNzSABCCQoHcGF5bG9hZCLzAQoLRXhlY1JlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRIsCghjb21tYW5kcxgFIAMoCzIaLnRhcGlzLnBvZHMudjEuRXhlY0NvbW1hbmQSHwoXY29tbWFuZF90aW1lb3V0X3NlY29uZHMYBiABKAUSHQoVdG90YWxfdGltZW91dF9zZWNvbmRzGAcgASgFEhcKD3N0b3Bfb25fZmFpbHVyZRgIIAEoCBIZChFjbGllbnRfcmVxdWVzdF9pZBgJIAEoCSIbCgtFeGVjQ29tbWFuZBIMCgRhcmd2GAEgAygJIlkKCUV4ZWNSZXBseRISCgpyZXF1ZXN0X2lkGAEgASgJEikKBnJlc3VsdBgCIAEoCzIZLnRhcGlzLnBvZHMudjEuRXhlY1Jlc3VsdBINCgVlcnJvchgDIAEoCSJFCg5TZXNzaW9uV2VsY29tZRISCgpjbHVzdGVyX2lkGAEgASgJEh8KF3Jlc3luY19pbnRlcnZhbF9zZWNvbmRzGAIgASgFIjAKClNlc3Npb25BY2sSEAoIc2VxdWVuY2UYASABKAQSEAoIcmVqZWN0ZWQYAiABKAki7QEKClVwbG9hZERhdGESEgoKcmVxdWVzdF9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRIRCglkZXN0X3BhdGgYBSABKAkSDAoEZGF0YRgGIAEoDBIMCgRsYXN0GAcgASgIEg4KBmNhbmNlbBgIIAEoCBIZChFjbGllbnRfcmVxdWVzdF9pZBgJIAEoCRIsCgdzdG9yYWdlGAogASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2USEwoLbGltaXRfYnl0ZXMYCyABKAMingEKDlVwbG9hZFByb2dyZXNzEhIKCnJlcXVlc3RfaWQYASABKAkSFQoNYnl0ZXNfd3JpdHRlbhgCIAEoAxIMCgRkb25lGAMgASgIEg0KBWVycm9yGAQgASgJEhQKDG9iamVjdF9ieXRlcxgFIAEoAxIuCgdwcm9ibGVtGAYgASgOMh0udGFwaXMucG9kcy52MS5TdG9yYWdlUHJvYmxlbSJbChhTdHJlYW1EZXNpcmVkUG9kc1JlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIXCg9wYXJ0aXRpb25fY291bnQYAiABKAUSEgoKcGFydGl0aW9ucxgDIAMoBSJDChlTdHJlYW1EZXNpcmVkUG9kc1Jlc3BvbnNlEiYKA3BvZBgBIAEoCzIZLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZCJsCgxTdG9yYWdlUGxhY2USKAoEa2luZBgBIAEoDjIaLnRhcGlzLnBvZHMudjEuU3RvcmFnZUtpbmQSEQoJdGVuYW50X2lkGAIgASgJEhEKCW9iamVjdF9pZBgDIAEoCRIMCgRwYXRoGAQgASgJIvoDCg5TdG9yYWdlUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEhkKEWNsaWVudF9yZXF1ZXN0X2lkGAIgASgJEjQKDWNyZWF0ZV9mb2xkZXIYAyABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZUgAEisKBHN0YXQYBCABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZUgAEisKBGxpc3QYBSABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZUgAEioKBHJlYWQYBiABKAsyGi50YXBpcy5wb2RzLnYxLlN0b3JhZ2VSZWFkSAASKgoEY29weRgHIAEoCzIaLnRhcGlzLnBvZHMudjEuU3RvcmFnZUNvcHlIABItCgZyZW1vdmUYCCABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZUgAEiwKBXVzYWdlGAkgASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2VIABIxCg5saXN0X3BvZF9maWxlcxj6ASABKAsyFi50YXBpcy5wb2RzLnYxLlBvZFBhdGhIABI0Cg1yZWFkX3BvZF9maWxlGPsBIAEoCzIaLnRhcGlzLnBvZHMudjEuUG9kRmlsZVJlYWRIAEILCglvcGVyYXRpb24iRwoHUG9kUGF0aBIRCgl0ZW5hbnRfaWQYASABKAkSDgoGcG9kX2lkGAIgASgJEgsKA3VpZBgDIAEoCRIMCgRwYXRoGAQgASgJIkEKC1BvZEZpbGVSZWFkEiUKBXBsYWNlGAEgASgLMhYudGFwaXMucG9kcy52MS5Qb2RQYXRoEgsKA3ppcBgCIAEoCCKGAQoLU3RvcmFnZVJlYWQSKgoFcGxhY2UYASABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZRILCgN6aXAYAiABKAgSJwoFcmFuZ2UYAyABKAsyGC50YXBpcy5wb2RzLnYxLkZpbGVSYW5nZRIVCg1pZl9ub25lX21hdGNoGAQgAygJInAKCUZpbGVSYW5nZRIQCgZvZmZzZXQYASABKANIABIXCg1zdWZmaXhfbGVuZ3RoGAIgASgDSAASEwoGbGVuZ3RoGAMgASgDSAGIAQESDwoHaWZfZXRhZxgEIAEoCUIHCgVzdGFydEIJCgdfbGVuZ3RoIoEBCgtTdG9yYWdlQ29weRIrCgZzb3VyY2UYASABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZRIwCgtkZXN0aW5hdGlvbhgCIAEoCzIbLnRhcGlzLnBvZHMudjEuU3RvcmFnZVBsYWNlEhMKC2xpbWl0X2J5dGVzGAMgASgDIp8DCgxTdG9yYWdlUmVwbHkSEgoKcmVxdWVzdF9pZBgBIAEoCRINCgVlcnJvchgCIAEoCRIuCgdwcm9ibGVtGAMgASgOMh0udGFwaXMucG9kcy52MS5TdG9yYWdlUHJvYmxlbRImCgVmaWxlcxgEIAMoCzIXLnRhcGlzLnBvZHMudjEuRmlsZUluZm8SDQoFYnl0ZXMYBSABKAMSEQoJdHJ1bmNhdGVkGAYgASgIEhQKDGNvbnRlbnRfdHlwZRgHIAEoCRIQCghmaWxlbmFtZRgIIAEoCRIbCg5jb250ZW50X2xlbmd0aBgJIAEoA0gAiAEBEgwKBGV0YWcYCiABKAkSMgoNY29udGVudF9yYW5nZRgLIAEoCzIbLnRhcGlzLnBvZHMudjEuQ29udGVudFJhbmdlEhQKDG5vdF9tb2RpZmllZBgMIAEoCBISCglzaW11bGF0ZWQY+gEgASgIEi4KCXBvZF9maWxlcxj7ASADKAsyGi50YXBpcy5wb2RzLnYxLlBvZEZpbGVJbmZvQhEKD19jb250ZW50X2xlbmd0aCpfCgtTdG9yYWdlS2luZBIcChhTVE9SQUdFX0tJTkRfVU5TUEVDSUZJRUQQABIXChNTVE9SQUdFX0tJTkRfVk9MVU1FEAESGQoVU1RPUkFHRV9LSU5EX1NOQVBTSE9UEAIq+wEKDlN0b3JhZ2VQcm9ibGVtEh8KG1NUT1JBR0VfUFJPQkxFTV9VTlNQRUNJRklFRBAAEiAKHFNUT1JBR0VfUFJPQkxFTV9JTlZBTElEX1BBVEgQARIdChlTVE9SQUdFX1BST0JMRU1fTk9UX0ZPVU5EEAISHQoZU1RPUkFHRV9QUk9CTEVNX0lTX0ZPTERFUhADEh4KGlNUT1JBR0VfUFJPQkxFTV9OT1RfRk9MREVSEAQSHQoZU1RPUkFHRV9QUk9CTEVNX1RPT19MQVJHRRAFEikKJVNUT1JBR0VfUFJPQkxFTV9SQU5HRV9OT1RfU0FUSVNGSUFCTEUQBjKEAwoMQWdlbnRTZXJ2aWNlEkwKB1Nlc3Npb24SHS50YXBpcy5wb2RzLnYxLlNlc3Npb25SZXF1ZXN0Gh4udGFwaXMucG9kcy52MS5TZXNzaW9uUmVzcG9uc2UoATABEmAKD0xpc3REZXNpcmVkUG9kcxIlLnRhcGlzLnBvZHMudjEuTGlzdERlc2lyZWRQb2RzUmVxdWVzdBomLnRhcGlzLnBvZHMudjEuTGlzdERlc2lyZWRQb2RzUmVzcG9uc2USWgoNR2V0RGVzaXJlZFBvZBIjLnRhcGlzLnBvZHMudjEuR2V0RGVzaXJlZFBvZFJlcXVlc3QaJC50YXBpcy5wb2RzLnYxLkdldERlc2lyZWRQb2RSZXNwb25zZRJoChFTdHJlYW1EZXNpcmVkUG9kcxInLnRhcGlzLnBvZHMudjEuU3RyZWFtRGVzaXJlZFBvZHNSZXF1ZXN0GigudGFwaXMucG9kcy52MS5TdHJlYW1EZXNpcmVkUG9kc1Jlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_tapis_pods_v1_common, file_tapis_pods_v1_pod]);
+  fileDesc("CiF0YXBpcy9wb2RzL3YxL2FnZW50X3NlcnZpY2UucHJvdG8SDXRhcGlzLnBvZHMudjEizgkKCkRlc2lyZWRQb2QSEQoJdGVuYW50X2lkGAEgASgJEg8KB3NpdGVfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRISCgpnZW5lcmF0aW9uGAUgASgDEjgKEHN0YXR1c19yZXF1ZXN0ZWQYBiABKA4yHi50YXBpcy5wb2RzLnYxLlN0YXR1c1JlcXVlc3RlZBITCgtvYmplY3RfbmFtZRgHIAEoCRINCgVpbWFnZRgIIAEoCRIPCgdjb21tYW5kGAkgAygJEhEKCWFyZ3VtZW50cxgKIAMoCRI/CgtlbnZpcm9ubWVudBgLIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5FbnZpcm9ubWVudEVudHJ5EkwKEnNlY3JldF9lbnZpcm9ubWVudBgMIAMoCzIwLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRFbnZpcm9ubWVudEVudHJ5Ej0KCm5ldHdvcmtpbmcYDSADKAsyKS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuTmV0d29ya2luZ0VudHJ5EisKCXJlc291cmNlcxgOIAEoCzIYLnRhcGlzLnBvZHMudjEuUmVzb3VyY2VzEkIKDXZvbHVtZV9tb3VudHMYDyADKAsyKy50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QuVm9sdW1lTW91bnRzRW50cnkSFQoNY29tcHV0ZV9xdWV1ZRgQIAEoCRIcChR0aW1lX3RvX3N0b3Bfc2Vjb25kcxgRIAEoBRJCCg1ub2RlX3NlbGVjdG9yGBIgAygLMisudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kLk5vZGVTZWxlY3RvckVudHJ5EhMKC3RvbGVyYXRpb25zGBMgAygJEhYKDmFsbG93ZWRfY2xhaW1zGBQgAygJEkAKDHNlY3JldF9maWxlcxgVIAMoCzIqLnRhcGlzLnBvZHMudjEuRGVzaXJlZFBvZC5TZWNyZXRGaWxlc0VudHJ5EhUKDXN0YXJ0X3JlZnVzYWwYFiABKAkSNQoMaGVhbHRoY2hlY2tzGMgBIAEoCzIeLnRhcGlzLnBvZHMudjEuUG9kSGVhbHRoY2hlY2tzGjIKEEVudmlyb25tZW50RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARo4ChZTZWNyZXRFbnZpcm9ubWVudEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaTAoPTmV0d29ya2luZ0VudHJ5EgsKA2tleRgBIAEoCRIoCgV2YWx1ZRgCIAEoCzIZLnRhcGlzLnBvZHMudjEuTmV0d29ya2luZzoCOAEaTwoRVm9sdW1lTW91bnRzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhoudGFwaXMucG9kcy52MS5Wb2x1bWVNb3VudDoCOAEaMwoRTm9kZVNlbGVjdG9yRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARoyChBTZWNyZXRGaWxlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiUwoWTGlzdERlc2lyZWRQb2RzUmVxdWVzdBISCgpjbHVzdGVyX2lkGAEgASgJEhIKCnBhZ2VfdG9rZW4YAiABKAkSEQoJcGFnZV9zaXplGAMgASgFIlsKF0xpc3REZXNpcmVkUG9kc1Jlc3BvbnNlEicKBHBvZHMYASADKAsyGS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIk0KFEdldERlc2lyZWRQb2RSZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnBvZF9pZBgDIAEoCSI/ChVHZXREZXNpcmVkUG9kUmVzcG9uc2USJgoDcG9kGAEgASgLMhkudGFwaXMucG9kcy52MS5EZXNpcmVkUG9kIvoDCg5TZXNzaW9uUmVxdWVzdBIQCghzZXF1ZW5jZRgBIAEoBBIqCgVoZWxsbxgCIAEoCzIZLnRhcGlzLnBvZHMudjEuQWdlbnRIZWxsb0gAEjQKC29ic2VydmF0aW9uGAMgASgLMh0udGFwaXMucG9kcy52MS5Qb2RPYnNlcnZhdGlvbkgAEioKBGxvZ3MYBCABKAsyGi50YXBpcy5wb2RzLnYxLlBvZExvZ0NodW5rSAASLgoKZXhlY19yZXBseRgFIAEoCzIYLnRhcGlzLnBvZHMudjEuRXhlY1JlcGx5SAASOAoPdXBsb2FkX3Byb2dyZXNzGAYgASgLMh0udGFwaXMucG9kcy52MS5VcGxvYWRQcm9ncmVzc0gAEiwKBmhlYWx0aBgHIAEoCzIaLnRhcGlzLnBvZHMudjEuQWdlbnRIZWFsdGhIABI0Cg1zdG9yYWdlX3JlcGx5GAggASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUmVwbHlIABItCghkb3dubG9hZBgJIAEoCzIZLnRhcGlzLnBvZHMudjEuVXBsb2FkRGF0YUgAEkAKE2V4ZWNfc2Vzc2lvbl9vdXRwdXQYrAIgASgLMiAudGFwaXMucG9kcy52MS5FeGVjU2Vzc2lvbk91dHB1dEgAQgkKB3BheWxvYWQiQwoKQWdlbnRIZWxsbxISCgpjbHVzdGVyX2lkGAEgASgJEhAKCGFnZW50X2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAkiZQoLQWdlbnRIZWFsdGgSDwoHaGVhbHRoeRgBIAEoCBIQCghwcm9ibGVtcxgCIAMoCRIzCg91bmhlYWx0aHlfc2luY2UYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqoCCg5Qb2RPYnNlcnZhdGlvbhIRCgl0ZW5hbnRfaWQYASABKAkSDgoGcG9kX2lkGAIgASgJEgsKA3VpZBgDIAEoCRISCgpnZW5lcmF0aW9uGAQgASgDEigKBnN0YXR1cxgFIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjEKEHN0YXR1c19jb250YWluZXIYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Eg0KBWV2ZW50GAcgASgJEjcKE2luc3RhbmNlX3N0YXJ0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC29ic2VydmVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJaCgtQb2RMb2dDaHVuaxIRCgl0ZW5hbnRfaWQYASABKAkSDgoGcG9kX2lkGAIgASgJEgsKA3VpZBgDIAEoCRINCgVyZXNldBgEIAEoCBIMCgR0ZXh0GAUgASgJIv8CCg9TZXNzaW9uUmVzcG9uc2USMAoHd2VsY29tZRgBIAEoCzIdLnRhcGlzLnBvZHMudjEuU2Vzc2lvbldlbGNvbWVIABIoCgNhY2sYAiABKAsyGS50YXBpcy5wb2RzLnYxLlNlc3Npb25BY2tIABIqCgRleGVjGAMgASgLMhoudGFwaXMucG9kcy52MS5FeGVjUmVxdWVzdEgAEisKBnVwbG9hZBgEIAEoCzIZLnRhcGlzLnBvZHMudjEuVXBsb2FkRGF0YUgAEjAKB3N0b3JhZ2UYBSABKAsyHS50YXBpcy5wb2RzLnYxLlN0b3JhZ2VSZXF1ZXN0SAASOgoRZG93bmxvYWRfcHJvZ3Jlc3MYBiABKAsyHS50YXBpcy5wb2RzLnYxLlVwbG9hZFByb2dyZXNzSAASPgoSZXhlY19zZXNzaW9uX2lucHV0GKwCIAEoCzIfLnRhcGlzLnBvZHMudjEuRXhlY1Nlc3Npb25JbnB1dEgAQgkKB3BheWxvYWQi8wEKC0V4ZWNSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnBvZF9pZBgDIAEoCRILCgN1aWQYBCABKAkSLAoIY29tbWFuZHMYBSADKAsyGi50YXBpcy5wb2RzLnYxLkV4ZWNDb21tYW5kEh8KF2NvbW1hbmRfdGltZW91dF9zZWNvbmRzGAYgASgFEh0KFXRvdGFsX3RpbWVvdXRfc2Vjb25kcxgHIAEoBRIXCg9zdG9wX29uX2ZhaWx1cmUYCCABKAgSGQoRY2xpZW50X3JlcXVlc3RfaWQYCSABKAkiGwoLRXhlY0NvbW1hbmQSDAoEYXJndhgBIAMoCSJZCglFeGVjUmVwbHkSEgoKcmVxdWVzdF9pZBgBIAEoCRIpCgZyZXN1bHQYAiABKAsyGS50YXBpcy5wb2RzLnYxLkV4ZWNSZXN1bHQSDQoFZXJyb3IYAyABKAkiRQoOU2Vzc2lvbldlbGNvbWUSEgoKY2x1c3Rlcl9pZBgBIAEoCRIfChdyZXN5bmNfaW50ZXJ2YWxfc2Vjb25kcxgCIAEoBSIwCgpTZXNzaW9uQWNrEhAKCHNlcXVlbmNlGAEgASgEEhAKCHJlamVjdGVkGAIgASgJIu0BCgpVcGxvYWREYXRhEhIKCnJlcXVlc3RfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEg4KBnBvZF9pZBgDIAEoCRILCgN1aWQYBCABKAkSEQoJZGVzdF9wYXRoGAUgASgJEgwKBGRhdGEYBiABKAwSDAoEbGFzdBgHIAEoCBIOCgZjYW5jZWwYCCABKAgSGQoRY2xpZW50X3JlcXVlc3RfaWQYCSABKAkSLAoHc3RvcmFnZRgKIAEoCzIbLnRhcGlzLnBvZHMudjEuU3RvcmFnZVBsYWNlEhMKC2xpbWl0X2J5dGVzGAsgASgDIp4BCg5VcGxvYWRQcm9ncmVzcxISCgpyZXF1ZXN0X2lkGAEgASgJEhUKDWJ5dGVzX3dyaXR0ZW4YAiABKAMSDAoEZG9uZRgDIAEoCBINCgVlcnJvchgEIAEoCRIUCgxvYmplY3RfYnl0ZXMYBSABKAMSLgoHcHJvYmxlbRgGIAEoDjIdLnRhcGlzLnBvZHMudjEuU3RvcmFnZVByb2JsZW0iWwoYU3RyZWFtRGVzaXJlZFBvZHNSZXF1ZXN0EhIKCmNsdXN0ZXJfaWQYASABKAkSFwoPcGFydGl0aW9uX2NvdW50GAIgASgFEhIKCnBhcnRpdGlvbnMYAyADKAUiQwoZU3RyZWFtRGVzaXJlZFBvZHNSZXNwb25zZRImCgNwb2QYASABKAsyGS50YXBpcy5wb2RzLnYxLkRlc2lyZWRQb2QibAoMU3RvcmFnZVBsYWNlEigKBGtpbmQYASABKA4yGi50YXBpcy5wb2RzLnYxLlN0b3JhZ2VLaW5kEhEKCXRlbmFudF9pZBgCIAEoCRIRCglvYmplY3RfaWQYAyABKAkSDAoEcGF0aBgEIAEoCSL6AwoOU3RvcmFnZVJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRIZChFjbGllbnRfcmVxdWVzdF9pZBgCIAEoCRI0Cg1jcmVhdGVfZm9sZGVyGAMgASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2VIABIrCgRzdGF0GAQgASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2VIABIrCgRsaXN0GAUgASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2VIABIqCgRyZWFkGAYgASgLMhoudGFwaXMucG9kcy52MS5TdG9yYWdlUmVhZEgAEioKBGNvcHkYByABKAsyGi50YXBpcy5wb2RzLnYxLlN0b3JhZ2VDb3B5SAASLQoGcmVtb3ZlGAggASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2VIABIsCgV1c2FnZRgJIAEoCzIbLnRhcGlzLnBvZHMudjEuU3RvcmFnZVBsYWNlSAASMQoObGlzdF9wb2RfZmlsZXMY+gEgASgLMhYudGFwaXMucG9kcy52MS5Qb2RQYXRoSAASNAoNcmVhZF9wb2RfZmlsZRj7ASABKAsyGi50YXBpcy5wb2RzLnYxLlBvZEZpbGVSZWFkSABCCwoJb3BlcmF0aW9uIkcKB1BvZFBhdGgSEQoJdGVuYW50X2lkGAEgASgJEg4KBnBvZF9pZBgCIAEoCRILCgN1aWQYAyABKAkSDAoEcGF0aBgEIAEoCSJBCgtQb2RGaWxlUmVhZBIlCgVwbGFjZRgBIAEoCzIWLnRhcGlzLnBvZHMudjEuUG9kUGF0aBILCgN6aXAYAiABKAgihgEKC1N0b3JhZ2VSZWFkEioKBXBsYWNlGAEgASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2USCwoDemlwGAIgASgIEicKBXJhbmdlGAMgASgLMhgudGFwaXMucG9kcy52MS5GaWxlUmFuZ2USFQoNaWZfbm9uZV9tYXRjaBgEIAMoCSJwCglGaWxlUmFuZ2USEAoGb2Zmc2V0GAEgASgDSAASFwoNc3VmZml4X2xlbmd0aBgCIAEoA0gAEhMKBmxlbmd0aBgDIAEoA0gBiAEBEg8KB2lmX2V0YWcYBCABKAlCBwoFc3RhcnRCCQoHX2xlbmd0aCKBAQoLU3RvcmFnZUNvcHkSKwoGc291cmNlGAEgASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2USMAoLZGVzdGluYXRpb24YAiABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VQbGFjZRITCgtsaW1pdF9ieXRlcxgDIAEoAyKfAwoMU3RvcmFnZVJlcGx5EhIKCnJlcXVlc3RfaWQYASABKAkSDQoFZXJyb3IYAiABKAkSLgoHcHJvYmxlbRgDIAEoDjIdLnRhcGlzLnBvZHMudjEuU3RvcmFnZVByb2JsZW0SJgoFZmlsZXMYBCADKAsyFy50YXBpcy5wb2RzLnYxLkZpbGVJbmZvEg0KBWJ5dGVzGAUgASgDEhEKCXRydW5jYXRlZBgGIAEoCBIUCgxjb250ZW50X3R5cGUYByABKAkSEAoIZmlsZW5hbWUYCCABKAkSGwoOY29udGVudF9sZW5ndGgYCSABKANIAIgBARIMCgRldGFnGAogASgJEjIKDWNvbnRlbnRfcmFuZ2UYCyABKAsyGy50YXBpcy5wb2RzLnYxLkNvbnRlbnRSYW5nZRIUCgxub3RfbW9kaWZpZWQYDCABKAgSEgoJc2ltdWxhdGVkGPoBIAEoCBIuCglwb2RfZmlsZXMY+wEgAygLMhoudGFwaXMucG9kcy52MS5Qb2RGaWxlSW5mb0IRCg9fY29udGVudF9sZW5ndGgijQIKEEV4ZWNTZXNzaW9uSW5wdXQSEgoKc2Vzc2lvbl9pZBgBIAEoCRIuCgRvcGVuGAIgASgLMh4udGFwaXMucG9kcy52MS5FeGVjU2Vzc2lvbk9wZW5IABIPCgVzdGRpbhgDIAEoDEgAEhYKDHN0ZGluX2Nsb3NlZBgEIAEoCEgAEi0KBnJlc2l6ZRgFIAEoCzIbLnRhcGlzLnBvZHMudjEuVGVybWluYWxTaXplSAASKwoGc2lnbmFsGAYgASgOMhkudGFwaXMucG9kcy52MS5FeGVjU2lnbmFsSAASFgoMb3V0cHV0X3Rha2VuGAcgASgDSAASDwoFY2xvc2UYCCABKAlIAEIHCgVmcmFtZSKlAQoPRXhlY1Nlc3Npb25PcGVuEhEKCXRlbmFudF9pZBgBIAEoCRIOCgZwb2RfaWQYAiABKAkSCwoDdWlkGAMgASgJEg8KB2NvbW1hbmQYBCADKAkSCwoDdHR5GAUgASgIEikKBHNpemUYBiABKAsyGy50YXBpcy5wb2RzLnYxLlRlcm1pbmFsU2l6ZRIZChFjbGllbnRfcmVxdWVzdF9pZBgHIAEoCSLTAQoRRXhlY1Nlc3Npb25PdXRwdXQSEgoKc2Vzc2lvbl9pZBgBIAEoCRI0CgdzdGFydGVkGAIgASgLMiEudGFwaXMucG9kcy52MS5FeGVjU2Vzc2lvblN0YXJ0ZWRIABIQCgZzdGRvdXQYAyABKAxIABIQCgZzdGRlcnIYBCABKAxIABIVCgtzdGRpbl90YWtlbhgFIAEoA0gAEjAKBWVuZGVkGAYgASgLMh8udGFwaXMucG9kcy52MS5FeGVjU2Vzc2lvbkVuZGVkSABCBwoFZnJhbWUqXwoLU3RvcmFnZUtpbmQSHAoYU1RPUkFHRV9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTU1RPUkFHRV9LSU5EX1ZPTFVNRRABEhkKFVNUT1JBR0VfS0lORF9TTkFQU0hPVBACKvsBCg5TdG9yYWdlUHJvYmxlbRIfChtTVE9SQUdFX1BST0JMRU1fVU5TUEVDSUZJRUQQABIgChxTVE9SQUdFX1BST0JMRU1fSU5WQUxJRF9QQVRIEAESHQoZU1RPUkFHRV9QUk9CTEVNX05PVF9GT1VORBACEh0KGVNUT1JBR0VfUFJPQkxFTV9JU19GT0xERVIQAxIeChpTVE9SQUdFX1BST0JMRU1fTk9UX0ZPTERFUhAEEh0KGVNUT1JBR0VfUFJPQkxFTV9UT09fTEFSR0UQBRIpCiVTVE9SQUdFX1BST0JMRU1fUkFOR0VfTk9UX1NBVElTRklBQkxFEAYyhAMKDEFnZW50U2VydmljZRJMCgdTZXNzaW9uEh0udGFwaXMucG9kcy52MS5TZXNzaW9uUmVxdWVzdBoeLnRhcGlzLnBvZHMudjEuU2Vzc2lvblJlc3BvbnNlKAEwARJgCg9MaXN0RGVzaXJlZFBvZHMSJS50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1JlcXVlc3QaJi50YXBpcy5wb2RzLnYxLkxpc3REZXNpcmVkUG9kc1Jlc3BvbnNlEloKDUdldERlc2lyZWRQb2QSIy50YXBpcy5wb2RzLnYxLkdldERlc2lyZWRQb2RSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5HZXREZXNpcmVkUG9kUmVzcG9uc2USaAoRU3RyZWFtRGVzaXJlZFBvZHMSJy50YXBpcy5wb2RzLnYxLlN0cmVhbURlc2lyZWRQb2RzUmVxdWVzdBooLnRhcGlzLnBvZHMudjEuU3RyZWFtRGVzaXJlZFBvZHNSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_tapis_pods_v1_common, file_tapis_pods_v1_exec_session_service, file_tapis_pods_v1_pod]);
 
 /**
  * Everything an agent needs to realise one pod.
@@ -352,6 +354,15 @@ export type SessionRequest = Message<"tapis.pods.v1.SessionRequest"> & {
      */
     value: UploadData;
     case: "download";
+  } | {
+    /**
+     * Output of an interactive exec session. Not numbered, like download
+     * pieces: a session ends with the stream that carried it.
+     *
+     * @generated from field: tapis.pods.v1.ExecSessionOutput exec_session_output = 300;
+     */
+    value: ExecSessionOutput;
+    case: "execSessionOutput";
   } | { case: undefined; value?: undefined };
 };
 
@@ -578,6 +589,14 @@ export type SessionResponse = Message<"tapis.pods.v1.SessionResponse"> & {
      */
     value: UploadProgress;
     case: "downloadProgress";
+  } | {
+    /**
+     * Input of an interactive exec session; the first one opens it.
+     *
+     * @generated from field: tapis.pods.v1.ExecSessionInput exec_session_input = 300;
+     */
+    value: ExecSessionInput;
+    case: "execSessionInput";
   } | { case: undefined; value?: undefined };
 };
 
@@ -1370,6 +1389,192 @@ export type StorageReply = Message<"tapis.pods.v1.StorageReply"> & {
  */
 export const StorageReplySchema: GenMessage<StorageReply> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_agent_service, 27);
+
+/**
+ * One interactive exec session between the control plane and an agent,
+ * named by session_id and carried on the agent's session beside other
+ * traffic. The first input opens it. Each direction moves in windows: the
+ * agent keeps at most a window of output unacknowledged (output_taken frees
+ * it) and the control plane at most a window of stdin (stdin_taken).
+ *
+ * @generated from message tapis.pods.v1.ExecSessionInput
+ */
+export type ExecSessionInput = Message<"tapis.pods.v1.ExecSessionInput"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from oneof tapis.pods.v1.ExecSessionInput.frame
+   */
+  frame: {
+    /**
+     * @generated from field: tapis.pods.v1.ExecSessionOpen open = 2;
+     */
+    value: ExecSessionOpen;
+    case: "open";
+  } | {
+    /**
+     * @generated from field: bytes stdin = 3;
+     */
+    value: Uint8Array;
+    case: "stdin";
+  } | {
+    /**
+     * @generated from field: bool stdin_closed = 4;
+     */
+    value: boolean;
+    case: "stdinClosed";
+  } | {
+    /**
+     * @generated from field: tapis.pods.v1.TerminalSize resize = 5;
+     */
+    value: TerminalSize;
+    case: "resize";
+  } | {
+    /**
+     * @generated from field: tapis.pods.v1.ExecSignal signal = 6;
+     */
+    value: ExecSignal;
+    case: "signal";
+  } | {
+    /**
+     * Output bytes the control plane has passed on, in all.
+     *
+     * @generated from field: int64 output_taken = 7;
+     */
+    value: bigint;
+    case: "outputTaken";
+  } | {
+    /**
+     * Ends the session now, for this reason (the caller went away, a time
+     * limit): the agent closes the connection to the container.
+     *
+     * @generated from field: string close = 8;
+     */
+    value: string;
+    case: "close";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message tapis.pods.v1.ExecSessionInput.
+ * Use `create(ExecSessionInputSchema)` to create a new message.
+ */
+export const ExecSessionInputSchema: GenMessage<ExecSessionInput> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 28);
+
+/**
+ * @generated from message tapis.pods.v1.ExecSessionOpen
+ */
+export type ExecSessionOpen = Message<"tapis.pods.v1.ExecSessionOpen"> & {
+  /**
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * @generated from field: string pod_id = 2;
+   */
+  podId: string;
+
+  /**
+   * The pod incarnation the command must run in.
+   *
+   * @generated from field: string uid = 3;
+   */
+  uid: string;
+
+  /**
+   * Empty: the image's shell.
+   *
+   * @generated from field: repeated string command = 4;
+   */
+  command: string[];
+
+  /**
+   * @generated from field: bool tty = 5;
+   */
+  tty: boolean;
+
+  /**
+   * @generated from field: tapis.pods.v1.TerminalSize size = 6;
+   */
+  size?: TerminalSize | undefined;
+
+  /**
+   * The X-Request-Id of the client request behind it, for logs.
+   *
+   * @generated from field: string client_request_id = 7;
+   */
+  clientRequestId: string;
+};
+
+/**
+ * Describes the message tapis.pods.v1.ExecSessionOpen.
+ * Use `create(ExecSessionOpenSchema)` to create a new message.
+ */
+export const ExecSessionOpenSchema: GenMessage<ExecSessionOpen> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 29);
+
+/**
+ * @generated from message tapis.pods.v1.ExecSessionOutput
+ */
+export type ExecSessionOutput = Message<"tapis.pods.v1.ExecSessionOutput"> & {
+  /**
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from oneof tapis.pods.v1.ExecSessionOutput.frame
+   */
+  frame: {
+    /**
+     * The command runs (the time limits are the control plane's to fill in).
+     *
+     * @generated from field: tapis.pods.v1.ExecSessionStarted started = 2;
+     */
+    value: ExecSessionStarted;
+    case: "started";
+  } | {
+    /**
+     * @generated from field: bytes stdout = 3;
+     */
+    value: Uint8Array;
+    case: "stdout";
+  } | {
+    /**
+     * @generated from field: bytes stderr = 4;
+     */
+    value: Uint8Array;
+    case: "stderr";
+  } | {
+    /**
+     * Stdin bytes the agent has passed to the command, in all.
+     *
+     * @generated from field: int64 stdin_taken = 5;
+     */
+    value: bigint;
+    case: "stdinTaken";
+  } | {
+    /**
+     * The last frame of a session; before started, it could not start.
+     *
+     * @generated from field: tapis.pods.v1.ExecSessionEnded ended = 6;
+     */
+    value: ExecSessionEnded;
+    case: "ended";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message tapis.pods.v1.ExecSessionOutput.
+ * Use `create(ExecSessionOutputSchema)` to create a new message.
+ */
+export const ExecSessionOutputSchema: GenMessage<ExecSessionOutput> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_agent_service, 30);
 
 /**
  * Which kind of object of the cluster's storage.

@@ -8,7 +8,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { ExecReply, ExecRequest, StoragePlace, StorageProblem, StorageReply, StorageRequest } from "./agent_service_pb.js";
+import type { ExecReply, ExecRequest, ExecSessionInput, ExecSessionOutput, StoragePlace, StorageProblem, StorageReply, StorageRequest } from "./agent_service_pb.js";
 import { file_tapis_pods_v1_agent_service } from "./agent_service_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/replica_service.proto.
  */
 export const file_tapis_pods_v1_replica_service: GenFile = /*@__PURE__*/
-  fileDesc("CiN0YXBpcy9wb2RzL3YxL3JlcGxpY2Ffc2VydmljZS5wcm90bxINdGFwaXMucG9kcy52MSJmChJGb3J3YXJkRXhlY1JlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIoCgRleGVjGAIgASgLMhoudGFwaXMucG9kcy52MS5FeGVjUmVxdWVzdBISCgp0aW1lb3V0X21zGAMgASgFIj4KE0ZvcndhcmRFeGVjUmVzcG9uc2USJwoFcmVwbHkYASABKAsyGC50YXBpcy5wb2RzLnYxLkV4ZWNSZXBseSLZAQoURm9yd2FyZFVwbG9hZFJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRIRCglkZXN0X3BhdGgYBSABKAkSDAoEZGF0YRgGIAEoDBIZChFjbGllbnRfcmVxdWVzdF9pZBgHIAEoCRIsCgdzdG9yYWdlGAggASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2USEwoLbGltaXRfYnl0ZXMYCSABKAMiewoVRm9yd2FyZFVwbG9hZFJlc3BvbnNlEg0KBWJ5dGVzGAEgASgDEhQKDG9iamVjdF9ieXRlcxgCIAEoAxINCgVlcnJvchgDIAEoCRIuCgdwcm9ibGVtGAQgASgOMh0udGFwaXMucG9kcy52MS5TdG9yYWdlUHJvYmxlbSJvChVGb3J3YXJkU3RvcmFnZVJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIuCgdyZXF1ZXN0GAIgASgLMh0udGFwaXMucG9kcy52MS5TdG9yYWdlUmVxdWVzdBISCgp0aW1lb3V0X21zGAMgASgFIlIKFkZvcndhcmRTdG9yYWdlUmVzcG9uc2USKgoFcmVwbHkYASABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VSZXBseRIMCgRkYXRhGAIgASgMMqUCCg5SZXBsaWNhU2VydmljZRJUCgtGb3J3YXJkRXhlYxIhLnRhcGlzLnBvZHMudjEuRm9yd2FyZEV4ZWNSZXF1ZXN0GiIudGFwaXMucG9kcy52MS5Gb3J3YXJkRXhlY1Jlc3BvbnNlElwKDUZvcndhcmRVcGxvYWQSIy50YXBpcy5wb2RzLnYxLkZvcndhcmRVcGxvYWRSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5Gb3J3YXJkVXBsb2FkUmVzcG9uc2UoARJfCg5Gb3J3YXJkU3RvcmFnZRIkLnRhcGlzLnBvZHMudjEuRm9yd2FyZFN0b3JhZ2VSZXF1ZXN0GiUudGFwaXMucG9kcy52MS5Gb3J3YXJkU3RvcmFnZVJlc3BvbnNlMAFiBnByb3RvMw", [file_tapis_pods_v1_agent_service]);
+  fileDesc("CiN0YXBpcy9wb2RzL3YxL3JlcGxpY2Ffc2VydmljZS5wcm90bxINdGFwaXMucG9kcy52MSJmChJGb3J3YXJkRXhlY1JlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIoCgRleGVjGAIgASgLMhoudGFwaXMucG9kcy52MS5FeGVjUmVxdWVzdBISCgp0aW1lb3V0X21zGAMgASgFIj4KE0ZvcndhcmRFeGVjUmVzcG9uc2USJwoFcmVwbHkYASABKAsyGC50YXBpcy5wb2RzLnYxLkV4ZWNSZXBseSLZAQoURm9yd2FyZFVwbG9hZFJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEgsKA3VpZBgEIAEoCRIRCglkZXN0X3BhdGgYBSABKAkSDAoEZGF0YRgGIAEoDBIZChFjbGllbnRfcmVxdWVzdF9pZBgHIAEoCRIsCgdzdG9yYWdlGAggASgLMhsudGFwaXMucG9kcy52MS5TdG9yYWdlUGxhY2USEwoLbGltaXRfYnl0ZXMYCSABKAMiewoVRm9yd2FyZFVwbG9hZFJlc3BvbnNlEg0KBWJ5dGVzGAEgASgDEhQKDG9iamVjdF9ieXRlcxgCIAEoAxINCgVlcnJvchgDIAEoCRIuCgdwcm9ibGVtGAQgASgOMh0udGFwaXMucG9kcy52MS5TdG9yYWdlUHJvYmxlbSJvChVGb3J3YXJkU3RvcmFnZVJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIuCgdyZXF1ZXN0GAIgASgLMh0udGFwaXMucG9kcy52MS5TdG9yYWdlUmVxdWVzdBISCgp0aW1lb3V0X21zGAMgASgFIlIKFkZvcndhcmRTdG9yYWdlUmVzcG9uc2USKgoFcmVwbHkYASABKAsyGy50YXBpcy5wb2RzLnYxLlN0b3JhZ2VSZXBseRIMCgRkYXRhGAIgASgMIl8KGUZvcndhcmRFeGVjU2Vzc2lvblJlcXVlc3QSEgoKY2x1c3Rlcl9pZBgBIAEoCRIuCgVpbnB1dBgCIAEoCzIfLnRhcGlzLnBvZHMudjEuRXhlY1Nlc3Npb25JbnB1dCJOChpGb3J3YXJkRXhlY1Nlc3Npb25SZXNwb25zZRIwCgZvdXRwdXQYASABKAsyIC50YXBpcy5wb2RzLnYxLkV4ZWNTZXNzaW9uT3V0cHV0MpQDCg5SZXBsaWNhU2VydmljZRJUCgtGb3J3YXJkRXhlYxIhLnRhcGlzLnBvZHMudjEuRm9yd2FyZEV4ZWNSZXF1ZXN0GiIudGFwaXMucG9kcy52MS5Gb3J3YXJkRXhlY1Jlc3BvbnNlElwKDUZvcndhcmRVcGxvYWQSIy50YXBpcy5wb2RzLnYxLkZvcndhcmRVcGxvYWRSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5Gb3J3YXJkVXBsb2FkUmVzcG9uc2UoARJfCg5Gb3J3YXJkU3RvcmFnZRIkLnRhcGlzLnBvZHMudjEuRm9yd2FyZFN0b3JhZ2VSZXF1ZXN0GiUudGFwaXMucG9kcy52MS5Gb3J3YXJkU3RvcmFnZVJlc3BvbnNlMAESbQoSRm9yd2FyZEV4ZWNTZXNzaW9uEigudGFwaXMucG9kcy52MS5Gb3J3YXJkRXhlY1Nlc3Npb25SZXF1ZXN0GikudGFwaXMucG9kcy52MS5Gb3J3YXJkRXhlY1Nlc3Npb25SZXNwb25zZSgBMAFiBnByb3RvMw", [file_tapis_pods_v1_agent_service]);
 
 /**
  * @generated from message tapis.pods.v1.ForwardExecRequest
@@ -215,6 +215,49 @@ export const ForwardStorageResponseSchema: GenMessage<ForwardStorageResponse> = 
   messageDesc(file_tapis_pods_v1_replica_service, 5);
 
 /**
+ * @generated from message tapis.pods.v1.ForwardExecSessionRequest
+ */
+export type ForwardExecSessionRequest = Message<"tapis.pods.v1.ForwardExecSessionRequest"> & {
+  /**
+   * First message only.
+   *
+   * @generated from field: string cluster_id = 1;
+   */
+  clusterId: string;
+
+  /**
+   * Its session_id is not used: the replica holding the agent names the session.
+   *
+   * @generated from field: tapis.pods.v1.ExecSessionInput input = 2;
+   */
+  input?: ExecSessionInput | undefined;
+};
+
+/**
+ * Describes the message tapis.pods.v1.ForwardExecSessionRequest.
+ * Use `create(ForwardExecSessionRequestSchema)` to create a new message.
+ */
+export const ForwardExecSessionRequestSchema: GenMessage<ForwardExecSessionRequest> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_replica_service, 6);
+
+/**
+ * @generated from message tapis.pods.v1.ForwardExecSessionResponse
+ */
+export type ForwardExecSessionResponse = Message<"tapis.pods.v1.ForwardExecSessionResponse"> & {
+  /**
+   * @generated from field: tapis.pods.v1.ExecSessionOutput output = 1;
+   */
+  output?: ExecSessionOutput | undefined;
+};
+
+/**
+ * Describes the message tapis.pods.v1.ForwardExecSessionResponse.
+ * Use `create(ForwardExecSessionResponseSchema)` to create a new message.
+ */
+export const ForwardExecSessionResponseSchema: GenMessage<ForwardExecSessionResponse> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_replica_service, 7);
+
+/**
  * @generated from service tapis.pods.v1.ReplicaService
  */
 export const ReplicaService: GenService<{
@@ -247,6 +290,19 @@ export const ReplicaService: GenService<{
     methodKind: "server_streaming";
     input: typeof ForwardStorageRequestSchema;
     output: typeof ForwardStorageResponseSchema;
+  },
+  /**
+   * An interactive exec session: the first message names the cluster and
+   * opens the session; output comes back as the agent sends it. HTTP/2
+   * flow control holds the window between the replicas, so no window
+   * frames travel here.
+   *
+   * @generated from rpc tapis.pods.v1.ReplicaService.ForwardExecSession
+   */
+  forwardExecSession: {
+    methodKind: "bidi_streaming";
+    input: typeof ForwardExecSessionRequestSchema;
+    output: typeof ForwardExecSessionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tapis_pods_v1_replica_service, 0);
