@@ -140,6 +140,26 @@ describe("interactive exec sessions over gRPC (simulated cluster)", function () 
     assert.doesNotMatch(line, /select|secret|hunter2/);
   });
 
+  it("recordsEverySessionInTheExecAuditForThePodsAdministrators", async () => {
+    const before = Date.now();
+    const session = new GrpcExecSession(client, jwt, { pod_id: pod, command: ["psql", "--password", "hunter2"] });
+    const started = await session.started();
+    session.write({ stdin: Buffer.from("select secret;\n") });
+    await session.waitForStdout(/select secret;\n/);
+    session.write({ stdin: Buffer.from("exit 4\n") });
+    assert.equal((await session.ended()).exit_code, 4);
+    const audit = await svc.api("GET", `/v3/pods/${pod}/exec-audit?kind=session`, { token: jwt });
+    assert.equal(audit.status, 200, audit.body.message);
+    const entry = audit.body.result[0];
+    assert.deepEqual(
+      { kind: entry.kind, username: entry.username, command: entry.command, exit_code: entry.exit_code, bytes_in: entry.bytes_in, error: entry.error },
+      { kind: "session", username: "alice", command: ["psql", "--password", "hunter2"], exit_code: 4, bytes_in: 22, error: "" },
+      `the session ${started.session_id} is audited`,
+    );
+    assert.ok(entry.bytes_out > 0 && entry.duration_seconds >= 0 && Date.parse(entry.started_at) >= before - 1000, JSON.stringify(entry));
+    assert.doesNotMatch(JSON.stringify(audit.body), /select secret/, "what was typed or shown is never kept");
+  });
+
   it("holdsItsWindowsWhileTheReaderStallsAndThenDeliversEveryByte", async () => {
     const session = new GrpcExecSession(client, jwt, { pod_id: pod, command: ["cat"] });
     await session.started();
