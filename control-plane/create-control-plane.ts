@@ -78,7 +78,7 @@ import { PodContainerFiles } from "./pods/pod-container-files.js";
 import { PodExecService } from "./pods/pod-exec-service.js";
 import { execSessionRpc } from "./exec-sessions/exec-session-rpc.js";
 import { PodExecSessions } from "./exec-sessions/pod-exec-sessions.js";
-import { ActionLogSessionAudit } from "./exec-sessions/session-audit.js";
+import { AuditedSessions } from "./exec-sessions/session-audit.js";
 import { podFilesRpc } from "./pods/pod-files-rpc.js";
 import { PodUploadService } from "./pods/pod-upload-service.js";
 import { PodService } from "./pods/pod-service.js";
@@ -232,8 +232,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const agents = new AgentRouter(sessions, presence, config.replicaToken, config.streamTimeoutMs);
     const execAudit = new ExecAudit(db, new ExecAuditRepository(config.execAuditKeep), actionLog);
     const execs = new PodExecService(db, agents, execAudit, now);
-    // Each session is recorded in its pod's action log (ActionLogSessionAudit); the exec audit store does not hold sessions yet.
-    execSessions = new PodExecSessions({ db, agents, audit: new ActionLogSessionAudit(db, actionLog), limits: config.execSessions, now, logger });
+    execSessions = new PodExecSessions({ db, agents, audit: new AuditedSessions(execAudit), limits: config.execSessions, now, logger });
     const uploads = new PodUploadService(db, agents);
     const storageFiles = new StorageFiles(agents, { operationMs: 30_000, copyMs: config.storage.copyTimeoutSeconds * 1000 });
     // A claim on an object's work outlasts the slowest copy an agent is given.

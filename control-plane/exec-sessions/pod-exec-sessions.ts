@@ -71,7 +71,7 @@ export class PodExecSessions {
       over = true;
       this.relaying--;
       link.close(relay.tally.ended?.message || "the session ended");
-      if (sessionId) await this.record(caller, pod.tenantId, pod.podId, sessionId, startedAt, opening.command, opening.tty, relay);
+      if (sessionId) await this.record(caller, { tenantId: pod.tenantId, podId: pod.podId, sessionId, requestId: call.clientRequestId }, startedAt, opening, relay);
     };
     // A caller that goes away while its output waits to be sent may never take another answer, so this
     // generator may never resume to reach its finally: the session ends here then (once the relay has
@@ -96,7 +96,13 @@ export class PodExecSessions {
     }
   }
 
-  private async record(caller: Caller, tenantId: string, podId: string, sessionId: string, startedAt: number, command: string[], tty: boolean, relay: SessionRelay): Promise<void> {
+  private async record(
+    caller: Caller,
+    { tenantId, podId, sessionId, requestId }: { tenantId: string; podId: string; sessionId: string; requestId: string },
+    startedAt: number,
+    { command, tty }: { command: string[]; tty: boolean },
+    relay: SessionRelay,
+  ): Promise<void> {
     const { bytesIn, bytesOut, ended } = relay.tally;
     const exited = ended?.reason === ExecSessionEnd.EXITED;
     try {
@@ -105,6 +111,7 @@ export class PodExecSessions {
         tenantId,
         podId,
         username: caller.username,
+        requestId,
         startedAt,
         endedAt: this.deps.now(),
         command,

@@ -1,5 +1,4 @@
-import type { ActionLogRepository } from "../storage/action-log-repository.js";
-import type { Database } from "../storage/database.js";
+import type { ExecAudit } from "../audit/exec-audit.js";
 
 /** What is kept of one interactive exec session: who, when, what, how much and how it ended; never what was typed or shown. */
 export interface ExecSessionRecord {
@@ -8,6 +7,8 @@ export interface ExecSessionRecord {
   podId: string;
   /** Who opened it, as authenticated. */
   username: string;
+  /** The request id the session was opened with. */
+  requestId: string;
   /** Epoch milliseconds. */
   startedAt: number;
   endedAt: number;
@@ -30,18 +31,21 @@ export interface SessionAudit {
 const maxProgramLength = 200;
 
 /**
- * Records each session as a line of its pod's action log. Whoever may read
- * the pod reads that log, so the line names the program and how many
- * arguments it had, not the arguments, which may hold a password.
+ * Records each session where commands run in pods are audited (kind
+ * "session"), for the pod's administrators, and as a line of its pod's
+ * action log. Whoever may read the pod reads that log, so the line names the
+ * program and how many arguments it had, not the arguments, which may hold
+ * a password.
  */
-export class ActionLogSessionAudit implements SessionAudit {
-  constructor(
-    private readonly db: Database,
-    private readonly actionLog: ActionLogRepository,
-  ) {}
+export class AuditedSessions implements SessionAudit {
+  constructor(private readonly execAudit: ExecAudit) {}
 
   async record(record: ExecSessionRecord): Promise<void> {
-    await this.db.transaction((tx) => this.actionLog.add(tx, record.tenantId, record.podId, record.endedAt, actionLogLine(record)));
+    const { tenantId, podId, username, startedAt, command, bytesIn, bytesOut, exitCode, requestId } = record;
+    await this.execAudit.recordExec(
+      [{ tenantId, podId, kind: "session", username, startedAt, durationMs: record.endedAt - startedAt, command, exitCode, bytesIn, bytesOut, requestId, error: exitCode === null ? record.ending : "" }],
+      { tenantId, podId, username, at: record.endedAt, line: actionLogLine(record) },
+    );
   }
 }
 
