@@ -1,10 +1,15 @@
 import type { EntityManager } from "typeorm";
 import { PermissionEntity, type LevelName, type ObjectKind } from "./entities/permission-entity.js";
+import { PreparedValues } from "./prepared-reads.js";
+
+const levelOfUser = new PreparedValues<{ level: LevelName }>(
+  (q) => `SELECT ${q("level")} FROM ${q("permissions")} WHERE ${q("tenant_id")} = ? AND ${q("object_kind")} = ? AND ${q("object_id")} = ? AND ${q("username")} = ?`,
+);
 
 /** Grants on objects, stored as one row per (object, user). */
 export const permissionRepository = {
   async levelOf(m: EntityManager, tenantId: string, objectKind: ObjectKind, objectId: string, username: string): Promise<LevelName | null> {
-    const row = await m.findOne(PermissionEntity, { where: { tenantId, objectKind, objectId, username } });
+    const [row] = await levelOfUser.all(m, [tenantId, objectKind, objectId, username]);
     return row?.level ?? null;
   },
 

@@ -3,6 +3,19 @@ import { PermissionEntity } from "./entities/permission-entity.js";
 import { PodEntity } from "./entities/pod-entity.js";
 import { globalTenant, TemplateEntity, type TemplateRow } from "./entities/template-entity.js";
 import { TemplateTagEntity, type TemplateTagRow } from "./entities/template-tag-entity.js";
+import { PreparedRead } from "./prepared-reads.js";
+
+const templateByKey = new PreparedRead(TemplateEntity, (q, columns) => `SELECT ${columns} FROM ${q("templates")} WHERE ${q("tenant_id")} = ? AND ${q("template_id")} = ?`);
+const tagVersion = new PreparedRead(
+  TemplateTagEntity,
+  (q, columns) => `SELECT ${columns} FROM ${q("template_tags")} WHERE ${q("tenant_id")} = ? AND ${q("template_id")} = ? AND ${q("tag_timestamp")} = ?`,
+);
+const newestOfTag = new PreparedRead(
+  TemplateTagEntity,
+  (q, columns) =>
+    `SELECT ${columns} FROM ${q("template_tags")} WHERE ${q("tenant_id")} = ? AND ${q("template_id")} = ? AND ${q("tag")} = ? ` +
+    `ORDER BY ${q("creation_ts")} DESC, ${q("tag_timestamp")} DESC LIMIT 1`,
+);
 
 /** The grantees that stand for every user of a tenant ("tenant.<id>") or of every tenant ("**"). */
 export const siteWideGrantee = "**";
@@ -17,7 +30,7 @@ export interface PodRef {
 /** Reads and writes of templates and their tag versions. */
 export const templateRepository = {
   find(m: EntityManager, tenantId: string, templateId: string): Promise<TemplateRow | null> {
-    return m.findOne(TemplateEntity, { where: { tenantId, templateId } });
+    return templateByKey.one(m, [tenantId, templateId]);
   },
 
   /** Holds the template's row until commit on MySQL (SQLite runs one writer at a time). */
@@ -60,9 +73,8 @@ export const templateRepository = {
 
   /** Newest version of `tag`, or the exact version when `tagTimestamp` is given. */
   async findTag(m: EntityManager, template: TemplateRow, tag: string, tagTimestamp?: string): Promise<TemplateTagRow | null> {
-    const where = { tenantId: template.tenantId, templateId: template.templateId };
-    if (tagTimestamp) return m.findOne(TemplateTagEntity, { where: { ...where, tagTimestamp } });
-    return m.findOne(TemplateTagEntity, { where: { ...where, tag }, order: { creationTs: "DESC", tagTimestamp: "DESC" } });
+    if (tagTimestamp) return tagVersion.one(m, [template.tenantId, template.templateId, tagTimestamp]);
+    return newestOfTag.one(m, [template.tenantId, template.templateId, tag]);
   },
 
   /** Every version of every tag, newest first. */
