@@ -61,7 +61,7 @@ export class OutboxRelay {
     await this.running;
   }
 
-  /** Publishes until the outbox is empty (or the bus fails). */
+  /** Publishes until the outbox is empty (or the bus fails); rows committed meanwhile are the next pass's. */
   async drain(): Promise<void> {
     for (;;) {
       const now = this.deps.now();
@@ -79,7 +79,8 @@ export class OutboxRelay {
       const published = this.deps.now();
       for (const row of rows) this.deps.deliveries?.observe(Math.max(0, published - row.createdAt) / 1000);
       await this.deps.db.transaction((tx) => outboxRepository.remove(tx, ids));
-      if (!this.started) return;
+      // Less than a batch was everything claimable: a commit since then has woken the relay for another pass.
+      if (!this.started || rows.length < this.options.batchSize) return;
     }
   }
 }
