@@ -18,7 +18,8 @@ import { testEncryptionKey } from "../support/test-database.js";
  * the pass ends there instead of claiming once more to find nothing: a commit
  * made meanwhile wakes the relay for a pass of its own. The bus here only
  * records what it is given (the relay over Kafka and the in-process bus is
- * exercised end to end by the REST and crash suites).
+ * exercised end to end by the REST and crash suites). A wake waits for the
+ * turn of the event loop to end, so that the commits of one turn share a pass.
  */
 describe("the outbox relay claims once per batch", () => {
   let db: Database;
@@ -73,6 +74,24 @@ describe("the outbox relay claims once per batch", () => {
     assert.deepEqual(published, keys(0, 250));
     await relay!.stop();
     assert.equal(transactions, 6);
+  });
+
+  it("publishes what several commits of one turn of the event loop wrote in one pass", async () => {
+    startRelay(100).start();
+    await eventually("the first pass done", async () => transactions >= 1);
+    await relay!.stop();
+    relay!.start();
+    transactions = 0;
+    // One after another, as requests end; on SQLite each commit is done before the next begins.
+    for (let round = 0; round < 5; round++) {
+      await db.transaction((tx) => outboxRepository.add(tx, messages(round * 2, 2), Date.now()));
+      relay!.wake();
+    }
+    const written = 5;
+    await eventually("ten events published", async () => published.length >= 10);
+    await relay!.stop();
+    assert.deepEqual(published, keys(0, 10));
+    assert.equal(transactions - written, 2, "one claim and one delete");
   });
 
   it("publishes an event committed while a pass runs, in a pass of its own", async () => {
