@@ -24,6 +24,7 @@ export class OutboxRelay {
   private running: Promise<void> | null = null;
   private again = false;
   private started = false;
+  private scheduled: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly deps: { db: Database; bus: EventBus; now: () => number; logger: Logger; deliveries?: Histogram },
@@ -37,13 +38,23 @@ export class OutboxRelay {
     this.wake();
   }
 
-  /** Asks for a publishing pass soon; passes never overlap. Does nothing unless started. */
+  /**
+   * Asks for a publishing pass soon; passes never overlap. Does nothing
+   * unless started. The pass starts once the current turn of the event loop
+   * ends, so that the commits of one turn (many, under load) share it.
+   */
   wake(): void {
-    if (!this.started) return;
+    if (!this.started || this.scheduled) return;
     if (this.running) {
       this.again = true;
       return;
     }
+    this.scheduled = setImmediate(() => this.pass());
+  }
+
+  private pass(): void {
+    this.scheduled = undefined;
+    if (!this.started) return;
     this.running = this.drain()
       .catch((error: unknown) => this.deps.logger.warn("outbox relay pass failed", { error }))
       .finally(() => {
@@ -58,6 +69,12 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.started = false;
     clearInterval(this.timer);
+    if (this.scheduled) {
+      // A pass asked for before stopping still publishes its batch, as one already running does.
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
+      this.running = this.drain().catch((error: unknown) => this.deps.logger.warn("outbox relay pass failed", { error }));
+    }
     await this.running;
   }
 
