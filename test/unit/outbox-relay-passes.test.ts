@@ -34,6 +34,7 @@ describe("the outbox relay claims once per batch", () => {
     const keys = parseEncryptionKeys(testEncryptionKey) as EncryptionKey[];
     db = await Database.open({ kind: "sqlite", url: join(dir, "pods.db") }, { lockMs: 5_000, statementMs: 5_000 }, createJsonLogger({ level: "silent" }), new FieldCipher(keys));
     published.length = 0;
+    transactions = 0;
     const transaction = db.transaction.bind(db);
     db.transaction = (work) => {
       transactions++;
@@ -92,6 +93,21 @@ describe("the outbox relay claims once per batch", () => {
     await relay!.stop();
     assert.deepEqual(published, keys(0, 10));
     assert.equal(transactions - written, 2, "one claim and one delete");
+  });
+
+  it("publishes, when stopped, the batch a wake asked for, and after a restart what is committed next", async () => {
+    startRelay(100).start();
+    await relay!.stop();
+    relay!.start();
+    await db.transaction((tx) => outboxRepository.add(tx, messages(0, 2), Date.now()));
+    relay!.wake();
+    await relay!.stop();
+    assert.deepEqual(published, keys(0, 2));
+    relay!.start();
+    await db.transaction((tx) => outboxRepository.add(tx, messages(2, 2), Date.now()));
+    relay!.wake();
+    await eventually("four events published", async () => published.length >= 4);
+    assert.deepEqual(published, keys(0, 4));
   });
 
   it("publishes an event committed while a pass runs, in a pass of its own", async () => {
