@@ -73,7 +73,9 @@ export class OutboxRelay {
       // A pass asked for before stopping still publishes its batch, as one already running does.
       clearImmediate(this.scheduled);
       this.scheduled = undefined;
-      this.running = this.drain().catch((error: unknown) => this.deps.logger.warn("outbox relay pass failed", { error }));
+      this.running = this.drain()
+        .catch((error: unknown) => this.deps.logger.warn("outbox relay pass failed", { error }))
+        .finally(() => (this.running = null));
     }
     await this.running;
   }
