@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createPodGoal } from "./goals/create-pod.js";
 import { getPodGoal } from "./goals/get-pod.js";
 import type { GoalRow } from "./goals/goal-row.js";
 import { loadAverage, machine } from "./support/machine.js";
@@ -12,12 +13,12 @@ import { requireWrk } from "./support/wrk.js";
  * Environment: BENCH_QUICK=1 for the short variant; PODS_BENCH_KUBECONFIG,
  * PODS_TEST_MYSQL_URL and PODS_TEST_KAFKA for the parts that need them
  * (bench/run.sh starts them with scripts/infra); BENCH_PARTS to run only some
- * parts (comma-separated: get).
+ * parts (comma-separated: get, create).
  */
 async function main(): Promise<void> {
   requireWrk();
   const quick = process.env.BENCH_QUICK === "1";
-  const parts = new Set((process.env.BENCH_PARTS ?? "get").split(","));
+  const parts = new Set((process.env.BENCH_PARTS ?? "get,create").split(","));
   const kubeconfig = process.env.PODS_BENCH_KUBECONFIG || undefined;
   const mysqlUrl = process.env.PODS_TEST_MYSQL_URL;
   const kafka = process.env.PODS_TEST_KAFKA;
@@ -26,7 +27,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const startLoad = loadAverage();
   const rows: GoalRow[] = [];
-  if (parts.has("get")) rows.push(...(await getPodGoal({ seconds: quick ? 5 : 10, rounds: quick ? 2 : 3, kubeconfig, distributed, log })));
+  if (parts.has("get")) rows.push(...(await getPodGoal({ seconds: quick ? 5 : 10, rounds: 3, kubeconfig, distributed, log })));
+  if (parts.has("create")) rows.push(...(await createPodGoal({ seconds: quick ? 5 : 10, rounds: 3, kubeconfig, log })));
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const table = renderTable(rows, { quick, minutes, load: [startLoad, loadAverage()] });
   process.stdout.write(table);
