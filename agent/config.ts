@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { EnvReader } from "../shared/config/env-reader.js";
+import type { SimulatedReadiness } from "./drivers/simulated-driver.js";
 import { parseToleration, type KubernetesClusterConfig, type QueuePlacement } from "./drivers/kubernetes/cluster-config.js";
 
 export type DriverConfig =
-  | { kind: "simulated"; startupMs: number }
+  | { kind: "simulated"; startupMs: number; readiness?: SimulatedReadiness }
   | {
       kind: "kubernetes";
       kubeconfig: string | undefined;
@@ -49,7 +50,13 @@ export function readDriverConfig(env: EnvReader, vars: NodeJS.ProcessEnv): Drive
   if (kubeconfig && !existsSync(kubeconfig)) env.invalid("PODS_KUBECONFIG", `${kubeconfig} does not exist`);
   const inCluster = Boolean(vars.KUBERNETES_SERVICE_HOST);
   const kind = env.oneOf("PODS_CLUSTER_DRIVER", ["simulated", "kubernetes"], kubeconfig || inCluster ? "kubernetes" : "simulated");
-  if (kind === "simulated") return { kind, startupMs: env.int("PODS_SIMULATED_STARTUP_MS", 300, { min: 0 }) };
+  if (kind === "simulated") {
+    return {
+      kind,
+      startupMs: env.int("PODS_SIMULATED_STARTUP_MS", 300, { min: 0 }),
+      readiness: env.oneOf<SimulatedReadiness>("PODS_SIMULATED_READINESS", ["initial_delay", "never"], "initial_delay"),
+    };
+  }
   if (!kubeconfig && !inCluster) env.invalid("PODS_CLUSTER_DRIVER", "kubernetes needs PODS_KUBECONFIG or in-cluster credentials");
   return {
     kind,

@@ -39,6 +39,7 @@ import { FieldCipher } from "./crypto/field-cipher.js";
 import { createErrorInterceptor } from "./errors/error-interceptor.js";
 import { ObjectFiles } from "./files/object-files.js";
 import { StorageFiles } from "./files/storage-files.js";
+import { MountedBy } from "./files/mounted-by.js";
 import { StorageMounts } from "./files/storage-mounts.js";
 import { StorageUpkeep } from "./files/storage-upkeep.js";
 import { StorageWork } from "./files/storage-work.js";
@@ -156,6 +157,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const images = new ImageAllowlist(db, now, config.allowedImages, now());
     const podSecrets = new PodSecrets(secretStore, config.podDomain);
     const objects = new ObjectAccess(db);
+    const storageMounts = new StorageMounts(db, objects, new Set(config.serviceAdmins));
     const pods = new PodService({
       images,
       podSecrets,
@@ -171,7 +173,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       newUid: randomUUID,
       newPassword: () => randomBytes(18).toString("base64url"),
       credentials,
-      storageMounts: new StorageMounts(db, objects),
+      storageMounts,
     });
     const permissions = new PermissionService(db, now, {
       pod: {
@@ -208,6 +210,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       logCapBytes: config.logCapBytes,
       placements: (clusterId, queue) => clusters.queuePlacement(clusterId, queue),
       claimsGrantedTo: (clusterId, tenantId) => clusters.claimsGrantedTo(clusterId, tenantId),
+      storageMounts,
     });
     const replica = { id: randomUUID(), url: "" };
     const presence = new AgentPresence({ db, now, logger }, replica);
@@ -300,8 +303,9 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       router.service(JupyterService, jupyterRpc(new JupyterPods({ db, pods, uploads }, config.jupyter)));
       router.service(ImagesService, imagesRpc(images));
       router.service(SecretsService, secretsRpc(secrets, permissions));
-      router.service(VolumesService, volumesRpc(volumes, objectFiles, permissions));
-      router.service(SnapshotsService, snapshotsRpc(snapshots, objectFiles, permissions));
+      const mountedBy = new MountedBy(db, objects);
+      router.service(VolumesService, volumesRpc(volumes, objectFiles, permissions, mountedBy));
+      router.service(SnapshotsService, snapshotsRpc(snapshots, objectFiles, permissions, mountedBy));
       if (deps.devIdentity) router.service(DevIdentityService, devIdentityRpc(deps.devIdentity.config, deps.devIdentity.users, deps.devIdentity.issuer));
       router.service(PodWatchService, watchRpc(pods, objects, db, feed));
       router.service(Health, grpcHealthRpc(readiness, servedServices.map((s) => s.typeName)));

@@ -14,7 +14,7 @@ export async function createDriver(
   prepareStart?: StartPreparation,
   kubernetesCall?: (verb: string, kind: string, seconds: number) => void,
 ): Promise<ClusterDriver> {
-  if (config.kind === "simulated") return new SimulatedDriver(sink, config.startupMs, prepareStart);
+  if (config.kind === "simulated") return new SimulatedDriver(sink, config.startupMs, prepareStart, config.readiness);
   const kubeConfig = new KubeConfig();
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
   else kubeConfig.loadFromCluster();

@@ -234,5 +234,6 @@ export function desiredToProto(spec: DesiredPodSpec): DesiredPod {
     node_selector: spec.placement.nodeSelector,
     tolerations: spec.placement.tolerations,
     allowed_claims: spec.allowedClaims,
+    ...(spec.fields.healthchecks ? { healthchecks: spec.fields.healthchecks as JsonObject } : {}),
   });
 }

@@ -9,6 +9,7 @@ import type { Database } from "../storage/database.js";
 import type { PodCredentialsRepository } from "../storage/pod-credentials-repository.js";
 import { podRepository } from "../storage/pod-repository.js";
 import type { PodSecrets } from "../secrets/pod-secrets.js";
+import type { StorageMounts } from "../files/storage-mounts.js";
 import { derivePodFields } from "../templates/template-resolver.js";
 import { buildDesiredPod, type DesiredPodSpec } from "./desired-pod-builder.js";
 
@@ -29,6 +30,8 @@ export interface ClusterStateDeps {
   outboxWritten: () => void;
   /** Bytes of container output kept per pod. */
   logCapBytes: number;
+  /** Whether each mount's mounter may still use it, at every start. */
+  storageMounts?: Pick<StorageMounts, "refusalAtStart">;
 }
 
 /** A chunk of container output reported by an agent. */
@@ -126,6 +129,7 @@ export class ClusterStateService {
     const credentials = await this.deps.credentials.find(m, pod.tenantId, pod.podId);
     if (!credentials) throw new NotFoundError("pod credentials", `${pod.tenantId}/${pod.podId}`);
     const secrets = await this.deps.podSecrets.resolveAll(m, { tenantId: pod.tenantId, podId: pod.podId, owner: pod.owner ?? null }, effective);
-    return buildDesiredPod(pod, effective, credentials, secrets);
+    const mountRefusal = "refusal" in secrets ? null : await this.deps.storageMounts?.refusalAtStart(m, pod, effective);
+    return buildDesiredPod(pod, effective, credentials, mountRefusal ? { refusal: mountRefusal } : secrets);
   }
 }

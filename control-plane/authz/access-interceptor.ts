@@ -56,13 +56,13 @@ export function createAccessInterceptor(deps: AccessDeps): Interceptor {
     if (rule.kind !== "object") return next(req);
     if (!req.stream) {
       const id = rule.idOf(req.message);
-      const level = await deps.objects.require(caller, rule.object, id, rule.level);
+      const level = await deps.objects.require(caller, rule.object, id, rule.levelOf(req.message));
       if (level) req.contextValues.set(checkedObjectKey, { kind: rule.object, id, level });
       return next(req);
     }
     // Streaming calls name their object in the first message: check it before
     // the handler (or any later message) sees anything.
-    return next({ ...req, message: checkedStream(req.message, async (first) => void (await deps.objects.require(caller, rule.object, rule.idOf(first), rule.level))) });
+    return next({ ...req, message: checkedStream(req.message, async (first) => void (await deps.objects.require(caller, rule.object, rule.idOf(first), rule.levelOf(first)))) });
   };
 }
 

@@ -23,8 +23,9 @@ import type { LevelName, ObjectKind } from "../storage/entities/permission-entit
  * Who may call an RPC:
  * - public: anyone, no token (health, proxy hooks, login);
  * - user: any authenticated Tapis user of the tenant;
- * - object: a user holding `level` on the object the request names (for a
- *   streaming call, its first message);
+ * - object: a user holding `levelOf(request)` on the object the request
+ *   names (for a streaming call, its first message): most RPCs need one
+ *   level, some more when the request asks for more;
  * - service-admin: an operator of this installation;
  * - agent: an agent authenticated as its cluster;
  * - replica: another control-plane replica (shared replica token).
@@ -32,7 +33,7 @@ import type { LevelName, ObjectKind } from "../storage/entities/permission-entit
 export type AccessRule =
   | { kind: "public" }
   | { kind: "user" }
-  | { kind: "object"; object: ObjectKind; level: LevelName; idOf: (request: unknown) => string }
+  | { kind: "object"; object: ObjectKind; levelOf: (request: unknown) => LevelName; idOf: (request: unknown) => string }
   | { kind: "service-admin" }
   | { kind: "agent" }
   | { kind: "replica" };
@@ -43,8 +44,13 @@ const serviceAdmin: AccessRule = { kind: "service-admin" };
 const agent: AccessRule = { kind: "agent" };
 const replica: AccessRule = { kind: "replica" };
 
-function on(object: ObjectKind, field: string, level: LevelName): AccessRule {
-  return { kind: "object", object, level, idOf: (request) => String((request as Record<string, unknown>)[field] ?? "") };
+function on(object: ObjectKind, field: string, level: LevelName | ((request: unknown) => LevelName)): AccessRule {
+  return { kind: "object", object, levelOf: typeof level === "function" ? level : () => level, idOf: (request) => String((request as Record<string, unknown>)[field] ?? "") };
+}
+
+/** `level`, or ADMIN when the request asks for the dependents of template tags (which name the tenant's pods). */
+function unlessDependencies(level: LevelName): (request: unknown) => LevelName {
+  return (request) => ((request as { includeDependencies?: boolean }).includeDependencies ? "ADMIN" : level);
 }
 
 /** `pod_id_net` is a pod id optionally followed by "-<networking key>". */
@@ -52,13 +58,13 @@ function onPodNet(level: LevelName): AccessRule {
   return {
     kind: "object",
     object: "pod",
-    level,
+    levelOf: () => level,
     idOf: (request) => String((request as { podIdNet?: string }).podIdNet ?? "").split("-")[0]!,
   };
 }
 
 const pod = (level: LevelName) => on("pod", "podId", level);
-const template = (level: LevelName) => on("template", "templateId", level);
+const template = (level: LevelName | ((request: unknown) => LevelName)) => on("template", "templateId", level);
 const volume = (level: LevelName) => on("volume", "volumeId", level);
 const snapshot = (level: LevelName) => on("snapshot", "snapshotId", level);
 const secret = (level: LevelName) => on("secret", "secretId", level);
@@ -98,9 +104,9 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
     getTemplate: template("READ"),
     updateTemplate: template("USER"),
     deleteTemplate: template("ADMIN"),
-    listTemplateTags: template("READ"),
+    listTemplateTags: template(unlessDependencies("READ")),
     addTemplateTag: template("USER"),
-    getTemplateTag: template("READ"),
+    getTemplateTag: template(unlessDependencies("READ")),
     deleteTemplateTag: template("ADMIN"),
     getTemplatePermissions: template("USER"),
     setTemplatePermission: template("ADMIN"),

@@ -22,23 +22,26 @@ export class ObjectAccess {
 
   /** The caller's level on an existing object (null: none); NotFoundError if it does not exist. */
   levelOf(caller: Caller, kind: ObjectKind, id: string): Promise<LevelName | null> {
-    return this.db.read(async (m) => {
-      if (kind === "template") {
-        const found = await findTemplateFor(m, caller, id);
-        if (!found) throw new NotFoundError(kind, id);
-        return found.level;
-      }
-      if (kind === "pod" && !caller.serviceAdmin) {
-        const pod = await permissionRepository.levelOnPod(m, caller.tenantId, id, caller.username);
-        if (!pod.exists) throw new NotFoundError(kind, id);
-        return pod.level;
-      }
-      const owner = await this.owningTenant(m, caller.tenantId, kind, id);
-      if (owner === null) throw new NotFoundError(kind, id);
-      if (owner === globalTenant) return caller.serviceAdmin ? "ADMIN" : "READ";
-      if (caller.serviceAdmin) return "ADMIN";
-      return permissionRepository.levelOf(m, caller.tenantId, kind, id, caller.username);
-    });
+    return this.db.read((m) => this.levelIn(m, caller, kind, id));
+  }
+
+  /** levelOf, read within `m` (a transaction or read already open). */
+  async levelIn(m: EntityManager, caller: Pick<Caller, "tenantId" | "username" | "serviceAdmin">, kind: ObjectKind, id: string): Promise<LevelName | null> {
+    if (kind === "template") {
+      const found = await findTemplateFor(m, caller, id);
+      if (!found) throw new NotFoundError(kind, id);
+      return found.level;
+    }
+    if (kind === "pod" && !caller.serviceAdmin) {
+      const pod = await permissionRepository.levelOnPod(m, caller.tenantId, id, caller.username);
+      if (!pod.exists) throw new NotFoundError(kind, id);
+      return pod.level;
+    }
+    const owner = await this.owningTenant(m, caller.tenantId, kind, id);
+    if (owner === null) throw new NotFoundError(kind, id);
+    if (owner === globalTenant) return caller.serviceAdmin ? "ADMIN" : "READ";
+    if (caller.serviceAdmin) return "ADMIN";
+    return permissionRepository.levelOf(m, caller.tenantId, kind, id, caller.username);
   }
 
   /** Throws NotFoundError or PermissionDeniedError unless the caller holds `need`; returns the level held. */

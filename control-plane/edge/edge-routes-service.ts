@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { EdgeRoutesSchema, type EdgeRoute, type EdgeRoutes } from "../../gen/tapis/pods/v1/edge_service_pb.js";
 import type { Logger } from "../../shared/logging/logger.js";
 import { NotFoundError } from "../errors/domain-errors.js";
+import { networkingLive } from "../pods/healthchecks.js";
 import { podDefaults, type PodFields, type PodRecord } from "../pods/pod-model.js";
 import type { ActionLogRepository } from "../storage/action-log-repository.js";
 import type { Database } from "../storage/database.js";
@@ -22,7 +23,8 @@ export interface EdgeRoutesDeps {
 
 /**
  * Builds the edge model from the database: a route for every routed entry
- * of every AVAILABLE pod. A pod whose entries break a rule is left out, and
+ * of every pod whose URLs are live (AVAILABLE and, when they wait for
+ * readiness, ready: see networkingLive). A pod whose entries break a rule is left out, and
  * its action log says why, once per pod generation and reason on each
  * replica, however often proxies ask.
  */
@@ -50,6 +52,7 @@ export class EdgeRoutesService {
     const routes: EdgeRoute[] = [];
     for (const pod of pods) {
       const fields = effective.get(pod)!;
+      if (!(fields instanceof Error) && !networkingLive(pod, fields)) continue;
       const cluster = clusters.get(pod.clusterId);
       const edge =
         fields instanceof Error

@@ -57,6 +57,30 @@ export interface VolumeMountSpec {
   config_permissions?: string;
   config_filename?: string;
   config_update_mode?: string;
+  /** Set by the service in views only (see PodRecord.mountUsers); refused in what users send. */
+  mounted_by?: string;
+}
+
+/** One probe of a pod's container: one action (HTTP GET, TCP connect or a command) and its timing. */
+export interface HealthcheckProbeSpec {
+  http_get_path?: string;
+  http_get_port?: number;
+  http_get_scheme?: string;
+  exec_command?: string[];
+  tcp_socket_port?: number;
+  initial_delay_seconds?: number;
+  period_seconds?: number;
+  timeout_seconds?: number;
+  failure_threshold?: number;
+  success_threshold?: number;
+}
+
+/** The probes of a pod's container, as upstream names them. */
+export interface HealthchecksSpec {
+  liveness?: HealthcheckProbeSpec;
+  readiness?: HealthcheckProbeSpec;
+  startup?: HealthcheckProbeSpec;
+  networking_requires_ready?: boolean;
 }
 
 /**
@@ -79,6 +103,7 @@ export interface PodFields {
   resources?: ResourcesSpec;
   compute_queue?: string;
   template_overrides?: Record<string, unknown>;
+  healthchecks?: HealthchecksSpec;
 }
 
 /** A stored pod: its definition plus what the service tracks about it. */
@@ -103,6 +128,12 @@ export interface PodRecord {
   timeToStopTs: number | null;
   /** The user who created the pod, whose secrets `${secret:name}` means; null for pods made before owners were kept. */
   owner?: string | null;
+  /**
+   * Who mounted each volume and snapshot the pod mounts, by mount path: the
+   * user whose permissions that mount needs. A mount missing here (older
+   * pods; one a base template added since) counts as the owner's.
+   */
+  mountUsers?: Record<string, string> | null;
 }
 
 export const podDefaults = {

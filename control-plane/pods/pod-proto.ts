@@ -1,6 +1,18 @@
 import { create, toJson, type DescMessage, type JsonObject, type JsonValue, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { timestampFromMs, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { NetworkingSchema, PodSchema, PodStatus, ResourcesSchema, StatusRequested, VolumeMountSchema, type Pod } from "../../gen/tapis/pods/v1/pod_pb.js";
+import {
+  HealthcheckProbeSchema,
+  NetworkingSchema,
+  PodHealthchecksSchema,
+  PodSchema,
+  PodStatus,
+  ResourcesSchema,
+  StatusRequested,
+  VolumeMountSchema,
+  type Pod,
+  type PodHealthchecks,
+} from "../../gen/tapis/pods/v1/pod_pb.js";
+import type { HealthchecksView, ProbeKind } from "./healthchecks.js";
 import {
   AttachPodVolumesRequestSchema,
   CreatePodRequestSchema,
@@ -37,6 +49,7 @@ const definitionKeys: readonly (keyof PodFields)[] = [
   "resources",
   "compute_queue",
   "template_overrides",
+  "healthchecks",
 ];
 
 /**
@@ -71,7 +84,14 @@ export function podToProto(view: PodView): Pod {
     updateTs: timestampFromMs(view.update_ts),
     startInstanceTs: timestampOrUndefined(view.start_instance_ts),
     url: view.url,
+    healthchecks: view.healthchecks ? healthchecksMessage(view.healthchecks) : undefined,
+    networkingLive: view.networking_live,
   });
+}
+
+function healthchecksMessage(view: HealthchecksView): PodHealthchecks {
+  const probe = (kind: ProbeKind) => (view[kind] ? flatMessage(HealthcheckProbeSchema, view[kind]) : undefined);
+  return create(PodHealthchecksSchema, { liveness: probe("liveness"), readiness: probe("readiness"), startup: probe("startup"), networkingRequiresReady: view.networking_requires_ready });
 }
 
 /** A message of scalars, lists and maps from its snake_case JSON object; null and absent leave a field unset. */

@@ -2,6 +2,7 @@ import { ProblemList } from "../errors/domain-errors.js";
 import { networkingEntryProblems } from "../edge/networking-rules.js";
 import { hostLabelProblem } from "../edge/pod-hosts.js";
 import { validateSecretMapValues } from "../secrets/secret-placeholders.js";
+import { validateHealthchecks } from "./healthcheck-rules.js";
 import type { PodLimits } from "./pod-limits.js";
 import type { NetworkingSpec, PodFields, ResourcesSpec, VolumeMountSpec } from "./pod-model.js";
 
@@ -72,6 +73,7 @@ export function validatePodFields(fields: PodFields, limits: PodLimits, problems
   if (fields.resources !== undefined) validateResources(fields.resources, limits, problems);
   if (fields.volume_mounts !== undefined) validateVolumeMounts(fields.volume_mounts, problems);
   if (fields.template_overrides !== undefined) validateTemplateOverrides(fields.template_overrides, problems);
+  if (fields.healthchecks !== undefined) validateHealthchecks(fields.healthchecks, problems);
 }
 
 /**
@@ -150,6 +152,7 @@ function validateVolumeMounts(mounts: Record<string, VolumeMountSpec | null>, pr
     const at = `volume_mounts.${path}`;
     if (!path.startsWith("/") || path.includes("..")) problems.add(at, "keys must be absolute paths without '..'");
     if (mount === null) continue;
+    if (mount.mounted_by !== undefined) problems.add(`${at}.mounted_by`, "is set by the service");
     if (!mountTypes.has(mount.type)) problems.add(`${at}.type`, `must be one of ${[...mountTypes].join(", ")}`);
     if (mount.type !== "ephemeral" && !mount.source_id) problems.add(`${at}.source_id`, `is required for type ${mount.type || "(unset)"}`);
     else if (mount.source_id) validateSourceId(at, mount, problems);

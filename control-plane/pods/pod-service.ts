@@ -3,6 +3,7 @@ import type { Caller } from "../auth/caller.js";
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ProblemList } from "../errors/domain-errors.js";
 import { podChangedMessage } from "../events/pod-changed.js";
 import { podLifecycleMessage } from "../events/pod-lifecycle-event.js";
+import { changedStorageMounts, nextMountUsers } from "../files/mount-owners.js";
 import type { StorageMounts } from "../files/storage-mounts.js";
 import type { ActionLogRepository } from "../storage/action-log-repository.js";
 import type { Database } from "../storage/database.js";
@@ -82,6 +83,7 @@ const updatableFields: ReadonlySet<keyof PodFields> = new Set([
   "time_to_stop_instance",
   "networking",
   "resources",
+  "healthchecks",
 ]);
 
 /**
@@ -140,6 +142,7 @@ export class PodService {
           startInstanceTs: null,
           timeToStopTs: null,
           owner: caller.username,
+          mountUsers: nextMountUsers({}, effective.volume_mounts, null, caller.username),
         };
         await podRepository.insert(tx, record);
         await this.deps.podSecrets.generate(tx, secretMapOwner(record), effective);
@@ -225,9 +228,13 @@ export class PodService {
     problems.throwIfAny();
     // Before the transaction: the cluster registry (claims, domain) may read the database.
     const current = await this.deps.db.read((m) => this.find(m, caller.tenantId, podId));
-    if (patch.set.volume_mounts !== undefined) {
+    const mountsChange = patch.set.volume_mounts !== undefined || patch.clear.includes("volume_mounts");
+    if (mountsChange) {
       await this.checkClaims(patch.set, caller.tenantId, current.clusterId);
-      await this.deps.storageMounts.check(caller, patch.set.volume_mounts, current.clusterId);
+      // Mounts left as they were keep their mounter; what changes must be the caller's to mount.
+      const patched: PodFields = { ...current.fields, ...patch.set };
+      for (const key of patch.clear) delete patched[key];
+      await this.checkChangedMounts(caller, current, patched);
     }
     const domain = await this.domainOf(current.clusterId);
     return this.transition(caller, podId, async (pod, tx) => {
@@ -238,7 +245,8 @@ export class PodService {
       for (const key of patch.clear) delete fields[key];
       // Unchanged means the pod shows the same: defaults and the template count.
       const named = [...Object.keys(patch.set), ...patch.clear] as (keyof PodFields & keyof PodView)[];
-      const before = podView(pod, await derivePodFields(tx, caller.tenantId, pod.fields, pod.templateVersion), { domain, includeConfigs: true });
+      const beforeFields = await derivePodFields(tx, caller.tenantId, pod.fields, pod.templateVersion);
+      const before = podView(pod, beforeFields, { domain, includeConfigs: true });
       const afterFields = await derivePodFields(tx, caller.tenantId, fields, pod.templateVersion);
       const after = podView({ ...pod, fields }, afterFields, { domain, includeConfigs: true });
       const differs = [...named.filter((key) => canonicalJson(before[key]) !== canonicalJson(after[key])), ...(requested ? ["status_requested"] : [])];
@@ -249,6 +257,7 @@ export class PodService {
         references.throwIfAny();
       }
       const changes: Partial<PodRecord> = { ...requested?.changes, fields };
+      if (mountsChange) changes.mountUsers = nextMountUsers(beforeFields.volume_mounts, afterFields.volume_mounts, pod, caller.username);
       const running = (requested?.changes.statusRequested ?? pod.statusRequested) === "ON" && pod.status === "AVAILABLE";
       if (!requested && running && pod.startInstanceTs !== null) {
         const effective = await derivePodFields(tx, caller.tenantId, fields, pod.templateVersion);
@@ -271,13 +280,17 @@ export class PodService {
     problems.throwIfAny();
     const current = await this.deps.db.read((m) => this.find(m, caller.tenantId, podId));
     await this.checkClaims({ volume_mounts: mounts }, caller.tenantId, current.clusterId);
-    await this.deps.storageMounts.check(caller, mounts, current.clusterId);
-    return this.transition(caller, podId, (pod) => ({
-      changes: { fields: { ...pod.fields, volume_mounts: { ...pod.fields.volume_mounts, ...mounts } } },
-      notifyCluster: false,
-      action: `Volumes attached by ${caller.username}: ${Object.keys(mounts).sort().join(", ")}.`,
-      actor: caller.username,
-    }));
+    await this.checkChangedMounts(caller, current, { ...current.fields, volume_mounts: { ...current.fields.volume_mounts, ...mounts } });
+    return this.transition(caller, podId, async (pod, tx) => {
+      const fields = { ...pod.fields, volume_mounts: { ...pod.fields.volume_mounts, ...mounts } };
+      const [before, after] = [await derivePodFields(tx, pod.tenantId, pod.fields, pod.templateVersion), await derivePodFields(tx, pod.tenantId, fields, pod.templateVersion)];
+      return {
+        changes: { fields, mountUsers: nextMountUsers(before.volume_mounts, after.volume_mounts, pod, caller.username) },
+        notifyCluster: false,
+        action: `Volumes attached by ${caller.username}: ${Object.keys(mounts).sort().join(", ")}.`,
+        actor: caller.username,
+      };
+    });
   }
 
   async delete(caller: Caller, podId: string): Promise<void> {
@@ -313,10 +326,13 @@ export class PodService {
       await this.deps.images.check(tx, caller.tenantId, moved.image ?? "", problems);
       await this.deps.podSecrets.check(tx, secretMapOwner(pod), moved, problems);
       problems.throwIfAny();
+      // Mounts the newer version adds or changes become the caller's, who must be allowed them.
+      const before = (await derivePodFields(tx, pod.tenantId, pod.fields, pod.templateVersion)).volume_mounts;
+      await this.deps.storageMounts.check(caller, changedStorageMounts(before, moved.volume_mounts), pod.clusterId, tx);
       await this.deps.podSecrets.generate(tx, secretMapOwner(pod), moved);
       return {
         ...transition,
-        changes: { ...transition.changes, templateVersion: latest.version },
+        changes: { ...transition.changes, templateVersion: latest.version, mountUsers: nextMountUsers(before, moved.volume_mounts, pod, caller.username) },
         action: `${transition.action} Template moved to ${latest.label}.`,
       };
     });
@@ -361,6 +377,16 @@ export class PodService {
     const pod = forUpdate ? await podRepository.findForUpdate(m, tenantId, podId) : await podRepository.find(m, tenantId, podId);
     if (!pod) throw new NotFoundError("pod", podId);
     return pod;
+  }
+
+  /** Checks, as the caller's, the volume and snapshot mounts that `fields` add to the pod or change. */
+  private async checkChangedMounts(caller: Caller, pod: PodRecord, fields: PodFields): Promise<void> {
+    const changed = await this.deps.db.read(async (m) => {
+      const before = await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion);
+      const after = await derivePodFields(m, pod.tenantId, fields, pod.templateVersion);
+      return changedStorageMounts(before.volume_mounts, after.volume_mounts);
+    });
+    await this.deps.storageMounts.check(caller, changed, pod.clusterId);
   }
 
   /** Refuses mounts of claims the pod's cluster does not grant to its tenant. */

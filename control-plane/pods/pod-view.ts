@@ -1,4 +1,6 @@
 import { clusterOnlyProtocol, podHost } from "../edge/pod-hosts.js";
+import { mounterOf, storageKindOf } from "../files/mount-owners.js";
+import { healthchecksView, networkingLive, type HealthchecksView } from "./healthchecks.js";
 import {
   networkingWithDefaults,
   podDefaults,
@@ -38,6 +40,9 @@ export interface PodView {
   start_instance_ts: number | null;
   /** The default networking entry's URL, as the seed docs show it; "" without one. */
   url: string;
+  healthchecks: HealthchecksView | null;
+  /** Whether the edge routes the pod's URLs now (see networkingLive). */
+  networking_live: boolean;
 }
 
 /** The URL of a networking entry (see pod-hosts.ts); an entry only the cluster reaches has none. */
@@ -62,7 +67,7 @@ export function podView(record: PodRecord, fields: PodFields, options: { domain:
     environment_variables: fields.environment_variables ?? {},
     secret_map: fields.secret_map ?? {},
     status_requested: record.statusRequested,
-    volume_mounts: mountsView(fields.volume_mounts ?? {}, options.includeConfigs),
+    volume_mounts: mountsView(fields.volume_mounts ?? {}, options.includeConfigs, record),
     time_to_stop_default: fields.time_to_stop_default ?? podDefaults.timeToStopDefault,
     time_to_stop_instance: fields.time_to_stop_instance ?? null,
     networking: Object.fromEntries(
@@ -81,17 +86,21 @@ export function podView(record: PodRecord, fields: PodFields, options: { domain:
     update_ts: record.updateTs,
     start_instance_ts: record.startInstanceTs,
     url: networking.default ? podUrl(record, "default", networking.default, options.domain) : "",
+    healthchecks: healthchecksView(fields.healthchecks),
+    networking_live: networkingLive(record, fields),
   };
 }
 
 /** Unset read_only reads back as the reference says: only snapshots and config maps are read-only by default. */
 const readOnlyByDefault: Record<string, boolean> = { tapisvolume: false, pvc: false, tapissnapshot: true, ephemeral: true };
 
-function mountsView(mounts: Record<string, VolumeMountSpec | null>, includeConfigs: boolean): Record<string, VolumeMountSpec> {
+/** Volumes and snapshots show who mounted them (see PodRecord.mountUsers). */
+function mountsView(mounts: Record<string, VolumeMountSpec | null>, includeConfigs: boolean, record: PodRecord): Record<string, VolumeMountSpec> {
   const out: Record<string, VolumeMountSpec> = {};
   for (const [path, mount] of Object.entries(mounts)) {
     if (mount === null) continue;
-    const shown = { ...mount, read_only: mount.read_only ?? readOnlyByDefault[mount.type] ?? false };
+    const mounter = storageKindOf[mount.type] ? mounterOf(record, path) : null;
+    const shown = { ...mount, read_only: mount.read_only ?? readOnlyByDefault[mount.type] ?? false, ...(mounter ? { mounted_by: mounter } : {}) };
     out[path] =
       includeConfigs || mount.config_content === undefined
         ? shown

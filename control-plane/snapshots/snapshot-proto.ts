@@ -1,9 +1,11 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { MountUse } from "../files/mount-users.js";
+import { mountUseToProto } from "../files/mounted-by.js";
 import { megabytesOf } from "../files/storage-object.js";
 import type { SnapshotRecord } from "./snapshot-model.js";
 
-/** A snapshot as clients see it. */
-export function snapshotToProto(snapshot: SnapshotRecord) {
+/** A snapshot as clients see it, with the pods that mount it as the caller may see them. */
+export function snapshotToProto(snapshot: SnapshotRecord, mountedBy: MountUse[] = []) {
   return {
     snapshotId: snapshot.snapshotId,
     sourceVolumeId: snapshot.sourceVolumeId,
@@ -18,5 +20,6 @@ export function snapshotToProto(snapshot: SnapshotRecord) {
     statusReason: snapshot.statusReason,
     creationTs: timestampFromMs(snapshot.creationTs),
     updateTs: timestampFromMs(snapshot.updateTs),
+    mountedBy: mountedBy.map(mountUseToProto),
   };
 }

@@ -6,14 +6,23 @@ import type { PermissionService } from "../authz/permission-service.js";
 import { contentMessages } from "../files/content-messages.js";
 import type { ObjectFiles } from "../files/object-files.js";
 import { filesToProto, requestIdOf } from "../files/file-proto.js";
+import type { Caller } from "../auth/caller.js";
+import type { MountedBy } from "../files/mounted-by.js";
+import type { SnapshotRecord } from "./snapshot-model.js";
 import { snapshotToProto } from "./snapshot-proto.js";
 import type { SnapshotPatch, SnapshotService } from "./snapshot-service.js";
 
 /** SnapshotsService over gRPC/Connect: translates messages and delegates to the snapshot, file and permission services. */
-export function snapshotsRpc(snapshots: SnapshotService, files: ObjectFiles, permissions: PermissionService): ServiceImpl<typeof SnapshotsService> {
+export function snapshotsRpc(snapshots: SnapshotService, files: ObjectFiles, permissions: PermissionService, mountedBy: MountedBy): ServiceImpl<typeof SnapshotsService> {
+  /** Snapshots with the pods that mount them, as the caller may see them. */
+  const shown = async (caller: Caller, records: SnapshotRecord[]) => {
+    const uses = await mountedBy.of(caller, "snapshot", records.map((record) => record.snapshotId));
+    return records.map((record) => snapshotToProto(record, uses.get(record.snapshotId)));
+  };
   return {
     async listSnapshots(_req, ctx) {
-      return { message: "Snapshots retrieved successfully.", result: (await snapshots.list(callerOf(ctx))).map(snapshotToProto) };
+      const caller = callerOf(ctx);
+      return { message: "Snapshots retrieved successfully.", result: await shown(caller, await snapshots.list(caller)) };
     },
     async createSnapshot(req, ctx) {
       const snapshot = await snapshots.create(callerOf(ctx), {
@@ -29,7 +38,8 @@ export function snapshotsRpc(snapshots: SnapshotService, files: ObjectFiles, per
       return { message: "Snapshot created successfully.", result: snapshotToProto(snapshot) };
     },
     async getSnapshot(req, ctx) {
-      return { message: "Snapshot retrieved successfully.", result: snapshotToProto(await snapshots.get(callerOf(ctx), req.snapshotId)) };
+      const caller = callerOf(ctx);
+      return { message: "Snapshot retrieved successfully.", result: (await shown(caller, [await snapshots.get(caller, req.snapshotId)]))[0] };
     },
     async updateSnapshot(req, ctx) {
       const mask = new Set(req.updateMask?.paths ?? []);
@@ -39,7 +49,7 @@ export function snapshotsRpc(snapshots: SnapshotService, files: ObjectFiles, per
       if (sent("size_limit", req.sizeLimit !== 0)) patch.sizeLimitMb = req.sizeLimit;
       if (sent("cron", req.cron !== "")) patch.cron = req.cron;
       if (sent("retention_policy", req.retentionPolicy !== "")) patch.retentionPolicy = req.retentionPolicy;
-      return { message: "Snapshot updated successfully.", result: snapshotToProto(await snapshots.update(callerOf(ctx), req.snapshotId, patch)) };
+      return { message: "Snapshot updated successfully.", result: (await shown(callerOf(ctx), [await snapshots.update(callerOf(ctx), req.snapshotId, patch)]))[0] };
     },
     async deleteSnapshot(req, ctx) {
       const gone = await snapshots.delete(callerOf(ctx), req.snapshotId);

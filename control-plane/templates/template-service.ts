@@ -11,12 +11,14 @@ import { permissionRepository } from "../storage/permission-repository.js";
 import { templateRepository } from "../storage/template-repository.js";
 import { findTemplateFor, readableTemplates, type TemplateFound } from "./template-access.js";
 import { validateTemplateFields, validateTemplateId, type TemplateFields } from "./template-rules.js";
-import { refuseIfInUse } from "./template-usage.js";
+import { refuseIfInUse, usersOf } from "./template-usage.js";
 
 /** A template as its reader sees it: grants shown only to those who may list them (USER). */
 export interface TemplateView {
   template: TemplateRow;
   permissions: string[];
+  /** After an update that archived it: who still uses it, in words, or null for nobody. */
+  archivedWhileUsedBy?: string | null;
 }
 
 export interface TemplateServiceDeps {
@@ -105,7 +107,10 @@ export class TemplateService {
       if (changed.includes("metatags")) changes.metatags = next.metatags;
       if (changed.includes("archive_message")) changes.archiveMessage = next.archive_message;
       await templateRepository.updateTemplate(tx, template, changes);
-      return this.view(tx, { template: { ...template, ...changes }, level: found.level });
+      const view = await this.view(tx, { template: { ...template, ...changes }, level: found.level });
+      // Archiving refuses new pods only: those already using it keep it, and are named to the archiver.
+      if (changes.archiveMessage) view.archivedWhileUsedBy = await usersOf(tx, template, "all");
+      return view;
     });
   }
 
@@ -119,13 +124,22 @@ export class TemplateService {
     });
   }
 
-  /** Every template the caller may read, each with its tags (every version, or the newest per tag). */
-  listWithTags(caller: Caller, full: boolean): Promise<{ view: TemplateView; tags: TemplateTagRow[] }[]> {
+  /**
+   * Every template the caller may read, each with its tags (every version,
+   * or the newest per tag) and, when `dependentsOf` is given, the
+   * dependents it finds of the templates the caller administers.
+   */
+  listWithTags<D>(
+    caller: Caller,
+    full: boolean,
+    dependentsOf?: (m: EntityManager, template: TemplateRow) => Promise<D>,
+  ): Promise<{ view: TemplateView; tags: TemplateTagRow[]; dependents?: D }[]> {
     return this.deps.db.read(async (m) => {
-      const out: { view: TemplateView; tags: TemplateTagRow[] }[] = [];
+      const out: { view: TemplateView; tags: TemplateTagRow[]; dependents?: D }[] = [];
       for (const found of await readableTemplates(m, caller)) {
         const tags = await templateRepository.listTags(m, found.template);
-        out.push({ view: await this.view(m, found), tags: full ? tags : newestPerTag(tags) });
+        const dependents = dependentsOf && levelAtLeast(found.level, "ADMIN") ? await dependentsOf(m, found.template) : undefined;
+        out.push({ view: await this.view(m, found), tags: full ? tags : newestPerTag(tags), ...(dependents !== undefined ? { dependents } : {}) });
       }
       return out;
     });

@@ -5,7 +5,7 @@ import { limitsFor, type SiteLimits } from "../pods/pod-limits.js";
 import type { PodFields } from "../pods/pod-model.js";
 import { validatePodFields } from "../pods/pod-rules.js";
 import type { Database } from "../storage/database.js";
-import type { TemplateRow } from "../storage/entities/template-entity.js";
+import { globalTenant, type TemplateRow } from "../storage/entities/template-entity.js";
 import type { TemplateTagRow } from "../storage/entities/template-tag-entity.js";
 import { templateRepository } from "../storage/template-repository.js";
 import { tagTimestamp } from "./builtin-templates.js";
@@ -14,7 +14,25 @@ import { resolveTemplate } from "./template-resolver.js";
 import { validateCommitMessage, validateTagName } from "./template-rules.js";
 import type { TemplateService } from "./template-service.js";
 import { newestPerTag } from "./template-service.js";
-import { refuseIfInUse } from "./template-usage.js";
+import { refuseIfInUse, usersOfVersions } from "./template-usage.js";
+
+/**
+ * Who uses one tag version, as its reader may see it: pods and tag versions
+ * of the reader's tenant (and built-in tag versions) by name, every tenant's
+ * in the counts.
+ */
+export interface TagDependents {
+  pods: string[];
+  podCount: number;
+  tags: string[];
+  tagCount: number;
+}
+
+/** Tag versions, with their dependents (by tag_timestamp) when asked for. */
+export interface ListedTags {
+  tags: TemplateTagRow[];
+  dependents?: Map<string, TagDependents>;
+}
 
 /** A new tag version: its name (default "latest"), why it was made, and the pod fields it fixes. */
 export interface NewTag {
@@ -45,16 +63,37 @@ export interface TemplateTagServiceDeps {
 export class TemplateTagService {
   constructor(private readonly deps: TemplateTagServiceDeps) {}
 
-  listTags(caller: Caller, templateId: string, full: boolean): Promise<TemplateTagRow[]> {
+  /** With `withDependents` (for those who administer the template: access-rules.ts), each version's dependents too. */
+  listTags(caller: Caller, templateId: string, full: boolean, withDependents = false): Promise<ListedTags> {
     return this.deps.db.read(async (m) => {
-      const tags = await templateRepository.listTags(m, (await this.deps.templates.find(m, caller, templateId)).template);
-      return full ? tags : newestPerTag(tags);
+      const found = await this.deps.templates.find(m, caller, templateId);
+      const tags = await templateRepository.listTags(m, found.template);
+      return { tags: full ? tags : newestPerTag(tags), ...(withDependents ? { dependents: await this.dependentsIn(m, caller, found.template) } : {}) };
     });
   }
 
-  /** Every version of `tagId` ("tag"), or the one version it names ("tag@timestamp"). */
-  getTag(caller: Caller, templateId: string, tagId: string): Promise<TemplateTagRow[]> {
-    return this.deps.db.read(async (m) => this.versionsOf(m, (await this.deps.templates.find(m, caller, templateId)).template, tagId));
+  /** Every version of `tagId` ("tag"), or the one version it names ("tag@timestamp"); `withDependents` as for listTags. */
+  getTag(caller: Caller, templateId: string, tagId: string, withDependents = false): Promise<ListedTags> {
+    return this.deps.db.read(async (m) => {
+      const found = await this.deps.templates.find(m, caller, templateId);
+      const tags = await this.versionsOf(m, found.template, tagId);
+      return { tags, ...(withDependents ? { dependents: await this.dependentsIn(m, caller, found.template) } : {}) };
+    });
+  }
+
+  /** Who uses each version of `template`, as `caller` may see it (see TagDependents). */
+  async dependentsIn(m: EntityManager, caller: Caller, template: TemplateRow): Promise<Map<string, TagDependents>> {
+    const named = (tenantId: string) => tenantId === caller.tenantId || tenantId === globalTenant;
+    const out = new Map<string, TagDependents>();
+    for (const [version, users] of await usersOfVersions(m, template)) {
+      out.set(version, {
+        pods: users.pods.filter((p) => named(p.tenantId)).map((p) => p.podId),
+        podCount: users.pods.length,
+        tags: users.tags.filter((t) => named(t.tenantId)).map((t) => `${t.templateId}:${t.tagTimestamp}`),
+        tagCount: users.tags.length,
+      });
+    }
+    return out;
   }
 
   async addTag(caller: Caller, templateId: string, tag: NewTag): Promise<TemplateTagRow> {

@@ -14,7 +14,7 @@ import { fieldsFromDefinitionJson } from "../pods/pod-proto.js";
 import type { TemplateTagRow } from "../storage/entities/template-tag-entity.js";
 import type { TemplateFields } from "./template-rules.js";
 import type { TemplateService, TemplateView } from "./template-service.js";
-import type { TemplateTagService } from "./template-tag-service.js";
+import type { TagDependents, TemplateTagService } from "./template-tag-service.js";
 
 /** TemplatesService over gRPC/Connect: translates messages and delegates. */
 export function templatesRpc(templates: TemplateService, tags: TemplateTagService, permissions: PermissionService): ServiceImpl<typeof TemplatesService> {
@@ -27,8 +27,11 @@ export function templatesRpc(templates: TemplateService, tags: TemplateTagServic
       return { message: "Template added successfully.", result: templateToProto(view) };
     },
     async listTemplatesAndTags(req, ctx) {
-      const all = await templates.listWithTags(callerOf(ctx), req.full ?? true);
-      const result = Object.fromEntries(all.map(({ view, tags: versions }) => [view.template.templateId, { template: templateToProto(view), tags: versions.map((t) => tagToProto(t, false)) }]));
+      const caller = callerOf(ctx);
+      const all = await templates.listWithTags(caller, req.full ?? true, req.includeDependencies ? (m, template) => tags.dependentsIn(m, caller, template) : undefined);
+      const result = Object.fromEntries(
+        all.map(({ view, tags: versions, dependents }) => [view.template.templateId, { template: templateToProto(view), tags: versions.map((t) => tagToProto(t, false, dependents)) }]),
+      );
       return { message: "Templates and tags retrieved successfully.", result };
     },
     async getTemplate(req, ctx) {
@@ -41,15 +44,15 @@ export function templatesRpc(templates: TemplateService, tags: TemplateTagServic
         : (Object.keys(all) as (keyof TemplateFields)[]).filter((name) => all[name].length > 0);
       const fields = Object.fromEntries(given.filter((name) => name in all).map((name) => [name, all[name as keyof TemplateFields]])) as TemplateFields;
       const view = await templates.update(callerOf(ctx), req.templateId, fields, given);
-      return { message: "Template updated successfully.", result: templateToProto(view) };
+      return { message: `Template updated successfully.${archivedNote(view)}`, result: templateToProto(view) };
     },
     async deleteTemplate(req, ctx) {
       await templates.delete(callerOf(ctx), req.templateId);
       return { message: "Template deleted successfully.", result: "" };
     },
     async listTemplateTags(req, ctx) {
-      const versions = await tags.listTags(callerOf(ctx), req.templateId, req.full ?? true);
-      return { message: "Template tags retrieved successfully.", result: versions.map((t) => tagToProto(t, req.includeConfigs)) };
+      const listed = await tags.listTags(callerOf(ctx), req.templateId, req.full ?? true, req.includeDependencies);
+      return { message: "Template tags retrieved successfully.", result: listed.tags.map((t) => tagToProto(t, req.includeConfigs, listed.dependents)) };
     },
     async addTemplateTag(req, ctx) {
       const row = await tags.addTag(callerOf(ctx), req.templateId, {
@@ -60,8 +63,8 @@ export function templatesRpc(templates: TemplateService, tags: TemplateTagServic
       return { message: "Template tag added successfully.", result: tagToProto(row, true) };
     },
     async getTemplateTag(req, ctx) {
-      const versions = await tags.getTag(callerOf(ctx), req.templateId, req.tagId);
-      return { message: "Template tag retrieved successfully.", result: versions.map((t) => tagToProto(t, req.includeConfigs)) };
+      const listed = await tags.getTag(callerOf(ctx), req.templateId, req.tagId, req.includeDependencies);
+      return { message: "Template tag retrieved successfully.", result: listed.tags.map((t) => tagToProto(t, req.includeConfigs, listed.dependents)) };
     },
     async deleteTemplateTag(req, ctx) {
       const newest = await tags.deleteTag(callerOf(ctx), req.templateId, req.tagId);
@@ -97,8 +100,18 @@ export function templateToProto(view: TemplateView) {
   };
 }
 
-/** A tag version; mount file contents show as their size unless `includeConfigs`. */
-export function tagToProto(row: TemplateTagRow, includeConfigs: boolean) {
+/** What an update that archived a template adds to its message: who still uses it. */
+function archivedNote(view: TemplateView): string {
+  if (view.archivedWhileUsedBy === undefined) return "";
+  const users = view.archivedWhileUsedBy ? `Still used by ${view.archivedWhileUsedBy}.` : "Nothing uses it now.";
+  return ` It is archived: no new pod may use it; pods and templates already using it keep it. ${users}`;
+}
+
+/**
+ * A tag version; mount file contents show as their size unless
+ * `includeConfigs`; its dependents when `dependents` (by tag_timestamp) is given.
+ */
+export function tagToProto(row: TemplateTagRow, includeConfigs: boolean, dependents?: Map<string, TagDependents>) {
   const definition = { ...row.podDefinition };
   if (definition.volume_mounts) {
     definition.volume_mounts = Object.fromEntries(
@@ -121,7 +134,13 @@ export function tagToProto(row: TemplateTagRow, includeConfigs: boolean) {
     tenantId: row.tenantId,
     siteId: row.siteId,
     creationTs: timestampFromMs(row.creationTs),
+    ...(dependents ? { dependents: dependentsToProto(dependents.get(row.tagTimestamp)) } : {}),
   };
+}
+
+function dependentsToProto(found: TagDependents | undefined) {
+  const users = found ?? { pods: [], podCount: 0, tags: [], tagCount: 0 };
+  return { dependantPods: users.pods, dependantPodCount: users.podCount, dependantTags: users.tags, dependantTagsCount: users.tagCount };
 }
 
 function definitionFromProto(definition: TemplateTagPodDefinition | undefined): PodFields {

@@ -7,21 +7,31 @@ import { InvalidArgumentError } from "../errors/domain-errors.js";
 import type { FilePiece, ObjectFiles } from "../files/object-files.js";
 import { contentMessages } from "../files/content-messages.js";
 import { filesToProto, requestIdOf } from "../files/file-proto.js";
+import type { Caller } from "../auth/caller.js";
+import type { MountedBy } from "../files/mounted-by.js";
+import type { VolumeRecord } from "./volume-model.js";
 import { volumeToProto } from "./volume-proto.js";
 import type { VolumePatch, VolumeService } from "./volume-service.js";
 
 /** VolumesService over gRPC/Connect: translates messages and delegates to the volume, file and permission services. */
-export function volumesRpc(volumes: VolumeService, files: ObjectFiles, permissions: PermissionService): ServiceImpl<typeof VolumesService> {
+export function volumesRpc(volumes: VolumeService, files: ObjectFiles, permissions: PermissionService, mountedBy: MountedBy): ServiceImpl<typeof VolumesService> {
+  /** Volumes with the pods that mount them, as the caller may see them. */
+  const shown = async (caller: Caller, records: VolumeRecord[]) => {
+    const uses = await mountedBy.of(caller, "volume", records.map((record) => record.volumeId));
+    return records.map((record) => volumeToProto(record, uses.get(record.volumeId)));
+  };
   return {
     async listVolumes(_req, ctx) {
-      return { message: "Volumes retrieved successfully.", result: (await volumes.list(callerOf(ctx))).map(volumeToProto) };
+      const caller = callerOf(ctx);
+      return { message: "Volumes retrieved successfully.", result: await shown(caller, await volumes.list(caller)) };
     },
     async createVolume(req, ctx) {
       const volume = await volumes.create(callerOf(ctx), { volumeId: req.volumeId, description: req.description, sizeLimitMb: req.sizeLimit });
       return { message: "Volume created successfully.", result: volumeToProto(volume) };
     },
     async getVolume(req, ctx) {
-      return { message: "Volume retrieved successfully.", result: volumeToProto(await volumes.get(callerOf(ctx), req.volumeId)) };
+      const caller = callerOf(ctx);
+      return { message: "Volume retrieved successfully.", result: (await shown(caller, [await volumes.get(caller, req.volumeId)]))[0] };
     },
     async updateVolume(req, ctx) {
       const mask = new Set(req.updateMask?.paths ?? []);
@@ -29,7 +39,7 @@ export function volumesRpc(volumes: VolumeService, files: ObjectFiles, permissio
       const patch: VolumePatch = {};
       if (sent("description", req.description !== "")) patch.description = req.description;
       if (sent("size_limit", req.sizeLimit !== 0)) patch.sizeLimitMb = req.sizeLimit;
-      return { message: "Volume updated successfully.", result: volumeToProto(await volumes.update(callerOf(ctx), req.volumeId, patch)) };
+      return { message: "Volume updated successfully.", result: (await shown(callerOf(ctx), [await volumes.update(callerOf(ctx), req.volumeId, patch)]))[0] };
     },
     async deleteVolume(req, ctx) {
       const gone = await volumes.delete(callerOf(ctx), req.volumeId);

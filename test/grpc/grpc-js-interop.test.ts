@@ -105,6 +105,24 @@ describe("native gRPC clients (@grpc/grpc-js)", () => {
     assert.equal(rest.body.result.status_requested, "ON");
   });
 
+  it("carriesHealthchecksAndNetworkingLiveOverGrpcAndRefusesABadProbe", async () => {
+    const healthchecks = { readiness: { tcp_socket_port: 7474, initial_delay_seconds: 0 }, liveness: { exec_command: ["cat", "/tmp/alive"] } };
+    const created = await unary(client, "CreatePod", { pod_id: "grpcprobed", template: "neo4j", healthchecks }, jwt);
+    assert.deepEqual(created.result.healthchecks.readiness.tcp_socket_port, 7474);
+    assert.deepEqual(created.result.healthchecks.liveness.exec_command, ["cat", "/tmp/alive"]);
+    assert.equal(created.result.healthchecks.networking_requires_ready, true);
+    const live = await eventually("grpcprobed to be live over gRPC", async () => {
+      const answer = await unary(client, "GetPod", { pod_id: "grpcprobed" }, jwt);
+      return answer.result.networking_live === true && answer;
+    }, 15_000);
+    assert.equal(live.result.status, "POD_STATUS_AVAILABLE");
+    await expectGrpcError(
+      unary(client, "CreatePod", { pod_id: "grpcbadprobe", template: "neo4j", healthchecks: { startup: { exec_command: ["cat", "a\u0000b"] } } }, jwt),
+      grpc.status.INVALID_ARGUMENT,
+      "healthchecks.startup.exec_command[1]: must not hold control characters other than tab and newline",
+    );
+  });
+
   it("mapsErrorsToGrpcStatusCodes", async () => {
     await unary(client, "CreatePod", { pod_id: "grpcpod2", template: "neo4j" }, jwt);
     await expectGrpcError(unary(client, "GetPod", { pod_id: "grpcpod2" }), grpc.status.UNAUTHENTICATED, "X-Tapis-Token header is required");

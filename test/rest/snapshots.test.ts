@@ -60,6 +60,7 @@ describe("snapshots over REST", function () {
         creation_ts: undefined,
         update_ts: undefined,
         status_reason: "",
+        mounted_by: [],
       },
     );
     const available = await waitForStorageStatus(svc.api, alice, "/v3/pods/snapshots/mysnapshot", "AVAILABLE");

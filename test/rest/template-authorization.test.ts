@@ -26,6 +26,7 @@ interface Endpoint {
 
 const showsTheTemplate = (result: Json, templateId: string) => assert.equal(result.template_id, templateId);
 const listed = (result: Json[], templateId: string) => result.some((t) => t.template_id === templateId);
+const noDependents = { dependant_pods: [], dependant_pod_count: 0, dependant_tags: [], dependant_tags_count: 0 };
 
 // prettier-ignore
 const templateEndpoints: Endpoint[] = [
@@ -41,6 +42,11 @@ const templateEndpoints: Endpoint[] = [
     body: () => ({ tag: "v2", commit_message: "next", pod_definition: { image: "nginx:1.27" } }), shows: (result) => assert.equal(result.tag, "v2") },
   { method: "GET",    path: "/tags/latest",     required: "READ",  status: [200, 200, 200, 200, 403, 404, 200],
     shows: (result) => assert.equal(result[0].pod_definition.image, "nginx:1") },
+  // Dependents name the tenant's pods and templates that use a version: for those who administer the template.
+  { method: "GET",    path: "/tags?include_dependencies=true",        required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
+    shows: (result) => assert.deepEqual(result[0].dependents, noDependents) },
+  { method: "GET",    path: "/tags/latest?include_dependencies=true", required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
+    shows: (result) => assert.deepEqual(result[0].dependents, noDependents) },
   { method: "DELETE", path: "/tags/latest",     required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
     shows: (result) => assert.equal(result.tag, "latest") },
   { method: "GET",    path: "/permissions",     required: "USER",  status: [200, 200, 200, 403, 403, 404, 200],
@@ -57,6 +63,11 @@ const listEndpoints: Endpoint[] = [
     shows: (result, id, held) => assert.equal(listed(result, id), held !== "NONE", `listed: ${JSON.stringify(result.map((t: Json) => t.template_id))}`) },
   { method: "GET",  path: "/v3/pods/templates/tags", required: "any user", status: [200, 200, 200, 200, 200, 200, 200],
     shows: (result, id, held) => assert.equal(id in result, held !== "NONE") },
+  { method: "GET",  path: "/v3/pods/templates/tags?include_dependencies=true", required: "any user", status: [200, 200, 200, 200, 200, 200, 200],
+    shows: (result, id, held) => {
+      assert.equal(id in result, held !== "NONE");
+      if (id in result) assert.deepEqual(result[id].tags[0].dependents, held === "ADMIN" ? noDependents : null, `held ${held}`);
+    } },
   { method: "POST", path: "/v3/pods/templates",      required: "any user", status: [200, 200, 200, 200, 200, 200, 200],
     body: (id, caller) => ({ template_id: `${id}x${callers.indexOf(caller)}` }), shows: (result) => assert.match(result.template_id, /x\d$/) },
 ];

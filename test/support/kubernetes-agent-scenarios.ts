@@ -3,8 +3,9 @@ import { randomBytes } from "node:crypto";
 import { appendFile, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
+import type { CoreV1Api, V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import { eventually } from "./eventually.js";
+import { setContainerStatus as setKubeletStatus } from "./kubelet-status.js";
 import { startTestService, type TestService } from "./test-service.js";
 
 /** Where the scenarios run. */
@@ -21,8 +22,9 @@ export interface AgentCluster {
  * The kubernetes driver's scenarios against a real API server
  * (scripts/infra/kubernetes.sh: kwok simulates the node): a pod's objects
  * created and reported AVAILABLE, stop/start/restart, logs, exec, upload,
- * an image that cannot be pulled, a file mounted from a ConfigMap, delete,
- * and removal of objects no pod wants. Declared inside the caller's describe;
+ * an image that cannot be pulled, a file mounted from a ConfigMap, probes
+ * and readiness gating the edge, a failing liveness probe, delete, and
+ * removal of objects no pod wants. Declared inside the caller's describe;
  * `cluster` is read in a before hook, after the caller's own hooks ran.
  */
 export function kubernetesAgentScenarios(cluster: () => AgentCluster): void {
@@ -164,6 +166,72 @@ export function kubernetesAgentScenarios(cluster: () => AgentCluster): void {
       const mount = (await readPod("configured")).spec!.containers[0]!.volumeMounts!.find((m) => m.mountPath === "/etc/app/app.ini");
       assert.equal(mount?.subPath, "app.ini");
       assert.equal((await svc.api("DELETE", "/v3/pods/configured", { token: jwt })).status, 200);
+    });
+
+    const setContainerStatus = (podId: string, ready: boolean, more: Partial<V1ContainerStatus> = {}) => setKubeletStatus(core, namespace, objectName(podId), ready, more);
+    const edgeHosts = async (): Promise<string[]> => (await fetch(`${svc.baseUrl}/v3/traefik-config`).then((r) => r.text())).match(/Host\(`[a-z0-9.-]+`\)/g) ?? [];
+    const actionLogs = async (podId: string) => (await svc.api("GET", `/v3/pods/${podId}/logs`, { token: jwt })).body.result.action_logs as string[];
+
+    it("givesTheContainerItsProbesAndRoutesThePodOnlyWhileKubernetesReportsItReady", async () => {
+      const healthchecks = {
+        readiness: { http_get_path: "/ready", http_get_port: 8080, initial_delay_seconds: 1, period_seconds: 2 },
+        liveness: { exec_command: ["cat", "/tmp/alive"], failure_threshold: 5 },
+        startup: { tcp_socket_port: 8080, failure_threshold: 30 },
+      };
+      const created = await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "probed", image: "busybox:1", networking: { default: { port: 8080 } }, healthchecks } });
+      assert.equal(created.status, 200, created.body.message);
+      await svc.waitForStatus(jwt, "probed", "AVAILABLE", 60_000);
+      const container = (JSON.parse(JSON.stringify(await readPod("probed"))) as V1Pod).spec!.containers[0]!;
+      assert.deepEqual(container.readinessProbe, { httpGet: { path: "/ready", port: 8080, scheme: "HTTP" }, initialDelaySeconds: 1, periodSeconds: 2, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 });
+      assert.deepEqual(container.livenessProbe, { exec: { command: ["cat", "/tmp/alive"] }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 5, successThreshold: 1 });
+      assert.deepEqual(container.startupProbe, { tcpSocket: { port: 8080 }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30, successThreshold: 1 });
+      const host = "Host(`probed.pods.dev.localhost`)";
+      await eventually("the ready pod in the edge configuration", async () => (await edgeHosts()).includes(host));
+
+      await setContainerStatus("probed", false);
+      const notReady = await eventually("the pod reported not ready", async () => {
+        const pod = (await svc.api("GET", "/v3/pods/probed", { token: jwt })).body.result;
+        return pod.status_container.ready === false && pod;
+      });
+      assert.equal(notReady.status, "AVAILABLE");
+      assert.equal(notReady.networking_live, false);
+      assert.ok(!(await edgeHosts()).includes(host), "a pod that is not ready is not routed");
+      assert.ok((await actionLogs("probed")).some((line) => line.endsWith("Container not ready: its readiness probe does not pass.")));
+
+      await setContainerStatus("probed", true);
+      await eventually("the pod live again", async () => (await svc.api("GET", "/v3/pods/probed", { token: jwt })).body.result.networking_live === true);
+      assert.ok((await edgeHosts()).includes(host));
+      assert.ok((await actionLogs("probed")).some((line) => line.endsWith("Container ready: its readiness probe passes.")));
+    });
+
+    it("showsAFailingLivenessProbeInTheStatusAndTheActionLog", async () => {
+      const pod = await readPod("probed");
+      const message = "Liveness probe failed: cat: can't open '/tmp/alive': No such file or directory";
+      // What the kubelet records when the probe fails, then restarts the container.
+      await core.createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { name: `${objectName("probed")}.${randomBytes(6).toString("hex")}`, namespace },
+          involvedObject: { kind: "Pod", name: objectName("probed"), namespace, uid: pod.metadata!.uid, apiVersion: "v1", fieldPath: "spec.containers{pod}" },
+          reason: "Unhealthy",
+          message,
+          type: "Warning",
+          count: 5,
+          firstTimestamp: new Date(),
+          lastTimestamp: new Date(),
+          source: { component: "kubelet", host: "kwok-node-0" },
+        },
+      });
+      await setContainerStatus("probed", true, { restartCount: 1, lastState: { terminated: { reason: "Error", exitCode: 137, startedAt: new Date(), finishedAt: new Date() } } });
+      const shown = await eventually("the liveness failure in the status", async () => {
+        const result = (await svc.api("GET", "/v3/pods/probed", { token: jwt })).body.result;
+        return result.status_container.last_probe_failure === message && result.status_container.restart_count === 1 && result;
+      });
+      assert.equal(shown.status_container.last_termination, "Error (exit code 137)");
+      const logs = await actionLogs("probed");
+      assert.ok(logs.some((line) => line.endsWith(`${message}.`)), JSON.stringify(logs));
+      assert.ok(logs.some((line) => line.includes("Container restarted (1 restarts so far).")), JSON.stringify(logs));
+      assert.equal((await svc.api("DELETE", "/v3/pods/probed", { token: jwt })).status, 200);
     });
 
     it("deleteRemovesEveryObject", async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import type { V1Pod } from "@kubernetes/client-node";
 import { DesiredPodSchema } from "../../gen/tapis/pods/v1/agent_service_pb.js";
-import { NetworkingSchema, PodStatus, StatusRequested } from "../../gen/tapis/pods/v1/pod_pb.js";
+import { NetworkingSchema, PodHealthchecksSchema, PodStatus, StatusRequested } from "../../gen/tapis/pods/v1/pod_pb.js";
 import type { KubernetesClusterConfig } from "../../agent/drivers/kubernetes/cluster-config.js";
 import { parseToleration } from "../../agent/drivers/kubernetes/cluster-config.js";
 import { buildPodObjects } from "../../agent/drivers/kubernetes/pod-objects.js";
@@ -131,6 +131,37 @@ describe("kubernetes objects of a pod", () => {
   it("keepsUserContainersAwayFromClusterCredentials", () => {
     assert.equal(objects.pod.spec!.automountServiceAccountToken, false);
   });
+
+  it("turnsHealthchecksIntoProbesWithUpstreamsDefaults", () => {
+    const probed = create(DesiredPodSchema, {
+      ...desired,
+      healthchecks: create(PodHealthchecksSchema, {
+        readiness: { httpGetPath: "/ready", successThreshold: 2 },
+        liveness: { execCommand: ["cat", "/tmp/alive"], initialDelaySeconds: 30, periodSeconds: 15, timeoutSeconds: 2, failureThreshold: 6 },
+        startup: { tcpSocketPort: 7687, httpGetScheme: "HTTPS" },
+      }),
+    });
+    const container = buildPodObjects(probed, config).pod.spec!.containers[0]!;
+    assert.deepEqual(container.readinessProbe, {
+      httpGet: { path: "/ready", port: 5000, scheme: "HTTP" },
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 3,
+      successThreshold: 2,
+    });
+    assert.deepEqual(container.livenessProbe, {
+      exec: { command: ["cat", "/tmp/alive"] },
+      initialDelaySeconds: 30,
+      periodSeconds: 15,
+      timeoutSeconds: 2,
+      failureThreshold: 6,
+      successThreshold: 1,
+    });
+    assert.deepEqual(container.startupProbe, { tcpSocket: { port: 7687 }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 });
+    const plain = objects.pod.spec!.containers[0]!;
+    assert.equal(plain.readinessProbe ?? plain.livenessProbe ?? plain.startupProbe, undefined);
+  });
 });
 
 describe("status of a Kubernetes pod", () => {
@@ -146,6 +177,28 @@ describe("status of a Kubernetes pod", () => {
     const seen = seenStatus(pod({ phase: "Running", containerStatuses: [container({ running: { startedAt: new Date("2026-01-01T00:00:00Z") } }, { ready: true })] }));
     assert.equal(seen.status, PodStatus.AVAILABLE);
     assert.equal(seen.startedAt?.toISOString(), "2026-01-01T00:00:00.000Z");
+  });
+
+  it("isAvailableButNotReadyWhileTheReadinessProbeOfARunningContainerFails", () => {
+    const probed = (status: V1Pod["status"]): V1Pod => ({ metadata: { name: "p" }, spec: { containers: [{ name: "pod", readinessProbe: { tcpSocket: { port: 80 } } }] }, status });
+    const failing = seenStatus(probed({ phase: "Running", containerStatuses: [container({ running: {} }, { started: true, ready: false })] }));
+    assert.equal(failing.status, PodStatus.AVAILABLE);
+    assert.equal(failing.container.ready, false);
+    const ready = seenStatus(probed({ phase: "Running", containerStatuses: [container({ running: {} }, { started: true, ready: true })] }));
+    assert.equal(ready.status, PodStatus.AVAILABLE);
+    assert.equal(ready.container.ready, true);
+    // Until the startup probe passes, Kubernetes neither runs the readiness probe nor counts the container as started.
+    const starting = seenStatus(probed({ phase: "Running", containerStatuses: [container({ running: {} }, { started: false })] }));
+    assert.equal(starting.status, PodStatus.SPAWNING);
+    assert.equal(starting.reason, "waiting for the startup probe to pass");
+  });
+
+  it("describesTheLastTerminationOfARestartedContainer", () => {
+    const seen = seenStatus(
+      pod({ phase: "Running", containerStatuses: [container({ running: {} }, { ready: true, restartCount: 2, lastState: { terminated: { reason: "Error", exitCode: 137 } } })] }),
+    );
+    assert.equal(seen.container.restart_count, 2);
+    assert.equal(seen.container.last_termination, "Error (exit code 137)");
   });
 
   it("isAnErrorWithTheReasonWhenTheImageCannotBePulled", () => {

@@ -22,6 +22,7 @@ describe("a pod view becomes the Pod message the contract's JSON describes", () 
       resources: view.resources as JsonObject,
       status_container: view.status_container as JsonObject,
       template_overrides: view.template_overrides as JsonObject | null,
+      healthchecks: view.healthchecks as unknown as JsonObject | null,
       time_to_stop_ts: iso(view.time_to_stop_ts),
       creation_ts: iso(view.creation_ts),
       update_ts: iso(view.update_ts),
@@ -40,7 +41,7 @@ describe("a pod view becomes the Pod message the contract's JSON describes", () 
     secret_map: { PW: "${pods:generated:password}" },
     status_requested: "ON",
     volume_mounts: {
-      "/data": { type: "tapisvolume", source_id: "vol1", sub_path: "a/b", read_only: false },
+      "/data": { type: "tapisvolume", source_id: "vol1", sub_path: "a/b", read_only: false, mounted_by: "alice" },
       "/etc/app/x.conf": { type: "configmap", config_content: "<12 bytes; use include_configs=true to show>", config_permissions: "0644", config_filename: "x.conf", config_update_mode: "restart", read_only: true },
     },
     time_to_stop_default: 43200,
@@ -76,6 +77,13 @@ describe("a pod view becomes the Pod message the contract's JSON describes", () 
     update_ts: 1_796_103_100_000,
     start_instance_ts: 1_796_103_100_500,
     url: "pgdemo.pods.example.org",
+    healthchecks: {
+      liveness: { http_get_path: "/health", http_get_port: 5000, http_get_scheme: "HTTP", exec_command: [], tcp_socket_port: null, initial_delay_seconds: 10, period_seconds: 10, timeout_seconds: 5, failure_threshold: 3, success_threshold: 1 },
+      readiness: { http_get_path: null, http_get_port: null, http_get_scheme: "HTTP", exec_command: ["cat", "/tmp/ready"], tcp_socket_port: null, initial_delay_seconds: 0, period_seconds: 2, timeout_seconds: 1, failure_threshold: 1, success_threshold: 2 },
+      startup: null,
+      networking_requires_ready: false,
+    },
+    networking_live: true,
   };
 
   const sparse: PodView = {
@@ -97,6 +105,8 @@ describe("a pod view becomes the Pod message the contract's JSON describes", () 
     update_ts: 1,
     start_instance_ts: null,
     url: "",
+    healthchecks: null,
+    networking_live: false,
   };
 
   for (const [name, view] of Object.entries({ "every field set": full, "optional fields unset or null": sparse })) {

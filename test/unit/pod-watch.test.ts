@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import type { V1Pod } from "@kubernetes/client-node";
 import { keyString, type PodKey } from "../../agent/drivers/cluster-driver.js";
 import type { KubernetesClusterConfig } from "../../agent/drivers/kubernetes/cluster-config.js";
 import type { KubernetesApi } from "../../agent/drivers/kubernetes/kubernetes-api.js";
@@ -7,41 +6,7 @@ import { KubernetesDriver } from "../../agent/drivers/kubernetes/kubernetes-driv
 import { watchRetryDelayMs } from "../../agent/drivers/kubernetes/pod-watch.js";
 import { createJsonLogger } from "../../shared/logging/logger.js";
 import { eventually } from "../support/eventually.js";
-
-type Step = "ok" | "error" | "reject";
-
-/**
- * A stand-in for the client's informer: each start does the next scripted
- * step — succeeds, reports a failure through its error event (a failed
- * listing or watch), or rejects (credentials that cannot be loaded).
- */
-class ScriptedInformer {
-  starts = 0;
-  readonly script: Step[] = [];
-  pods: V1Pod[] = [];
-  private readonly handlers = new Map<string, ((value: unknown) => void)[]>();
-
-  on(event: string, handler: (value: unknown) => void): void {
-    this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);
-  }
-
-  async start(): Promise<void> {
-    this.starts++;
-    const step = this.script.shift() ?? "ok";
-    if (step === "error") this.emit("error", new Error(`connect ECONNREFUSED (start ${this.starts})`));
-    if (step === "reject") throw new Error(`cannot load the kubeconfig's credentials (start ${this.starts})`);
-  }
-
-  async stop(): Promise<void> {}
-
-  list(): V1Pod[] {
-    return this.pods;
-  }
-
-  emit(event: string, value: unknown): void {
-    for (const handler of this.handlers.get(event) ?? []) handler(value);
-  }
-}
+import { ScriptedInformer } from "../support/scripted-informer.js";
 
 const config: KubernetesClusterConfig = { namespace: "pods", queues: {}, storageClaim: "pods-storage", fieldManager: "test", imagePullPolicy: "IfNotPresent" };
 
@@ -54,7 +19,8 @@ function startDriver(informer: ScriptedInformer) {
     requeue: (key: PodKey) => requeued.push(keyString(key)),
     health: (part: string, problem: string | null) => health.push([part, problem]),
   };
-  const api = { podInformer: () => informer } as unknown as KubernetesApi;
+  // The events watch starts and stays up; these tests are about the pod watch.
+  const api = { podInformer: () => informer, eventInformer: () => new ScriptedInformer() } as unknown as KubernetesApi;
   const options = { stopGraceSeconds: 0, watchRetry: { firstMs: 1, maxMs: 8 } };
   const driver = new KubernetesDriver(api, config, sink, createJsonLogger({ level: "silent" }), options);
   return { driver, health, requeued };

@@ -10,6 +10,7 @@ import {
   makeInformer,
   PatchStrategy,
   ServerConfiguration,
+  type CoreV1Event,
   type Informer,
   type KubernetesObject,
   type ObjectCache,
@@ -173,6 +174,16 @@ export class KubernetesApi {
       `/api/v1/namespaces/${this.namespace}/pods`,
       () => this.translated(() => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector }), undefined, ["list", "Pod"]),
       labelSelector,
+    );
+  }
+
+  /**
+   * An informer over the namespace's events (events carry no labels of the
+   * pods they are about); it does not restart itself.
+   */
+  eventInformer(): Informer<CoreV1Event> & ObjectCache<CoreV1Event> {
+    return makeInformer(this.kubeConfig, `/api/v1/namespaces/${this.namespace}/events`, () =>
+      this.translated(() => this.core.listNamespacedEvent({ namespace: this.namespace }), undefined, ["list", "Event"]),
     );
   }
 

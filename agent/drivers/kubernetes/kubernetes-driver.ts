@@ -1,5 +1,5 @@
 import { PassThrough, type Readable } from "node:stream";
-import type { Informer, KubernetesObject, ObjectCache, V1Pod } from "@kubernetes/client-node";
+import type { CoreV1Event, Informer, KubernetesObject, ObjectCache, V1Pod } from "@kubernetes/client-node";
 import type { DesiredPod } from "../../../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodStatus, StatusRequested } from "../../../gen/tapis/pods/v1/pod_pb.js";
 import type { Logger } from "../../../shared/logging/logger.js";
@@ -29,8 +29,11 @@ const maxExecOutputBytes = 1024 * 1024;
 const uploadTimeoutMs = 6 * 3600 * 1000;
 const objectKinds: ObjectKindName[] = ["Pod", "Service", "Secret", "ConfigMap"];
 const notRunning: CommandOutcome = { output: "", exitCode: -1, error: "the pod is not running" };
-/** The name under which the agent reports its watch's health. */
+/** The names under which the agent reports its watches' health. */
 const watchPart = "kubernetes pod watch";
+const eventWatchPart = "kubernetes event watch";
+/** What the kubelet records when a liveness or startup probe fails (event reason Unhealthy). */
+const probeFailure = /^(Liveness|Startup) probe failed\b/;
 
 export interface KubernetesDriverOptions {
   stopGraceSeconds: number;
@@ -59,6 +62,15 @@ export class KubernetesDriver implements ClusterDriver {
   private readonly lastReport = new Map<string, string>();
   /** Container restarts last seen per pod, to tell when another one happened. */
   private readonly restarts = new Map<string, number>();
+  /** Whether the container was ready when last seen, for pods with a readiness probe. */
+  private readonly readiness = new Map<string, boolean>();
+  /** The latest failure of a liveness or startup probe per pod, from the kubelet's events. */
+  private readonly probeFailures = new Map<string, string>();
+  /** The Kubernetes pod (its uid) what is kept above was seen of. */
+  private readonly instanceOf = new Map<string, string | undefined>();
+  private eventWatch: PodWatch | undefined;
+  /** Events older than this were recorded before this driver ran, and reported by its predecessor. */
+  private startedAt = new Date();
   private readonly followers = new Map<string, LogFollower>();
   private informer: (Informer<V1Pod> & ObjectCache<V1Pod>) | undefined;
   private watch: PodWatch | undefined;
@@ -95,7 +107,45 @@ export class KubernetesDriver implements ClusterDriver {
       },
       this.logger,
     );
+    this.startedAt = new Date();
     await this.watch.start();
+    await this.watchEvents();
+  }
+
+  /**
+   * Watches the namespace's events for the kubelet's reports of failing
+   * liveness and startup probes, which a Pod's status does not hold: only
+   * the restart that follows shows there. A failure of this watch leaves
+   * pods running and reported, and the agent unhealthy until it is back.
+   */
+  private async watchEvents(): Promise<void> {
+    const informer = this.api.eventInformer();
+    informer.on("add", (event) => this.probeEvent(event));
+    informer.on("update", (event) => this.probeEvent(event));
+    this.eventWatch = new PodWatch(
+      informer,
+      this.options.watchRetry ?? defaultWatchRetry,
+      { down: (problem) => this.sink.health(eventWatchPart, problem), recovered: () => this.sink.health(eventWatchPart, null) },
+      this.logger,
+      eventWatchPart,
+    );
+    await this.eventWatch.start();
+  }
+
+  /** A failing liveness or startup probe of a managed pod: shown in its status and action log. */
+  private probeEvent(event: CoreV1Event): void {
+    const message = (event.message ?? "").trim().replace(/\.+$/, "");
+    if (event.involvedObject?.kind !== "Pod" || event.reason !== "Unhealthy" || !probeFailure.test(message)) return;
+    const at = event.lastTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp;
+    // Event times have whole seconds: one of the second this driver started in may be new.
+    if (at && new Date(at).getTime() < Math.floor(this.startedAt.getTime() / 1000) * 1000) return;
+    const pod = this.informer?.list().find((p) => p.metadata?.name === event.involvedObject.name && (!event.involvedObject.uid || p.metadata?.uid === event.involvedObject.uid));
+    const key = pod ? keyOfObject(pod) : null;
+    if (!pod || !key) return;
+    const id = keyString(key);
+    if (this.probeFailures.get(id) === message) return;
+    this.probeFailures.set(id, message);
+    this.seen(pod, `${message}.`);
   }
 
   /**
@@ -147,7 +197,7 @@ export class KubernetesDriver implements ClusterDriver {
     }
     this.applied.delete(id);
     this.lastReport.delete(id);
-    this.restarts.delete(id);
+    this.forgetInstance(id);
     this.followers.get(id)?.stop();
     this.followers.delete(id);
     return { kind: "done" };
@@ -184,6 +234,7 @@ export class KubernetesDriver implements ClusterDriver {
 
   async close(): Promise<void> {
     await this.watch?.stop();
+    await this.eventWatch?.stop();
     for (const follower of this.followers.values()) follower.stop();
     this.followers.clear();
   }
@@ -198,7 +249,9 @@ export class KubernetesDriver implements ClusterDriver {
     if (objects.service) await this.api.apply(objects.service);
     else await this.api.delete("Service", names.service);
     if (existing) {
-      this.seen(existing);
+      // The pod may have changed, or gone, while the objects were applied: report what the cache holds now.
+      const current = this.podOf(desired);
+      if (current) this.seen(current);
       return { kind: "done" };
     }
     const refused = refusedStart(desired, this.config.storageClaim) ?? (await this.options.prepareStart?.(desired)) ?? null;
@@ -259,18 +312,45 @@ export class KubernetesDriver implements ClusterDriver {
     }
   }
 
-  /** A managed pod was added or changed: report its status, follow its logs. */
-  private seen(pod: V1Pod): void {
+  /**
+   * A managed pod was added or changed: report its status (with `event`, a
+   * line for its action log, if any), follow its logs.
+   */
+  private seen(pod: V1Pod, event = ""): void {
     const key = keyOfObject(pod);
     if (!key) return;
     const id = keyString(key);
     const applied = this.applied.get(id);
     if (!applied || pod.metadata?.labels?.[labelKeys.uid] !== applied.uid) return;
+    if (this.instanceOf.get(id) !== pod.metadata?.uid) this.forgetInstance(id);
+    this.instanceOf.set(id, pod.metadata?.uid);
     const seen = seenStatus(pod);
     const restarted = seen.restarts > (this.restarts.get(id) ?? 0) ? `Container restarted (${seen.restarts} restarts so far).` : "";
     this.restarts.set(id, seen.restarts);
-    this.report(id, seen.status, [restarted, seen.reason].filter(Boolean).join(" "), seen.startedAt, seen.container);
+    const container: Record<string, string | number | boolean> = { ...seen.container, ...(this.probeFailures.has(id) ? { last_probe_failure: this.probeFailures.get(id)! } : {}) };
+    const lines = [event, restarted, this.readinessChange(id, pod, seen.status, container.ready === true), seen.reason];
+    this.report(id, seen.status, lines.filter(Boolean).join(" "), seen.startedAt, container);
     if (pod.status?.phase === "Running" && !pod.metadata?.deletionTimestamp) this.follow(id, pod, applied);
+  }
+
+  /** A line when the readiness of a running container with a readiness probe changed (or is first seen). */
+  private readinessChange(id: string, pod: V1Pod, status: PodStatus, ready: boolean): string {
+    const probed = Boolean(pod.spec?.containers.find((c) => c.name === containerName)?.readinessProbe);
+    if (status !== PodStatus.AVAILABLE || !probed) {
+      this.readiness.delete(id);
+      return "";
+    }
+    if (this.readiness.get(id) === ready) return "";
+    this.readiness.set(id, ready);
+    return ready ? "Container ready: its readiness probe passes." : "Container not ready: its readiness probe does not pass.";
+  }
+
+  /** Forgets what was seen of the pod's previous Kubernetes pod (restarts, readiness, probe failures). */
+  private forgetInstance(id: string): void {
+    this.restarts.delete(id);
+    this.readiness.delete(id);
+    this.probeFailures.delete(id);
+    this.instanceOf.delete(id);
   }
 
   /** A managed pod disappeared: stopped as asked, or lost and to be recreated. */
@@ -311,7 +391,7 @@ export class KubernetesDriver implements ClusterDriver {
   private report(id: string, status: PodStatus, event: string, startedAt?: Date | null, container?: Record<string, string | number | boolean>): void {
     const applied = this.applied.get(id);
     if (!applied) return;
-    const signature = `${applied.uid}/${applied.generation}/${status}/${event}`;
+    const signature = `${applied.uid}/${applied.generation}/${status}/${event}/${container?.ready ?? ""}/${container?.last_probe_failure ?? ""}/${container?.restart_count ?? ""}`;
     if (this.lastReport.get(id) === signature) return;
     this.lastReport.set(id, signature);
     this.sink.report({

@@ -1,6 +1,7 @@
-import type { KubernetesObject, V1ConfigMap, V1Container, V1EnvVar, V1Pod, V1Secret, V1Service, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+import type { KubernetesObject, V1ConfigMap, V1Container, V1EnvVar, V1Pod, V1Probe, V1Secret, V1Service, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import type { DesiredPod } from "../../../gen/tapis/pods/v1/agent_service_pb.js";
-import type { VolumeMount } from "../../../gen/tapis/pods/v1/pod_pb.js";
+import type { HealthcheckProbe, VolumeMount } from "../../../gen/tapis/pods/v1/pod_pb.js";
+import { probeDefaults } from "../../../shared/healthchecks/probe-defaults.js";
 import { fittedDnsLabel, labelValueOf } from "../../../shared/kubernetes/kubernetes-names.js";
 import type { PodKey } from "../cluster-driver.js";
 import { parseToleration, type KubernetesClusterConfig, type QueuePlacement } from "./cluster-config.js";
@@ -172,6 +173,35 @@ function buildContainer(
     ports: ports.map(({ name, port }) => ({ name, containerPort: port, protocol: "TCP" })),
     resources: buildResources(desired),
     ...(volumeMounts.length > 0 ? { volumeMounts } : {}),
+    ...buildProbes(desired),
+  };
+}
+
+/** The container's probes from the pod's healthchecks, unset fields with upstream's defaults. */
+function buildProbes(desired: DesiredPod): Pick<V1Container, "livenessProbe" | "readinessProbe" | "startupProbe"> {
+  const checks = desired.healthchecks;
+  return {
+    ...(checks?.liveness ? { livenessProbe: buildProbe(checks.liveness, false) } : {}),
+    ...(checks?.readiness ? { readinessProbe: buildProbe(checks.readiness, true) } : {}),
+    ...(checks?.startup ? { startupProbe: buildProbe(checks.startup, false) } : {}),
+  };
+}
+
+/** One probe; Kubernetes takes a success threshold other than 1 only for readiness. */
+function buildProbe(probe: HealthcheckProbe, readiness: boolean): V1Probe {
+  const action: V1Probe =
+    probe.httpGetPath !== undefined
+      ? { httpGet: { path: probe.httpGetPath, port: probe.httpGetPort ?? probeDefaults.httpGetPort, scheme: probe.httpGetScheme ?? probeDefaults.httpGetScheme } }
+      : probe.tcpSocketPort !== undefined
+        ? { tcpSocket: { port: probe.tcpSocketPort } }
+        : { exec: { command: [...probe.execCommand] } };
+  return {
+    ...action,
+    initialDelaySeconds: probe.initialDelaySeconds ?? probeDefaults.initialDelaySeconds,
+    periodSeconds: probe.periodSeconds ?? probeDefaults.periodSeconds,
+    timeoutSeconds: probe.timeoutSeconds ?? probeDefaults.timeoutSeconds,
+    failureThreshold: probe.failureThreshold ?? probeDefaults.failureThreshold,
+    successThreshold: readiness ? (probe.successThreshold ?? probeDefaults.successThreshold) : 1,
   };
 }
 

@@ -28,8 +28,11 @@ const failingReasons = new Set([
 /**
  * Maps a Pod to the service's status: being deleted → SHUTTING_DOWN; waiting
  * on an image or config error, crash-looping, OOM-killed or Failed → ERROR
- * with the reason; Succeeded → COMPLETE; running and ready → AVAILABLE;
- * anything else on the way up → SPAWNING.
+ * with the reason; Succeeded → COMPLETE; running and ready → AVAILABLE, and
+ * so is a running container with a readiness probe once its startup probe
+ * (if any) passed, ready or not (as upstream has it: readiness shows in
+ * status_container.ready, and gates only the pod's URLs); anything else on
+ * the way up → SPAWNING.
  */
 export function seenStatus(pod: V1Pod): SeenStatus {
   const container = pod.status?.containerStatuses?.find((c) => c.name === containerName);
@@ -50,9 +53,11 @@ export function seenStatus(pod: V1Pod): SeenStatus {
   }
   if (phase === "Succeeded") return { ...base, status: PodStatus.COMPLETE, reason: "the container exited with code 0", startedAt: null };
   const running = container?.state?.running;
-  if (phase === "Running" && running && container?.ready) {
+  const hasReadinessProbe = Boolean(pod.spec?.containers.find((c) => c.name === containerName)?.readinessProbe);
+  if (phase === "Running" && running && (container?.ready || (hasReadinessProbe && container?.started !== false))) {
     return { ...base, status: PodStatus.AVAILABLE, reason: "", startedAt: running.startedAt ? new Date(running.startedAt) : new Date() };
   }
+  if (phase === "Running" && running && container?.started === false) return { ...base, status: PodStatus.SPAWNING, reason: "waiting for the startup probe to pass", startedAt: null };
   const unschedulable = pod.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
   return { ...base, status: PodStatus.SPAWNING, reason: unschedulable?.message ?? waiting?.reason ?? "", startedAt: null };
 }
@@ -62,6 +67,8 @@ function containerSummary(pod: V1Pod, container: V1ContainerStatus | undefined):
   const summary: Record<string, string | number | boolean> = { phase: pod.status?.phase ?? "Pending", ready: container?.ready ?? false, restart_count: container?.restartCount ?? 0 };
   if (state?.waiting?.reason) summary.waiting = state.waiting.reason;
   if (state?.terminated?.reason) summary.terminated = state.terminated.reason;
+  const last = container?.lastState?.terminated;
+  if (last) summary.last_termination = `${last.reason ?? "Terminated"} (exit code ${last.exitCode})`;
   if (pod.spec?.nodeName) summary.node = pod.spec.nodeName;
   if (pod.status?.podIP) summary.pod_ip = pod.status.podIP;
   return summary;

@@ -1,6 +1,6 @@
 import type { Logger } from "../../../shared/logging/logger.js";
 
-/** The part of the client's informer the watch keeper drives. */
+/** The part of the client's informer the watch keeper drives (of pods, or of events). */
 export interface RestartableInformer {
   /** Lists (unless it can resume) and watches; a failure comes as an `error` event or a rejection. */
   start(): Promise<void>;
@@ -50,6 +50,8 @@ export class PodWatch {
     private readonly retry: WatchRetry,
     private readonly listener: PodWatchListener,
     private readonly logger: Logger,
+    /** What is watched, as problems and logs name it. */
+    private readonly what = "kubernetes pod watch",
   ) {
     informer.on("error", (error) => this.failed(error));
   }
@@ -84,7 +86,7 @@ export class PodWatch {
     if (attempt.failed) return this.wentDown(attempt.error);
     this.failures = 0;
     if (this.downSince) {
-      this.logger.info("kubernetes pod watch is back", { downForMs: Date.now() - this.downSince.getTime() });
+      this.logger.info(`${this.what} is back`, { downForMs: Date.now() - this.downSince.getTime() });
       this.downSince = null;
       this.listener.recovered();
     }
@@ -94,9 +96,9 @@ export class PodWatch {
     this.failures++;
     this.downSince ??= new Date();
     const message = error instanceof Error ? error.message : String(error);
-    this.listener.down(`kubernetes pod watch down since ${this.downSince.toISOString()}: ${message}`);
+    this.listener.down(`${this.what} down since ${this.downSince.toISOString()}: ${message}`);
     const delay = watchRetryDelayMs(this.failures, this.retry);
-    this.logger.debug("restarting the kubernetes pod watch", { failures: this.failures, inMs: delay, error: message });
+    this.logger.debug(`restarting the ${this.what}`, { failures: this.failures, inMs: delay, error: message });
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.attemptStart(), delay);
   }

@@ -23,5 +23,6 @@ export const PodEntity = new EntitySchema<PodRecord>({
     startInstanceTs: { ...epochMillis(true), name: "start_instance_ts" },
     timeToStopTs: { ...epochMillis(true), name: "time_to_stop_ts" },
     owner: shortText(128, true),
+    mountUsers: { ...jsonText(true), name: "mount_users" },
   },
 });

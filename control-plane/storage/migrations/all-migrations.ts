@@ -10,6 +10,7 @@ import { Secrets1765000100000 } from "./0011-secrets.js";
 import { PodOwners1765000200000 } from "./0012-pod-owners.js";
 import { PodChanges1768000000000 } from "./0040-pod-changes.js";
 import { VolumesAndSnapshots1766000000000 } from "./0020-volumes-and-snapshots.js";
+import { PodMountUsers1770000000000 } from "./0060-pod-mount-users.js";
 
 /**
  * Every migration, oldest first. Append; never edit one that has shipped.
@@ -27,5 +28,6 @@ export function allMigrations(cipher: FieldCipher): (new () => MigrationInterfac
     PodOwners1765000200000,
     VolumesAndSnapshots1766000000000,
     PodChanges1768000000000,
+    PodMountUsers1770000000000,
   ];
 }

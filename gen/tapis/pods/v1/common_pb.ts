@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/common.proto.
  */
 export const file_tapis_pods_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("Chp0YXBpcy9wb2RzL3YxL2NvbW1vbi5wcm90bxINdGFwaXMucG9kcy52MSIiCgtQZXJtaXNzaW9ucxITCgtwZXJtaXNzaW9ucxgBIAMoCSJzCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEdHlwZRgDIAEoCRIMCgRzaXplGAQgASgDEhQKDGxhc3RNb2RpZmllZBgFIAEoCRIZChFuYXRpdmVQZXJtaXNzaW9ucxgGIAEoCSI5CgxDb250ZW50UmFuZ2USDQoFZmlyc3QYASABKAMSDAoEbGFzdBgCIAEoAxIMCgRzaXplGAMgASgDIiMKE1JhbmdlTm90U2F0aXNmaWFibGUSDAoEc2l6ZRgBIAEoAyqFAQoPUGVybWlzc2lvbkxldmVsEiAKHFBFUk1JU1NJT05fTEVWRUxfVU5TUEVDSUZJRUQQABIZChVQRVJNSVNTSU9OX0xFVkVMX1JFQUQQARIZChVQRVJNSVNTSU9OX0xFVkVMX1VTRVIQAhIaChZQRVJNSVNTSU9OX0xFVkVMX0FETUlOEANiBnByb3RvMw");
+  fileDesc("Chp0YXBpcy9wb2RzL3YxL2NvbW1vbi5wcm90bxINdGFwaXMucG9kcy52MSIiCgtQZXJtaXNzaW9ucxITCgtwZXJtaXNzaW9ucxgBIAMoCSJzCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEdHlwZRgDIAEoCRIMCgRzaXplGAQgASgDEhQKDGxhc3RNb2RpZmllZBgFIAEoCRIZChFuYXRpdmVQZXJtaXNzaW9ucxgGIAEoCSI5CgxDb250ZW50UmFuZ2USDQoFZmlyc3QYASABKAMSDAoEbGFzdBgCIAEoAxIMCgRzaXplGAMgASgDIiMKE1JhbmdlTm90U2F0aXNmaWFibGUSDAoEc2l6ZRgBIAEoAyJWCg9TdG9yYWdlTW91bnRVc2USDgoGcG9kX2lkGAEgASgJEhIKCm1vdW50X3BhdGgYAiABKAkSEQoJcmVhZF9vbmx5GAMgASgIEgwKBHVzZXIYBCABKAkqhQEKD1Blcm1pc3Npb25MZXZlbBIgChxQRVJNSVNTSU9OX0xFVkVMX1VOU1BFQ0lGSUVEEAASGQoVUEVSTUlTU0lPTl9MRVZFTF9SRUFEEAESGQoVUEVSTUlTU0lPTl9MRVZFTF9VU0VSEAISGgoWUEVSTUlTU0lPTl9MRVZFTF9BRE1JThADYgZwcm90bzM");
 
 /**
  * Grants on one object, each as "<username>:<LEVEL>".
@@ -137,6 +137,46 @@ export type RangeNotSatisfiable = Message<"tapis.pods.v1.RangeNotSatisfiable"> &
  */
 export const RangeNotSatisfiableSchema: GenMessage<RangeNotSatisfiable> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_common, 3);
+
+/**
+ * One mount of a volume or snapshot by a pod, as the volume or snapshot
+ * lists it (mounted_by).
+ *
+ * @generated from message tapis.pods.v1.StorageMountUse
+ */
+export type StorageMountUse = Message<"tapis.pods.v1.StorageMountUse"> & {
+  /**
+   * @generated from field: string pod_id = 1;
+   */
+  podId: string;
+
+  /**
+   * Where the pod mounts it.
+   *
+   * @generated from field: string mount_path = 2;
+   */
+  mountPath: string;
+
+  /**
+   * @generated from field: bool read_only = 3;
+   */
+  readOnly: boolean;
+
+  /**
+   * The user who mounted it, whose permission on the volume or snapshot
+   * the mount needs (USER read-write, READ read-only).
+   *
+   * @generated from field: string user = 4;
+   */
+  user: string;
+};
+
+/**
+ * Describes the message tapis.pods.v1.StorageMountUse.
+ * Use `create(StorageMountUseSchema)` to create a new message.
+ */
+export const StorageMountUseSchema: GenMessage<StorageMountUse> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_common, 4);
 
 /**
  * Levels nest: ADMIN includes USER, USER includes READ.

@@ -288,7 +288,9 @@ export const EdgeProtocolSchema: GenEnum<EdgeProtocol> = /*@__PURE__*/
 export const EdgeService: GenService<{
   /**
    * The routes of every AVAILABLE pod of one cluster, or of every cluster.
-   * Pods whose entries break a rule are left out (their action log says why).
+   * Pods whose entries break a rule are left out (their action log says why),
+   * and so are pods whose URLs wait for readiness until they are ready
+   * (networking_live).
    *
    * @generated from rpc tapis.pods.v1.EdgeService.GetEdgeRoutes
    */

@@ -174,8 +174,8 @@ export const MiscService: GenService<{
     output: typeof HealthcheckResponseSchema;
   },
   /**
-   * Traefik's dynamic configuration for every AVAILABLE pod, served bare (no
-   * envelope) for Traefik's HTTP provider, with an ETag (If-None-Match of an
+   * Traefik's dynamic configuration for every AVAILABLE pod whose URLs are
+   * live (see Pod.networking_live), served bare (no envelope) for Traefik's HTTP provider, with an ETag (If-None-Match of an
    * unchanged configuration answers 304).
    *
    * @generated from rpc tapis.pods.v1.MiscService.TraefikConfig

@@ -20,7 +20,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/pod.proto.
  */
 export const file_tapis_pods_v1_pod: GenFile = /*@__PURE__*/
-  fileDesc("Chd0YXBpcy9wb2RzL3YxL3BvZC5wcm90bxINdGFwaXMucG9kcy52MSLDBgoKTmV0d29ya2luZxIVCghwcm90b2NvbBgBIAEoCUgAiAEBEhEKBHBvcnQYAiABKAVIAYgBARILCgN1cmwYAyABKAkSFQoNaXBfYWxsb3dfbGlzdBgEIAMoCRIXCgp0YXBpc19hdXRoGAUgASgISAKIAQESXAobdGFwaXNfYXV0aF9yZXNwb25zZV9oZWFkZXJzGAYgAygLMjcudGFwaXMucG9kcy52MS5OZXR3b3JraW5nLlRhcGlzQXV0aFJlc3BvbnNlSGVhZGVyc0VudHJ5EiAKGHRhcGlzX2F1dGhfYWxsb3dlZF91c2VycxgHIAMoCRIjChZ0YXBpc19hdXRoX3JldHVybl9wYXRoGAggASgJSAOIAQESGgoSY29yc19hbGxvd19vcmlnaW5zGAkgAygJEhoKEmNvcnNfYWxsb3dfbWV0aG9kcxgKIAMoCRIaChJjb3JzX2FsbG93X2hlYWRlcnMYCyADKAkSIwoWY29yc19hbGxvd19jcmVkZW50aWFscxgMIAEoCEgEiAEBEhkKDGNvcnNfbWF4X2FnZRgNIAEoBUgFiAEBEiEKFGNvcnNfYWRkX3ZhcnlfaGVhZGVyGA4gASgISAaIAQESGQoMdGFwaXNfdWlfdXJpGA8gASgJSAeIAQESIgoVdGFwaXNfdWlfdXJpX3JlZGlyZWN0GBAgASgISAiIAQESJQoYdGFwaXNfdWlfdXJpX2Rlc2NyaXB0aW9uGBEgASgJSAmIAQEaPwodVGFwaXNBdXRoUmVzcG9uc2VIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUILCglfcHJvdG9jb2xCBwoFX3BvcnRCDQoLX3RhcGlzX2F1dGhCGQoXX3RhcGlzX2F1dGhfcmV0dXJuX3BhdGhCGQoXX2NvcnNfYWxsb3dfY3JlZGVudGlhbHNCDwoNX2NvcnNfbWF4X2FnZUIXChVfY29yc19hZGRfdmFyeV9oZWFkZXJCDwoNX3RhcGlzX3VpX3VyaUIYChZfdGFwaXNfdWlfdXJpX3JlZGlyZWN0QhsKGV90YXBpc191aV91cmlfZGVzY3JpcHRpb24izwIKCVJlc291cmNlcxIYCgtjcHVfcmVxdWVzdBgBIAEoBUgAiAEBEhYKCWNwdV9saW1pdBgCIAEoBUgBiAEBEhgKC21lbV9yZXF1ZXN0GAMgASgFSAKIAQESFgoJbWVtX2xpbWl0GAQgASgFSAOIAQESEQoEZ3B1cxgFIAEoBUgEiAEBEiYKGWVwaGVtZXJhbF9zdG9yYWdlX3JlcXVlc3QYBiABKAVIBYgBARIkChdlcGhlbWVyYWxfc3RvcmFnZV9saW1pdBgHIAEoBUgGiAEBQg4KDF9jcHVfcmVxdWVzdEIMCgpfY3B1X2xpbWl0Qg4KDF9tZW1fcmVxdWVzdEIMCgpfbWVtX2xpbWl0QgcKBV9ncHVzQhwKGl9lcGhlbWVyYWxfc3RvcmFnZV9yZXF1ZXN0QhoKGF9lcGhlbWVyYWxfc3RvcmFnZV9saW1pdCLLAgoLVm9sdW1lTW91bnQSDAoEdHlwZRgBIAEoCRIWCglzb3VyY2VfaWQYAiABKAlIAIgBARIQCghzdWJfcGF0aBgDIAEoCRIWCglyZWFkX29ubHkYBCABKAhIAYgBARIbCg5jb25maWdfY29udGVudBgFIAEoCUgCiAEBEh8KEmNvbmZpZ19wZXJtaXNzaW9ucxgGIAEoCUgDiAEBEhwKD2NvbmZpZ19maWxlbmFtZRgHIAEoCUgEiAEBEh8KEmNvbmZpZ191cGRhdGVfbW9kZRgIIAEoCUgFiAEBQgwKCl9zb3VyY2VfaWRCDAoKX3JlYWRfb25seUIRCg9fY29uZmlnX2NvbnRlbnRCFQoTX2NvbmZpZ19wZXJtaXNzaW9uc0ISChBfY29uZmlnX2ZpbGVuYW1lQhUKE19jb25maWdfdXBkYXRlX21vZGUiuwkKA1BvZBIOCgZwb2RfaWQYASABKAkSDQoFaW1hZ2UYAiABKAkSEAoIdGVtcGxhdGUYAyABKAkSEwoLZGVzY3JpcHRpb24YBCABKAkSDwoHY29tbWFuZBgFIAMoCRIRCglhcmd1bWVudHMYBiADKAkSSwoVZW52aXJvbm1lbnRfdmFyaWFibGVzGAcgAygLMiwudGFwaXMucG9kcy52MS5Qb2QuRW52aXJvbm1lbnRWYXJpYWJsZXNFbnRyeRI1CgpzZWNyZXRfbWFwGAggAygLMiEudGFwaXMucG9kcy52MS5Qb2QuU2VjcmV0TWFwRW50cnkSOAoQc3RhdHVzX3JlcXVlc3RlZBgJIAEoDjIeLnRhcGlzLnBvZHMudjEuU3RhdHVzUmVxdWVzdGVkEjsKDXZvbHVtZV9tb3VudHMYCiADKAsyJC50YXBpcy5wb2RzLnYxLlBvZC5Wb2x1bWVNb3VudHNFbnRyeRIcChR0aW1lX3RvX3N0b3BfZGVmYXVsdBgLIAEoBRIiChV0aW1lX3RvX3N0b3BfaW5zdGFuY2UYDCABKAVIAIgBARI2CgpuZXR3b3JraW5nGA0gAygLMiIudGFwaXMucG9kcy52MS5Qb2QuTmV0d29ya2luZ0VudHJ5EisKCXJlc291cmNlcxgOIAEoCzIYLnRhcGlzLnBvZHMudjEuUmVzb3VyY2VzEhUKDWNvbXB1dGVfcXVldWUYDyABKAkSMwoSdGVtcGxhdGVfb3ZlcnJpZGVzGBAgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIzCg90aW1lX3RvX3N0b3BfdHMYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKBnN0YXR1cxgSIAEoDjIYLnRhcGlzLnBvZHMudjEuUG9kU3RhdHVzEjEKEHN0YXR1c19jb250YWluZXIYEyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC2NyZWF0aW9uX3RzGBQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCgl1cGRhdGVfdHMYFSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjUKEXN0YXJ0X2luc3RhbmNlX3RzGBYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBILCgN1cmwYFyABKAkaOwoZRW52aXJvbm1lbnRWYXJpYWJsZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjAKDlNlY3JldE1hcEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaTwoRVm9sdW1lTW91bnRzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhoudGFwaXMucG9kcy52MS5Wb2x1bWVNb3VudDoCOAEaTAoPTmV0d29ya2luZ0VudHJ5EgsKA2tleRgBIAEoCRIoCgV2YWx1ZRgCIAEoCzIZLnRhcGlzLnBvZHMudjEuTmV0d29ya2luZzoCOAFCGAoWX3RpbWVfdG9fc3RvcF9pbnN0YW5jZSI+Cg5Qb2RDcmVkZW50aWFscxIVCg11c2VyX3VzZXJuYW1lGAEgASgJEhUKDXVzZXJfcGFzc3dvcmQYAiABKAkiLAoHUG9kTG9ncxIMCgRsb2dzGAEgASgJEhMKC2FjdGlvbl9sb2dzGAIgAygJIn0KDUNvbW1hbmRSZXN1bHQSDwoHY29tbWFuZBgBIAMoCRIOCgZvdXRwdXQYAiABKAkSEQoJZXhpdF9jb2RlGAMgASgFEg8KB3N1Y2Nlc3MYBCABKAgSGAoQZHVyYXRpb25fc2Vjb25kcxgFIAEoARINCgVlcnJvchgGIAEoCSJsCgpFeGVjUmVzdWx0Ei0KB3Jlc3VsdHMYASADKAsyHC50YXBpcy5wb2RzLnYxLkNvbW1hbmRSZXN1bHQSDwoHc3VjY2VzcxgCIAEoCBIeChZ0b3RhbF9kdXJhdGlvbl9zZWNvbmRzGAMgASgBKvQBCglQb2RTdGF0dXMSGgoWUE9EX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFFBPRF9TVEFUVVNfUkVRVUVTVEVEEAESFwoTUE9EX1NUQVRVU19TUEFXTklORxACEhgKFFBPRF9TVEFUVVNfQVZBSUxBQkxFEAMSFgoSUE9EX1NUQVRVU19TVE9QUEVEEAQSGQoVUE9EX1NUQVRVU19SRVNUQVJUSU5HEAUSHAoYUE9EX1NUQVRVU19TSFVUVElOR19ET1dOEAYSFwoTUE9EX1NUQVRVU19DT01QTEVURRAHEhQKEFBPRF9TVEFUVVNfRVJST1IQCCqEAQoPU3RhdHVzUmVxdWVzdGVkEiAKHFNUQVRVU19SRVFVRVNURURfVU5TUEVDSUZJRUQQABIXChNTVEFUVVNfUkVRVUVTVEVEX09OEAESGAoUU1RBVFVTX1JFUVVFU1RFRF9PRkYQAhIcChhTVEFUVVNfUkVRVUVTVEVEX1JFU1RBUlQQA2IGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Chd0YXBpcy9wb2RzL3YxL3BvZC5wcm90bxINdGFwaXMucG9kcy52MSLDBgoKTmV0d29ya2luZxIVCghwcm90b2NvbBgBIAEoCUgAiAEBEhEKBHBvcnQYAiABKAVIAYgBARILCgN1cmwYAyABKAkSFQoNaXBfYWxsb3dfbGlzdBgEIAMoCRIXCgp0YXBpc19hdXRoGAUgASgISAKIAQESXAobdGFwaXNfYXV0aF9yZXNwb25zZV9oZWFkZXJzGAYgAygLMjcudGFwaXMucG9kcy52MS5OZXR3b3JraW5nLlRhcGlzQXV0aFJlc3BvbnNlSGVhZGVyc0VudHJ5EiAKGHRhcGlzX2F1dGhfYWxsb3dlZF91c2VycxgHIAMoCRIjChZ0YXBpc19hdXRoX3JldHVybl9wYXRoGAggASgJSAOIAQESGgoSY29yc19hbGxvd19vcmlnaW5zGAkgAygJEhoKEmNvcnNfYWxsb3dfbWV0aG9kcxgKIAMoCRIaChJjb3JzX2FsbG93X2hlYWRlcnMYCyADKAkSIwoWY29yc19hbGxvd19jcmVkZW50aWFscxgMIAEoCEgEiAEBEhkKDGNvcnNfbWF4X2FnZRgNIAEoBUgFiAEBEiEKFGNvcnNfYWRkX3ZhcnlfaGVhZGVyGA4gASgISAaIAQESGQoMdGFwaXNfdWlfdXJpGA8gASgJSAeIAQESIgoVdGFwaXNfdWlfdXJpX3JlZGlyZWN0GBAgASgISAiIAQESJQoYdGFwaXNfdWlfdXJpX2Rlc2NyaXB0aW9uGBEgASgJSAmIAQEaPwodVGFwaXNBdXRoUmVzcG9uc2VIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUILCglfcHJvdG9jb2xCBwoFX3BvcnRCDQoLX3RhcGlzX2F1dGhCGQoXX3RhcGlzX2F1dGhfcmV0dXJuX3BhdGhCGQoXX2NvcnNfYWxsb3dfY3JlZGVudGlhbHNCDwoNX2NvcnNfbWF4X2FnZUIXChVfY29yc19hZGRfdmFyeV9oZWFkZXJCDwoNX3RhcGlzX3VpX3VyaUIYChZfdGFwaXNfdWlfdXJpX3JlZGlyZWN0QhsKGV90YXBpc191aV91cmlfZGVzY3JpcHRpb24izwIKCVJlc291cmNlcxIYCgtjcHVfcmVxdWVzdBgBIAEoBUgAiAEBEhYKCWNwdV9saW1pdBgCIAEoBUgBiAEBEhgKC21lbV9yZXF1ZXN0GAMgASgFSAKIAQESFgoJbWVtX2xpbWl0GAQgASgFSAOIAQESEQoEZ3B1cxgFIAEoBUgEiAEBEiYKGWVwaGVtZXJhbF9zdG9yYWdlX3JlcXVlc3QYBiABKAVIBYgBARIkChdlcGhlbWVyYWxfc3RvcmFnZV9saW1pdBgHIAEoBUgGiAEBQg4KDF9jcHVfcmVxdWVzdEIMCgpfY3B1X2xpbWl0Qg4KDF9tZW1fcmVxdWVzdEIMCgpfbWVtX2xpbWl0QgcKBV9ncHVzQhwKGl9lcGhlbWVyYWxfc3RvcmFnZV9yZXF1ZXN0QhoKGF9lcGhlbWVyYWxfc3RvcmFnZV9saW1pdCL0AgoLVm9sdW1lTW91bnQSDAoEdHlwZRgBIAEoCRIWCglzb3VyY2VfaWQYAiABKAlIAIgBARIQCghzdWJfcGF0aBgDIAEoCRIWCglyZWFkX29ubHkYBCABKAhIAYgBARIbCg5jb25maWdfY29udGVudBgFIAEoCUgCiAEBEh8KEmNvbmZpZ19wZXJtaXNzaW9ucxgGIAEoCUgDiAEBEhwKD2NvbmZpZ19maWxlbmFtZRgHIAEoCUgEiAEBEh8KEmNvbmZpZ191cGRhdGVfbW9kZRgIIAEoCUgFiAEBEhgKCm1vdW50ZWRfYnkYyAEgASgJSAaIAQFCDAoKX3NvdXJjZV9pZEIMCgpfcmVhZF9vbmx5QhEKD19jb25maWdfY29udGVudEIVChNfY29uZmlnX3Blcm1pc3Npb25zQhIKEF9jb25maWdfZmlsZW5hbWVCFQoTX2NvbmZpZ191cGRhdGVfbW9kZUINCgtfbW91bnRlZF9ieSKMCgoDUG9kEg4KBnBvZF9pZBgBIAEoCRINCgVpbWFnZRgCIAEoCRIQCgh0ZW1wbGF0ZRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRIPCgdjb21tYW5kGAUgAygJEhEKCWFyZ3VtZW50cxgGIAMoCRJLChVlbnZpcm9ubWVudF92YXJpYWJsZXMYByADKAsyLC50YXBpcy5wb2RzLnYxLlBvZC5FbnZpcm9ubWVudFZhcmlhYmxlc0VudHJ5EjUKCnNlY3JldF9tYXAYCCADKAsyIS50YXBpcy5wb2RzLnYxLlBvZC5TZWNyZXRNYXBFbnRyeRI4ChBzdGF0dXNfcmVxdWVzdGVkGAkgASgOMh4udGFwaXMucG9kcy52MS5TdGF0dXNSZXF1ZXN0ZWQSOwoNdm9sdW1lX21vdW50cxgKIAMoCzIkLnRhcGlzLnBvZHMudjEuUG9kLlZvbHVtZU1vdW50c0VudHJ5EhwKFHRpbWVfdG9fc3RvcF9kZWZhdWx0GAsgASgFEiIKFXRpbWVfdG9fc3RvcF9pbnN0YW5jZRgMIAEoBUgAiAEBEjYKCm5ldHdvcmtpbmcYDSADKAsyIi50YXBpcy5wb2RzLnYxLlBvZC5OZXR3b3JraW5nRW50cnkSKwoJcmVzb3VyY2VzGA4gASgLMhgudGFwaXMucG9kcy52MS5SZXNvdXJjZXMSFQoNY29tcHV0ZV9xdWV1ZRgPIAEoCRIzChJ0ZW1wbGF0ZV9vdmVycmlkZXMYECABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjMKD3RpbWVfdG9fc3RvcF90cxgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoGc3RhdHVzGBIgASgOMhgudGFwaXMucG9kcy52MS5Qb2RTdGF0dXMSMQoQc3RhdHVzX2NvbnRhaW5lchgTIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLwoLY3JlYXRpb25fdHMYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCXVwZGF0ZV90cxgVIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoRc3RhcnRfaW5zdGFuY2VfdHMYFiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgsKA3VybBgXIAEoCRI1CgxoZWFsdGhjaGVja3MYyAEgASgLMh4udGFwaXMucG9kcy52MS5Qb2RIZWFsdGhjaGVja3MSGAoPbmV0d29ya2luZ19saXZlGMkBIAEoCBo7ChlFbnZpcm9ubWVudFZhcmlhYmxlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaMAoOU2VjcmV0TWFwRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARpPChFWb2x1bWVNb3VudHNFbnRyeRILCgNrZXkYASABKAkSKQoFdmFsdWUYAiABKAsyGi50YXBpcy5wb2RzLnYxLlZvbHVtZU1vdW50OgI4ARpMCg9OZXR3b3JraW5nRW50cnkSCwoDa2V5GAEgASgJEigKBXZhbHVlGAIgASgLMhkudGFwaXMucG9kcy52MS5OZXR3b3JraW5nOgI4AUIYChZfdGltZV90b19zdG9wX2luc3RhbmNlIvQDChBIZWFsdGhjaGVja1Byb2JlEhoKDWh0dHBfZ2V0X3BhdGgYASABKAlIAIgBARIaCg1odHRwX2dldF9wb3J0GAIgASgFSAGIAQESHAoPaHR0cF9nZXRfc2NoZW1lGAMgASgJSAKIAQESFAoMZXhlY19jb21tYW5kGAQgAygJEhwKD3RjcF9zb2NrZXRfcG9ydBgFIAEoBUgDiAEBEiIKFWluaXRpYWxfZGVsYXlfc2Vjb25kcxgGIAEoBUgEiAEBEhsKDnBlcmlvZF9zZWNvbmRzGAcgASgFSAWIAQESHAoPdGltZW91dF9zZWNvbmRzGAggASgFSAaIAQESHgoRZmFpbHVyZV90aHJlc2hvbGQYCSABKAVIB4gBARIeChFzdWNjZXNzX3RocmVzaG9sZBgKIAEoBUgIiAEBQhAKDl9odHRwX2dldF9wYXRoQhAKDl9odHRwX2dldF9wb3J0QhIKEF9odHRwX2dldF9zY2hlbWVCEgoQX3RjcF9zb2NrZXRfcG9ydEIYChZfaW5pdGlhbF9kZWxheV9zZWNvbmRzQhEKD19wZXJpb2Rfc2Vjb25kc0ISChBfdGltZW91dF9zZWNvbmRzQhQKEl9mYWlsdXJlX3RocmVzaG9sZEIUChJfc3VjY2Vzc190aHJlc2hvbGQi8AEKD1BvZEhlYWx0aGNoZWNrcxIxCghsaXZlbmVzcxgBIAEoCzIfLnRhcGlzLnBvZHMudjEuSGVhbHRoY2hlY2tQcm9iZRIyCglyZWFkaW5lc3MYAiABKAsyHy50YXBpcy5wb2RzLnYxLkhlYWx0aGNoZWNrUHJvYmUSMAoHc3RhcnR1cBgDIAEoCzIfLnRhcGlzLnBvZHMudjEuSGVhbHRoY2hlY2tQcm9iZRImChluZXR3b3JraW5nX3JlcXVpcmVzX3JlYWR5GAQgASgISACIAQFCHAoaX25ldHdvcmtpbmdfcmVxdWlyZXNfcmVhZHkiPgoOUG9kQ3JlZGVudGlhbHMSFQoNdXNlcl91c2VybmFtZRgBIAEoCRIVCg11c2VyX3Bhc3N3b3JkGAIgASgJIiwKB1BvZExvZ3MSDAoEbG9ncxgBIAEoCRITCgthY3Rpb25fbG9ncxgCIAMoCSJ9Cg1Db21tYW5kUmVzdWx0Eg8KB2NvbW1hbmQYASADKAkSDgoGb3V0cHV0GAIgASgJEhEKCWV4aXRfY29kZRgDIAEoBRIPCgdzdWNjZXNzGAQgASgIEhgKEGR1cmF0aW9uX3NlY29uZHMYBSABKAESDQoFZXJyb3IYBiABKAkibAoKRXhlY1Jlc3VsdBItCgdyZXN1bHRzGAEgAygLMhwudGFwaXMucG9kcy52MS5Db21tYW5kUmVzdWx0Eg8KB3N1Y2Nlc3MYAiABKAgSHgoWdG90YWxfZHVyYXRpb25fc2Vjb25kcxgDIAEoASr0AQoJUG9kU3RhdHVzEhoKFlBPRF9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRQT0RfU1RBVFVTX1JFUVVFU1RFRBABEhcKE1BPRF9TVEFUVVNfU1BBV05JTkcQAhIYChRQT0RfU1RBVFVTX0FWQUlMQUJMRRADEhYKElBPRF9TVEFUVVNfU1RPUFBFRBAEEhkKFVBPRF9TVEFUVVNfUkVTVEFSVElORxAFEhwKGFBPRF9TVEFUVVNfU0hVVFRJTkdfRE9XThAGEhcKE1BPRF9TVEFUVVNfQ09NUExFVEUQBxIUChBQT0RfU1RBVFVTX0VSUk9SEAgqhAEKD1N0YXR1c1JlcXVlc3RlZBIgChxTVEFUVVNfUkVRVUVTVEVEX1VOU1BFQ0lGSUVEEAASFwoTU1RBVFVTX1JFUVVFU1RFRF9PThABEhgKFFNUQVRVU19SRVFVRVNURURfT0ZGEAISHAoYU1RBVFVTX1JFUVVFU1RFRF9SRVNUQVJUEANiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * One exposed port of a pod. In requests every field may be omitted and takes
@@ -258,6 +258,16 @@ export type VolumeMount = Message<"tapis.pods.v1.VolumeMount"> & {
    * @generated from field: optional string config_update_mode = 8;
    */
   configUpdateMode?: string | undefined;
+
+  /**
+   * Set by the service on tapisvolume and tapissnapshot mounts of a pod:
+   * the user who mounted it (who added or last changed it, or created the
+   * pod), whose permission on the volume or snapshot it needs at every
+   * start. Refused in requests.
+   *
+   * @generated from field: optional string mounted_by = 200;
+   */
+  mountedBy?: string | undefined;
 };
 
 /**
@@ -404,6 +414,22 @@ export type Pod = Message<"tapis.pods.v1.Pod"> & {
    * @generated from field: string url = 23;
    */
   url: string;
+
+  /**
+   * The probes Kubernetes runs against the container; null when none.
+   *
+   * @generated from field: tapis.pods.v1.PodHealthchecks healthchecks = 200;
+   */
+  healthchecks?: PodHealthchecks | undefined;
+
+  /**
+   * Set by the service: whether the edge routes the pod's URLs now. True
+   * once the pod is AVAILABLE and, when its URLs wait for readiness
+   * (networking_requires_ready with a readiness probe), ready.
+   *
+   * @generated from field: bool networking_live = 201;
+   */
+  networkingLive: boolean;
 };
 
 /**
@@ -412,6 +438,134 @@ export type Pod = Message<"tapis.pods.v1.Pod"> & {
  */
 export const PodSchema: GenMessage<Pod> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_pod, 3);
+
+/**
+ * One Kubernetes probe of a pod's container: exactly one action (an HTTP
+ * GET of http_get_path, a TCP connection to tcp_socket_port, or
+ * exec_command run in the container) and its timing. Results show every
+ * field, unset ones with their defaults.
+ *
+ * @generated from message tapis.pods.v1.HealthcheckProbe
+ */
+export type HealthcheckProbe = Message<"tapis.pods.v1.HealthcheckProbe"> & {
+  /**
+   * A URL path starting with "/", e.g. "/health".
+   *
+   * @generated from field: optional string http_get_path = 1;
+   */
+  httpGetPath?: string | undefined;
+
+  /**
+   * Container port of the HTTP GET, 1-65535, default 5000.
+   *
+   * @generated from field: optional int32 http_get_port = 2;
+   */
+  httpGetPort?: number | undefined;
+
+  /**
+   * "HTTP" (default) or "HTTPS".
+   *
+   * @generated from field: optional string http_get_scheme = 3;
+   */
+  httpGetScheme?: string | undefined;
+
+  /**
+   * A command and its arguments, run without a shell, e.g.
+   * ["cat", "/tmp/ready"]; it passes when it exits 0.
+   *
+   * @generated from field: repeated string exec_command = 4;
+   */
+  execCommand: string[];
+
+  /**
+   * Container port a TCP connection is opened to, 1-65535.
+   *
+   * @generated from field: optional int32 tcp_socket_port = 5;
+   */
+  tcpSocketPort?: number | undefined;
+
+  /**
+   * Seconds after the container starts before the first probe, default 10.
+   *
+   * @generated from field: optional int32 initial_delay_seconds = 6;
+   */
+  initialDelaySeconds?: number | undefined;
+
+  /**
+   * Seconds between probes, default 10.
+   *
+   * @generated from field: optional int32 period_seconds = 7;
+   */
+  periodSeconds?: number | undefined;
+
+  /**
+   * Seconds one probe may take, default 5.
+   *
+   * @generated from field: optional int32 timeout_seconds = 8;
+   */
+  timeoutSeconds?: number | undefined;
+
+  /**
+   * Failures in a row before the probe counts as failed, default 3.
+   *
+   * @generated from field: optional int32 failure_threshold = 9;
+   */
+  failureThreshold?: number | undefined;
+
+  /**
+   * Successes in a row before it counts as passing, default 1; only
+   * readiness probes may ask for more.
+   *
+   * @generated from field: optional int32 success_threshold = 10;
+   */
+  successThreshold?: number | undefined;
+};
+
+/**
+ * Describes the message tapis.pods.v1.HealthcheckProbe.
+ * Use `create(HealthcheckProbeSchema)` to create a new message.
+ */
+export const HealthcheckProbeSchema: GenMessage<HealthcheckProbe> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_pod, 4);
+
+/**
+ * The probes of a pod: liveness restarts the container when it fails,
+ * readiness says whether the pod may take traffic, startup holds the other
+ * two back until it passes once.
+ *
+ * @generated from message tapis.pods.v1.PodHealthchecks
+ */
+export type PodHealthchecks = Message<"tapis.pods.v1.PodHealthchecks"> & {
+  /**
+   * @generated from field: tapis.pods.v1.HealthcheckProbe liveness = 1;
+   */
+  liveness?: HealthcheckProbe | undefined;
+
+  /**
+   * @generated from field: tapis.pods.v1.HealthcheckProbe readiness = 2;
+   */
+  readiness?: HealthcheckProbe | undefined;
+
+  /**
+   * @generated from field: tapis.pods.v1.HealthcheckProbe startup = 3;
+   */
+  startup?: HealthcheckProbe | undefined;
+
+  /**
+   * With a readiness probe, the pod's URLs are routed only while it is
+   * ready (default true).
+   *
+   * @generated from field: optional bool networking_requires_ready = 4;
+   */
+  networkingRequiresReady?: boolean | undefined;
+};
+
+/**
+ * Describes the message tapis.pods.v1.PodHealthchecks.
+ * Use `create(PodHealthchecksSchema)` to create a new message.
+ */
+export const PodHealthchecksSchema: GenMessage<PodHealthchecks> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_pod, 5);
 
 /**
  * Credentials generated for a pod; templates wire them into the container.
@@ -435,7 +589,7 @@ export type PodCredentials = Message<"tapis.pods.v1.PodCredentials"> & {
  * Use `create(PodCredentialsSchema)` to create a new message.
  */
 export const PodCredentialsSchema: GenMessage<PodCredentials> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_pod, 4);
+  messageDesc(file_tapis_pods_v1_pod, 6);
 
 /**
  * What the container wrote (latest 10 MB of the current instance) and the
@@ -460,7 +614,7 @@ export type PodLogs = Message<"tapis.pods.v1.PodLogs"> & {
  * Use `create(PodLogsSchema)` to create a new message.
  */
 export const PodLogsSchema: GenMessage<PodLogs> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_pod, 5);
+  messageDesc(file_tapis_pods_v1_pod, 7);
 
 /**
  * The outcome of one command run inside a pod.
@@ -506,7 +660,7 @@ export type CommandResult = Message<"tapis.pods.v1.CommandResult"> & {
  * Use `create(CommandResultSchema)` to create a new message.
  */
 export const CommandResultSchema: GenMessage<CommandResult> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_pod, 6);
+  messageDesc(file_tapis_pods_v1_pod, 8);
 
 /**
  * The outcome of an exec request, one entry per command in order.
@@ -535,7 +689,7 @@ export type ExecResult = Message<"tapis.pods.v1.ExecResult"> & {
  * Use `create(ExecResultSchema)` to create a new message.
  */
 export const ExecResultSchema: GenMessage<ExecResult> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_pod, 7);
+  messageDesc(file_tapis_pods_v1_pod, 9);
 
 /**
  * What the pod is doing now, as observed on its cluster.

@@ -11,7 +11,7 @@ import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { PermissionLevel, Permissions } from "./common_pb.js";
 import { file_tapis_pods_v1_common } from "./common_pb.js";
-import type { Networking, Resources, VolumeMount } from "./pod_pb.js";
+import type { Networking, PodHealthchecks, Resources, VolumeMount } from "./pod_pb.js";
 import { file_tapis_pods_v1_pod } from "./pod_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/templates_service.proto.
  */
 export const file_tapis_pods_v1_templates_service: GenFile = /*@__PURE__*/
-  fileDesc("CiV0YXBpcy9wb2RzL3YxL3RlbXBsYXRlc19zZXJ2aWNlLnByb3RvEg10YXBpcy5wb2RzLnYxIvgBCghUZW1wbGF0ZRITCgt0ZW1wbGF0ZV9pZBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIQCghtZXRhdGFncxgDIAMoCRIXCg9hcmNoaXZlX21lc3NhZ2UYBCABKAkSLwoLY3JlYXRpb25fdHMYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCXVwZGF0ZV90cxgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJdGVuYW50X2lkGAcgASgJEg8KB3NpdGVfaWQYCCABKAkSEwoLcGVybWlzc2lvbnMYCSADKAki2gcKGFRlbXBsYXRlVGFnUG9kRGVmaW5pdGlvbhISCgVpbWFnZRgBIAEoCUgAiAEBEhUKCHRlbXBsYXRlGAIgASgJSAGIAQESGAoLZGVzY3JpcHRpb24YAyABKAlIAogBARIPCgdjb21tYW5kGAQgAygJEhEKCWFyZ3VtZW50cxgFIAMoCRJgChVlbnZpcm9ubWVudF92YXJpYWJsZXMYBiADKAsyQS50YXBpcy5wb2RzLnYxLlRlbXBsYXRlVGFnUG9kRGVmaW5pdGlvbi5FbnZpcm9ubWVudFZhcmlhYmxlc0VudHJ5ElAKDXZvbHVtZV9tb3VudHMYByADKAsyOS50YXBpcy5wb2RzLnYxLlRlbXBsYXRlVGFnUG9kRGVmaW5pdGlvbi5Wb2x1bWVNb3VudHNFbnRyeRIhChR0aW1lX3RvX3N0b3BfZGVmYXVsdBgIIAEoBUgDiAEBEiIKFXRpbWVfdG9fc3RvcF9pbnN0YW5jZRgJIAEoBUgEiAEBEksKCm5ldHdvcmtpbmcYCiADKAsyNy50YXBpcy5wb2RzLnYxLlRlbXBsYXRlVGFnUG9kRGVmaW5pdGlvbi5OZXR3b3JraW5nRW50cnkSKwoJcmVzb3VyY2VzGAsgASgLMhgudGFwaXMucG9kcy52MS5SZXNvdXJjZXMSGgoNY29tcHV0ZV9xdWV1ZRgMIAEoCUgFiAEBEkoKCnNlY3JldF9tYXAYDSADKAsyNi50YXBpcy5wb2RzLnYxLlRlbXBsYXRlVGFnUG9kRGVmaW5pdGlvbi5TZWNyZXRNYXBFbnRyeRo7ChlFbnZpcm9ubWVudFZhcmlhYmxlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEaTwoRVm9sdW1lTW91bnRzRW50cnkSCwoDa2V5GAEgASgJEikKBXZhbHVlGAIgASgLMhoudGFwaXMucG9kcy52MS5Wb2x1bWVNb3VudDoCOAEaTAoPTmV0d29ya2luZ0VudHJ5EgsKA2tleRgBIAEoCRIoCgV2YWx1ZRgCIAEoCzIZLnRhcGlzLnBvZHMudjEuTmV0d29ya2luZzoCOAEaMAoOU2VjcmV0TWFwRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIICgZfaW1hZ2VCCwoJX3RlbXBsYXRlQg4KDF9kZXNjcmlwdGlvbkIXChVfdGltZV90b19zdG9wX2RlZmF1bHRCGAoWX3RpbWVfdG9fc3RvcF9pbnN0YW5jZUIQCg5fY29tcHV0ZV9xdWV1ZSK0AgoLVGVtcGxhdGVUYWcSEwoLdGVtcGxhdGVfaWQYASABKAkSPwoOcG9kX2RlZmluaXRpb24YAiABKAsyJy50YXBpcy5wb2RzLnYxLlRlbXBsYXRlVGFnUG9kRGVmaW5pdGlvbhIWCg5jb21taXRfbWVzc2FnZRgDIAEoCRILCgN0YWcYBCABKAkSEwoLZGVzY3JpcHRpb24YBSABKAkSFwoPYXJjaGl2ZV9tZXNzYWdlGAYgASgJEhUKDXRhZ190aW1lc3RhbXAYByABKAkSEAoIYWRkZWRfYnkYCCABKAkSEQoJdGVuYW50X2lkGAkgASgJEg8KB3NpdGVfaWQYCiABKAkSLwoLY3JlYXRpb25fdHMYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImcKEFRlbXBsYXRlV2l0aFRhZ3MSKQoIdGVtcGxhdGUYASABKAsyFy50YXBpcy5wb2RzLnYxLlRlbXBsYXRlEigKBHRhZ3MYAiADKAsyGi50YXBpcy5wb2RzLnYxLlRlbXBsYXRlVGFnIhYKFExpc3RUZW1wbGF0ZXNSZXF1ZXN0IlEKFUxpc3RUZW1wbGF0ZXNSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEicKBnJlc3VsdBgCIAMoCzIXLnRhcGlzLnBvZHMudjEuVGVtcGxhdGUiaQoSQWRkVGVtcGxhdGVSZXF1ZXN0EhMKC3RlbXBsYXRlX2lkGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhAKCG1ldGF0YWdzGAMgAygJEhcKD2FyY2hpdmVfbWVzc2FnZRgEIAEoCSJPChNBZGRUZW1wbGF0ZVJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSJwoGcmVzdWx0GAIgASgLMhcudGFwaXMucG9kcy52MS5UZW1wbGF0ZSI5ChtMaXN0VGVtcGxhdGVzQW5kVGFnc1JlcXVlc3QSEQoEZnVsbBgBIAEoCEgAiAEBQgcKBV9mdWxsIsgBChxMaXN0VGVtcGxhdGVzQW5kVGFnc1Jlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSRwoGcmVzdWx0GAIgAygLMjcudGFwaXMucG9kcy52MS5MaXN0VGVtcGxhdGVzQW5kVGFnc1Jlc3BvbnNlLlJlc3VsdEVudHJ5Gk4KC1Jlc3VsdEVudHJ5EgsKA2tleRgBIAEoCRIuCgV2YWx1ZRgCIAEoCzIfLnRhcGlzLnBvZHMudjEuVGVtcGxhdGVXaXRoVGFnczoCOAEiKQoSR2V0VGVtcGxhdGVSZXF1ZXN0EhMKC3RlbXBsYXRlX2lkGAEgASgJIk8KE0dldFRlbXBsYXRlUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRInCgZyZXN1bHQYAiABKAsyFy50YXBpcy5wb2RzLnYxLlRlbXBsYXRlIp0BChVVcGRhdGVUZW1wbGF0ZVJlcXVlc3QSEwoLdGVtcGxhdGVfaWQYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSEAoIbWV0YXRhZ3MYAyADKAkSFwoPYXJjaGl2ZV9tZXNzYWdlGAQgASgJEi8KC3VwZGF0ZV9tYXNrGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayJSChZVcGRhdGVUZW1wbGF0ZVJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSJwoGcmVzdWx0GAIgASgLMhcudGFwaXMucG9kcy52MS5UZW1wbGF0ZSIsChVEZWxldGVUZW1wbGF0ZVJlcXVlc3QSEwoLdGVtcGxhdGVfaWQYASABKAkiOQoWRGVsZXRlVGVtcGxhdGVSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEg4KBnJlc3VsdBgCIAEoCSJjChdMaXN0VGVtcGxhdGVUYWdzUmVxdWVzdBITCgt0ZW1wbGF0ZV9pZBgBIAEoCRIRCgRmdWxsGAIgASgISACIAQESFwoPaW5jbHVkZV9jb25maWdzGAMgASgIQgcKBV9mdWxsIlcKGExpc3RUZW1wbGF0ZVRhZ3NSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEioKBnJlc3VsdBgCIAMoCzIaLnRhcGlzLnBvZHMudjEuVGVtcGxhdGVUYWcinwEKFUFkZFRlbXBsYXRlVGFnUmVxdWVzdBITCgt0ZW1wbGF0ZV9pZBgBIAEoCRI/Cg5wb2RfZGVmaW5pdGlvbhgCIAEoCzInLnRhcGlzLnBvZHMudjEuVGVtcGxhdGVUYWdQb2REZWZpbml0aW9uEhYKDmNvbW1pdF9tZXNzYWdlGAMgASgJEhAKA3RhZxgEIAEoCUgAiAEBQgYKBF90YWciVQoWQWRkVGVtcGxhdGVUYWdSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEioKBnJlc3VsdBgCIAEoCzIaLnRhcGlzLnBvZHMudjEuVGVtcGxhdGVUYWciVQoVR2V0VGVtcGxhdGVUYWdSZXF1ZXN0EhMKC3RlbXBsYXRlX2lkGAEgASgJEg4KBnRhZ19pZBgCIAEoCRIXCg9pbmNsdWRlX2NvbmZpZ3MYAyABKAgiVQoWR2V0VGVtcGxhdGVUYWdSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEioKBnJlc3VsdBgCIAMoCzIaLnRhcGlzLnBvZHMudjEuVGVtcGxhdGVUYWciPwoYRGVsZXRlVGVtcGxhdGVUYWdSZXF1ZXN0EhMKC3RlbXBsYXRlX2lkGAEgASgJEg4KBnRhZ19pZBgCIAEoCSJYChlEZWxldGVUZW1wbGF0ZVRhZ1Jlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSKgoGcmVzdWx0GAIgASgLMhoudGFwaXMucG9kcy52MS5UZW1wbGF0ZVRhZyI0Ch1HZXRUZW1wbGF0ZVBlcm1pc3Npb25zUmVxdWVzdBITCgt0ZW1wbGF0ZV9pZBgBIAEoCSJdCh5HZXRUZW1wbGF0ZVBlcm1pc3Npb25zUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIqCgZyZXN1bHQYAiABKAsyGi50YXBpcy5wb2RzLnYxLlBlcm1pc3Npb25zInAKHFNldFRlbXBsYXRlUGVybWlzc2lvblJlcXVlc3QSEwoLdGVtcGxhdGVfaWQYASABKAkSDAoEdXNlchgCIAEoCRItCgVsZXZlbBgDIAEoDjIeLnRhcGlzLnBvZHMudjEuUGVybWlzc2lvbkxldmVsIlwKHVNldFRlbXBsYXRlUGVybWlzc2lvblJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSKgoGcmVzdWx0GAIgASgLMhoudGFwaXMucG9kcy52MS5QZXJtaXNzaW9ucyJECh9EZWxldGVUZW1wbGF0ZVBlcm1pc3Npb25SZXF1ZXN0EhMKC3RlbXBsYXRlX2lkGAEgASgJEgwKBHVzZXIYAiABKAkiXwogRGVsZXRlVGVtcGxhdGVQZXJtaXNzaW9uUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIqCgZyZXN1bHQYAiABKAsyGi50YXBpcy5wb2RzLnYxLlBlcm1pc3Npb25zMqAPChBUZW1wbGF0ZXNTZXJ2aWNlEnYKDUxpc3RUZW1wbGF0ZXMSIy50YXBpcy5wb2RzLnYxLkxpc3RUZW1wbGF0ZXNSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5MaXN0VGVtcGxhdGVzUmVzcG9uc2UiGoLT5JMCFBISL3YzL3BvZHMvdGVtcGxhdGVzEnMKC0FkZFRlbXBsYXRlEiEudGFwaXMucG9kcy52MS5BZGRUZW1wbGF0ZVJlcXVlc3QaIi50YXBpcy5wb2RzLnYxLkFkZFRlbXBsYXRlUmVzcG9uc2UiHYLT5JMCFzoBKiISL3YzL3BvZHMvdGVtcGxhdGVzEpABChRMaXN0VGVtcGxhdGVzQW5kVGFncxIqLnRhcGlzLnBvZHMudjEuTGlzdFRlbXBsYXRlc0FuZFRhZ3NSZXF1ZXN0GisudGFwaXMucG9kcy52MS5MaXN0VGVtcGxhdGVzQW5kVGFnc1Jlc3BvbnNlIh+C0+STAhkSFy92My9wb2RzL3RlbXBsYXRlcy90YWdzEn4KC0dldFRlbXBsYXRlEiEudGFwaXMucG9kcy52MS5HZXRUZW1wbGF0ZVJlcXVlc3QaIi50YXBpcy5wb2RzLnYxLkdldFRlbXBsYXRlUmVzcG9uc2UiKILT5JMCIhIgL3YzL3BvZHMvdGVtcGxhdGVzL3t0ZW1wbGF0ZV9pZH0SigEKDlVwZGF0ZVRlbXBsYXRlEiQudGFwaXMucG9kcy52MS5VcGRhdGVUZW1wbGF0ZVJlcXVlc3QaJS50YXBpcy5wb2RzLnYxLlVwZGF0ZVRlbXBsYXRlUmVzcG9uc2UiK4LT5JMCJToBKhogL3YzL3BvZHMvdGVtcGxhdGVzL3t0ZW1wbGF0ZV9pZH0ShwEKDkRlbGV0ZVRlbXBsYXRlEiQudGFwaXMucG9kcy52MS5EZWxldGVUZW1wbGF0ZVJlcXVlc3QaJS50YXBpcy5wb2RzLnYxLkRlbGV0ZVRlbXBsYXRlUmVzcG9uc2UiKILT5JMCIiogL3YzL3BvZHMvdGVtcGxhdGVzL3t0ZW1wbGF0ZV9pZH0SkgEKEExpc3RUZW1wbGF0ZVRhZ3MSJi50YXBpcy5wb2RzLnYxLkxpc3RUZW1wbGF0ZVRhZ3NSZXF1ZXN0GicudGFwaXMucG9kcy52MS5MaXN0VGVtcGxhdGVUYWdzUmVzcG9uc2UiLYLT5JMCJxIlL3YzL3BvZHMvdGVtcGxhdGVzL3t0ZW1wbGF0ZV9pZH0vdGFncxKPAQoOQWRkVGVtcGxhdGVUYWcSJC50YXBpcy5wb2RzLnYxLkFkZFRlbXBsYXRlVGFnUmVxdWVzdBolLnRhcGlzLnBvZHMudjEuQWRkVGVtcGxhdGVUYWdSZXNwb25zZSIwgtPkkwIqOgEqIiUvdjMvcG9kcy90ZW1wbGF0ZXMve3RlbXBsYXRlX2lkfS90YWdzEpUBCg5HZXRUZW1wbGF0ZVRhZxIkLnRhcGlzLnBvZHMudjEuR2V0VGVtcGxhdGVUYWdSZXF1ZXN0GiUudGFwaXMucG9kcy52MS5HZXRUZW1wbGF0ZVRhZ1Jlc3BvbnNlIjaC0+STAjASLi92My9wb2RzL3RlbXBsYXRlcy97dGVtcGxhdGVfaWR9L3RhZ3Mve3RhZ19pZH0SngEKEURlbGV0ZVRlbXBsYXRlVGFnEicudGFwaXMucG9kcy52MS5EZWxldGVUZW1wbGF0ZVRhZ1JlcXVlc3QaKC50YXBpcy5wb2RzLnYxLkRlbGV0ZVRlbXBsYXRlVGFnUmVzcG9uc2UiNoLT5JMCMCouL3YzL3BvZHMvdGVtcGxhdGVzL3t0ZW1wbGF0ZV9pZH0vdGFncy97dGFnX2lkfRKrAQoWR2V0VGVtcGxhdGVQZXJtaXNzaW9ucxIsLnRhcGlzLnBvZHMudjEuR2V0VGVtcGxhdGVQZXJtaXNzaW9uc1JlcXVlc3QaLS50YXBpcy5wb2RzLnYxLkdldFRlbXBsYXRlUGVybWlzc2lvbnNSZXNwb25zZSI0gtPkkwIuEiwvdjMvcG9kcy90ZW1wbGF0ZXMve3RlbXBsYXRlX2lkfS9wZXJtaXNzaW9ucxKrAQoVU2V0VGVtcGxhdGVQZXJtaXNzaW9uEisudGFwaXMucG9kcy52MS5TZXRUZW1wbGF0ZVBlcm1pc3Npb25SZXF1ZXN0GiwudGFwaXMucG9kcy52MS5TZXRUZW1wbGF0ZVBlcm1pc3Npb25SZXNwb25zZSI3gtPkkwIxOgEqIiwvdjMvcG9kcy90ZW1wbGF0ZXMve3RlbXBsYXRlX2lkfS9wZXJtaXNzaW9ucxK4AQoYRGVsZXRlVGVtcGxhdGVQZXJtaXNzaW9uEi4udGFwaXMucG9kcy52MS5EZWxldGVUZW1wbGF0ZVBlcm1pc3Npb25SZXF1ZXN0Gi8udGFwaXMucG9kcy52MS5EZWxldGVUZW1wbGF0ZVBlcm1pc3Npb25SZXNwb25zZSI7gtPkkwI1KjMvdjMvcG9kcy90ZW1wbGF0ZXMve3RlbXBsYXRlX2lkfS9wZXJtaXNzaW9ucy97dXNlcn1iBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_tapis_pods_v1_common, file_tapis_pods_v1_pod]);
+  fileDesc("CiV0YXBpcy9wb2RzL3YxL3RlbXBsYXRlc19zZXJ2aWNlLnByb3RvEg10YXBpcy5wb2RzLnYxIvgBCghUZW1wbGF0ZRITCgt0ZW1wbGF0ZV9pZBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIQCghtZXRhdGFncxgDIAMoCRIXCg9hcmNoaXZlX21lc3NhZ2UYBCABKAkSLwoLY3JlYXRpb25fdHMYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCXVwZGF0ZV90cxgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJdGVuYW50X2lkGAcgASgJEg8KB3NpdGVfaWQYCCABKAkSEwoLcGVybWlzc2lvbnMYCSADKAkikQgKGFRlbXBsYXRlVGFnUG9kRGVmaW5pdGlvbhISCgVpbWFnZRgBIAEoCUgAiAEBEhUKCHRlbXBsYXRlGAIgASgJSAGIAQESGAoLZGVzY3JpcHRpb24YAyABKAlIAogBARIPCgdjb21tYW5kGAQgAygJEhEKCWFyZ3VtZW50cxgFIAMoCRJgChVlbnZpcm9ubWVudF92YXJpYWJsZXMYBiADKAsyQS50YXBpcy5wb2RzLnYxLlRlbXBsYXRlVGFnUG9kRGVmaW5pdGlvbi5FbnZpcm9ubWVudFZhcmlhYmxlc0VudHJ5ElAKDXZvbHVtZV9tb3VudHMYByADKAsyOS50YXBpcy5wb2RzLnYxLlRlbXBsYXRlVGFnUG9kRGVmaW5pdGlvbi5Wb2x1bWVNb3VudHNFbnRyeRIhChR0aW1lX3RvX3N0b3BfZGVmYXVsdBgIIAEoBUgDiAEBEiIKFXRpbWVfdG9fc3RvcF9pbnN0YW5jZRgJIAEoBUgEiAEBEksKCm5ldHdvcmtpbmcYCiADKAsyNy50YXBpcy5wb2RzLnYxLlRlbXBsYXRlVGFnUG9kRGVmaW5pdGlvbi5OZXR3b3JraW5nRW50cnkSKwoJcmVzb3VyY2VzGAsgASgLMhgudGFwaXMucG9kcy52MS5SZXNvdXJjZXMSGgoNY29tcHV0ZV9xdWV1ZRgMIAEoCUgFiAEBEkoKCnNlY3JldF9tYXAYDSADKAsyNi50YXBpcy5wb2RzLnYxLlRlbXBsYXRlVGFnUG9kRGVmaW5pdGlvbi5TZWNyZXRNYXBFbnRyeRI1CgxoZWFsdGhjaGVja3MYyAEgASgLMh4udGFwaXMucG9kcy52MS5Qb2RIZWFsdGhjaGVja3MaOwoZRW52aXJvbm1lbnRWYXJpYWJsZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGk8KEVZvbHVtZU1vdW50c0VudHJ5EgsKA2tleRgBIAEoCRIpCgV2YWx1ZRgCIAEoCzIaLnRhcGlzLnBvZHMudjEuVm9sdW1lTW91bnQ6AjgBGkwKD05ldHdvcmtpbmdFbnRyeRILCgNrZXkYASABKAkSKAoFdmFsdWUYAiABKAsyGS50YXBpcy5wb2RzLnYxLk5ldHdvcmtpbmc6AjgBGjAKDlNlY3JldE1hcEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCAoGX2ltYWdlQgsKCV90ZW1wbGF0ZUIOCgxfZGVzY3JpcHRpb25CFwoVX3RpbWVfdG9fc3RvcF9kZWZhdWx0QhgKFl90aW1lX3RvX3N0b3BfaW5zdGFuY2VCEAoOX2NvbXB1dGVfcXVldWUi7wIKC1RlbXBsYXRlVGFnEhMKC3RlbXBsYXRlX2lkGAEgASgJEj8KDnBvZF9kZWZpbml0aW9uGAIgASgLMicudGFwaXMucG9kcy52MS5UZW1wbGF0ZVRhZ1BvZERlZmluaXRpb24SFgoOY29tbWl0X21lc3NhZ2UYAyABKAkSCwoDdGFnGAQgASgJEhMKC2Rlc2NyaXB0aW9uGAUgASgJEhcKD2FyY2hpdmVfbWVzc2FnZRgGIAEoCRIVCg10YWdfdGltZXN0YW1wGAcgASgJEhAKCGFkZGVkX2J5GAggASgJEhEKCXRlbmFudF9pZBgJIAEoCRIPCgdzaXRlX2lkGAogASgJEi8KC2NyZWF0aW9uX3RzGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI5CgpkZXBlbmRlbnRzGMgBIAEoCzIkLnRhcGlzLnBvZHMudjEuVGVtcGxhdGVUYWdEZXBlbmRlbnRzIoIBChVUZW1wbGF0ZVRhZ0RlcGVuZGVudHMSFgoOZGVwZW5kYW50X3BvZHMYASADKAkSGwoTZGVwZW5kYW50X3BvZF9jb3VudBgCIAEoBRIWCg5kZXBlbmRhbnRfdGFncxgDIAMoCRIcChRkZXBlbmRhbnRfdGFnc19jb3VudBgEIAEoBSJnChBUZW1wbGF0ZVdpdGhUYWdzEikKCHRlbXBsYXRlGAEgASgLMhcudGFwaXMucG9kcy52MS5UZW1wbGF0ZRIoCgR0YWdzGAIgAygLMhoudGFwaXMucG9kcy52MS5UZW1wbGF0ZVRhZyIWChRMaXN0VGVtcGxhdGVzUmVxdWVzdCJRChVMaXN0VGVtcGxhdGVzUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRInCgZyZXN1bHQYAiADKAsyFy50YXBpcy5wb2RzLnYxLlRlbXBsYXRlImkKEkFkZFRlbXBsYXRlUmVxdWVzdBITCgt0ZW1wbGF0ZV9pZBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIQCghtZXRhdGFncxgDIAMoCRIXCg9hcmNoaXZlX21lc3NhZ2UYBCABKAkiTwoTQWRkVGVtcGxhdGVSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEicKBnJlc3VsdBgCIAEoCzIXLnRhcGlzLnBvZHMudjEuVGVtcGxhdGUiWAobTGlzdFRlbXBsYXRlc0FuZFRhZ3NSZXF1ZXN0EhEKBGZ1bGwYASABKAhIAIgBARIdChRpbmNsdWRlX2RlcGVuZGVuY2llcxjIASABKAhCBwoFX2Z1bGwiyAEKHExpc3RUZW1wbGF0ZXNBbmRUYWdzUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRJHCgZyZXN1bHQYAiADKAsyNy50YXBpcy5wb2RzLnYxLkxpc3RUZW1wbGF0ZXNBbmRUYWdzUmVzcG9uc2UuUmVzdWx0RW50cnkaTgoLUmVzdWx0RW50cnkSCwoDa2V5GAEgASgJEi4KBXZhbHVlGAIgASgLMh8udGFwaXMucG9kcy52MS5UZW1wbGF0ZVdpdGhUYWdzOgI4ASIpChJHZXRUZW1wbGF0ZVJlcXVlc3QSEwoLdGVtcGxhdGVfaWQYASABKAkiTwoTR2V0VGVtcGxhdGVSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEicKBnJlc3VsdBgCIAEoCzIXLnRhcGlzLnBvZHMudjEuVGVtcGxhdGUinQEKFVVwZGF0ZVRlbXBsYXRlUmVxdWVzdBITCgt0ZW1wbGF0ZV9pZBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRIQCghtZXRhdGFncxgDIAMoCRIXCg9hcmNoaXZlX21lc3NhZ2UYBCABKAkSLwoLdXBkYXRlX21hc2sYBSABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIlIKFlVwZGF0ZVRlbXBsYXRlUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRInCgZyZXN1bHQYAiABKAsyFy50YXBpcy5wb2RzLnYxLlRlbXBsYXRlIiwKFURlbGV0ZVRlbXBsYXRlUmVxdWVzdBITCgt0ZW1wbGF0ZV9pZBgBIAEoCSI5ChZEZWxldGVUZW1wbGF0ZVJlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSDgoGcmVzdWx0GAIgASgJIoIBChdMaXN0VGVtcGxhdGVUYWdzUmVxdWVzdBITCgt0ZW1wbGF0ZV9pZBgBIAEoCRIRCgRmdWxsGAIgASgISACIAQESFwoPaW5jbHVkZV9jb25maWdzGAMgASgIEh0KFGluY2x1ZGVfZGVwZW5kZW5jaWVzGMgBIAEoCEIHCgVfZnVsbCJXChhMaXN0VGVtcGxhdGVUYWdzUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIqCgZyZXN1bHQYAiADKAsyGi50YXBpcy5wb2RzLnYxLlRlbXBsYXRlVGFnIp8BChVBZGRUZW1wbGF0ZVRhZ1JlcXVlc3QSEwoLdGVtcGxhdGVfaWQYASABKAkSPwoOcG9kX2RlZmluaXRpb24YAiABKAsyJy50YXBpcy5wb2RzLnYxLlRlbXBsYXRlVGFnUG9kRGVmaW5pdGlvbhIWCg5jb21taXRfbWVzc2FnZRgDIAEoCRIQCgN0YWcYBCABKAlIAIgBAUIGCgRfdGFnIlUKFkFkZFRlbXBsYXRlVGFnUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIqCgZyZXN1bHQYAiABKAsyGi50YXBpcy5wb2RzLnYxLlRlbXBsYXRlVGFnInQKFUdldFRlbXBsYXRlVGFnUmVxdWVzdBITCgt0ZW1wbGF0ZV9pZBgBIAEoCRIOCgZ0YWdfaWQYAiABKAkSFwoPaW5jbHVkZV9jb25maWdzGAMgASgIEh0KFGluY2x1ZGVfZGVwZW5kZW5jaWVzGMgBIAEoCCJVChZHZXRUZW1wbGF0ZVRhZ1Jlc3BvbnNlEg8KB21lc3NhZ2UYASABKAkSKgoGcmVzdWx0GAIgAygLMhoudGFwaXMucG9kcy52MS5UZW1wbGF0ZVRhZyI/ChhEZWxldGVUZW1wbGF0ZVRhZ1JlcXVlc3QSEwoLdGVtcGxhdGVfaWQYASABKAkSDgoGdGFnX2lkGAIgASgJIlgKGURlbGV0ZVRlbXBsYXRlVGFnUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIqCgZyZXN1bHQYAiABKAsyGi50YXBpcy5wb2RzLnYxLlRlbXBsYXRlVGFnIjQKHUdldFRlbXBsYXRlUGVybWlzc2lvbnNSZXF1ZXN0EhMKC3RlbXBsYXRlX2lkGAEgASgJIl0KHkdldFRlbXBsYXRlUGVybWlzc2lvbnNSZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEioKBnJlc3VsdBgCIAEoCzIaLnRhcGlzLnBvZHMudjEuUGVybWlzc2lvbnMicAocU2V0VGVtcGxhdGVQZXJtaXNzaW9uUmVxdWVzdBITCgt0ZW1wbGF0ZV9pZBgBIAEoCRIMCgR1c2VyGAIgASgJEi0KBWxldmVsGAMgASgOMh4udGFwaXMucG9kcy52MS5QZXJtaXNzaW9uTGV2ZWwiXAodU2V0VGVtcGxhdGVQZXJtaXNzaW9uUmVzcG9uc2USDwoHbWVzc2FnZRgBIAEoCRIqCgZyZXN1bHQYAiABKAsyGi50YXBpcy5wb2RzLnYxLlBlcm1pc3Npb25zIkQKH0RlbGV0ZVRlbXBsYXRlUGVybWlzc2lvblJlcXVlc3QSEwoLdGVtcGxhdGVfaWQYASABKAkSDAoEdXNlchgCIAEoCSJfCiBEZWxldGVUZW1wbGF0ZVBlcm1pc3Npb25SZXNwb25zZRIPCgdtZXNzYWdlGAEgASgJEioKBnJlc3VsdBgCIAEoCzIaLnRhcGlzLnBvZHMudjEuUGVybWlzc2lvbnMyoA8KEFRlbXBsYXRlc1NlcnZpY2USdgoNTGlzdFRlbXBsYXRlcxIjLnRhcGlzLnBvZHMudjEuTGlzdFRlbXBsYXRlc1JlcXVlc3QaJC50YXBpcy5wb2RzLnYxLkxpc3RUZW1wbGF0ZXNSZXNwb25zZSIagtPkkwIUEhIvdjMvcG9kcy90ZW1wbGF0ZXMScwoLQWRkVGVtcGxhdGUSIS50YXBpcy5wb2RzLnYxLkFkZFRlbXBsYXRlUmVxdWVzdBoiLnRhcGlzLnBvZHMudjEuQWRkVGVtcGxhdGVSZXNwb25zZSIdgtPkkwIXOgEqIhIvdjMvcG9kcy90ZW1wbGF0ZXMSkAEKFExpc3RUZW1wbGF0ZXNBbmRUYWdzEioudGFwaXMucG9kcy52MS5MaXN0VGVtcGxhdGVzQW5kVGFnc1JlcXVlc3QaKy50YXBpcy5wb2RzLnYxLkxpc3RUZW1wbGF0ZXNBbmRUYWdzUmVzcG9uc2UiH4LT5JMCGRIXL3YzL3BvZHMvdGVtcGxhdGVzL3RhZ3MSfgoLR2V0VGVtcGxhdGUSIS50YXBpcy5wb2RzLnYxLkdldFRlbXBsYXRlUmVxdWVzdBoiLnRhcGlzLnBvZHMudjEuR2V0VGVtcGxhdGVSZXNwb25zZSIogtPkkwIiEiAvdjMvcG9kcy90ZW1wbGF0ZXMve3RlbXBsYXRlX2lkfRKKAQoOVXBkYXRlVGVtcGxhdGUSJC50YXBpcy5wb2RzLnYxLlVwZGF0ZVRlbXBsYXRlUmVxdWVzdBolLnRhcGlzLnBvZHMudjEuVXBkYXRlVGVtcGxhdGVSZXNwb25zZSIrgtPkkwIlOgEqGiAvdjMvcG9kcy90ZW1wbGF0ZXMve3RlbXBsYXRlX2lkfRKHAQoORGVsZXRlVGVtcGxhdGUSJC50YXBpcy5wb2RzLnYxLkRlbGV0ZVRlbXBsYXRlUmVxdWVzdBolLnRhcGlzLnBvZHMudjEuRGVsZXRlVGVtcGxhdGVSZXNwb25zZSIogtPkkwIiKiAvdjMvcG9kcy90ZW1wbGF0ZXMve3RlbXBsYXRlX2lkfRKSAQoQTGlzdFRlbXBsYXRlVGFncxImLnRhcGlzLnBvZHMudjEuTGlzdFRlbXBsYXRlVGFnc1JlcXVlc3QaJy50YXBpcy5wb2RzLnYxLkxpc3RUZW1wbGF0ZVRhZ3NSZXNwb25zZSItgtPkkwInEiUvdjMvcG9kcy90ZW1wbGF0ZXMve3RlbXBsYXRlX2lkfS90YWdzEo8BCg5BZGRUZW1wbGF0ZVRhZxIkLnRhcGlzLnBvZHMudjEuQWRkVGVtcGxhdGVUYWdSZXF1ZXN0GiUudGFwaXMucG9kcy52MS5BZGRUZW1wbGF0ZVRhZ1Jlc3BvbnNlIjCC0+STAio6ASoiJS92My9wb2RzL3RlbXBsYXRlcy97dGVtcGxhdGVfaWR9L3RhZ3MSlQEKDkdldFRlbXBsYXRlVGFnEiQudGFwaXMucG9kcy52MS5HZXRUZW1wbGF0ZVRhZ1JlcXVlc3QaJS50YXBpcy5wb2RzLnYxLkdldFRlbXBsYXRlVGFnUmVzcG9uc2UiNoLT5JMCMBIuL3YzL3BvZHMvdGVtcGxhdGVzL3t0ZW1wbGF0ZV9pZH0vdGFncy97dGFnX2lkfRKeAQoRRGVsZXRlVGVtcGxhdGVUYWcSJy50YXBpcy5wb2RzLnYxLkRlbGV0ZVRlbXBsYXRlVGFnUmVxdWVzdBooLnRhcGlzLnBvZHMudjEuRGVsZXRlVGVtcGxhdGVUYWdSZXNwb25zZSI2gtPkkwIwKi4vdjMvcG9kcy90ZW1wbGF0ZXMve3RlbXBsYXRlX2lkfS90YWdzL3t0YWdfaWR9EqsBChZHZXRUZW1wbGF0ZVBlcm1pc3Npb25zEiwudGFwaXMucG9kcy52MS5HZXRUZW1wbGF0ZVBlcm1pc3Npb25zUmVxdWVzdBotLnRhcGlzLnBvZHMudjEuR2V0VGVtcGxhdGVQZXJtaXNzaW9uc1Jlc3BvbnNlIjSC0+STAi4SLC92My9wb2RzL3RlbXBsYXRlcy97dGVtcGxhdGVfaWR9L3Blcm1pc3Npb25zEqsBChVTZXRUZW1wbGF0ZVBlcm1pc3Npb24SKy50YXBpcy5wb2RzLnYxLlNldFRlbXBsYXRlUGVybWlzc2lvblJlcXVlc3QaLC50YXBpcy5wb2RzLnYxLlNldFRlbXBsYXRlUGVybWlzc2lvblJlc3BvbnNlIjeC0+STAjE6ASoiLC92My9wb2RzL3RlbXBsYXRlcy97dGVtcGxhdGVfaWR9L3Blcm1pc3Npb25zErgBChhEZWxldGVUZW1wbGF0ZVBlcm1pc3Npb24SLi50YXBpcy5wb2RzLnYxLkRlbGV0ZVRlbXBsYXRlUGVybWlzc2lvblJlcXVlc3QaLy50YXBpcy5wb2RzLnYxLkRlbGV0ZVRlbXBsYXRlUGVybWlzc2lvblJlc3BvbnNlIjuC0+STAjUqMy92My9wb2RzL3RlbXBsYXRlcy97dGVtcGxhdGVfaWR9L3Blcm1pc3Npb25zL3t1c2VyfWIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_tapis_pods_v1_common, file_tapis_pods_v1_pod]);
 
 /**
  * @generated from message tapis.pods.v1.Template
@@ -156,6 +156,13 @@ export type TemplateTagPodDefinition = Message<"tapis.pods.v1.TemplateTagPodDefi
    * @generated from field: map<string, string> secret_map = 13;
    */
   secretMap: { [key: string]: string };
+
+  /**
+   * Probes that pods of this template run, unless they set their own.
+   *
+   * @generated from field: tapis.pods.v1.PodHealthchecks healthchecks = 200;
+   */
+  healthchecks?: PodHealthchecks | undefined;
 };
 
 /**
@@ -225,6 +232,13 @@ export type TemplateTag = Message<"tapis.pods.v1.TemplateTag"> & {
    * @generated from field: google.protobuf.Timestamp creation_ts = 11;
    */
   creationTs?: Timestamp | undefined;
+
+  /**
+   * Who uses this version; only with include_dependencies (null otherwise).
+   *
+   * @generated from field: tapis.pods.v1.TemplateTagDependents dependents = 200;
+   */
+  dependents?: TemplateTagDependents | undefined;
 };
 
 /**
@@ -233,6 +247,51 @@ export type TemplateTag = Message<"tapis.pods.v1.TemplateTag"> & {
  */
 export const TemplateTagSchema: GenMessage<TemplateTag> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_templates_service, 2);
+
+/**
+ * Who uses one tag version: pods pinned to it, and tag versions of other
+ * templates whose base template resolves to it now (by exact version, or
+ * by tag while it is that tag's newest version). Names are of the caller's
+ * tenant (and built-in templates); the counts include every tenant.
+ *
+ * @generated from message tapis.pods.v1.TemplateTagDependents
+ */
+export type TemplateTagDependents = Message<"tapis.pods.v1.TemplateTagDependents"> & {
+  /**
+   * Ids of the caller's tenant's pods pinned to this version.
+   *
+   * @generated from field: repeated string dependant_pods = 1;
+   */
+  dependantPods: string[];
+
+  /**
+   * Pods of every tenant pinned to it.
+   *
+   * @generated from field: int32 dependant_pod_count = 2;
+   */
+  dependantPodCount: number;
+
+  /**
+   * "<template_id>:<tag>@<timestamp>" of the tag versions building on it.
+   *
+   * @generated from field: repeated string dependant_tags = 3;
+   */
+  dependantTags: string[];
+
+  /**
+   * Tag versions of every tenant building on it.
+   *
+   * @generated from field: int32 dependant_tags_count = 4;
+   */
+  dependantTagsCount: number;
+};
+
+/**
+ * Describes the message tapis.pods.v1.TemplateTagDependents.
+ * Use `create(TemplateTagDependentsSchema)` to create a new message.
+ */
+export const TemplateTagDependentsSchema: GenMessage<TemplateTagDependents> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_templates_service, 3);
 
 /**
  * A template together with its tags, as listed by ListTemplatesAndTags.
@@ -256,7 +315,7 @@ export type TemplateWithTags = Message<"tapis.pods.v1.TemplateWithTags"> & {
  * Use `create(TemplateWithTagsSchema)` to create a new message.
  */
 export const TemplateWithTagsSchema: GenMessage<TemplateWithTags> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 3);
+  messageDesc(file_tapis_pods_v1_templates_service, 4);
 
 /**
  * @generated from message tapis.pods.v1.ListTemplatesRequest
@@ -269,7 +328,7 @@ export type ListTemplatesRequest = Message<"tapis.pods.v1.ListTemplatesRequest">
  * Use `create(ListTemplatesRequestSchema)` to create a new message.
  */
 export const ListTemplatesRequestSchema: GenMessage<ListTemplatesRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 4);
+  messageDesc(file_tapis_pods_v1_templates_service, 5);
 
 /**
  * @generated from message tapis.pods.v1.ListTemplatesResponse
@@ -291,7 +350,7 @@ export type ListTemplatesResponse = Message<"tapis.pods.v1.ListTemplatesResponse
  * Use `create(ListTemplatesResponseSchema)` to create a new message.
  */
 export const ListTemplatesResponseSchema: GenMessage<ListTemplatesResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 5);
+  messageDesc(file_tapis_pods_v1_templates_service, 6);
 
 /**
  * @generated from message tapis.pods.v1.AddTemplateRequest
@@ -323,7 +382,7 @@ export type AddTemplateRequest = Message<"tapis.pods.v1.AddTemplateRequest"> & {
  * Use `create(AddTemplateRequestSchema)` to create a new message.
  */
 export const AddTemplateRequestSchema: GenMessage<AddTemplateRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 6);
+  messageDesc(file_tapis_pods_v1_templates_service, 7);
 
 /**
  * @generated from message tapis.pods.v1.AddTemplateResponse
@@ -345,7 +404,7 @@ export type AddTemplateResponse = Message<"tapis.pods.v1.AddTemplateResponse"> &
  * Use `create(AddTemplateResponseSchema)` to create a new message.
  */
 export const AddTemplateResponseSchema: GenMessage<AddTemplateResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 7);
+  messageDesc(file_tapis_pods_v1_templates_service, 8);
 
 /**
  * @generated from message tapis.pods.v1.ListTemplatesAndTagsRequest
@@ -357,6 +416,13 @@ export type ListTemplatesAndTagsRequest = Message<"tapis.pods.v1.ListTemplatesAn
    * @generated from field: optional bool full = 1;
    */
   full?: boolean | undefined;
+
+  /**
+   * Add each tag's dependents, on the templates the caller administers.
+   *
+   * @generated from field: bool include_dependencies = 200;
+   */
+  includeDependencies: boolean;
 };
 
 /**
@@ -364,7 +430,7 @@ export type ListTemplatesAndTagsRequest = Message<"tapis.pods.v1.ListTemplatesAn
  * Use `create(ListTemplatesAndTagsRequestSchema)` to create a new message.
  */
 export const ListTemplatesAndTagsRequestSchema: GenMessage<ListTemplatesAndTagsRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 8);
+  messageDesc(file_tapis_pods_v1_templates_service, 9);
 
 /**
  * @generated from message tapis.pods.v1.ListTemplatesAndTagsResponse
@@ -388,7 +454,7 @@ export type ListTemplatesAndTagsResponse = Message<"tapis.pods.v1.ListTemplatesA
  * Use `create(ListTemplatesAndTagsResponseSchema)` to create a new message.
  */
 export const ListTemplatesAndTagsResponseSchema: GenMessage<ListTemplatesAndTagsResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 9);
+  messageDesc(file_tapis_pods_v1_templates_service, 10);
 
 /**
  * @generated from message tapis.pods.v1.GetTemplateRequest
@@ -405,7 +471,7 @@ export type GetTemplateRequest = Message<"tapis.pods.v1.GetTemplateRequest"> & {
  * Use `create(GetTemplateRequestSchema)` to create a new message.
  */
 export const GetTemplateRequestSchema: GenMessage<GetTemplateRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 10);
+  messageDesc(file_tapis_pods_v1_templates_service, 11);
 
 /**
  * @generated from message tapis.pods.v1.GetTemplateResponse
@@ -427,7 +493,7 @@ export type GetTemplateResponse = Message<"tapis.pods.v1.GetTemplateResponse"> &
  * Use `create(GetTemplateResponseSchema)` to create a new message.
  */
 export const GetTemplateResponseSchema: GenMessage<GetTemplateResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 11);
+  messageDesc(file_tapis_pods_v1_templates_service, 12);
 
 /**
  * @generated from message tapis.pods.v1.UpdateTemplateRequest
@@ -464,7 +530,7 @@ export type UpdateTemplateRequest = Message<"tapis.pods.v1.UpdateTemplateRequest
  * Use `create(UpdateTemplateRequestSchema)` to create a new message.
  */
 export const UpdateTemplateRequestSchema: GenMessage<UpdateTemplateRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 12);
+  messageDesc(file_tapis_pods_v1_templates_service, 13);
 
 /**
  * @generated from message tapis.pods.v1.UpdateTemplateResponse
@@ -486,7 +552,7 @@ export type UpdateTemplateResponse = Message<"tapis.pods.v1.UpdateTemplateRespon
  * Use `create(UpdateTemplateResponseSchema)` to create a new message.
  */
 export const UpdateTemplateResponseSchema: GenMessage<UpdateTemplateResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 13);
+  messageDesc(file_tapis_pods_v1_templates_service, 14);
 
 /**
  * @generated from message tapis.pods.v1.DeleteTemplateRequest
@@ -503,7 +569,7 @@ export type DeleteTemplateRequest = Message<"tapis.pods.v1.DeleteTemplateRequest
  * Use `create(DeleteTemplateRequestSchema)` to create a new message.
  */
 export const DeleteTemplateRequestSchema: GenMessage<DeleteTemplateRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 14);
+  messageDesc(file_tapis_pods_v1_templates_service, 15);
 
 /**
  * @generated from message tapis.pods.v1.DeleteTemplateResponse
@@ -525,7 +591,7 @@ export type DeleteTemplateResponse = Message<"tapis.pods.v1.DeleteTemplateRespon
  * Use `create(DeleteTemplateResponseSchema)` to create a new message.
  */
 export const DeleteTemplateResponseSchema: GenMessage<DeleteTemplateResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 15);
+  messageDesc(file_tapis_pods_v1_templates_service, 16);
 
 /**
  * @generated from message tapis.pods.v1.ListTemplateTagsRequest
@@ -547,6 +613,13 @@ export type ListTemplateTagsRequest = Message<"tapis.pods.v1.ListTemplateTagsReq
    * @generated from field: bool include_configs = 3;
    */
   includeConfigs: boolean;
+
+  /**
+   * Add each tag's dependents; needs ADMIN on the template.
+   *
+   * @generated from field: bool include_dependencies = 200;
+   */
+  includeDependencies: boolean;
 };
 
 /**
@@ -554,7 +627,7 @@ export type ListTemplateTagsRequest = Message<"tapis.pods.v1.ListTemplateTagsReq
  * Use `create(ListTemplateTagsRequestSchema)` to create a new message.
  */
 export const ListTemplateTagsRequestSchema: GenMessage<ListTemplateTagsRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 16);
+  messageDesc(file_tapis_pods_v1_templates_service, 17);
 
 /**
  * @generated from message tapis.pods.v1.ListTemplateTagsResponse
@@ -576,7 +649,7 @@ export type ListTemplateTagsResponse = Message<"tapis.pods.v1.ListTemplateTagsRe
  * Use `create(ListTemplateTagsResponseSchema)` to create a new message.
  */
 export const ListTemplateTagsResponseSchema: GenMessage<ListTemplateTagsResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 17);
+  messageDesc(file_tapis_pods_v1_templates_service, 18);
 
 /**
  * @generated from message tapis.pods.v1.AddTemplateTagRequest
@@ -610,7 +683,7 @@ export type AddTemplateTagRequest = Message<"tapis.pods.v1.AddTemplateTagRequest
  * Use `create(AddTemplateTagRequestSchema)` to create a new message.
  */
 export const AddTemplateTagRequestSchema: GenMessage<AddTemplateTagRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 18);
+  messageDesc(file_tapis_pods_v1_templates_service, 19);
 
 /**
  * @generated from message tapis.pods.v1.AddTemplateTagResponse
@@ -632,7 +705,7 @@ export type AddTemplateTagResponse = Message<"tapis.pods.v1.AddTemplateTagRespon
  * Use `create(AddTemplateTagResponseSchema)` to create a new message.
  */
 export const AddTemplateTagResponseSchema: GenMessage<AddTemplateTagResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 19);
+  messageDesc(file_tapis_pods_v1_templates_service, 20);
 
 /**
  * @generated from message tapis.pods.v1.GetTemplateTagRequest
@@ -652,6 +725,13 @@ export type GetTemplateTagRequest = Message<"tapis.pods.v1.GetTemplateTagRequest
    * @generated from field: bool include_configs = 3;
    */
   includeConfigs: boolean;
+
+  /**
+   * Add each version's dependents; needs ADMIN on the template.
+   *
+   * @generated from field: bool include_dependencies = 200;
+   */
+  includeDependencies: boolean;
 };
 
 /**
@@ -659,7 +739,7 @@ export type GetTemplateTagRequest = Message<"tapis.pods.v1.GetTemplateTagRequest
  * Use `create(GetTemplateTagRequestSchema)` to create a new message.
  */
 export const GetTemplateTagRequestSchema: GenMessage<GetTemplateTagRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 20);
+  messageDesc(file_tapis_pods_v1_templates_service, 21);
 
 /**
  * @generated from message tapis.pods.v1.GetTemplateTagResponse
@@ -681,7 +761,7 @@ export type GetTemplateTagResponse = Message<"tapis.pods.v1.GetTemplateTagRespon
  * Use `create(GetTemplateTagResponseSchema)` to create a new message.
  */
 export const GetTemplateTagResponseSchema: GenMessage<GetTemplateTagResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 21);
+  messageDesc(file_tapis_pods_v1_templates_service, 22);
 
 /**
  * @generated from message tapis.pods.v1.DeleteTemplateTagRequest
@@ -703,7 +783,7 @@ export type DeleteTemplateTagRequest = Message<"tapis.pods.v1.DeleteTemplateTagR
  * Use `create(DeleteTemplateTagRequestSchema)` to create a new message.
  */
 export const DeleteTemplateTagRequestSchema: GenMessage<DeleteTemplateTagRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 22);
+  messageDesc(file_tapis_pods_v1_templates_service, 23);
 
 /**
  * @generated from message tapis.pods.v1.DeleteTemplateTagResponse
@@ -725,7 +805,7 @@ export type DeleteTemplateTagResponse = Message<"tapis.pods.v1.DeleteTemplateTag
  * Use `create(DeleteTemplateTagResponseSchema)` to create a new message.
  */
 export const DeleteTemplateTagResponseSchema: GenMessage<DeleteTemplateTagResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 23);
+  messageDesc(file_tapis_pods_v1_templates_service, 24);
 
 /**
  * @generated from message tapis.pods.v1.GetTemplatePermissionsRequest
@@ -742,7 +822,7 @@ export type GetTemplatePermissionsRequest = Message<"tapis.pods.v1.GetTemplatePe
  * Use `create(GetTemplatePermissionsRequestSchema)` to create a new message.
  */
 export const GetTemplatePermissionsRequestSchema: GenMessage<GetTemplatePermissionsRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 24);
+  messageDesc(file_tapis_pods_v1_templates_service, 25);
 
 /**
  * @generated from message tapis.pods.v1.GetTemplatePermissionsResponse
@@ -764,7 +844,7 @@ export type GetTemplatePermissionsResponse = Message<"tapis.pods.v1.GetTemplateP
  * Use `create(GetTemplatePermissionsResponseSchema)` to create a new message.
  */
 export const GetTemplatePermissionsResponseSchema: GenMessage<GetTemplatePermissionsResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 25);
+  messageDesc(file_tapis_pods_v1_templates_service, 26);
 
 /**
  * @generated from message tapis.pods.v1.SetTemplatePermissionRequest
@@ -791,7 +871,7 @@ export type SetTemplatePermissionRequest = Message<"tapis.pods.v1.SetTemplatePer
  * Use `create(SetTemplatePermissionRequestSchema)` to create a new message.
  */
 export const SetTemplatePermissionRequestSchema: GenMessage<SetTemplatePermissionRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 26);
+  messageDesc(file_tapis_pods_v1_templates_service, 27);
 
 /**
  * @generated from message tapis.pods.v1.SetTemplatePermissionResponse
@@ -813,7 +893,7 @@ export type SetTemplatePermissionResponse = Message<"tapis.pods.v1.SetTemplatePe
  * Use `create(SetTemplatePermissionResponseSchema)` to create a new message.
  */
 export const SetTemplatePermissionResponseSchema: GenMessage<SetTemplatePermissionResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 27);
+  messageDesc(file_tapis_pods_v1_templates_service, 28);
 
 /**
  * @generated from message tapis.pods.v1.DeleteTemplatePermissionRequest
@@ -835,7 +915,7 @@ export type DeleteTemplatePermissionRequest = Message<"tapis.pods.v1.DeleteTempl
  * Use `create(DeleteTemplatePermissionRequestSchema)` to create a new message.
  */
 export const DeleteTemplatePermissionRequestSchema: GenMessage<DeleteTemplatePermissionRequest> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 28);
+  messageDesc(file_tapis_pods_v1_templates_service, 29);
 
 /**
  * @generated from message tapis.pods.v1.DeleteTemplatePermissionResponse
@@ -857,7 +937,7 @@ export type DeleteTemplatePermissionResponse = Message<"tapis.pods.v1.DeleteTemp
  * Use `create(DeleteTemplatePermissionResponseSchema)` to create a new message.
  */
 export const DeleteTemplatePermissionResponseSchema: GenMessage<DeleteTemplatePermissionResponse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_templates_service, 29);
+  messageDesc(file_tapis_pods_v1_templates_service, 30);
 
 /**
  * @generated from service tapis.pods.v1.TemplatesService
