@@ -58,12 +58,49 @@ export class PreparedValues<Row extends Record<string, unknown>> {
   }
 }
 
-function hydrate<Row extends ObjectLiteral>(dataSource: DataSource, columns: ColumnMetadata[], raw: Record<string, unknown>): Row {
+function hydrate<Row extends ObjectLiteral>(dataSource: DataSource, columns: ColumnMetadata[], raw: Record<string, unknown>, prefix = ""): Row {
   const row: ObjectLiteral = {};
   for (const column of columns) {
-    const value = raw[column.databaseName];
+    const value = raw[prefix + column.databaseName];
     if (value === undefined) continue;
     row[column.propertyName] = dataSource.driver.prepareHydratedValue(value, column);
   }
   return row as Row;
+}
+
+/**
+ * Fixed SQL reading two entities' rows joined into one: the first's columns
+ * selected from the table aliased `a`, the second's from `b` (a LEFT JOIN,
+ * so the second is null when nothing joined). Each is hydrated as
+ * PreparedRead hydrates its rows. `build(q, a, b)` gets the select lists.
+ */
+export class PreparedPair<A extends ObjectLiteral, B extends ObjectLiteral> {
+  private readonly built = new WeakMap<DataSource, { sql: string; first: ColumnMetadata[]; second: ColumnMetadata[] }>();
+
+  constructor(
+    private readonly first: EntitySchema<A>,
+    private readonly second: EntitySchema<B>,
+    private readonly build: (q: (identifier: string) => string, a: string, b: string) => string,
+  ) {}
+
+  async one(m: EntityManager, parameters: unknown[]): Promise<{ first: A; second: B | null } | null> {
+    const { sql, first, second } = this.statementFor(m.connection);
+    const raw = ((await m.query(sql, parameters)) as Record<string, unknown>[])[0];
+    if (!raw) return null;
+    const joined = second.some((column) => column.isPrimary && raw[`b_${column.databaseName}`] !== null && raw[`b_${column.databaseName}`] !== undefined);
+    return { first: hydrate<A>(m.connection, first, raw, "a_"), second: joined ? hydrate<B>(m.connection, second, raw, "b_") : null };
+  }
+
+  private statementFor(dataSource: DataSource) {
+    let statement = this.built.get(dataSource);
+    if (!statement) {
+      const q = (identifier: string) => dataSource.driver.escape(identifier);
+      const first = dataSource.getMetadata(this.first).columns;
+      const second = dataSource.getMetadata(this.second).columns;
+      const list = (alias: string, columns: ColumnMetadata[]) => columns.map((c) => `${alias}.${q(c.databaseName)} AS ${q(`${alias}_${c.databaseName}`)}`).join(", ");
+      statement = { sql: this.build(q, list("a", first), list("b", second)), first, second };
+      this.built.set(dataSource, statement);
+    }
+    return statement;
+  }
 }

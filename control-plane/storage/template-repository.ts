@@ -3,12 +3,20 @@ import { PermissionEntity } from "./entities/permission-entity.js";
 import { PodEntity } from "./entities/pod-entity.js";
 import { globalTenant, TemplateEntity, type TemplateRow } from "./entities/template-entity.js";
 import { TemplateTagEntity, type TemplateTagRow } from "./entities/template-tag-entity.js";
-import { PreparedRead } from "./prepared-reads.js";
+import { PreparedPair, PreparedRead } from "./prepared-reads.js";
 
 const templateByKey = new PreparedRead(TemplateEntity, (q, columns) => `SELECT ${columns} FROM ${q("templates")} WHERE ${q("tenant_id")} = ? AND ${q("template_id")} = ?`);
 const tagVersion = new PreparedRead(
   TemplateTagEntity,
   (q, columns) => `SELECT ${columns} FROM ${q("template_tags")} WHERE ${q("tenant_id")} = ? AND ${q("template_id")} = ? AND ${q("tag_timestamp")} = ?`,
+);
+const templateWithVersion = new PreparedPair(
+  TemplateEntity,
+  TemplateTagEntity,
+  (q, a, b) =>
+    `SELECT ${a}, ${b} FROM ${q("templates")} a LEFT JOIN ${q("template_tags")} b ` +
+    `ON b.${q("tenant_id")} = a.${q("tenant_id")} AND b.${q("template_id")} = a.${q("template_id")} AND b.${q("tag_timestamp")} = ? ` +
+    `WHERE a.${q("tenant_id")} = ? AND a.${q("template_id")} = ?`,
 );
 const newestOfTag = new PreparedRead(
   TemplateTagEntity,
@@ -69,6 +77,12 @@ export const templateRepository = {
   async sharedBeyondItsTenant(m: EntityManager, template: TemplateRow): Promise<boolean> {
     const grants = await m.find(PermissionEntity, { where: { tenantId: template.tenantId, objectKind: "template", objectId: template.templateId } });
     return grants.some((g) => g.username === siteWideGrantee || (g.username.startsWith("tenant.") && g.username !== tenantWideGrantee(template.tenantId)));
+  },
+
+  /** The template and its exact version `tagTimestamp` (null when it has no such version), read at once. */
+  async findWithVersion(m: EntityManager, tenantId: string, templateId: string, tagTimestamp: string): Promise<{ template: TemplateRow; version: TemplateTagRow | null } | null> {
+    const found = await templateWithVersion.one(m, [tagTimestamp, tenantId, templateId]);
+    return found && { template: found.first, version: found.second };
   },
 
   /** Newest version of `tag`, or the exact version when `tagTimestamp` is given. */
