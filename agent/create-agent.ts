@@ -12,6 +12,7 @@ import { listenAgentHttp } from "./health/agent-http-server.js";
 import { AgentHealth, type AgentHealthState } from "./health/agent-health.js";
 import { runExec } from "./exec/exec-runner.js";
 import { UploadReceiver } from "./exec/upload-receiver.js";
+import { PodFiles } from "./files/pod-files.js";
 import { ClusterResync, type ResyncSummary } from "./reconcile/cluster-resync.js";
 import { PodReconciler } from "./reconcile/pod-reconciler.js";
 import { WorkQueue } from "./reconcile/work-queue.js";
@@ -90,6 +91,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   );
   const files = new StorageRequests(
     storage,
+    new PodFiles(() => driver),
     {
       reply: (value) => session.send({ case: "storageReply", value }),
       piece: (value) => session.stream({ case: "download", value }),

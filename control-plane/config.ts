@@ -50,9 +50,16 @@ export interface ControlPlaneConfig {
   /** Tenants whose service accounts may act in other tenants. */
   siteAdminTenants: string[];
   limits: SiteLimits;
+  /** Bytes of container output kept per run (the newest). */
   logCapBytes: number;
+  /** Runs of each pod whose output is kept (the newest). */
+  logRunsKeep: number;
   /** Lines of each pod's action log kept (the newest). */
   actionLogKeep: number;
+  /** Entries of each pod's exec audit kept (the newest). */
+  execAuditKeep: number;
+  /** The access gate: failed redemptions allowed per client address and pod within a window; audit entries kept per pod. */
+  gate: { maxFailures: number; windowSeconds: number; auditKeep: number };
   /** How long pod changes are kept for watches to resume from. */
   watchHistorySeconds: number;
   outboxRelay: boolean;
@@ -125,8 +132,15 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     siteAdminTenants: env.list("PODS_SITE_ADMIN_TENANTS", ""),
     limits: readLimits(env),
     actionLogKeep: env.int("PODS_ACTION_LOG_KEEP", 1000, { min: 1 }),
+    execAuditKeep: env.int("PODS_EXEC_AUDIT_KEEP", 1000, { min: 1 }),
+    gate: {
+      maxFailures: env.int("PODS_GATE_MAX_FAILURES", 10, { min: 1, max: 1000 }),
+      windowSeconds: env.int("PODS_GATE_WINDOW_SECONDS", 300, { min: 10, max: 86_400 }),
+      auditKeep: env.int("PODS_GATE_AUDIT_KEEP", 1000, { min: 1 }),
+    },
     watchHistorySeconds: env.int("PODS_WATCH_HISTORY_SECONDS", 3600, { min: 60 }),
     logCapBytes: env.int("PODS_LOG_CAP_BYTES", 10 * 1024 * 1024, { min: 1024 }),
+    logRunsKeep: env.int("PODS_LOG_RUNS_KEEP", 3, { min: 1, max: 100 }),
     outboxRelay: env.bool("PODS_OUTBOX_RELAY", true),
     outboxPollMs: env.int("PODS_OUTBOX_POLL_MS", 1000, { min: 10 }),
     timeToStopSweepSeconds: env.int("PODS_TIME_TO_STOP_SWEEP_SECONDS", 15, { min: 1 }),

@@ -10,6 +10,9 @@ import { ImagesService } from "../gen/tapis/pods/v1/images_service_pb.js";
 import { JupyterService } from "../gen/tapis/pods/v1/jupyter_service_pb.js";
 import { MiscService } from "../gen/tapis/pods/v1/misc_service_pb.js";
 import { PodAuthService as PodAuthRpc } from "../gen/tapis/pods/v1/pod_auth_service_pb.js";
+import { PodAccessGateService } from "../gen/tapis/pods/v1/pod_access_gate_service_pb.js";
+import { PodFilesService } from "../gen/tapis/pods/v1/pod_files_service_pb.js";
+import { PodHistoryService } from "../gen/tapis/pods/v1/pod_history_service_pb.js";
 import { PodsService } from "../gen/tapis/pods/v1/pods_service_pb.js";
 import { ReplicaService } from "../gen/tapis/pods/v1/replica_service_pb.js";
 import { SecretsService } from "../gen/tapis/pods/v1/secrets_service_pb.js";
@@ -18,7 +21,14 @@ import { TemplatesService } from "../gen/tapis/pods/v1/templates_service_pb.js";
 import { VolumesService } from "../gen/tapis/pods/v1/volumes_service_pb.js";
 import { clusterCommandsTopic, podEventsTopic, type EventBus } from "../shared/events/event-bus.js";
 import type { Logger } from "../shared/logging/logger.js";
+import { AccessGate } from "./access-gate/access-gate.js";
+import { accessGateRpc } from "./access-gate/access-gate-rpc.js";
+import { AccessTokens } from "./access-gate/access-tokens.js";
+import { GateSessions } from "./access-gate/gate-sessions.js";
 import { agentRpc } from "./agents/agent-rpc.js";
+import { ExecAudit } from "./audit/exec-audit.js";
+import { podHistoryRpc } from "./audit/pod-history-rpc.js";
+import { PodLogRuns } from "./audit/pod-log-runs.js";
 import { AgentPresence } from "./agents/agent-presence.js";
 import { AgentRouter } from "./agents/agent-router.js";
 import { AgentSessions } from "./agents/agent-sessions.js";
@@ -63,7 +73,9 @@ import { SecretService } from "./secrets/secret-service.js";
 import { PodSecrets } from "./secrets/pod-secrets.js";
 import { secretsRpc } from "./secrets/secrets-rpc.js";
 import { SecretRepository } from "./storage/secret-repository.js";
+import { PodContainerFiles } from "./pods/pod-container-files.js";
 import { PodExecService } from "./pods/pod-exec-service.js";
+import { podFilesRpc } from "./pods/pod-files-rpc.js";
 import { PodUploadService } from "./pods/pod-upload-service.js";
 import { PodService } from "./pods/pod-service.js";
 import { podsRpc } from "./pods/pods-rpc.js";
@@ -88,6 +100,8 @@ import { createCallLogInterceptor } from "./server/call-log-interceptor.js";
 import { listenRpc, type RpcServer } from "./server/rpc-server.js";
 import { routesBuiltOnce } from "../shared/rpc/in-process-transport.js";
 import { ActionLogRepository } from "./storage/action-log-repository.js";
+import { ExecAuditRepository } from "./storage/exec-audit-repository.js";
+import { GateAuditRepository } from "./storage/access-gate-repository.js";
 import { Database } from "./storage/database.js";
 import { seedBuiltinTemplates } from "./templates/builtin-templates.js";
 import { templatesRpc } from "./templates/templates-rpc.js";
@@ -168,7 +182,6 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       placement: clusters,
       limits: config.limits,
       siteId: config.siteId,
-      logCapBytes: config.logCapBytes,
       domain: config.podDomain,
       newUid: randomUUID,
       newPassword: () => randomBytes(18).toString("base64url"),
@@ -207,7 +220,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       podSecrets,
       now,
       outboxWritten,
-      logCapBytes: config.logCapBytes,
+      logLimits: { capBytes: config.logCapBytes, keepRuns: config.logRunsKeep },
       placements: (clusterId, queue) => clusters.queuePlacement(clusterId, queue),
       claimsGrantedTo: (clusterId, tenantId) => clusters.claimsGrantedTo(clusterId, tenantId),
       storageMounts,
@@ -215,7 +228,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const replica = { id: randomUUID(), url: "" };
     const presence = new AgentPresence({ db, now, logger }, replica);
     const agents = new AgentRouter(sessions, presence, config.replicaToken, config.streamTimeoutMs);
-    const execs = new PodExecService(db, agents);
+    const execAudit = new ExecAudit(db, new ExecAuditRepository(config.execAuditKeep), actionLog);
+    const execs = new PodExecService(db, agents, execAudit, now);
     const uploads = new PodUploadService(db, agents);
     const storageFiles = new StorageFiles(agents, { operationMs: 30_000, copyMs: config.storage.copyTimeoutSeconds * 1000 });
     // A claim on an object's work outlasts the slowest copy an agent is given.
@@ -269,11 +283,26 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       now,
     });
 
+    const domainOf = async (clusterId: string) => (await clusters.domainOf(clusterId)) || config.podDomain;
+    const gateAudit = new GateAuditRepository(config.gate.auditKeep);
+    const accessTokens = new AccessTokens({ db, audit: gateAudit, actionLog, domainOf, now });
+    const accessGate = new AccessGate({
+      db,
+      sessions: new GateSessions(cipher),
+      audit: gateAudit,
+      domainOf,
+      limits: { maxFailures: config.gate.maxFailures, windowMs: config.gate.windowSeconds * 1000 },
+      now,
+    });
+
     const stopping = new AbortController();
     const readiness = controlPlaneReadiness(db, deps.bus);
     // Every service whose RPCs this replica answers, for reflection and health.
     const servedServices = [
       PodsService,
+      PodAccessGateService,
+      PodFilesService,
+      PodHistoryService,
       TemplatesService,
       MiscService,
       AgentService,
@@ -293,6 +322,9 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     // Built once: the HTTP/2 adapter and a gateway in this process (in-process calls) serve the same instances.
     const routes = routesBuiltOnce((router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects, saver));
+      router.service(PodHistoryService, podHistoryRpc(execAudit, new PodLogRuns(db)));
+      router.service(PodFilesService, podFilesRpc(new PodContainerFiles(db, agents)));
+      router.service(PodAccessGateService, accessGateRpc(accessGate, accessTokens));
       router.service(TemplatesService, templatesRpc(templates, templateTags, permissions));
       router.service(MiscService, miscRpc(readiness, logger, { routes: edgeRoutes, traefik: config.edge.traefik }));
       router.service(EdgeService, edgeRpc(edgeRoutes));

@@ -4,6 +4,7 @@ import type { HttpTimeouts } from "./http/http-server.js";
 import type { JsonBodyLimits } from "./http/json-body.js";
 import type { EnvReader } from "../shared/config/env-reader.js";
 import { readControlPlaneUrls } from "../shared/rpc/control-plane-pool.js";
+import { isAddressOrRange } from "../shared/net/ip-ranges.js";
 
 export interface GatewayConfig {
   host: string;
@@ -18,6 +19,8 @@ export interface GatewayConfig {
   maxUploadBytes: number;
   /** Where multipart uploads are spooled while they are parsed. */
   spoolDir: string;
+  /** Proxies whose X-Forwarded-For the gateway believes about their own client (addresses or CIDR ranges). */
+  trustedProxies: string[];
 }
 
 /** Reads the gateway's PODS_* variables; problems are recorded on `env`. */
@@ -41,5 +44,15 @@ export function readGatewayConfig(env: EnvReader): GatewayConfig {
     streamTimeoutMs: env.int("PODS_STREAM_TIMEOUT_SECONDS", 6 * 3600, { min: 1 }) * 1000,
     maxUploadBytes: env.int("PODS_MAX_UPLOAD_BYTES", 4 * 1024 ** 3, { min: 1024 }),
     spoolDir: env.string("PODS_UPLOAD_SPOOL_DIR", tmpdir()),
+    trustedProxies: readTrustedProxies(env),
   };
+}
+
+/** PODS_TRUSTED_PROXIES: addresses or CIDR ranges, comma-separated. */
+function readTrustedProxies(env: EnvReader): string[] {
+  const entries = env.list("PODS_TRUSTED_PROXIES", "");
+  for (const entry of entries) {
+    if (!isAddressOrRange(entry)) env.invalid("PODS_TRUSTED_PROXIES", `${JSON.stringify(entry)} is not an IP address or CIDR range`);
+  }
+  return entries;
 }

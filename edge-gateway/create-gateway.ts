@@ -17,6 +17,7 @@ import { sendBareJson, sendEnvelope, sendError, sendHttpAnswer } from "./http/en
 import { listenHttp, type HttpTimeouts } from "./http/http-server.js";
 import { ApiDocs } from "./docs/api-docs.js";
 import { beginExchange, noteCaller, type Exchange } from "./http/exchange.js";
+import { clientAddress, TrustedProxies } from "./http/client-address.js";
 import { BodyError, ClientGoneError, readFormBody, readJsonBody, type JsonBodyLimits } from "./http/json-body.js";
 import { httpStatusOf } from "./http/status-codes.js";
 import { deadlineMs } from "./routing/call-deadline.js";
@@ -55,6 +56,8 @@ export interface GatewayOptions {
   metrics?: Registry;
   maxUploadBytes: number;
   spoolDir: string;
+  /** Proxies whose X-Forwarded-For is believed (see clientAddress). */
+  trustedProxies?: string[];
   logger: Logger;
 }
 
@@ -75,6 +78,7 @@ const forwardedHeaders = [metadataNames.tapisToken, metadataNames.tapisUser, met
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const routes = new RouteTable(options.services);
+  const trusted = new TrustedProxies(options.trustedProxies ?? []);
   const docs = new ApiDocs();
   const wire = new ControlPlanePool(options.controlPlaneUrls, [traceContextInterceptor()]);
   const transport = options.inProcess ? new InProcessTransport({ ...options.inProcess, clientInterceptors: [traceContextInterceptor()], wire }) : wire;
@@ -102,7 +106,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         span.end();
       });
-      context.with(trace.setSpan(context.active(), span), () => handle(req, res, exchange, docs, routes, transport, options)).catch((error: unknown) => {
+      context.with(trace.setSpan(context.active(), span), () => handle(req, res, exchange, docs, routes, transport, options, trusted)).catch((error: unknown) => {
         if (clientGone(req, res, error)) {
           options.logger.debug("client went away", { method: req.method, route: exchange.route, request_id: exchange.requestId });
           return res.destroy();
@@ -125,6 +129,7 @@ async function handle(
   routes: RouteTable,
   transport: Transport,
   options: GatewayOptions,
+  trusted: TrustedProxies,
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://gateway");
   const path = requestPath(req.url ?? "/", url);
@@ -151,6 +156,7 @@ async function handle(
     if (typeof value === "string") headers.set(name, value);
   }
   headers.set(metadataNames.requestId, exchange.requestId);
+  headers.set(metadataNames.clientAddress, clientAddress(req, trusted));
   for (const name of route.exchange?.requestHeaders ?? []) {
     const value = req.headers[name];
     if (value !== undefined) headers.set(httpHeaderMetadata(name), Array.isArray(value) ? value.join(", ") : value);

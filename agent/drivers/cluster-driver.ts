@@ -1,4 +1,4 @@
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import type { DesiredPod } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import type { PodStatus } from "../../gen/tapis/pods/v1/pod_pb.js";
 
@@ -59,6 +59,17 @@ export interface UploadSink {
 }
 
 /**
+ * A command whose standard output is handed on as it comes: reading slower
+ * holds the command back, destroying `stdout` stops it. `done` settles once
+ * it has ended, with its exit code and its standard error (capped) as
+ * `output`.
+ */
+export interface CommandStream {
+  stdout: Readable;
+  done: Promise<CommandOutcome>;
+}
+
+/**
  * Readies what a pod needs besides the cluster's API just before its
  * container is created (its mounts' folders and config files in the
  * cluster's storage); resolves with why it must not start, or null.
@@ -88,5 +99,11 @@ export interface ClusterDriver {
   exec(key: PodKey, uid: string, argv: string[], timeoutMs: number): Promise<CommandOutcome>;
   /** Opens a file at `destPath` in the running container for writing. */
   upload(key: PodKey, uid: string, destPath: string): UploadSink;
+  /**
+   * Runs one command in the running container of the pod incarnation `uid`
+   * for what it writes (reading a pod's files); null in a cluster where no
+   * container runs (simulated).
+   */
+  execStream(key: PodKey, uid: string, argv: string[], timeoutMs: number): CommandStream | null;
   close(): Promise<void>;
 }

@@ -125,6 +125,11 @@ export class SimulatedDriver implements ClusterDriver {
     return { input, done };
   }
 
+  /** No container runs, so there is nothing to read from one. */
+  execStream(): null {
+    return null;
+  }
+
   /** Nothing runs in a simulated pod: the command is echoed back, exit code 0. */
   async exec(key: PodKey, uid: string, argv: string[]): Promise<CommandOutcome> {
     const container = this.containers.get(keyString(key));

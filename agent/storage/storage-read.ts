@@ -21,6 +21,8 @@ export interface Download {
   filename: string;
   /** The bytes the stream holds: known for a file, not for a zip built while it is sent. */
   contentLength?: number;
+  /** Settles once the source is known to have given all of it; a rejection fails the download instead of ending it. */
+  complete?: Promise<void>;
   /** A file's strong entity tag; none for a zip. */
   etag?: string;
   /** The part of the file the stream holds, when a range was applied. */

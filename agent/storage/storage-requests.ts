@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   StorageKind,
@@ -9,6 +10,7 @@ import {
   type UploadProgress,
 } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import type { Logger } from "../../shared/logging/logger.js";
+import { noContainer, type PodFiles } from "../files/pod-files.js";
 import { SendWindow } from "../../shared/transfer/send-window.js";
 import type { ClusterStorage, EntryInfo, ObjectRef } from "./cluster-storage.js";
 import { copyIntoNewObject } from "./storage-copy.js";
@@ -29,14 +31,16 @@ export interface StorageReplies {
 
 /**
  * Performs the file operations the control plane asks for on the cluster's
- * storage and answers each with one reply; a read is followed by its bytes
- * in pieces, at most a window ahead of what the control plane has passed on.
+ * storage, or in pods' containers (PodFiles), and answers each with one
+ * reply; a read is followed by its bytes in pieces, at most a window ahead
+ * of what the control plane has passed on.
  */
 export class StorageRequests {
   private readonly downloads = new Map<string, SendWindow>();
 
   constructor(
     private readonly storage: ClusterStorage,
+    private readonly podFiles: PodFiles,
     private readonly replies: StorageReplies,
     private readonly logger: Logger,
   ) {}
@@ -105,6 +109,21 @@ export class StorageRequests {
             });
         return { reply: readReply(download), download };
       }
+      case "listPodFiles": {
+        const listing = await this.podFiles.list(operation.value);
+        if (listing === noContainer) return { reply: { simulated: true } };
+        return { reply: { podFiles: listing.files, truncated: listing.truncated } };
+      }
+      case "readPodFile": {
+        const place = operation.value.place;
+        if (!place) throw invalidPath("a read names its place");
+        const download = await this.podFiles.read(place, operation.value.zip);
+        // Nothing to send, but a read is always followed by its (here no) bytes.
+        if (download === noContainer) return { reply: { simulated: true }, download: { stream: Readable.from([]), contentType: "", filename: "" } };
+        const reply: ReplyFields = { contentType: download.contentType, filename: download.filename };
+        if (download.contentLength !== undefined) reply.contentLength = BigInt(download.contentLength);
+        return { reply, download };
+      }
       default:
         throw invalidPath("unknown storage operation");
     }
@@ -121,6 +140,7 @@ export class StorageRequests {
         if (!this.replies.piece({ requestId, data: chunk })) throw new Error("the session closed");
         bytes += chunk.length;
       }
+      await download.complete;
       this.replies.piece({ requestId, last: true });
       this.logger.debug("download sent", { offset: download.contentRange?.first ?? 0, bytes, request_id: clientRequestId || undefined });
     } catch (error) {

@@ -2,11 +2,12 @@ import type { EntityManager } from "typeorm";
 import { podEventKey } from "../../shared/events/event-bus.js";
 import { NotFoundError } from "../errors/domain-errors.js";
 import { applyObservation, runSecondsOf, type Observation } from "../pods/pod-lifecycle.js";
-import type { PodFields, PodRecord } from "../pods/pod-model.js";
+import type { PodFields, PodRecord, PodStatusName } from "../pods/pod-model.js";
 import { writeTransition } from "../pods/pod-transition-writer.js";
 import type { ActionLogRepository } from "../storage/action-log-repository.js";
 import type { Database } from "../storage/database.js";
 import type { PodCredentialsRepository } from "../storage/pod-credentials-repository.js";
+import { podLogRepository, type LogLimits } from "../storage/pod-log-repository.js";
 import { podRepository } from "../storage/pod-repository.js";
 import type { PodSecrets } from "../secrets/pod-secrets.js";
 import type { StorageMounts } from "../files/storage-mounts.js";
@@ -28,11 +29,14 @@ export interface ClusterStateDeps {
   actionLog: ActionLogRepository;
   now: () => number;
   outboxWritten: () => void;
-  /** Bytes of container output kept per pod. */
-  logCapBytes: number;
+  /** Container output kept: bytes per run, runs per pod. */
+  logLimits: LogLimits;
   /** Whether each mount's mounter may still use it, at every start. */
   storageMounts?: Pick<StorageMounts, "refusalAtStart">;
 }
+
+/** Statuses in which no container of the pod runs any more. */
+const runEndingStatuses = new Set<PodStatusName>(["STOPPED", "COMPLETE", "ERROR"]);
 
 /** A chunk of container output reported by an agent. */
 export interface LogChunk {
@@ -103,7 +107,9 @@ export class ClusterStateService {
       const effective = await derivePodFields(tx, tenantId, pod.fields, pod.templateVersion);
       const transition = applyObservation(pod, seen, runSecondsOf(effective));
       if (!transition) return false;
-      await writeTransition(tx, pod, transition, now, this.deps.actionLog);
+      const updated = await writeTransition(tx, pod, transition, now, this.deps.actionLog);
+      // The container is gone: its output so far is the run's whole output.
+      if (updated.status !== pod.status && runEndingStatuses.has(updated.status)) await podLogRepository.closeRun(tx, tenantId, podId, now);
       return transition.notifyCluster;
     });
     if (notified) this.deps.outboxWritten();
@@ -114,7 +120,7 @@ export class ClusterStateService {
     await this.deps.db.transaction(async (tx) => {
       const pod = await podRepository.findForUpdate(tx, chunk.tenantId, chunk.podId);
       if (!pod || pod.clusterId !== clusterId || pod.uid !== chunk.uid) return;
-      await podRepository.appendLogs(tx, chunk.tenantId, chunk.podId, chunk.text, chunk.reset, this.deps.logCapBytes, now);
+      await podLogRepository.append(tx, chunk.tenantId, chunk.podId, chunk.text, chunk.reset, this.deps.logLimits, now);
     });
   }
 

@@ -35,7 +35,8 @@ export function replicaRpc(sessions: AgentSessions): ServiceImpl<typeof ReplicaS
     async *forwardStorage(req) {
       if (!req.request) throw new InvalidArgumentError("request", "is required");
       const order = { clientRequestId: req.request.clientRequestId, operation: req.request.operation };
-      if (order.operation.case !== "read") {
+      // Reads are followed by the file's bytes.
+      if (order.operation.case !== "read" && order.operation.case !== "readPodFile") {
         yield { reply: await sessions.storage(req.clusterId, order, req.timeoutMs) };
         return;
       }

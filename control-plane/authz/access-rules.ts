@@ -11,6 +11,9 @@ import { ImagesService } from "../../gen/tapis/pods/v1/images_service_pb.js";
 import { JupyterService } from "../../gen/tapis/pods/v1/jupyter_service_pb.js";
 import { MiscService } from "../../gen/tapis/pods/v1/misc_service_pb.js";
 import { PodAuthService } from "../../gen/tapis/pods/v1/pod_auth_service_pb.js";
+import { PodAccessGateService } from "../../gen/tapis/pods/v1/pod_access_gate_service_pb.js";
+import { PodFilesService } from "../../gen/tapis/pods/v1/pod_files_service_pb.js";
+import { PodHistoryService } from "../../gen/tapis/pods/v1/pod_history_service_pb.js";
 import { PodsService } from "../../gen/tapis/pods/v1/pods_service_pb.js";
 import { ReplicaService } from "../../gen/tapis/pods/v1/replica_service_pb.js";
 import { SecretsService } from "../../gen/tapis/pods/v1/secrets_service_pb.js";
@@ -96,6 +99,26 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
     restartPod: pod("ADMIN"),
     savePodAsTemplateTag: onPodNet("ADMIN"),
     attachPodVolumes: pod("USER"),
+  }),
+  ...rulesFor(PodAccessGateService, {
+    // Visitors have no Tapis account: the gate and its redemptions answer everyone alike.
+    podAccessGate: publicAccess,
+    podAccessGateRedeemLink: publicAccess,
+    podAccessGateRedeemForm: publicAccess,
+    listPodAccessTokens: pod("USER"),
+    createPodAccessToken: pod("USER"),
+    revokePodAccessToken: pod("USER"),
+    getPodAccessGateAudit: pod("USER"),
+  }),
+  ...rulesFor(PodFilesService, {
+    listFilesInPod: pod("ADMIN"),
+    downloadFromPod: pod("ADMIN"),
+  }),
+  ...rulesFor(PodHistoryService, {
+    getPodExecAudit: pod("ADMIN"),
+    listPodLogRuns: pod("READ"),
+    getPodLogRun: pod("READ"),
+    downloadPodLogRun: pod("READ"),
   }),
   ...rulesFor(TemplatesService, {
     listTemplates: anyUser,

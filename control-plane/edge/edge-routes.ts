@@ -32,6 +32,9 @@ export interface PodEdge {
   problems: string[];
 }
 
+/** The header an allowing gate answer names the visitor's token in, for the pod. */
+export const gateCodeHeader = "X-Tapis-Gate-Code";
+
 const protocols: Record<string, EdgeProtocol> = {
   http: EdgeProtocol.HTTP,
   tcp: EdgeProtocol.TCP,
@@ -53,8 +56,8 @@ export function edgeRoutesOfPod(pod: RoutablePod, site: EdgeSite): PodEdge {
     if (spec.protocol === clusterOnlyProtocol) continue;
     const host = hostProblem(pod.podId, key, pod.tenantId, domain);
     if (host) problems.push(`networking.${key}: ${host}`);
-    if (spec.tapis_auth && !site.apiUrl) {
-      problems.push(`networking.${key}.tapis_auth: PODS_EDGE_API_URL is not set, so no proxy can ask the service who may pass`);
+    for (const guard of ["tapis_auth", "access_gate"] as const) {
+      if (spec[guard] && !site.apiUrl) problems.push(`networking.${key}.${guard}: PODS_EDGE_API_URL is not set, so no proxy can ask the service who may pass`);
     }
   }
   if (problems.length > 0) return { routes: [], problems };
@@ -79,6 +82,13 @@ export function edgeRoutesOfPod(pod: RoutablePod, site: EdgeSite): PodEdge {
               address: `${site.apiUrl}/v3/pods/${podIdNet}/auth?tenant_id=${encodeURIComponent(pod.tenantId)}`,
               callbackPath: `/v3/pods/${podIdNet}/auth/callback`,
               responseHeaders: Object.keys(spec.tapis_auth_response_headers),
+            }
+          : undefined,
+        gate: spec.access_gate
+          ? {
+              address: `${site.apiUrl}/v3/pods/${podIdNet}/gate?tenant_id=${encodeURIComponent(pod.tenantId)}`,
+              redeemPath: `/v3/pods/${podIdNet}/gate/redeem`,
+              responseHeaders: [gateCodeHeader],
             }
           : undefined,
         cors:

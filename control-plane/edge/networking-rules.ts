@@ -1,4 +1,4 @@
-import { isIP } from "node:net";
+import { isAddressOrRange } from "../../shared/net/ip-ranges.js";
 import type { NetworkingSpec } from "../pods/pod-model.js";
 
 /** A rule one networking entry breaks: the field under the entry, and the rule. */
@@ -38,7 +38,7 @@ const reservedResponseHeaders = new Set(
     "connection", "content-length", "content-type", "content-encoding", "cookie", "host", "keep-alive", "location", "proxy-authenticate",
     "proxy-authorization", "set-cookie", "te", "trailer", "transfer-encoding", "upgrade", "x-forwarded-for", "x-forwarded-host",
     "x-forwarded-method", "x-forwarded-port", "x-forwarded-proto", "x-forwarded-prefix", "x-forwarded-server", "x-forwarded-uri",
-    "x-real-ip", "x-request-id", "x-tapis-token", "forwarded",
+    "x-real-ip", "x-request-id", "x-tapis-token", "forwarded", "x-tapis-gate-code",
   ].map((name) => name.toLowerCase()),
 );
 
@@ -61,6 +61,11 @@ export function networkingEntryProblems(spec: NetworkingSpec): EntryProblem[] {
   if (spec.tapis_auth_return_path !== undefined && !returnPath.test(spec.tapis_auth_return_path)) {
     add("tapis_auth_return_path", "must be a path starting with one '/', of letters, digits, '.', '_', '-' and '/', at most 180 characters");
   }
+  if (spec.access_gate && !http) add("access_gate", "applies only to http entries");
+  else if (spec.access_gate && spec.tapis_auth) add("access_gate", "cannot be combined with tapis_auth; an entry lets visitors in one way");
+  if (spec.access_gate_return_path !== undefined && !returnPath.test(spec.access_gate_return_path)) {
+    add("access_gate_return_path", "must be a path starting with one '/', of letters, digits, '.', '_', '-' and '/', at most 180 characters");
+  }
   checkCors(spec, http, add);
   if (spec.tapis_ui_uri !== undefined && spec.tapis_ui_uri !== "" && !uiPath.test(spec.tapis_ui_uri)) {
     add("tapis_ui_uri", "must be empty or a path starting with '/', without spaces, at most 512 characters");
@@ -73,13 +78,9 @@ export function networkingEntryProblems(spec: NetworkingSpec): EntryProblem[] {
   return problems;
 }
 
-/** True when `value` is an IPv4 or IPv6 address, or one with a prefix length (a CIDR range). */
-export function isAddressOrRange(value: string): boolean {
-  const [address, prefix, ...rest] = value.split("/");
-  const family = isIP(address ?? "");
-  if (family === 0 || rest.length > 0) return false;
-  if (prefix === undefined) return true;
-  return /^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+/** Whether `value` may be a return path (tapis_auth_return_path, access_gate_return_path): a path on the pod's own host. */
+export function isReturnPath(value: string): boolean {
+  return returnPath.test(value);
 }
 
 function checkAllowList(list: string[], add: (field: string, rule: string) => void): void {

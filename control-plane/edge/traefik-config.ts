@@ -30,8 +30,9 @@ export const apiServiceName = "tapis-pods-api";
 /**
  * Renders the edge model as Traefik's dynamic configuration: HTTP routers by
  * Host with, in this order, an ipAllowList, a headers (CORS) and a
- * forwardAuth middleware as the route asks, plus a router sending the login
- * callback on the pod's host to the API; TCP routers by HostSNI, terminating
+ * forwardAuth middleware (tapis_auth, or the access gate) as the route asks,
+ * plus a router sending the login callback (or the gate's redemptions) on
+ * the pod's host to the API; TCP routers by HostSNI, terminating
  * TLS or (postgres) passing it through. Pure: the same model gives the same
  * configuration, key for key.
  */
@@ -85,6 +86,18 @@ function addHttpRoute(http: Section, route: EdgeRoute, apiUrl: string, entryPoin
     middlewares.push(`${name}-auth`);
     http.routers[`${name}-auth-callback`] = {
       rule: `Host(\`${route.host}\`) && Path(\`${route.auth.callbackPath}\`)`,
+      service: apiServiceName,
+      ...entryPoints,
+      ...(guard.length > 0 ? { middlewares: guard } : {}),
+      tls: terminated(),
+    };
+    http.services[apiServiceName] = { loadBalancer: { servers: [{ url: apiUrl }] } };
+  }
+  if (route.gate) {
+    http.middlewares[`${name}-gate`] = { forwardAuth: { address: route.gate.address, authResponseHeaders: [...route.gate.responseHeaders] } };
+    middlewares.push(`${name}-gate`);
+    http.routers[`${name}-gate-redeem`] = {
+      rule: `Host(\`${route.host}\`) && Path(\`${route.gate.redeemPath}\`)`,
       service: apiServiceName,
       ...entryPoints,
       ...(guard.length > 0 ? { middlewares: guard } : {}),

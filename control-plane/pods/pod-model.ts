@@ -36,6 +36,8 @@ export interface NetworkingSpec {
   tapis_ui_uri?: string;
   tapis_ui_uri_redirect?: boolean;
   tapis_ui_uri_description?: string;
+  access_gate?: boolean;
+  access_gate_return_path?: string;
 }
 
 export interface ResourcesSpec {
@@ -167,6 +169,8 @@ export function networkingWithDefaults(spec: NetworkingSpec): Required<Networkin
     tapis_ui_uri: spec.tapis_ui_uri ?? "",
     tapis_ui_uri_redirect: spec.tapis_ui_uri_redirect ?? false,
     tapis_ui_uri_description: spec.tapis_ui_uri_description ?? "",
+    access_gate: spec.access_gate ?? false,
+    access_gate_return_path: spec.access_gate_return_path ?? "/",
   };
 }
 

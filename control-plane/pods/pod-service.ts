@@ -11,6 +11,7 @@ import type { PodCredentialsRepository } from "../storage/pod-credentials-reposi
 import { isDuplicateKeyError } from "../storage/duplicate-key.js";
 import { outboxRepository } from "../storage/outbox-repository.js";
 import { permissionRepository } from "../storage/permission-repository.js";
+import { podLogRepository } from "../storage/pod-log-repository.js";
 import { podRepository } from "../storage/pod-repository.js";
 import { applyTemplateOverrides, mergeOverTemplate } from "../templates/template-merge.js";
 import { derivePodFields, parseTemplateRef, resolveTemplate } from "../templates/template-resolver.js";
@@ -53,8 +54,6 @@ export interface PodServiceDeps {
   /** What pods may ask for, per tenant. */
   limits: SiteLimits;
   siteId: string;
-  /** Bytes of container output kept per pod. */
-  logCapBytes: number;
   /** Pod URLs are formed under this domain unless the pod's cluster registered its own. */
   domain: string;
   newUid: () => string;
@@ -342,7 +341,7 @@ export class PodService {
     return this.deps.db.read(async (m) => {
       await this.find(m, caller.tenantId, podId);
       return {
-        logs: await podRepository.logs(m, caller.tenantId, podId, this.deps.logCapBytes),
+        logs: await podLogRepository.live(m, caller.tenantId, podId),
         actionLogs: await this.deps.actionLog.list(m, caller.tenantId, podId),
       };
     });

@@ -19,10 +19,10 @@ export function envelopeAnswer(status: number, message: string, headers: Record<
   return create(HttpAnswerSchema, { status, headers: { "Cache-Control": "no-store", ...headers }, setCookies: cookies, contentType: "application/json", body: Buffer.from(body) });
 }
 
-export function htmlAnswer(status: number, html: string): HttpAnswer {
+export function htmlAnswer(status: number, html: string, headers: Record<string, string> = {}): HttpAnswer {
   return create(HttpAnswerSchema, {
     status,
-    headers: { "Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'", "X-Frame-Options": "DENY" },
+    headers: { "Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'", "X-Frame-Options": "DENY", ...headers },
     contentType: "text/html; charset=utf-8",
     body: Buffer.from(html),
   });

@@ -1,12 +1,14 @@
 import { In, LessThanOrEqual, MoreThan, type EntityManager, type QueryDeepPartialEntity } from "typeorm";
 import type { PodRecord } from "../pods/pod-model.js";
 import { InvalidArgumentError } from "../errors/domain-errors.js";
+import { accessTokenRepository } from "./access-gate-repository.js";
+import { ExecAuditEntity } from "./entities/exec-audit-entity.js";
 import { PermissionEntity } from "./entities/permission-entity.js";
 import { PodActionLogEntity } from "./entities/pod-action-log-entity.js";
 import { PodCredentialsEntity } from "./entities/pod-credentials-entity.js";
 import { PodEntity } from "./entities/pod-entity.js";
 import { podChangeRepository } from "./pod-change-repository.js";
-import { PodLogChunkEntity } from "./entities/pod-log-entity.js";
+import { podLogRepository } from "./pod-log-repository.js";
 import { PreparedRead } from "./prepared-reads.js";
 
 const podByKey = new PreparedRead(PodEntity, (q, columns) => `SELECT ${columns} FROM ${q("pods")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} = ?`);
@@ -45,8 +47,10 @@ export const podRepository = {
   async delete(m: EntityManager, tenantId: string, podId: string): Promise<void> {
     await m.delete(PodEntity, { tenantId, podId });
     await m.delete(PodCredentialsEntity, { tenantId, podId });
-    await m.delete(PodLogChunkEntity, { tenantId, podId });
+    await podLogRepository.deleteOfPod(m, tenantId, podId);
     await m.delete(PodActionLogEntity, { tenantId, podId });
+    await m.delete(ExecAuditEntity, { tenantId, podId });
+    await accessTokenRepository.deleteOfPod(m, tenantId, podId);
     await m.delete(PermissionEntity, { tenantId, objectKind: "pod", objectId: podId });
     await podChangeRepository.record(m, tenantId, podId, true, Date.now());
   },
@@ -80,35 +84,6 @@ export const podRepository = {
       take: limit,
     });
   },
-
-  /** The newest `capBytes` of the pod's container output. */
-  async logs(m: EntityManager, tenantId: string, podId: string, capBytes: number): Promise<string> {
-    const chunks = await m.find(PodLogChunkEntity, { where: { tenantId, podId }, order: { id: "ASC" }, select: { text: true } });
-    return keepTail(chunks.map((c) => c.text).join(""), capBytes);
-  },
-
-  /** Chunks of the pod's container output after chunk `afterId`, oldest first (for following the output). */
-  logChunksAfter(m: EntityManager, tenantId: string, podId: string, afterId: number): Promise<{ id?: number; text: string }[]> {
-    return m.find(PodLogChunkEntity, { where: { tenantId, podId, id: MoreThan(afterId) }, order: { id: "ASC" }, select: { id: true, text: true } });
-  },
-
-  /**
-   * Appends container output. `reset` drops the previous instance's output
-   * first. Whole chunks older than the newest `capBytes` are deleted.
-   */
-  async appendLogs(m: EntityManager, tenantId: string, podId: string, text: string, reset: boolean, capBytes: number, now: number): Promise<void> {
-    if (reset) await m.delete(PodLogChunkEntity, { tenantId, podId });
-    if (!text) return;
-    await m.insert(PodLogChunkEntity, { tenantId, podId, bytes: Buffer.byteLength(text), text, at: now });
-    const sizes = await m.find(PodLogChunkEntity, { where: { tenantId, podId }, order: { id: "DESC" }, select: { id: true, bytes: true } });
-    let kept = 0;
-    const stale: number[] = [];
-    for (const chunk of sizes) {
-      if (kept >= capBytes) stale.push(chunk.id!);
-      else kept += chunk.bytes;
-    }
-    if (stale.length > 0) await m.delete(PodLogChunkEntity, { id: In(stale) });
-  },
 };
 
 function parseCursor(cursor: string): [string, string] {
@@ -119,16 +94,6 @@ function parseCursor(cursor: string): [string, string] {
     // reported below
   }
   throw new InvalidArgumentError("page_token", "is not a token this service issued");
-}
-
-/** The last `capBytes` bytes of `text`, starting after a newline when one is near. */
-export function keepTail(text: string, capBytes: number): string {
-  if (Buffer.byteLength(text) <= capBytes) return text;
-  const bytes = Buffer.from(text);
-  let tail = bytes.subarray(bytes.length - capBytes).toString("utf8");
-  if (tail.startsWith("\uFFFD")) tail = tail.replace(/^\uFFFD+/, "");
-  const newline = tail.indexOf("\n");
-  return newline >= 0 && newline < 4096 ? tail.slice(newline + 1) : tail;
 }
 
 /** TypeORM's partial-entity type cannot follow JSON columns typed as records. */

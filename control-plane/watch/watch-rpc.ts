@@ -7,7 +7,8 @@ import { InvalidArgumentError, NotFoundError } from "../errors/domain-errors.js"
 import { podToProto } from "../pods/pod-proto.js";
 import type { PodService } from "../pods/pod-service.js";
 import type { Database } from "../storage/database.js";
-import { keepTail, podRepository } from "../storage/pod-repository.js";
+import { keepTail, podLogRepository } from "../storage/pod-log-repository.js";
+import { podRepository } from "../storage/pod-repository.js";
 import type { PodChangeFeed } from "./pod-change-feed.js";
 
 /** How often a followed pod's output is read again. */
@@ -82,7 +83,7 @@ export function watchRpc(pods: PodService, objects: ObjectAccess, db: Database, 
       // What is kept now and where it ends, in one read, so nothing falls between it and what follows.
       const kept = await db.read(async (m) => {
         if (!(await podRepository.find(m, caller.tenantId, req.podId))) throw new NotFoundError("pod", req.podId);
-        return podRepository.logChunksAfter(m, caller.tenantId, req.podId, 0);
+        return podLogRepository.chunksAfter(m, caller.tenantId, req.podId, 0);
       });
       let lastChunk = kept.at(-1)?.id ?? 0;
       yield { data: new TextEncoder().encode(keepTail(kept.map((c) => c.text).join(""), initialTailBytes)), contentType };
@@ -90,7 +91,7 @@ export function watchRpc(pods: PodService, objects: ObjectAccess, db: Database, 
         await pause(followPollMs, ctx);
         const { pod, chunks } = await db.read(async (m) => ({
           pod: await podRepository.find(m, caller.tenantId, req.podId),
-          chunks: await podRepository.logChunksAfter(m, caller.tenantId, req.podId, lastChunk),
+          chunks: await podLogRepository.chunksAfter(m, caller.tenantId, req.podId, lastChunk),
         }));
         for (const chunk of chunks) {
           lastChunk = chunk.id!;

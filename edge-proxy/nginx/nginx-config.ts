@@ -40,7 +40,9 @@ export interface NginxConfig {
  *   headers onto the request, replacing the client's. A login redirect comes
  *   back as 401 with Location (nginx cannot pass a redirect on) and goes to
  *   the browser as a redirect; the login callback on the pod's host goes to
- *   the API without asking.
+ *   the API without asking. The access gate is asked the same way; its
+ *   refusal (the login form) is asked for again and sent as the gate wrote
+ *   it, and redemptions on the pod's host go to the API without asking.
  */
 export function nginxConfig(model: EdgeRoutes, options: NginxOptions): NginxConfig {
   const skipped: NginxConfig["skipped"] = [];
@@ -136,6 +138,16 @@ function httpServer(route: EdgeRoute, index: number, apiUrl: string, listen: str
       "    }",
     );
   }
+  if (route.gate) {
+    lines.push(
+      `    set ${v("api")} "${apiUrl}";`,
+      `    set ${v("gate")} "${route.gate.address}";`,
+      `    location = ${route.gate.redeemPath} {`,
+      ...forwarded,
+      `      proxy_pass ${v("api")};`,
+      "    }",
+    );
+  }
   lines.push("    location / {");
   if (cors) {
     const preflight = [
@@ -157,6 +169,17 @@ function httpServer(route: EdgeRoute, index: number, apiUrl: string, listen: str
       ...route.auth.responseHeaders.flatMap((header, h) => [
         `      auth_request_set ${v(`h${h}`)} $upstream_http_${header.toLowerCase().replace(/-/g, "_")};`,
         `      proxy_set_header ${header} ${v(`h${h}`)};`,
+      ]),
+    );
+  }
+  if (route.gate) {
+    lines.push(
+      "      auth_request /.pods-edge/gate;",
+      "      auth_request_set $pods_gate_redeem $upstream_http_location;",
+      "      error_page 401 = @pods_gate;",
+      ...route.gate.responseHeaders.flatMap((header, h) => [
+        `      auth_request_set ${v(`g${h}`)} $upstream_http_${header.toLowerCase().replace(/-/g, "_")};`,
+        `      proxy_set_header ${header} ${v(`g${h}`)};`,
       ]),
     );
   }
@@ -191,6 +214,33 @@ function httpServer(route: EdgeRoute, index: number, apiUrl: string, listen: str
       "    location @pods_login {",
       '      if ($pods_login) { add_header Set-Cookie $pods_login_cookie always; add_header Cache-Control "no-store" always; return 302 $pods_login; }',
       "      return 401;",
+      "    }",
+    );
+  }
+  if (route.gate) {
+    const askGate = [
+      "      proxy_pass_request_body off;",
+      '      proxy_set_header Content-Length "";',
+      "      proxy_set_header X-Forwarded-Host $http_host;",
+      "      proxy_set_header X-Forwarded-Proto https;",
+      "      proxy_set_header X-Forwarded-Uri $request_uri;",
+      "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+    ];
+    lines.push(
+      "    location = /.pods-edge/gate {",
+      "      internal;",
+      ...askGate,
+      "      proxy_set_header X-Pods-Redirect-Status 401;",
+      `      proxy_pass ${v("gate")};`,
+      "    }",
+      // A redeemable link goes to redemption; any other refusal shows the gate's own answer (its login form).
+      "    location @pods_gate {",
+      // Relative, as the gate wrote it: the browser stays on the host and port it came through.
+      "      absolute_redirect off;",
+      '      if ($pods_gate_redeem) { add_header Cache-Control "no-store" always; return 302 $pods_gate_redeem; }',
+      "      proxy_method GET;",
+      ...askGate,
+      `      proxy_pass ${v("gate")};`,
       "    }",
     );
   }
@@ -233,6 +283,7 @@ function unsafeValue(route: EdgeRoute, apiUrl: string): string | null {
     route.upstream,
     ...route.ipAllowList,
     ...(route.auth ? [route.auth.address, route.auth.callbackPath, apiUrl, ...route.auth.responseHeaders] : []),
+    ...(route.gate ? [route.gate.address, route.gate.redeemPath, apiUrl, ...route.gate.responseHeaders] : []),
     ...(route.cors ? [...route.cors.allowOrigins, ...route.cors.allowMethods, ...route.cors.allowHeaders] : []),
   ];
   const bad = values.find((value) => value === "" || /[\s"'\\${};]/.test(value));

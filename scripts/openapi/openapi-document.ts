@@ -217,10 +217,14 @@ function errorsOf(access: Access, namesAnObject: boolean, hasBody: boolean, meth
   return Object.fromEntries(statuses.map((status) => [status, { $ref: `#/components/responses/Error${status}` }]));
 }
 
+/** Services whose operations upstream lists under Pods. */
+const podServices = new Set(["PodAuthService", "PodFilesService", "PodHistoryService", "PodAccessGateService"]);
+
 /** The upstream API's grouping: by resource, with every permission operation under Permissions. */
 function tagOf(service: DescService, method: DescMethod): string {
-  if (/Permission/.test(method.name)) return "Permissions";
-  if (service.name === "PodAuthService") return "Pods";
+  // Access tokens are credentials to a pod, as upstream files them.
+  if (/Permission|AccessToken/.test(method.name)) return "Permissions";
+  if (podServices.has(service.name)) return "Pods";
   return service.name.replace(/Service$/, "");
 }
 

@@ -18,6 +18,13 @@ export const metadataNames = {
   agentToken: "x-pods-agent-token",
   /** The secret control-plane replicas share to forward requests to each other. */
   replicaToken: "x-pods-replica-token",
+  /**
+   * The address of the client behind a REST request, as the gateway
+   * established it (its peer, or what a trusted proxy says of its own
+   * client). Clients cannot send it: the gateway passes on only the headers
+   * it names.
+   */
+  clientAddress: "pods-client-address",
 } as const;
 
 /**

@@ -18,7 +18,12 @@ type UnaryCall = (
 ) => grpc.ClientUnaryCall;
 
 function loadPodsClient(address: string): grpc.Client {
-  const definition = protoLoader.loadSync(join(protoDir, "tapis/pods/v1/pods_service.proto"), {
+  return loadClient(address, "tapis/pods/v1/pods_service.proto", "PodsService");
+}
+
+/** A grpc-js client of `service` (of package tapis.pods.v1) as declared in the proto file `file`. */
+function loadClient(address: string, file: string, service: string): grpc.Client {
+  const definition = protoLoader.loadSync(join(protoDir, file), {
     includeDirs: [protoDir],
     keepCase: true,
     longs: String,
@@ -27,8 +32,8 @@ function loadPodsClient(address: string): grpc.Client {
     oneofs: true,
   });
   const loaded = grpc.loadPackageDefinition(definition) as any;
-  const PodsService = loaded.tapis.pods.v1.PodsService as grpc.ServiceClientConstructor;
-  return new PodsService(address, grpc.credentials.createInsecure());
+  const Service = loaded.tapis.pods.v1[service] as grpc.ServiceClientConstructor;
+  return new Service(address, grpc.credentials.createInsecure());
 }
 
 /** Calls `method` on `client`; `token` (if any) goes into the x-tapis-token metadata. */
@@ -141,5 +146,33 @@ describe("native gRPC clients (@grpc/grpc-js)", () => {
     );
 
     await expectGrpcError(unary(client, "GetPod", { pod_id: "nosuchpod" }, jwt), grpc.status.NOT_FOUND, "pod 'nosuchpod' not found");
+  });
+
+  it("readsAPodsExecAuditOverGrpcAsItsAdministratorOnly", async () => {
+    const history = loadClient(svc.grpcUrl.replace(/^https?:\/\//, ""), "tapis/pods/v1/pod_history_service.proto", "PodHistoryService");
+    try {
+      await unary(client, "CreatePod", { pod_id: "grpcaudit", template: "postgres" }, jwt);
+      await svc.waitForStatus(jwt, "grpcaudit", "AVAILABLE");
+      const ran = await svc.api("POST", "/v3/pods/grpcaudit/exec", { token: jwt, body: { commands: ["echo", "over grpc"] } });
+      assert.equal(ran.status, 200, ran.body.message);
+
+      const answer = await unary(history, "GetPodExecAudit", { pod_id: "grpcaudit" }, jwt);
+      assert.equal(answer.message, "Pod exec audit retrieved successfully.");
+      assert.equal(answer.result.length, 1);
+      const [entry] = answer.result;
+      assert.equal(entry.kind, "exec");
+      assert.equal(entry.username, "alice");
+      assert.deepEqual(entry.command, ["echo", "over grpc"]);
+      assert.equal(entry.exit_code, 0);
+      assert.equal(entry.bytes_out, String(Buffer.byteLength(ran.body.result.results[0].output)));
+
+      await expectGrpcError(
+        unary(history, "GetPodExecAudit", { pod_id: "grpcaudit" }, await svc.token("bob")),
+        grpc.status.PERMISSION_DENIED,
+        "ADMIN permission on pod 'grpcaudit' is required; you have no permission",
+      );
+    } finally {
+      history.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { PodFilesService } from "../../gen/tapis/pods/v1/pod_files_service_pb.js";
 import { PodsService } from "../../gen/tapis/pods/v1/pods_service_pb.js";
 import { startInstallation, type Installation } from "../support/installation.js";
 
@@ -76,6 +77,19 @@ describe("distributed installation on MariaDB and kafka", function () {
       }
       const answer = await replica.uploadToPod(pieces(), { headers: { "x-tapis-token": alice } });
       assert.equal(answer.result, `Wrote ${file.length} bytes to /tmp/forwarded.bin.`, url);
+    }
+  });
+
+  it("reachesThePodsFilesWhicheverReplicaIsAsked", async () => {
+    // Replica 1 forwards the listing and the read (its reply, then its bytes) to replica 0; the agents are simulated.
+    for (const url of installation.replicaUrls) {
+      const replica = createClient(PodFilesService, createConnectTransport({ baseUrl: url, httpVersion: "2" }));
+      const listing = await replica.listFilesInPod({ podId: "onqueueb", path: "/tmp" }, { headers: { "x-tapis-token": alice } });
+      assert.equal(listing.message, "[simulated] pod 'onqueueb' runs in the simulated cluster, where no container runs: there are no files in '/tmp'.", url);
+      const read = async () => {
+        for await (const piece of replica.downloadFromPod({ podId: "onqueueb", path: "/tmp/x" }, { headers: { "x-tapis-token": alice } })) void piece;
+      };
+      await assert.rejects(read, (error: unknown) => error instanceof ConnectError && error.code === Code.NotFound && /^\[simulated\] /.test(error.rawMessage), url);
     }
   });
 });

@@ -67,6 +67,25 @@ const podEndpoints: Endpoint[] = [
   { method: "POST",   path: "/upload_to_pod",            required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
     body: upload,
     shows: (result) => assert.deepEqual(result, { uploaded: "/tmp/hello.txt" }) },
+  // The output of each start/stop cycle: whoever may read the pod's logs.
+  { method: "GET",    path: "/log-runs",                 required: "READ",  status: [200, 200, 200, 200, 403, 404, 200],
+    shows: (result, podId) => assert.deepEqual(result.map((run: Json) => [run.pod_id, run.run_index]), [[podId, 1]]) },
+  { method: "GET",    path: "/log-runs/1",               required: "READ",  status: [200, 200, 200, 200, 403, 404, 200],
+    shows: (result, podId) => assert.match(result.logs, new RegExp(`pod ${podId} is simulated`)) },
+  // Files in the pod's container: its administrators, as for exec (the simulated cluster has none).
+  { method: "GET",    path: "/list_files/tmp",           required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
+    shows: (result) => assert.deepEqual(result, { path: "tmp", files: [], count: 0 }) },
+  // The access gate's credentials and their audit: the pod's users, as upstream has it.
+  { method: "GET",    path: "/access-tokens",            required: "USER",  status: [200, 200, 200, 403, 403, 404, 200],
+    shows: (result) => assert.deepEqual(result, []) },
+  { method: "POST",   path: "/access-tokens",            required: "USER",  status: [200, 200, 200, 403, 403, 404, 200],
+    body: { label: "guests" },
+    shows: (result) => assert.ok(result.label === "guests" && result.kind === "link" && result.secret.length === 32, JSON.stringify(result)) },
+  { method: "GET",    path: "/access-tokens/audit",      required: "USER",  status: [200, 200, 200, 403, 403, 404, 200],
+    shows: (result) => assert.ok(Array.isArray(result)) },
+  // Who ran what in the pod: its administrators only.
+  { method: "GET",    path: "/exec-audit",               required: "ADMIN", status: [200, 200, 403, 403, 403, 404, 200],
+    shows: (result) => assert.deepEqual(result, []) },
   { method: "GET",    path: "",                          required: "READ",  status: [200, 200, 200, 200, 403, 404, 200],
     shows: showsThePod },
   { method: "PUT",    path: "",                          required: "USER",  status: [200, 200, 200, 403, 403, 404, 200],

@@ -51,6 +51,8 @@ describe("networking fields: tapis_auth, CORS, ip_allow_list and TapisUI", () =>
         ...rest,
         tapis_auth_return_path: "/",
         cors_add_vary_header: true,
+        access_gate: false,
+        access_gate_return_path: "/",
       },
     );
   });

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { appendFile, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from "node:fs/promises";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { rawRequest } from "./volume-files.js";
 import type { CoreV1Api, V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import { eventually } from "./eventually.js";
 import { setContainerStatus as setKubeletStatus } from "./kubelet-status.js";
@@ -123,6 +125,17 @@ export function kubernetesAgentScenarios(cluster: () => AgentCluster): void {
       assert.equal(tolerated.status, 200);
       assert.deepEqual(tolerated.body.result.results.map((r: { exit_code: number }) => r.exit_code), [3, 0]);
       assert.equal(tolerated.body.result.success, false);
+      // Every command that ran is in the audit, the failing ones with their exit codes; the one never run is not.
+      const audit = await svc.api("GET", "/v3/pods/graph/exec-audit", { token: jwt });
+      assert.equal(audit.status, 200, audit.body.message);
+      const ran = audit.body.result.map((e: { command: string[]; exit_code: number; bytes_out: number }) => [e.command.join(" "), e.exit_code, e.bytes_out]);
+      assert.deepEqual(ran.slice(0, 5), [
+        ["echo still", 0, 6],
+        ["sh -c exit 3", 3, 0],
+        ["sh -c echo oops; exit 3", 3, 5],
+        ["/bin/sh -c echo $KWOK_SIMULATED_POD", 0, 5],
+        ["echo hello", 0, 6],
+      ]);
     });
 
     it("streamsAnUploadIntoTheContainer", async () => {
@@ -139,6 +152,126 @@ export function kubernetesAgentScenarios(cluster: () => AgentCluster): void {
       assert.equal(answer.message, `Wrote ${content.length} bytes to ${destPath}.`);
       assert.ok((await readFile(destPath)).equals(content), "the file in the container holds exactly the uploaded bytes");
       await rm(destPath, { force: true });
+    });
+
+    describe("files in the container", () => {
+      // kwok runs a pod's commands on this machine, so the pod's files are this machine's.
+      let dir: string;
+      before(async () => {
+        dir = await mkdtemp(join(tmpdir(), "pods-kwok-files-"));
+        const created = await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "filer", image: "docker.io/library/busybox:1" } });
+        assert.equal(created.status, 200, created.body.message);
+        await svc.waitForStatus(jwt, "filer", "AVAILABLE", 60_000);
+      });
+      after(async () => {
+        await svc.api("DELETE", "/v3/pods/filer", { token: jwt });
+        await rm(dir, { recursive: true, force: true });
+      });
+
+      const list = (path: string) => svc.api("GET", `/v3/pods/filer/list_files?path=${encodeURIComponent(path)}`, { token: jwt });
+      const download = (path: string, query = "") => rawRequest(svc.baseUrl, "GET", `/v3/pods/filer/download_from_pod?path=${encodeURIComponent(path)}${query}`, { token: jwt });
+      const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+
+      it("listsAFolderWithEachEntrysTypeSizeOwnerPermissionsAndModificationTime", async () => {
+        const listed = join(dir, "listed");
+        await mkdir(listed);
+        await writeFile(join(listed, "a.txt"), "hello");
+        await chmod(join(listed, "a.txt"), 0o640);
+        const when = new Date("2025-05-05T05:05:05Z");
+        await utimes(join(listed, "a.txt"), when, when);
+        await mkdir(join(listed, "sub"));
+        await chmod(join(listed, "sub"), 0o750);
+        await symlink("a.txt", join(listed, "link"));
+        await writeFile(join(listed, "two words"), "");
+        await writeFile(join(listed, "new\nline"), "x");
+        await writeFile(join(listed, ".hidden"), "12");
+
+        const answer = await list(listed);
+        assert.equal(answer.status, 200, answer.body.message);
+        assert.equal(answer.body.message, `Successfully listed files in ${listed}`);
+        const { path, files, count } = answer.body.result;
+        assert.equal(path, listed);
+        assert.equal(count, 6);
+        const owner = userInfo().username;
+        const group = execFileSync("id", ["-gn"], { encoding: "utf8" }).trim();
+        const byName = new Map((files as Record<string, unknown>[]).map((f) => [f.name as string, f]));
+        assert.deepEqual([...byName.keys()].sort(), [".hidden", "a.txt", "link", "new\nline", "sub", "two words"]);
+        assert.deepEqual(byName.get("a.txt"), {
+          name: "a.txt",
+          path: `${listed}/a.txt`,
+          type: "file",
+          size: 5,
+          owner,
+          group,
+          nativePermissions: "-rw-r-----",
+          lastModified: "2025-05-05T05:05:05.000Z",
+          mimeType: null,
+        });
+        assert.deepEqual([byName.get("sub")!.type, byName.get("sub")!.nativePermissions], ["dir", "drwxr-x---"]);
+        assert.deepEqual([byName.get("link")!.type, byName.get("link")!.nativePermissions], ["symbolic_link", "lrwxrwxrwx"]);
+        assert.deepEqual([byName.get("two words")!.size, byName.get("new\nline")!.size, byName.get(".hidden")!.size], [0, 1, 2]);
+
+        const one = await list(join(listed, "a.txt"));
+        assert.equal(one.status, 200, one.body.message);
+        assert.deepEqual(one.body.result.files.map((f: { name: string; size: number }) => [f.name, f.size]), [["a.txt", 5]]);
+        const workingDirectory = await svc.api("GET", "/v3/pods/filer/list_files", { token: jwt });
+        assert.equal(workingDirectory.status, 200, workingDirectory.body.message);
+        assert.equal(workingDirectory.body.result.path, ".");
+
+        const missing = await list(join(listed, "missing"));
+        assert.equal(missing.status, 404);
+        assert.equal(missing.body.message, `file '${join(listed, "missing")}' not found in pod 'filer'`);
+      });
+
+      it("downloadsAFileByteForByteInWindowsLargerThanOne", async () => {
+        // Larger than the 8 MiB window between agent and control plane, so the transfer must wait for acknowledgements.
+        const content = randomBytes(20 * 1024 * 1024 + 13);
+        const file = join(dir, "big.bin");
+        await writeFile(file, content);
+        const answer = await download(file);
+        assert.equal(answer.status, 200, answer.json?.message);
+        assert.equal(answer.headers["content-type"], "application/octet-stream");
+        assert.equal(answer.headers["content-length"], String(content.length));
+        assert.equal(answer.headers["content-disposition"], 'attachment; filename="big.bin"');
+        assert.equal(sha256(answer.body), sha256(content));
+      });
+
+      it("downloadsAFolderAsAZipLeavingOutLinksAndNamesAnUnzipCouldMisread", async () => {
+        const tree = join(dir, "tree");
+        await mkdir(join(tree, "sub"), { recursive: true });
+        const a = randomBytes(300_000);
+        await writeFile(join(tree, "a.bin"), a);
+        await writeFile(join(tree, "sub", "b.txt"), "inner\n");
+        await writeFile(join(tree, "back\\slash"), "would be a folder elsewhere");
+        await symlink("/etc/passwd", join(tree, "sub", "passwd"));
+
+        const answer = await download(tree);
+        assert.equal(answer.status, 200, answer.json?.message);
+        assert.equal(answer.headers["content-type"], "application/zip");
+        assert.equal(answer.headers["content-disposition"], 'attachment; filename="tree.zip"');
+        const unpacked = await mkdtemp(join(tmpdir(), "pods-kwok-zip-"));
+        try {
+          await writeFile(join(unpacked, "tree.zip"), answer.body);
+          const entries = execFileSync("unzip", ["-Z1", join(unpacked, "tree.zip")], { encoding: "utf8" }).trim().split("\n").sort();
+          assert.deepEqual(entries, ["tree/", "tree/a.bin", "tree/sub/", "tree/sub/b.txt"]);
+          assert.equal(sha256(execFileSync("unzip", ["-p", join(unpacked, "tree.zip"), "tree/a.bin"])), sha256(a));
+          assert.equal(execFileSync("unzip", ["-p", join(unpacked, "tree.zip"), "tree/sub/b.txt"], { encoding: "utf8" }), "inner\n");
+        } finally {
+          await rm(unpacked, { recursive: true, force: true });
+        }
+        const zippedFile = await download(join(tree, "sub", "b.txt"), "&zip=true");
+        assert.equal(zippedFile.headers["content-type"], "application/zip");
+        assert.equal(zippedFile.headers["content-disposition"], 'attachment; filename="b.txt.zip"');
+      });
+
+      it("answers404ForAMissingFileAnd400ForOneThatIsNeitherFileNorFolder", async () => {
+        const missing = await download(join(dir, "nothing-here"));
+        assert.equal(missing.status, 404);
+        assert.equal(missing.json?.message, `file '${join(dir, "nothing-here")}' not found in pod 'filer'`);
+        const device = await download("/dev/null");
+        assert.equal(device.status, 400);
+        assert.equal(device.json?.message, "path: '/dev/null' is neither a regular file nor a folder");
+      });
     });
 
     it("reportsAnImageThatCannotBePulledAsAnErrorWithTheReason", async () => {

@@ -65,6 +65,8 @@ describe("a pod view becomes the Pod message the contract's JSON describes", () 
         tapis_ui_uri: "/ui",
         tapis_ui_uri_redirect: false,
         tapis_ui_uri_description: "UI",
+        access_gate: true,
+        access_gate_return_path: "/in",
       },
     },
     resources: { cpu_request: 250, cpu_limit: 2000, mem_request: 256, mem_limit: 3072, gpus: 0, ephemeral_storage_request: 1024, ephemeral_storage_limit: 2048 },

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { publicServices, devIdentityServices } from "../../edge-gateway/public-services.js";
 import { AgentService } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { accessRules } from "../../control-plane/authz/access-rules.js";
-import { keepTail } from "../../control-plane/storage/pod-repository.js";
+import { keepTail } from "../../control-plane/storage/pod-log-repository.js";
 import { ConfigError, EnvReader } from "../../shared/config/env-reader.js";
 import { redact } from "../../shared/logging/logger.js";
 

@@ -111,6 +111,25 @@ describe("Traefik configuration of each networking feature", () => {
     assert.deepEqual(config.http!.routers![`${router}-auth-callback`]!.middlewares, [`${router}-ipallowlist`]);
   });
 
+  it("putsTheAccessGateInFrontOfAnEntryAndRoutesRedemptionsOnItsHostToTheApi", () => {
+    const gated = { protocol: "http", port: 8080, access_gate: true, ip_allow_list: ["10.0.0.0/8"] };
+    const config = configOf({ default: gated });
+    assert.deepEqual(config, {
+      http: {
+        routers: {
+          [router]: { rule: "Host(`web.pods.dev.localhost`)", service: router, middlewares: [`${router}-ipallowlist`, `${router}-gate`], tls: {} },
+          // Redemptions reach the API on the pod's host, so the session cookie lands there; the allow list still applies.
+          [`${router}-gate-redeem`]: { rule: "Host(`web.pods.dev.localhost`) && Path(`/v3/pods/web/gate/redeem`)", service: "tapis-pods-api", middlewares: [`${router}-ipallowlist`], tls: {} },
+        },
+        services: { [router]: service, "tapis-pods-api": { loadBalancer: { servers: [{ url: "http://pods-api:8000" }] } } },
+        middlewares: {
+          [`${router}-ipallowlist`]: { ipAllowList: { sourceRange: ["10.0.0.0/8"] } },
+          [`${router}-gate`]: { forwardAuth: { address: "http://pods-api:8000/v3/pods/web/gate?tenant_id=dev", authResponseHeaders: ["X-Tapis-Gate-Code"] } },
+        },
+      },
+    });
+  });
+
   it("routesATcpEntryBySniAndEndsTlsAtTheProxy", () => {
     const config = configOf({ bolt: { protocol: "tcp", port: 7687, ip_allow_list: ["10.1.0.0/16"] } });
     const name = "pods-local-dev-web-bolt";
@@ -189,6 +208,13 @@ describe("edge routes of a pod whose entries break a rule", () => {
   it("leavesOutAReturnPathThatCouldLeadToAnotherSite", () => {
     assert.deepEqual(problemsOf({ default: { port: 8080, tapis_auth: true, tapis_auth_return_path: "//evil.example.org/" } }), [
       "networking.default.tapis_auth_return_path: must be a path starting with one '/', of letters, digits, '.', '_', '-' and '/', at most 180 characters",
+    ]);
+  });
+
+  it("leavesOutAGatedEntryWhenTheProxyCannotReachTheApi", () => {
+    const gated = { port: 8080, access_gate: true };
+    assert.deepEqual(problemsOf({ default: gated }, {}, { ...site, apiUrl: undefined }), [
+      "networking.default.access_gate: PODS_EDGE_API_URL is not set, so no proxy can ask the service who may pass",
     ]);
   });
 });

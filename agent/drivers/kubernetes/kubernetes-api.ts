@@ -1,4 +1,4 @@
-import { PassThrough, type Readable, type Writable } from "node:stream";
+import { PassThrough, Writable, type Readable } from "node:stream";
 import {
   ApiException,
   CoreV1Api,
@@ -239,6 +239,63 @@ export class KubernetesApi {
             resolve({ exitCode: -1, failure: "the connection to the container closed before the command finished" });
           });
           if (input && gate) void feedStdin(input, gate, ws);
+        })
+        .catch((error: unknown) => {
+          clearTimeout(timer);
+          reject(toApiError(error));
+        });
+    });
+  }
+
+  /**
+   * Runs a command whose standard output goes to `stdout` at the pace it is
+   * read: while `stdout` holds a buffer's worth, the connection to the API
+   * server stops reading, which holds the command back. Destroying `stdout`
+   * closes the connection, which ends the command. Standard error goes to
+   * `stderr`. Resolves when the command has finished.
+   */
+  execStreaming(podName: string, container: string, command: string[], stdout: PassThrough, stderr: Writable, timeoutMs: number): Promise<ExecOutcome> {
+    return new Promise<ExecOutcome>((resolve, reject) => {
+      let socket: { close(): void; terminate?(): void; pause?(): void; resume?(): void } | undefined;
+      let finished = false;
+      const timer = setTimeout(() => {
+        socket?.close();
+        reject(new ExecTimeoutError(timeoutMs));
+      }, timeoutMs);
+      const relay = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          if (!stdout.write(chunk)) socket?.pause?.();
+          callback();
+        },
+        final(callback) {
+          stdout.end();
+          callback();
+        },
+      });
+      stdout.on("drain", () => socket?.resume?.());
+      // The reader wants no more: cut the connection at once (a closing handshake can take the server 30 s).
+      stdout.once("close", () => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        if (socket?.terminate) socket.terminate();
+        else socket?.close();
+        resolve({ exitCode: -1, failure: "stopped: the reader took no more of the output" });
+      });
+      const finish = (status: V1Status) => {
+        finished = true;
+        clearTimeout(timer);
+        resolve(execOutcome(status));
+      };
+      new Exec(this.kubeConfig)
+        .exec(this.namespace, podName, container, command, relay, stderr, null, false, finish)
+        .then((ws) => {
+          socket = ws as unknown as typeof socket;
+          ws.on("close", () => {
+            clearTimeout(timer);
+            if (!stdout.writableEnded) stdout.end();
+            resolve({ exitCode: -1, failure: "the connection to the container closed before the command finished" });
+          });
         })
         .catch((error: unknown) => {
           clearTimeout(timer);

@@ -8,6 +8,7 @@ import {
   parseKey,
   type ClusterDriver,
   type CommandOutcome,
+  type CommandStream,
   type ObservationSink,
   type PodKey,
   type StartPreparation,
@@ -230,6 +231,26 @@ export class KubernetesDriver implements ClusterDriver {
     }
     const done = this.runInContainer(podName, ["sh", "-c", 'cat > "$0"', destPath], new CappedOutput(64 * 1024), input, uploadTimeoutMs);
     return { input, done };
+  }
+
+  /** Standard output flows at the pace it is read: the connection to the API server pauses meanwhile. */
+  execStream(key: PodKey, uid: string, argv: string[], timeoutMs: number): CommandStream {
+    const stdout = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const podName = this.runningPodName(key, uid);
+    if (!podName) {
+      stdout.end();
+      return { stdout, done: Promise.resolve(notRunning) };
+    }
+    const errors = new CappedOutput(64 * 1024);
+    const done = this.api.execStreaming(podName, containerName, argv, stdout, errors, timeoutMs).then(
+      (outcome): CommandOutcome => ({ output: errors.text(), exitCode: outcome.exitCode, ...(outcome.failure ? { error: outcome.failure } : {}) }),
+      (error: unknown): CommandOutcome => {
+        // Nothing more comes: whoever reads learns why from `done`.
+        if (!stdout.writableEnded) stdout.end();
+        return { output: errors.text(), exitCode: -1, error: error instanceof Error ? error.message : String(error) };
+      },
+    );
+    return { stdout, done };
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,7 @@
+import { GateAttemptEntity, GateAuditEntity, PodAccessTokenEntity } from "./access-gate-entities.js";
 import { AgentPresenceEntity } from "./agent-presence-entity.js";
 import { AgentTokenEntity, ClusterEntity } from "./cluster-entity.js";
+import { ExecAuditEntity } from "./exec-audit-entity.js";
 import { ImageEntity } from "./image-entity.js";
 import { PodSecretValueEntity, SecretEntity } from "./secret-entity.js";
 import { OutboxEntity } from "./outbox-entity.js";
@@ -8,7 +10,7 @@ import { PodChangeEntity } from "./pod-change-entity.js";
 import { PodActionLogEntity } from "./pod-action-log-entity.js";
 import { PodCredentialsEntity } from "./pod-credentials-entity.js";
 import { PodEntity } from "./pod-entity.js";
-import { PodLogChunkEntity } from "./pod-log-entity.js";
+import { PodLogChunkEntity, PodLogRunEntity } from "./pod-log-entity.js";
 import { TemplateEntity } from "./template-entity.js";
 import { TemplateTagEntity } from "./template-tag-entity.js";
 import { LeaseEntity } from "./lease-entity.js";
@@ -21,6 +23,7 @@ export const allEntities = [
   PermissionEntity,
   PodActionLogEntity,
   PodLogChunkEntity,
+  PodLogRunEntity,
   OutboxEntity,
   TemplateEntity,
   TemplateTagEntity,
@@ -34,4 +37,8 @@ export const allEntities = [
   VolumeEntity,
   SnapshotEntity,
   LeaseEntity,
+  ExecAuditEntity,
+  PodAccessTokenEntity,
+  GateAttemptEntity,
+  GateAuditEntity,
 ];

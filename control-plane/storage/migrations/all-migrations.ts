@@ -11,6 +11,9 @@ import { PodOwners1765000200000 } from "./0012-pod-owners.js";
 import { PodChanges1768000000000 } from "./0040-pod-changes.js";
 import { VolumesAndSnapshots1766000000000 } from "./0020-volumes-and-snapshots.js";
 import { PodMountUsers1770000000000 } from "./0060-pod-mount-users.js";
+import { ExecAudit1770500000000 } from "./0065-exec-audit.js";
+import { LogRuns1770600000000 } from "./0066-log-runs.js";
+import { AccessGate1770700000000 } from "./0067-access-gate.js";
 
 /**
  * Every migration, oldest first. Append; never edit one that has shipped.
@@ -29,5 +32,8 @@ export function allMigrations(cipher: FieldCipher): (new () => MigrationInterfac
     VolumesAndSnapshots1766000000000,
     PodChanges1768000000000,
     PodMountUsers1770000000000,
+    ExecAudit1770500000000,
+    LogRuns1770600000000,
+    AccessGate1770700000000,
   ];
 }

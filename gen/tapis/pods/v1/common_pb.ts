@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/common.proto.
  */
 export const file_tapis_pods_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("Chp0YXBpcy9wb2RzL3YxL2NvbW1vbi5wcm90bxINdGFwaXMucG9kcy52MSIiCgtQZXJtaXNzaW9ucxITCgtwZXJtaXNzaW9ucxgBIAMoCSJzCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEdHlwZRgDIAEoCRIMCgRzaXplGAQgASgDEhQKDGxhc3RNb2RpZmllZBgFIAEoCRIZChFuYXRpdmVQZXJtaXNzaW9ucxgGIAEoCSI5CgxDb250ZW50UmFuZ2USDQoFZmlyc3QYASABKAMSDAoEbGFzdBgCIAEoAxIMCgRzaXplGAMgASgDIiMKE1JhbmdlTm90U2F0aXNmaWFibGUSDAoEc2l6ZRgBIAEoAyJWCg9TdG9yYWdlTW91bnRVc2USDgoGcG9kX2lkGAEgASgJEhIKCm1vdW50X3BhdGgYAiABKAkSEQoJcmVhZF9vbmx5GAMgASgIEgwKBHVzZXIYBCABKAkqhQEKD1Blcm1pc3Npb25MZXZlbBIgChxQRVJNSVNTSU9OX0xFVkVMX1VOU1BFQ0lGSUVEEAASGQoVUEVSTUlTU0lPTl9MRVZFTF9SRUFEEAESGQoVUEVSTUlTU0lPTl9MRVZFTF9VU0VSEAISGgoWUEVSTUlTU0lPTl9MRVZFTF9BRE1JThADYgZwcm90bzM");
+  fileDesc("Chp0YXBpcy9wb2RzL3YxL2NvbW1vbi5wcm90bxINdGFwaXMucG9kcy52MSIiCgtQZXJtaXNzaW9ucxITCgtwZXJtaXNzaW9ucxgBIAMoCSJzCghGaWxlSW5mbxIMCgRwYXRoGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEdHlwZRgDIAEoCRIMCgRzaXplGAQgASgDEhQKDGxhc3RNb2RpZmllZBgFIAEoCRIZChFuYXRpdmVQZXJtaXNzaW9ucxgGIAEoCSK4AQoLUG9kRmlsZUluZm8SDAoEbmFtZRgBIAEoCRIMCgRwYXRoGAIgASgJEgwKBHR5cGUYAyABKAkSDAoEc2l6ZRgEIAEoAxINCgVvd25lchgFIAEoCRINCgVncm91cBgGIAEoCRIZChFuYXRpdmVQZXJtaXNzaW9ucxgHIAEoCRIUCgxsYXN0TW9kaWZpZWQYCCABKAkSFQoIbWltZVR5cGUYCSABKAlIAIgBAUILCglfbWltZVR5cGUiOQoMQ29udGVudFJhbmdlEg0KBWZpcnN0GAEgASgDEgwKBGxhc3QYAiABKAMSDAoEc2l6ZRgDIAEoAyIjChNSYW5nZU5vdFNhdGlzZmlhYmxlEgwKBHNpemUYASABKAMiVgoPU3RvcmFnZU1vdW50VXNlEg4KBnBvZF9pZBgBIAEoCRISCgptb3VudF9wYXRoGAIgASgJEhEKCXJlYWRfb25seRgDIAEoCBIMCgR1c2VyGAQgASgJKoUBCg9QZXJtaXNzaW9uTGV2ZWwSIAocUEVSTUlTU0lPTl9MRVZFTF9VTlNQRUNJRklFRBAAEhkKFVBFUk1JU1NJT05fTEVWRUxfUkVBRBABEhkKFVBFUk1JU1NJT05fTEVWRUxfVVNFUhACEhoKFlBFUk1JU1NJT05fTEVWRUxfQURNSU4QA2IGcHJvdG8z");
 
 /**
  * Grants on one object, each as "<username>:<LEVEL>".
@@ -87,6 +87,81 @@ export const FileInfoSchema: GenMessage<FileInfo> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_common, 1);
 
 /**
+ * A file or folder in a pod's container, as upstream's list_files gives it.
+ * The camelCase names are those existing clients read.
+ *
+ * @generated from message tapis.pods.v1.PodFileInfo
+ */
+export type PodFileInfo = Message<"tapis.pods.v1.PodFileInfo"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The path asked for, joined with the name.
+   *
+   * @generated from field: string path = 2;
+   */
+  path: string;
+
+  /**
+   * "file", "dir", "symbolic_link" or "other" (a device, a socket, a pipe).
+   *
+   * @generated from field: string type = 3;
+   */
+  type: string;
+
+  /**
+   * Bytes (of a link: of the link itself).
+   *
+   * @generated from field: int64 size = 4;
+   */
+  size: bigint;
+
+  /**
+   * @generated from field: string owner = 5;
+   */
+  owner: string;
+
+  /**
+   * @generated from field: string group = 6;
+   */
+  group: string;
+
+  /**
+   * As ls shows them, e.g. "-rw-r--r--" or "drwxr-xr-x".
+   * buf:lint:ignore FIELD_LOWER_SNAKE_CASE
+   *
+   * @generated from field: string nativePermissions = 7;
+   */
+  nativePermissions: string;
+
+  /**
+   * The modification time, ISO 8601 in UTC, to the second.
+   * buf:lint:ignore FIELD_LOWER_SNAKE_CASE
+   *
+   * @generated from field: string lastModified = 8;
+   */
+  lastModified: string;
+
+  /**
+   * Always null, as upstream has it.
+   * buf:lint:ignore FIELD_LOWER_SNAKE_CASE
+   *
+   * @generated from field: optional string mimeType = 9;
+   */
+  mimeType?: string | undefined;
+};
+
+/**
+ * Describes the message tapis.pods.v1.PodFileInfo.
+ * Use `create(PodFileInfoSchema)` to create a new message.
+ */
+export const PodFileInfoSchema: GenMessage<PodFileInfo> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_common, 2);
+
+/**
  * The part of a file an answer holds (HTTP Content-Range): bytes `first` to
  * `last`, inclusive and 0-based, of a file of `size` bytes.
  *
@@ -114,7 +189,7 @@ export type ContentRange = Message<"tapis.pods.v1.ContentRange"> & {
  * Use `create(ContentRangeSchema)` to create a new message.
  */
 export const ContentRangeSchema: GenMessage<ContentRange> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_common, 2);
+  messageDesc(file_tapis_pods_v1_common, 3);
 
 /**
  * The detail of an OUT_OF_RANGE error of a download: no byte of the file
@@ -136,7 +211,7 @@ export type RangeNotSatisfiable = Message<"tapis.pods.v1.RangeNotSatisfiable"> &
  * Use `create(RangeNotSatisfiableSchema)` to create a new message.
  */
 export const RangeNotSatisfiableSchema: GenMessage<RangeNotSatisfiable> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_common, 3);
+  messageDesc(file_tapis_pods_v1_common, 4);
 
 /**
  * One mount of a volume or snapshot by a pod, as the volume or snapshot
@@ -176,7 +251,7 @@ export type StorageMountUse = Message<"tapis.pods.v1.StorageMountUse"> & {
  * Use `create(StorageMountUseSchema)` to create a new message.
  */
 export const StorageMountUseSchema: GenMessage<StorageMountUse> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_common, 4);
+  messageDesc(file_tapis_pods_v1_common, 5);
 
 /**
  * Levels nest: ADMIN includes USER, USER includes READ.

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tapis/pods/v1/edge_service.proto.
  */
 export const file_tapis_pods_v1_edge_service: GenFile = /*@__PURE__*/
-  fileDesc("CiB0YXBpcy9wb2RzL3YxL2VkZ2Vfc2VydmljZS5wcm90bxINdGFwaXMucG9kcy52MSIqChRHZXRFZGdlUm91dGVzUmVxdWVzdBISCgpjbHVzdGVyX2lkGAEgASgJIkIKFUdldEVkZ2VSb3V0ZXNSZXNwb25zZRIpCgZyb3V0ZXMYASABKAsyGS50YXBpcy5wb2RzLnYxLkVkZ2VSb3V0ZXMiRwoKRWRnZVJvdXRlcxIoCgZyb3V0ZXMYASADKAsyGC50YXBpcy5wb2RzLnYxLkVkZ2VSb3V0ZRIPCgdhcGlfdXJsGAIgASgJIogCCglFZGdlUm91dGUSDAoEbmFtZRgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEhYKDm5ldHdvcmtpbmdfa2V5GAQgASgJEi0KCHByb3RvY29sGAUgASgOMhsudGFwaXMucG9kcy52MS5FZGdlUHJvdG9jb2wSDAoEaG9zdBgGIAEoCRIQCgh1cHN0cmVhbRgHIAEoCRIVCg1pcF9hbGxvd19saXN0GAggAygJEiUKBGF1dGgYCSABKAsyFy50YXBpcy5wb2RzLnYxLkVkZ2VBdXRoEiUKBGNvcnMYCiABKAsyFy50YXBpcy5wb2RzLnYxLkVkZ2VDb3JzIkwKCEVkZ2VBdXRoEg8KB2FkZHJlc3MYASABKAkSFQoNY2FsbGJhY2tfcGF0aBgCIAEoCRIYChByZXNwb25zZV9oZWFkZXJzGAMgAygJIpQBCghFZGdlQ29ycxIVCg1hbGxvd19vcmlnaW5zGAEgAygJEhUKDWFsbG93X21ldGhvZHMYAiADKAkSFQoNYWxsb3dfaGVhZGVycxgDIAMoCRIZChFhbGxvd19jcmVkZW50aWFscxgEIAEoCBIPCgdtYXhfYWdlGAUgASgFEhcKD2FkZF92YXJ5X2hlYWRlchgGIAEoCCp4CgxFZGdlUHJvdG9jb2wSHQoZRURHRV9QUk9UT0NPTF9VTlNQRUNJRklFRBAAEhYKEkVER0VfUFJPVE9DT0xfSFRUUBABEhUKEUVER0VfUFJPVE9DT0xfVENQEAISGgoWRURHRV9QUk9UT0NPTF9QT1NUR1JFUxADMmkKC0VkZ2VTZXJ2aWNlEloKDUdldEVkZ2VSb3V0ZXMSIy50YXBpcy5wb2RzLnYxLkdldEVkZ2VSb3V0ZXNSZXF1ZXN0GiQudGFwaXMucG9kcy52MS5HZXRFZGdlUm91dGVzUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("CiB0YXBpcy9wb2RzL3YxL2VkZ2Vfc2VydmljZS5wcm90bxINdGFwaXMucG9kcy52MSIqChRHZXRFZGdlUm91dGVzUmVxdWVzdBISCgpjbHVzdGVyX2lkGAEgASgJIkIKFUdldEVkZ2VSb3V0ZXNSZXNwb25zZRIpCgZyb3V0ZXMYASABKAsyGS50YXBpcy5wb2RzLnYxLkVkZ2VSb3V0ZXMiRwoKRWRnZVJvdXRlcxIoCgZyb3V0ZXMYASADKAsyGC50YXBpcy5wb2RzLnYxLkVkZ2VSb3V0ZRIPCgdhcGlfdXJsGAIgASgJIrACCglFZGdlUm91dGUSDAoEbmFtZRgBIAEoCRIRCgl0ZW5hbnRfaWQYAiABKAkSDgoGcG9kX2lkGAMgASgJEhYKDm5ldHdvcmtpbmdfa2V5GAQgASgJEi0KCHByb3RvY29sGAUgASgOMhsudGFwaXMucG9kcy52MS5FZGdlUHJvdG9jb2wSDAoEaG9zdBgGIAEoCRIQCgh1cHN0cmVhbRgHIAEoCRIVCg1pcF9hbGxvd19saXN0GAggAygJEiUKBGF1dGgYCSABKAsyFy50YXBpcy5wb2RzLnYxLkVkZ2VBdXRoEiUKBGNvcnMYCiABKAsyFy50YXBpcy5wb2RzLnYxLkVkZ2VDb3JzEiYKBGdhdGUY+gEgASgLMhcudGFwaXMucG9kcy52MS5FZGdlR2F0ZSJKCghFZGdlR2F0ZRIPCgdhZGRyZXNzGAEgASgJEhMKC3JlZGVlbV9wYXRoGAIgASgJEhgKEHJlc3BvbnNlX2hlYWRlcnMYAyADKAkiTAoIRWRnZUF1dGgSDwoHYWRkcmVzcxgBIAEoCRIVCg1jYWxsYmFja19wYXRoGAIgASgJEhgKEHJlc3BvbnNlX2hlYWRlcnMYAyADKAkilAEKCEVkZ2VDb3JzEhUKDWFsbG93X29yaWdpbnMYASADKAkSFQoNYWxsb3dfbWV0aG9kcxgCIAMoCRIVCg1hbGxvd19oZWFkZXJzGAMgAygJEhkKEWFsbG93X2NyZWRlbnRpYWxzGAQgASgIEg8KB21heF9hZ2UYBSABKAUSFwoPYWRkX3ZhcnlfaGVhZGVyGAYgASgIKngKDEVkZ2VQcm90b2NvbBIdChlFREdFX1BST1RPQ09MX1VOU1BFQ0lGSUVEEAASFgoSRURHRV9QUk9UT0NPTF9IVFRQEAESFQoRRURHRV9QUk9UT0NPTF9UQ1AQAhIaChZFREdFX1BST1RPQ09MX1BPU1RHUkVTEAMyaQoLRWRnZVNlcnZpY2USWgoNR2V0RWRnZVJvdXRlcxIjLnRhcGlzLnBvZHMudjEuR2V0RWRnZVJvdXRlc1JlcXVlc3QaJC50YXBpcy5wb2RzLnYxLkdldEVkZ2VSb3V0ZXNSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message tapis.pods.v1.GetEdgeRoutesRequest
@@ -68,7 +68,8 @@ export type EdgeRoutes = Message<"tapis.pods.v1.EdgeRoutes"> & {
 
   /**
    * Where proxies reach the Pods API: the forward-authentication address and
-   * the login callback of tapis_auth routes point there. Empty when not set
+   * the login callback of tapis_auth routes, and the gate of gated routes,
+   * point there. Empty when not set
    * (then no route has auth).
    *
    * @generated from field: string api_url = 2;
@@ -150,6 +151,13 @@ export type EdgeRoute = Message<"tapis.pods.v1.EdgeRoute"> & {
    * @generated from field: tapis.pods.v1.EdgeCors cors = 10;
    */
   cors?: EdgeCors | undefined;
+
+  /**
+   * Set when the entry has the access gate (http only).
+   *
+   * @generated from field: tapis.pods.v1.EdgeGate gate = 250;
+   */
+  gate?: EdgeGate | undefined;
 };
 
 /**
@@ -158,6 +166,50 @@ export type EdgeRoute = Message<"tapis.pods.v1.EdgeRoute"> & {
  */
 export const EdgeRouteSchema: GenMessage<EdgeRoute> = /*@__PURE__*/
   messageDesc(file_tapis_pods_v1_edge_service, 3);
+
+/**
+ * The access gate of a route: visitors without a Tapis account pass with a
+ * session their redeemed secret gave them.
+ *
+ * @generated from message tapis.pods.v1.EdgeGate
+ */
+export type EdgeGate = Message<"tapis.pods.v1.EdgeGate"> & {
+  /**
+   * The URL the proxy asks before passing a request on:
+   * <api_url>/v3/pods/<pod_id_net>/gate?tenant_id=<tenant>. It answers 200
+   * (with response_headers), or 401 with the login form the visitor gets, or
+   * a redirect to redeem a link (401 with Location when the proxy sends
+   * X-Pods-Redirect-Status: 401).
+   *
+   * @generated from field: string address = 1;
+   */
+  address: string;
+
+  /**
+   * The path on the route's host where visitors redeem a secret (a link,
+   * GET; the form, POST); the proxy sends it to the Pods API (<api_url> +
+   * this path), with the visitor's address in X-Forwarded-For, without
+   * asking first.
+   *
+   * @generated from field: string redeem_path = 2;
+   */
+  redeemPath: string;
+
+  /**
+   * Headers of an allowing answer that the proxy copies onto the request it
+   * passes on, replacing any the client sent.
+   *
+   * @generated from field: repeated string response_headers = 3;
+   */
+  responseHeaders: string[];
+};
+
+/**
+ * Describes the message tapis.pods.v1.EdgeGate.
+ * Use `create(EdgeGateSchema)` to create a new message.
+ */
+export const EdgeGateSchema: GenMessage<EdgeGate> = /*@__PURE__*/
+  messageDesc(file_tapis_pods_v1_edge_service, 4);
 
 /**
  * Forward authentication of a tapis_auth route.
@@ -195,7 +247,7 @@ export type EdgeAuth = Message<"tapis.pods.v1.EdgeAuth"> & {
  * Use `create(EdgeAuthSchema)` to create a new message.
  */
 export const EdgeAuthSchema: GenMessage<EdgeAuth> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_edge_service, 4);
+  messageDesc(file_tapis_pods_v1_edge_service, 5);
 
 /**
  * How the proxy answers CORS for a route.
@@ -243,7 +295,7 @@ export type EdgeCors = Message<"tapis.pods.v1.EdgeCors"> & {
  * Use `create(EdgeCorsSchema)` to create a new message.
  */
 export const EdgeCorsSchema: GenMessage<EdgeCors> = /*@__PURE__*/
-  messageDesc(file_tapis_pods_v1_edge_service, 5);
+  messageDesc(file_tapis_pods_v1_edge_service, 6);
 
 /**
  * @generated from enum tapis.pods.v1.EdgeProtocol
