@@ -49,7 +49,8 @@ describe("SQLite statements bind numbers instead of writing them into the SQL", 
     await db.transaction((tx) => tx.insert(PodChangeEntity, change("b", 1_796_000_000_111, true)));
     await db.transaction((tx) => tx.update(PodChangeEntity, { podId: "b" }, { at: 1_796_000_000_222 }));
     await db.read((m) => m.find(PodChangeEntity, { where: { at: LessThan(1_796_000_000_333) } }));
-    assert.deepEqual(compiled.slice(first), [], "the second round compiled statements of its own");
+    // Only statements of pod_changes count: typeorm's cache is first in, first out, so BEGIN may have left it.
+    assert.deepEqual(compiled.slice(first).filter((sql) => sql.includes("pod_changes")), [], "the second round compiled statements of its own");
   });
 
   it("stores, reads back and compares the same values as before", async () => {
