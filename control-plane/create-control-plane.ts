@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { DevIdentityService } from "../gen/tapis/identity/v1/dev_identity_service_pb.js";
 import { AgentService } from "../gen/tapis/pods/v1/agent_service_pb.js";
@@ -102,6 +102,7 @@ import { controlPlaneReadiness } from "./server/readiness.js";
 import { serverReflectionRpcs } from "./server/server-reflection.js";
 import { createCallLogInterceptor } from "./server/call-log-interceptor.js";
 import { listenRpc, type RpcServer } from "./server/rpc-server.js";
+import { routesBuiltOnce } from "../shared/rpc/in-process-transport.js";
 import { ActionLogRepository } from "./storage/action-log-repository.js";
 import { ExecAuditRepository } from "./storage/exec-audit-repository.js";
 import { GateAuditRepository } from "./storage/access-gate-repository.js";
@@ -141,6 +142,8 @@ export interface ControlPlane {
   /** Snapshot schedules, pending volume and snapshot work, size recounts: `runOnce()` runs a pass now. */
   upkeep: StorageUpkeep;
   server: RpcServer;
+  /** The services and server interceptors this replica serves, for a gateway in the same process to call without the wire. */
+  local: { routes: (router: ConnectRouter) => void; serverInterceptors: Interceptor[] };
   stop(): Promise<void>;
 }
 
@@ -323,7 +326,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       ...(deps.devIdentity ? [DevIdentityService] : []),
     ];
     const feed = new PodChangeFeed(db, { pollMs: 250, historyMs: config.watchHistorySeconds * 1000 }, logger);
-    const routes = (router: ConnectRouter) => {
+    // Built once: the HTTP/2 adapter and a gateway in this process (in-process calls) serve the same instances.
+    const routes = routesBuiltOnce((router: ConnectRouter) => {
       router.service(PodsService, podsRpc(pods, execs, uploads, permissions, objects, saver));
       router.service(PodHistoryService, podHistoryRpc(execAudit, new PodLogRuns(db)));
       router.service(PodFilesService, podFilesRpc(new PodContainerFiles(db, agents)));
@@ -348,7 +352,20 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       const reflection = serverReflectionRpcs([...servedServices, Health]);
       router.service(ServerReflectionV1, reflection.v1);
       router.service(ServerReflectionV1alpha, reflection.v1alpha);
-    };
+    });
+    const interceptors: Interceptor[] = [
+      createCallLogInterceptor(logger, metrics.rpc),
+      createErrorInterceptor(logger),
+      createAccessInterceptor({
+        rules: accessRules,
+        verifier,
+        agents: anyAgentCredentials(new StaticAgentCredentials(config.agentTokens), clusters),
+        objects,
+        serviceAdmins: new Set(config.serviceAdmins),
+        siteAdminTenants: new Set(config.siteAdminTenants),
+        replicaToken: config.replicaToken,
+      }),
+    ];
     const handler = connectNodeAdapter({
       routes,
       // Orchestrators probe /livez and /readyz over HTTP/1.1 on the same port.
@@ -363,19 +380,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       // between processes on one network, where gzip costs far more CPU than it saves (it held file
       // transfers near 10 MB/s).
       compressMinBytes: 0xffffffff,
-      interceptors: [
-        createCallLogInterceptor(logger, metrics.rpc),
-        createErrorInterceptor(logger),
-        createAccessInterceptor({
-          rules: accessRules,
-          verifier,
-          agents: anyAgentCredentials(new StaticAgentCredentials(config.agentTokens), clusters),
-          objects,
-          serviceAdmins: new Set(config.serviceAdmins),
-          siteAdminTenants: new Set(config.siteAdminTenants),
-          replicaToken: config.replicaToken,
-        }),
-      ],
+      interceptors,
     });
     const server = await listenRpc(handler, config.grpcHost, config.grpcPort, config.shutdownGraceMs);
     replica.url = config.advertiseUrl ?? `http://${config.grpcHost}:${server.port}`;
@@ -390,6 +395,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       enforcer,
       upkeep,
       server,
+      local: { routes, serverInterceptors: interceptors },
       async stop() {
         stopping.abort();
         enforcer.stop();

@@ -28,6 +28,7 @@ import { isDownload, resumeAfterLastEvent, streamEvents } from "./transcode/even
 import { getOnlyHeaders, streamDownload, unsatisfiedRangeSize } from "./transcode/file-download.js";
 import { buildRequest } from "./transcode/request-builder.js";
 import { ControlPlanePool } from "../shared/rpc/control-plane-pool.js";
+import { InProcessTransport, type InProcessOptions } from "../shared/rpc/in-process-transport.js";
 import { parseMultipart, uploadMessages } from "./transcode/multipart-request.js";
 import { formHoldsOnlyTheFile, streamMultipartFile } from "./transcode/streamed-upload.js";
 
@@ -36,6 +37,12 @@ export interface GatewayOptions {
   port: number;
   /** Base URLs of the control-plane replicas, e.g. http://127.0.0.1:8090; taken in turn. */
   controlPlaneUrls: string[];
+  /**
+   * A control plane in this same process (the embedded installation): its
+   * unary RPCs are called in process, without the wire; streams, and the
+   * readiness probe, still go to controlPlaneUrls.
+   */
+  inProcess?: Pick<InProcessOptions, "routes" | "serverInterceptors">;
   /** The services whose REST bindings this gateway serves. */
   services: DescService[];
   json: JsonBodyLimits;
@@ -71,11 +78,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const routes = new RouteTable(options.services);
   const trusted = new TrustedProxies(options.trustedProxies ?? []);
   const docs = new ApiDocs();
-  const transport = new ControlPlanePool(options.controlPlaneUrls, [traceContextInterceptor()]);
+  const wire = new ControlPlanePool(options.controlPlaneUrls, [traceContextInterceptor()]);
+  const transport = options.inProcess ? new InProcessTransport({ ...options.inProcess, clientInterceptors: [traceContextInterceptor()], wire }) : wire;
   const tracer = tracerOf("gateway");
   const registry = options.metrics ?? createMetricsRegistry();
   const requestMetrics = new RequestMetrics(registry);
-  const healthClient = createClient(Health, transport);
+  const healthClient = createClient(Health, wire);
   const readiness: ReadinessChecks = async () => ({
     control_plane: await probeState(async () => {
       const answer = await healthClient.check({}, { timeoutMs: 2_000 });

@@ -97,6 +97,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger, opti
     gateway = await startGateway({
       ...config.gateway,
       controlPlaneUrls: [grpcUrl],
+      inProcess: controlPlane.local,
       services: [...publicServices, ...devIdentityServices],
       // One process: its readiness includes the agent's.
       readiness: async () => agent?.readiness() ?? { agent: "starting" },

@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import { decodeJwt, errors, jwtVerify } from "jose";
 import { UnauthenticatedError } from "../errors/domain-errors.js";
-import type { TenantKeySource, TenantTrust } from "./tenant-keys.js";
+import type { TenantKeySource, TenantTrust, VerificationKey } from "./tenant-keys.js";
 
 /** The claims of a verified Tapis access token that the service uses. */
 export interface TokenIdentity {
@@ -11,20 +12,67 @@ export interface TokenIdentity {
 
 type Claims = Record<string, unknown>;
 
+/** A token that passed verification: what it proved, until when, and with which of its tenant's keys and issuers. */
+interface VerifiedToken {
+  identity: TokenIdentity;
+  expiresAtMs: number;
+  key: VerificationKey;
+  issuer: string;
+}
+
+/** Most verified tokens remembered at once (a few MB); beyond it the oldest are forgotten first. */
+const defaultRemembered = 10_000;
+
 /**
  * Verifies Tapis access tokens: RS256 only, signed by the key of the tenant
  * named in `tapis/tenant_id` and issued by that tenant's token service
  * (`iss`), unexpired and already valid (`nbf`, `iat`) within
  * `clockToleranceSeconds` of skew, of token type "access", with a subject
  * that matches `tapis/username`.
+ *
+ * Clients send the same token with every call, and a signature check costs
+ * more than the rest of a read: a verified token is remembered (by its
+ * SHA-256, never the token itself) until its `exp`, and taken again only
+ * while its tenant is still trusted with the same key and issuer. Only the
+ * token's own claims are remembered; what headers add (a service acting for
+ * a user) is decided on every call.
  */
 export class TokenVerifier {
+  private readonly verified = new Map<string, VerifiedToken>();
+
   constructor(
     private readonly keys: TenantKeySource,
     private readonly clockToleranceSeconds = 30,
+    private readonly remembered = defaultRemembered,
   ) {}
 
   async verify(token: string): Promise<TokenIdentity> {
+    const digest = createHash("sha256").update(token).digest("base64url");
+    const known = this.verified.get(digest);
+    if (known) {
+      if (await this.stillValid(known)) return known.identity;
+      this.verified.delete(digest);
+    }
+    const verified = await this.verifyAnew(token);
+    this.remember(digest, verified);
+    return verified.identity;
+  }
+
+  private async stillValid(known: VerifiedToken): Promise<boolean> {
+    if (Date.now() >= known.expiresAtMs) return false;
+    const trust = await this.keys.trustOf(known.identity.tenantId);
+    return trust !== null && trust.key === known.key && trimSlash(trust.issuer()) === known.issuer;
+  }
+
+  private remember(digest: string, verified: VerifiedToken): void {
+    if (this.verified.size >= this.remembered) {
+      const oldest = this.verified.keys().next();
+      if (!oldest.done) this.verified.delete(oldest.value);
+    }
+    this.verified.set(digest, verified);
+  }
+
+  private async verifyAnew(token: string): Promise<VerifiedToken> {
     let tenantId: unknown;
     try {
       tenantId = decodeJwt(token)["tapis/tenant_id"];
@@ -38,7 +86,14 @@ export class TokenVerifier {
     } catch (error) {
       throw refusal(error);
     }
-    return this.identityOf(verified.claims, tenantId, verified.trust.issuer());
+    const issuer = verified.trust.issuer();
+    return {
+      identity: this.identityOf(verified.claims, tenantId, issuer),
+      // jose required exp and checked it is a number.
+      expiresAtMs: (verified.claims.exp as number) * 1000,
+      key: verified.trust.key,
+      issuer: trimSlash(issuer),
+    };
   }
 
   /** Checks the claims jose leaves to the caller. */

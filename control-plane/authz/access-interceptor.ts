@@ -6,13 +6,15 @@ import { sameSecret } from "../auth/secret-digest.js";
 import type { TokenVerifier } from "../auth/token-verifier.js";
 import { PermissionDeniedError, UnauthenticatedError } from "../errors/domain-errors.js";
 import type { AccessRule } from "./access-rules.js";
-import type { ObjectAccess } from "./object-access.js";
+import type { LevelName, ObjectKind } from "../storage/entities/permission-entity.js";
+import { checkedObjectKey } from "./checked-object.js";
 
 export interface AccessDeps {
   rules: ReadonlyMap<unknown, AccessRule>;
   verifier: TokenVerifier;
   agents: AgentCredentials;
-  objects: Pick<ObjectAccess, "require">;
+  /** Throws unless the caller holds `need` on the object; may return the level held (see checkedObjectKey). */
+  objects: { require(caller: Caller, kind: ObjectKind, id: string, need: LevelName): Promise<LevelName | void> };
   /** Operators, as "username@tenant". */
   serviceAdmins: ReadonlySet<string>;
   /**
@@ -53,12 +55,14 @@ export function createAccessInterceptor(deps: AccessDeps): Interceptor {
     }
     if (rule.kind !== "object") return next(req);
     if (!req.stream) {
-      await deps.objects.require(caller, rule.object, rule.idOf(req.message), rule.levelOf(req.message));
+      const id = rule.idOf(req.message);
+      const level = await deps.objects.require(caller, rule.object, id, rule.levelOf(req.message));
+      if (level) req.contextValues.set(checkedObjectKey, { kind: rule.object, id, level });
       return next(req);
     }
     // Streaming calls name their object in the first message: check it before
     // the handler (or any later message) sees anything.
-    return next({ ...req, message: checkedStream(req.message, (first) => deps.objects.require(caller, rule.object, rule.idOf(first), rule.levelOf(first))) });
+    return next({ ...req, message: checkedStream(req.message, async (first) => void (await deps.objects.require(caller, rule.object, rule.idOf(first), rule.levelOf(first)))) });
   };
 }
 

@@ -32,6 +32,11 @@ export class ObjectAccess {
       if (!found) throw new NotFoundError(kind, id);
       return found.level;
     }
+    if (kind === "pod" && !caller.serviceAdmin) {
+      const pod = await permissionRepository.levelOnPod(m, caller.tenantId, id, caller.username);
+      if (!pod.exists) throw new NotFoundError(kind, id);
+      return pod.level;
+    }
     const owner = await this.owningTenant(m, caller.tenantId, kind, id);
     if (owner === null) throw new NotFoundError(kind, id);
     if (owner === globalTenant) return caller.serviceAdmin ? "ADMIN" : "READ";
@@ -39,14 +44,15 @@ export class ObjectAccess {
     return permissionRepository.levelOf(m, caller.tenantId, kind, id, caller.username);
   }
 
-  /** Throws NotFoundError or PermissionDeniedError unless the caller holds `need`. */
-  async require(caller: Caller, kind: ObjectKind, id: string, need: LevelName): Promise<void> {
+  /** Throws NotFoundError or PermissionDeniedError unless the caller holds `need`; returns the level held. */
+  async require(caller: Caller, kind: ObjectKind, id: string, need: LevelName): Promise<LevelName> {
     const have = await this.levelOf(caller, kind, id);
     if (!levelAtLeast(have, need)) {
       throw new PermissionDeniedError(
         `${need} permission on ${kind} '${id}' is required; you have ${have ?? "no permission"}`,
       );
     }
+    return have!;
   }
 
   private async owningTenant(m: EntityManager, tenantId: string, kind: ObjectKind, id: string): Promise<string | null> {

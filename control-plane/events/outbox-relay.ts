@@ -24,6 +24,7 @@ export class OutboxRelay {
   private running: Promise<void> | null = null;
   private again = false;
   private started = false;
+  private scheduled: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly deps: { db: Database; bus: EventBus; now: () => number; logger: Logger; deliveries?: Histogram },
@@ -37,13 +38,23 @@ export class OutboxRelay {
     this.wake();
   }
 
-  /** Asks for a publishing pass soon; passes never overlap. Does nothing unless started. */
+  /**
+   * Asks for a publishing pass soon; passes never overlap. Does nothing
+   * unless started. The pass starts once the current turn of the event loop
+   * ends, so that the commits of one turn (many, under load) share it.
+   */
   wake(): void {
-    if (!this.started) return;
+    if (!this.started || this.scheduled) return;
     if (this.running) {
       this.again = true;
       return;
     }
+    this.scheduled = setImmediate(() => this.pass());
+  }
+
+  private pass(): void {
+    this.scheduled = undefined;
+    if (!this.started) return;
     this.running = this.drain()
       .catch((error: unknown) => this.deps.logger.warn("outbox relay pass failed", { error }))
       .finally(() => {
@@ -58,10 +69,18 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.started = false;
     clearInterval(this.timer);
+    if (this.scheduled) {
+      // A pass asked for before stopping still publishes its batch, as one already running does.
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
+      this.running = this.drain()
+        .catch((error: unknown) => this.deps.logger.warn("outbox relay pass failed", { error }))
+        .finally(() => (this.running = null));
+    }
     await this.running;
   }
 
-  /** Publishes until the outbox is empty (or the bus fails). */
+  /** Publishes until the outbox is empty (or the bus fails); rows committed meanwhile are the next pass's. */
   async drain(): Promise<void> {
     for (;;) {
       const now = this.deps.now();
@@ -79,7 +98,8 @@ export class OutboxRelay {
       const published = this.deps.now();
       for (const row of rows) this.deps.deliveries?.observe(Math.max(0, published - row.createdAt) / 1000);
       await this.deps.db.transaction((tx) => outboxRepository.remove(tx, ids));
-      if (!this.started) return;
+      // Less than a batch was everything claimable: a commit since then has woken the relay for another pass.
+      if (!this.started || rows.length < this.options.batchSize) return;
     }
   }
 }

@@ -1,5 +1,18 @@
-import { fromJson, toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
-import { PodSchema, type Pod } from "../../gen/tapis/pods/v1/pod_pb.js";
+import { create, toJson, type DescMessage, type JsonObject, type JsonValue, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { timestampFromMs, type Timestamp } from "@bufbuild/protobuf/wkt";
+import {
+  HealthcheckProbeSchema,
+  NetworkingSchema,
+  PodHealthchecksSchema,
+  PodSchema,
+  PodStatus,
+  ResourcesSchema,
+  StatusRequested,
+  VolumeMountSchema,
+  type Pod,
+  type PodHealthchecks,
+} from "../../gen/tapis/pods/v1/pod_pb.js";
+import type { HealthchecksView, ProbeKind } from "./healthchecks.js";
 import {
   AttachPodVolumesRequestSchema,
   CreatePodRequestSchema,
@@ -39,22 +52,67 @@ const definitionKeys: readonly (keyof PodFields)[] = [
   "healthchecks",
 ];
 
+/**
+ * Built field by field rather than read from the view as JSON: every GET and
+ * listing builds one, and the JSON reading (ISO times formatted and parsed
+ * back, every nested value checked against its field) cost more than the
+ * database read behind it. The view holds values the contract checked when
+ * they were stored; test/unit/pod-proto.test.ts holds the two ways equal.
+ */
 export function podToProto(view: PodView): Pod {
-  return fromJson(PodSchema, {
-    ...view,
-    status: `POD_STATUS_${view.status}`,
-    status_requested: `STATUS_REQUESTED_${view.status_requested}`,
-    volume_mounts: view.volume_mounts as unknown as JsonObject,
-    networking: view.networking as unknown as JsonObject,
-    resources: view.resources as JsonObject,
-    status_container: view.status_container as JsonObject,
-    template_overrides: view.template_overrides as JsonObject | null,
-    healthchecks: view.healthchecks as unknown as JsonObject | null,
-    time_to_stop_ts: isoOrNull(view.time_to_stop_ts),
-    creation_ts: isoOrNull(view.creation_ts),
-    update_ts: isoOrNull(view.update_ts),
-    start_instance_ts: isoOrNull(view.start_instance_ts),
+  return create(PodSchema, {
+    podId: view.pod_id,
+    image: view.image,
+    template: view.template,
+    description: view.description,
+    command: view.command,
+    arguments: view.arguments,
+    environmentVariables: view.environment_variables,
+    secretMap: view.secret_map,
+    statusRequested: StatusRequested[view.status_requested],
+    volumeMounts: mapValues(view.volume_mounts, (mount) => flatMessage(VolumeMountSchema, mount)),
+    timeToStopDefault: view.time_to_stop_default,
+    timeToStopInstance: view.time_to_stop_instance ?? undefined,
+    networking: mapValues(view.networking, (spec) => flatMessage(NetworkingSchema, spec)),
+    resources: flatMessage(ResourcesSchema, view.resources),
+    computeQueue: view.compute_queue,
+    templateOverrides: (view.template_overrides as JsonObject | null) ?? undefined,
+    timeToStopTs: timestampOrUndefined(view.time_to_stop_ts),
+    status: PodStatus[view.status],
+    statusContainer: view.status_container as JsonObject,
+    creationTs: timestampFromMs(view.creation_ts),
+    updateTs: timestampFromMs(view.update_ts),
+    startInstanceTs: timestampOrUndefined(view.start_instance_ts),
+    url: view.url,
+    healthchecks: view.healthchecks ? healthchecksMessage(view.healthchecks) : undefined,
+    networkingLive: view.networking_live,
   });
+}
+
+function healthchecksMessage(view: HealthchecksView): PodHealthchecks {
+  const probe = (kind: ProbeKind) => (view[kind] ? flatMessage(HealthcheckProbeSchema, view[kind]) : undefined);
+  return create(PodHealthchecksSchema, { liveness: probe("liveness"), readiness: probe("readiness"), startup: probe("startup"), networkingRequiresReady: view.networking_requires_ready });
+}
+
+/** A message of scalars, lists and maps from its snake_case JSON object; null and absent leave a field unset. */
+function flatMessage<Desc extends DescMessage>(schema: Desc, json: object): MessageShape<Desc> {
+  const init: Record<string, unknown> = {};
+  const values = json as Record<string, unknown>;
+  for (const field of schema.fields) {
+    const value = values[field.name];
+    if (value !== null && value !== undefined) init[field.localName] = value;
+  }
+  return create(schema, init as MessageInitShape<Desc>);
+}
+
+function mapValues<T, U>(record: Record<string, T>, convert: (value: T) => U): Record<string, U> {
+  const out: Record<string, U> = {};
+  for (const key of Object.keys(record)) out[key] = convert(record[key]!);
+  return out;
+}
+
+function timestampOrUndefined(millis: number | null): Timestamp | undefined {
+  return millis === null ? undefined : timestampFromMs(millis);
 }
 
 /**
@@ -141,8 +199,4 @@ function withoutNulls(value: JsonObject): JsonObject {
 
 function protoFieldJson(value: JsonValue): Record<string, unknown> {
   return value as Record<string, unknown>;
-}
-
-function isoOrNull(millis: number | null): string | null {
-  return millis === null ? null : new Date(millis).toISOString();
 }

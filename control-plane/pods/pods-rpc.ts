@@ -5,6 +5,7 @@ import { metadataNames } from "../../shared/rpc/metadata.js";
 import { PodsService } from "../../gen/tapis/pods/v1/pods_service_pb.js";
 import { callerOf } from "../auth/caller-of.js";
 import type { ObjectAccess } from "../authz/object-access.js";
+import { levelCheckedFor } from "../authz/checked-object.js";
 import type { PermissionService } from "../authz/permission-service.js";
 import { levelNameOf } from "../authz/level-proto.js";
 import { levelAtLeast } from "../authz/levels.js";
@@ -29,7 +30,8 @@ export function podsRpc(
   saver: PodTemplateSaver,
 ): Partial<ServiceImpl<typeof PodsService>> {
   /** Who may read a pod's credentials (USER) may also see them, and its generated values, filled in. */
-  const maySeeCredentials = async (caller: Caller, podId: string) => levelAtLeast(await objects.levelOf(caller, "pod", podId), "USER");
+  const maySeeCredentials = async (ctx: HandlerContext, caller: Caller, podId: string) =>
+    levelAtLeast(levelCheckedFor(ctx, "pod", podId) ?? (await objects.levelOf(caller, "pod", podId)), "USER");
   return {
     async listPods(_req, ctx) {
       const views = await pods.list(callerOf(ctx));
@@ -42,7 +44,7 @@ export function podsRpc(
     },
     async getPod(req, ctx) {
       const caller = callerOf(ctx);
-      const view = await pods.get(caller, req.podId, req.includeConfigs, await maySeeCredentials(caller, req.podId));
+      const view = await pods.get(caller, req.podId, req.includeConfigs, await maySeeCredentials(ctx, caller, req.podId));
       return { message: "Pod retrieved successfully.", result: podToProto(view) };
     },
     async updatePod(req, ctx) {
@@ -60,7 +62,7 @@ export function podsRpc(
     async getDerivedPod(req, ctx) {
       const caller = callerOf(ctx);
       if (req.resolveSecrets) await objects.require(caller, "pod", req.podId, "ADMIN");
-      const view = await pods.derived(caller, req.podId, req.includeConfigs, { revealCredentials: await maySeeCredentials(caller, req.podId), resolveSecrets: req.resolveSecrets });
+      const view = await pods.derived(caller, req.podId, req.includeConfigs, { revealCredentials: await maySeeCredentials(ctx, caller, req.podId), resolveSecrets: req.resolveSecrets });
       return { message: "Derived pod retrieved successfully.", result: podToProto(view) };
     },
     async getPodCredentials(req, ctx) {

@@ -6,6 +6,7 @@ import type { FieldCipher } from "../crypto/field-cipher.js";
 import { UnavailableError } from "../errors/domain-errors.js";
 import { allEntities } from "./entities/all-entities.js";
 import { allMigrations } from "./migrations/all-migrations.js";
+import { bindNumbersAsParameters } from "./sqlite-bound-numbers.js";
 
 export type DatabaseKind = "sqlite" | "mysql";
 
@@ -73,6 +74,7 @@ export class Database {
       throw new UnavailableError(`database unreachable: ${error instanceof Error ? error.message : String(error)}`);
     }
     const applied = await dataSource.runMigrations({ transaction: "each" });
+    if (location.kind === "sqlite") bindNumbersAsParameters(dataSource);
     const db = new Database(dataSource, location.kind);
     if (applied.length > 0) {
       logger.info("database migrated", { migrations: applied.map((m) => m.name) });

@@ -9,11 +9,15 @@ import { PodCredentialsEntity } from "./entities/pod-credentials-entity.js";
 import { PodEntity } from "./entities/pod-entity.js";
 import { podChangeRepository } from "./pod-change-repository.js";
 import { podLogRepository } from "./pod-log-repository.js";
+import { PreparedRead } from "./prepared-reads.js";
+
+const podByKey = new PreparedRead(PodEntity, (q, columns) => `SELECT ${columns} FROM ${q("pods")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} = ?`);
+const podByKeyForUpdate = new PreparedRead(PodEntity, (q, columns) => `SELECT ${columns} FROM ${q("pods")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} = ? FOR UPDATE`);
 
 /** Reads and writes of pods and the rows that belong to them. */
 export const podRepository = {
   find(m: EntityManager, tenantId: string, podId: string): Promise<PodRecord | null> {
-    return m.findOne(PodEntity, { where: { tenantId, podId } });
+    return podByKey.one(m, [tenantId, podId]);
   },
 
   /**
@@ -23,7 +27,7 @@ export const podRepository = {
    */
   findForUpdate(tx: EntityManager, tenantId: string, podId: string): Promise<PodRecord | null> {
     if (tx.connection.options.type === "better-sqlite3") return podRepository.find(tx, tenantId, podId);
-    return tx.findOne(PodEntity, { where: { tenantId, podId }, lock: { mode: "pessimistic_write" } });
+    return podByKeyForUpdate.one(tx, [tenantId, podId]);
   },
 
   /** Its credentials are written apart, encrypted (PodCredentialsRepository). */

@@ -3,6 +3,27 @@ import { PermissionEntity } from "./entities/permission-entity.js";
 import { PodEntity } from "./entities/pod-entity.js";
 import { globalTenant, TemplateEntity, type TemplateRow } from "./entities/template-entity.js";
 import { TemplateTagEntity, type TemplateTagRow } from "./entities/template-tag-entity.js";
+import { PreparedPair, PreparedRead } from "./prepared-reads.js";
+
+const templateByKey = new PreparedRead(TemplateEntity, (q, columns) => `SELECT ${columns} FROM ${q("templates")} WHERE ${q("tenant_id")} = ? AND ${q("template_id")} = ?`);
+const tagVersion = new PreparedRead(
+  TemplateTagEntity,
+  (q, columns) => `SELECT ${columns} FROM ${q("template_tags")} WHERE ${q("tenant_id")} = ? AND ${q("template_id")} = ? AND ${q("tag_timestamp")} = ?`,
+);
+const templateWithVersion = new PreparedPair(
+  TemplateEntity,
+  TemplateTagEntity,
+  (q, a, b) =>
+    `SELECT ${a}, ${b} FROM ${q("templates")} a LEFT JOIN ${q("template_tags")} b ` +
+    `ON b.${q("tenant_id")} = a.${q("tenant_id")} AND b.${q("template_id")} = a.${q("template_id")} AND b.${q("tag_timestamp")} = ? ` +
+    `WHERE a.${q("tenant_id")} = ? AND a.${q("template_id")} = ?`,
+);
+const newestOfTag = new PreparedRead(
+  TemplateTagEntity,
+  (q, columns) =>
+    `SELECT ${columns} FROM ${q("template_tags")} WHERE ${q("tenant_id")} = ? AND ${q("template_id")} = ? AND ${q("tag")} = ? ` +
+    `ORDER BY ${q("creation_ts")} DESC, ${q("tag_timestamp")} DESC LIMIT 1`,
+);
 
 /** The grantees that stand for every user of a tenant ("tenant.<id>") or of every tenant ("**"). */
 export const siteWideGrantee = "**";
@@ -17,7 +38,7 @@ export interface PodRef {
 /** Reads and writes of templates and their tag versions. */
 export const templateRepository = {
   find(m: EntityManager, tenantId: string, templateId: string): Promise<TemplateRow | null> {
-    return m.findOne(TemplateEntity, { where: { tenantId, templateId } });
+    return templateByKey.one(m, [tenantId, templateId]);
   },
 
   /** Holds the template's row until commit on MySQL (SQLite runs one writer at a time). */
@@ -58,11 +79,16 @@ export const templateRepository = {
     return grants.some((g) => g.username === siteWideGrantee || (g.username.startsWith("tenant.") && g.username !== tenantWideGrantee(template.tenantId)));
   },
 
+  /** The template and its exact version `tagTimestamp` (null when it has no such version), read at once. */
+  async findWithVersion(m: EntityManager, tenantId: string, templateId: string, tagTimestamp: string): Promise<{ template: TemplateRow; version: TemplateTagRow | null } | null> {
+    const found = await templateWithVersion.one(m, [tagTimestamp, tenantId, templateId]);
+    return found && { template: found.first, version: found.second };
+  },
+
   /** Newest version of `tag`, or the exact version when `tagTimestamp` is given. */
   async findTag(m: EntityManager, template: TemplateRow, tag: string, tagTimestamp?: string): Promise<TemplateTagRow | null> {
-    const where = { tenantId: template.tenantId, templateId: template.templateId };
-    if (tagTimestamp) return m.findOne(TemplateTagEntity, { where: { ...where, tagTimestamp } });
-    return m.findOne(TemplateTagEntity, { where: { ...where, tag }, order: { creationTs: "DESC", tagTimestamp: "DESC" } });
+    if (tagTimestamp) return tagVersion.one(m, [template.tenantId, template.templateId, tagTimestamp]);
+    return newestOfTag.one(m, [template.tenantId, template.templateId, tag]);
   },
 
   /** Every version of every tag, newest first. */

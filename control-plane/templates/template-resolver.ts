@@ -83,8 +83,9 @@ async function resolvePinned(m: EntityManager, tenantId: string, pinned: string)
   if (slash < 0) return resolveTemplate(m, anyUserOf(tenantId), pinned);
   const owner = pinned.slice(0, slash);
   const ref = parseTemplateRef(pinned.slice(slash + 1));
-  const template = await templateRepository.find(m, owner, ref.templateId);
-  const version = template && ref.tagTimestamp ? await templateRepository.findTag(m, template, ref.tag, ref.tagTimestamp) : null;
+  const found = ref.tagTimestamp ? await templateRepository.findWithVersion(m, owner, ref.templateId, ref.tagTimestamp) : null;
+  const template = found?.template;
+  const version = found?.version;
   if (!template || !version) {
     throw new FailedPreconditionError(`the template version ${pinned.slice(slash + 1)} this pod is pinned to no longer exists`);
   }
