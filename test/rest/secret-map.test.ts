@@ -29,17 +29,19 @@ describe("secret_map", () => {
   let bob: string;
   let collaborator: string;
   const agentToken = "secret-map-test-agent-token";
-  let desiredPodOf: (podId: string) => Promise<DesiredPod>;
+  let desiredPodOf: (podId: string, agent?: "local" | "east") => Promise<DesiredPod>;
 
   before(async () => {
     const tokens = join(tmpdir(), `pods-agent-tokens-secret-map-${process.pid}.json`);
-    await writeFile(tokens, JSON.stringify({ [agentToken]: "local" }));
+    await writeFile(tokens, JSON.stringify({ [agentToken]: "local", [`${agentToken}-east`]: "east" }));
     svc = await startTestService({ PODS_AGENT_TOKENS_FILE: tokens });
     alice = await svc.token("alice");
     bob = await svc.token("bob");
     collaborator = await svc.token("collaborator");
-    const agent = createClient(AgentService, createGrpcTransport({ baseUrl: svc.grpcUrl, interceptors: [(next) => (req) => (req.header.set("x-pods-agent-token", agentToken), next(req))] }));
-    desiredPodOf = async (podId) => (await agent.getDesiredPod({ tenantId: "dev", podId })).pod!;
+    const agentOf = (token: string) =>
+      createClient(AgentService, createGrpcTransport({ baseUrl: svc.grpcUrl, interceptors: [(next) => (req) => (req.header.set("x-pods-agent-token", token), next(req))] }));
+    const agents = { local: agentOf(agentToken), east: agentOf(`${agentToken}-east`) };
+    desiredPodOf = async (podId, agent = "local") => (await agents[agent].getDesiredPod({ tenantId: "dev", podId })).pod!;
     assert.equal((await api(alice, "POST", "/v3/pods/secrets", { secret_id: "my_db_password", secret_value: dbPassword })).status, 200);
     assert.equal((await api(collaborator, "POST", "/v3/pods/secrets", { secret_id: "shared_api_key", secret_value: apiKey })).status, 200);
     assert.equal((await api(collaborator, "POST", "/v3/pods/secrets/shared_api_key/permissions", { user: "alice", level: "USER" })).status, 200);
@@ -107,6 +109,23 @@ describe("secret_map", () => {
     const created = await api(alice, "POST", "/v3/pods", { pod_id: "configref", image: "myapp:latest", volume_mounts: { "/etc/app/config.ini": { type: "ephemeral", config_content: content } } });
     assert.equal(created.status, 200, created.body.message);
     assert.equal((await api(alice, "GET", "/v3/pods/configref?include_configs=true")).body.result.volume_mounts["/etc/app/config.ini"].config_content, content);
+  });
+
+  it("fillsPodsUrlUnderTheDomainRegisteredForThePodsCluster", async () => {
+    const cluster = await api(await svc.token("admin"), "POST", "/v3/pods/clusters", { cluster_id: "east", compute_queues: [{ name: "east" }], domain: "east.example.org" });
+    assert.equal(cluster.status, 200, cluster.body.message);
+    const created = await api(alice, "POST", "/v3/pods", {
+      pod_id: "eastpod",
+      image: "myapi:latest",
+      compute_queue: "east",
+      secret_map: { SELF: "${pods:url}" },
+      environment_variables: { URL: "https://${pods:secrets:SELF}/" },
+    });
+    assert.equal(created.status, 200, created.body.message);
+    const pod = (await api(alice, "GET", "/v3/pods/eastpod")).body.result;
+    assert.equal(pod.networking.default.url, "eastpod.pods.dev.east.example.org");
+    assert.equal(pod.secret_map.SELF, pod.networking.default.url, "the address the pod is reached at");
+    assert.equal((await desiredPodOf("eastpod", "east")).secretEnvironment.URL, "https://eastpod.pods.dev.east.example.org/");
   });
 
   describe("placeholders", () => {
