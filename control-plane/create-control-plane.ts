@@ -174,7 +174,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     await deps.bus.prepare([...(await clusters.list()).map((c) => clusterCommandsTopic(c.clusterId)), podEventsTopic]);
     const actionLog = new ActionLogRepository(config.actionLogKeep);
     const images = new ImageAllowlist(db, now, config.allowedImages, now());
-    const podSecrets = new PodSecrets(secretStore, config.podDomain);
+    const podSecrets = new PodSecrets(secretStore);
     const objects = new ObjectAccess(db);
     const storageMounts = new StorageMounts(db, objects, new Set(config.serviceAdmins));
     const pods = new PodService({
@@ -228,6 +228,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       logLimits: { capBytes: config.logCapBytes, keepRuns: config.logRunsKeep },
       placements: (clusterId, queue) => clusters.queuePlacement(clusterId, queue),
       claimsGrantedTo: (clusterId, tenantId) => clusters.claimsGrantedTo(clusterId, tenantId),
+      domainOf: async (clusterId) => (await clusters.domainOf(clusterId)) || config.podDomain,
       storageMounts,
     });
     const replica = { id: randomUUID(), url: "" };

@@ -26,6 +26,8 @@ export interface ClusterStateDeps {
   placements: QueuePlacements;
   /** The claims a cluster grants to a tenant's pods. */
   claimsGrantedTo: (clusterId: string, tenantId: string) => Promise<string[]>;
+  /** The domain a cluster's pod URLs are formed under (which ${pods:url} in a secret_map reads). */
+  domainOf: (clusterId: string) => Promise<string>;
   actionLog: ActionLogRepository;
   now: () => number;
   outboxWritten: () => void;
@@ -73,12 +75,14 @@ export class ClusterStateService {
   }
 
   private async desiredPageOf(clusterId: string, cursor: string, limit: number, holds: (key: string) => boolean): Promise<{ pods: DesiredPodSpec[]; next: string }> {
+    // The cluster registry may read the database: look the domain up before the read.
+    const domain = await this.deps.domainOf(clusterId);
     const page = await this.deps.db.read(async (m) => {
       const rows = await podRepository.pageOfCluster(m, clusterId, cursor, limit);
       const pods: DesiredPodSpec[] = [];
       // Pods of a page mostly share a few templates: resolve each once per page.
       const templates = new Map<string, PodFields>();
-      for (const pod of rows) if (holds(podEventKey(pod.tenantId, pod.podId))) pods.push(await this.desired(m, pod, templates));
+      for (const pod of rows) if (holds(podEventKey(pod.tenantId, pod.podId))) pods.push(await this.desired(m, pod, domain, templates));
       const last = rows.at(-1);
       return { pods, next: rows.length === limit && last ? JSON.stringify([last.tenantId, last.podId]) : "" };
     });
@@ -87,7 +91,8 @@ export class ClusterStateService {
   }
 
   async desiredPod(clusterId: string, tenantId: string, podId: string): Promise<DesiredPodSpec> {
-    const pod = await this.deps.db.read(async (m) => this.desired(m, await this.podOfCluster(m, clusterId, tenantId, podId)));
+    const domain = await this.deps.domainOf(clusterId);
+    const pod = await this.deps.db.read(async (m) => this.desired(m, await this.podOfCluster(m, clusterId, tenantId, podId), domain));
     return this.place(clusterId, pod);
   }
 
@@ -130,11 +135,11 @@ export class ClusterStateService {
     return pod;
   }
 
-  private async desired(m: EntityManager, pod: PodRecord, templates?: Map<string, PodFields>): Promise<DesiredPodSpec> {
+  private async desired(m: EntityManager, pod: PodRecord, domain: string, templates?: Map<string, PodFields>): Promise<DesiredPodSpec> {
     const effective = await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion, templates);
     const credentials = await this.deps.credentials.find(m, pod.tenantId, pod.podId);
     if (!credentials) throw new NotFoundError("pod credentials", `${pod.tenantId}/${pod.podId}`);
-    const secrets = await this.deps.podSecrets.resolveAll(m, { tenantId: pod.tenantId, podId: pod.podId, owner: pod.owner ?? null }, effective);
+    const secrets = await this.deps.podSecrets.resolveAll(m, { tenantId: pod.tenantId, podId: pod.podId, owner: pod.owner ?? null }, effective, domain);
     const mountRefusal = "refusal" in secrets ? null : await this.deps.storageMounts?.refusalAtStart(m, pod, effective);
     return buildDesiredPod(pod, effective, credentials, mountRefusal ? { refusal: mountRefusal } : secrets);
   }

@@ -38,7 +38,7 @@ const queuePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
  * same tables and refreshes its view every few seconds.
  */
 export class ClusterRegistry implements Placement, AgentCredentials {
-  private view: { clusters: ClusterRow[]; tokens: Map<string, string>; at: number } | null = null;
+  private view: { clusters: ClusterRow[]; tokens: Map<string, string>; domains: Map<string, string>; at: number } | null = null;
   private loading: Promise<void> | null = null;
 
   constructor(
@@ -98,7 +98,12 @@ export class ClusterRegistry implements Placement, AgentCredentials {
   }
 
   async domainOf(clusterId: string): Promise<string | undefined> {
-    return (await this.current()).clusters.find((c) => c.clusterId === clusterId)?.domain || undefined;
+    return (await this.current()).domains.get(clusterId);
+  }
+
+  /** The domain registered for each cluster that has one, by cluster id. */
+  async domains(): Promise<ReadonlyMap<string, string>> {
+    return (await this.current()).domains;
   }
 
   async queues(): Promise<string[]> {
@@ -219,7 +224,8 @@ export class ClusterRegistry implements Placement, AgentCredentials {
       await m.find(ClusterEntity, { order: { creationTs: "ASC", clusterId: "ASC" } }),
       await m.find(AgentTokenEntity),
     ] as const);
-    this.view = { clusters, tokens: new Map(tokens.map((t) => [t.secretSha256, t.clusterId])), at: this.now() };
+    const domains = new Map(clusters.filter((c) => c.domain).map((c) => [c.clusterId, c.domain]));
+    this.view = { clusters, tokens: new Map(tokens.map((t) => [t.secretSha256, t.clusterId])), domains, at: this.now() };
   }
 }
 

@@ -34,6 +34,8 @@ export interface Placement {
   claimsGrantedTo(clusterId: string, tenantId: string): Promise<string[]>;
   /** The domain registered for a cluster's pod URLs, if any. */
   domainOf(clusterId: string): Promise<string | undefined>;
+  /** The domain registered for each cluster that has one. */
+  domains(): Promise<ReadonlyMap<string, string>>;
 }
 
 /** The image allowlist, as pods need it. */
@@ -119,6 +121,7 @@ export class PodService {
     const clusterId = await this.clusterFor(effective.compute_queue ?? podDefaults.computeQueue);
     await this.checkClaims(effective, caller.tenantId, clusterId);
     await this.deps.storageMounts.check(caller, effective.volume_mounts, clusterId);
+    const domain = await this.domainOf(clusterId);
     const now = this.deps.now();
     try {
       const pod = await this.deps.db.transaction(async (tx) => {
@@ -158,7 +161,7 @@ export class PodService {
         await this.deps.actionLog.add(tx, caller.tenantId, podId, now, action);
         const lifecycle = podLifecycleMessage(record, null, { actor: caller.username, reason: action }, now);
         await outboxRepository.add(tx, on ? [podChangedMessage(record, false, now), lifecycle] : [lifecycle], now);
-        return { record, shown: await this.shownFields(tx, record, effective, true) };
+        return { record, shown: await this.shownFields(tx, record, effective, true, domain) };
       });
       this.deps.outboxWritten();
       return await this.view(pod.record, pod.shown);
@@ -174,21 +177,24 @@ export class PodService {
    * who may see credentials).
    */
   async get(caller: Caller, podId: string, includeConfigs = false, revealGenerated = false): Promise<PodView> {
+    const domainFor = await this.domains();
     const { pod, shown } = await this.deps.db.read(async (m) => {
       const pod = await this.find(m, caller.tenantId, podId);
-      return { pod, shown: await this.shownFields(m, pod, await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion), revealGenerated) };
+      const effective = await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion);
+      return { pod, shown: await this.shownFields(m, pod, effective, revealGenerated, domainFor(pod.clusterId)) };
     });
     return this.view(pod, shown, includeConfigs);
   }
 
   async list(caller: Caller): Promise<PodView[]> {
+    const domainFor = await this.domains();
     const shown = await this.deps.db.read(async (m) => {
       const pods = await podRepository.listVisibleTo(m, caller.tenantId, caller.username);
       const cache = new Map<string, PodFields>();
       const out: { pod: PodRecord; fields: PodFields }[] = [];
       for (const pod of pods) {
         const effective = await derivePodFields(m, pod.tenantId, pod.fields, pod.templateVersion, cache);
-        out.push({ pod, fields: await this.shownFields(m, pod, effective, false) });
+        out.push({ pod, fields: await this.shownFields(m, pod, effective, false, domainFor(pod.clusterId)) });
       }
       return out;
     });
@@ -205,12 +211,14 @@ export class PodService {
    * ${pods:secrets:KEY} references whose values the caller may read.
    */
   async derived(caller: Caller, podId: string, includeConfigs: boolean, options: { revealCredentials: boolean; resolveSecrets: boolean }): Promise<PodView> {
+    const domainFor = await this.domains();
     const { pod, shown } = await this.deps.db.read(async (m) => {
       const pod = await this.find(m, caller.tenantId, podId);
+      const domain = domainFor(pod.clusterId);
       const effective = await derivePodFields(m, caller.tenantId, pod.fields, pod.templateVersion);
       const credentials = options.revealCredentials ? await this.deps.credentials.find(m, caller.tenantId, podId) : null;
-      const values = options.resolveSecrets ? await this.deps.podSecrets.resolveFor(m, caller, secretMapOwner(pod), effective) : {};
-      const shown = await this.shownFields(m, pod, effective, options.revealCredentials);
+      const values = options.resolveSecrets ? await this.deps.podSecrets.resolveFor(m, caller, secretMapOwner(pod), effective, domain) : {};
+      const shown = await this.shownFields(m, pod, effective, options.revealCredentials, domain);
       return { pod, shown: withValuesFilledIn(shown, credentials, values) };
     });
     return this.view(pod, shown, includeConfigs || options.resolveSecrets);
@@ -359,13 +367,14 @@ export class PodService {
     decide: (pod: PodRecord, tx: EntityManager) => Transition | null | Promise<Transition | null>,
   ): Promise<PodView> {
     const now = this.deps.now();
+    const domainFor = await this.domains();
     const { pod, shown, notified } = await this.deps.db.transaction(async (tx) => {
       const current = await this.find(tx, caller.tenantId, podId, true);
       const transition = await decide(current, tx);
       const pod = transition ? await writeTransition(tx, current, transition, now, this.deps.actionLog) : current;
       const effective = await derivePodFields(tx, pod.tenantId, pod.fields, pod.templateVersion);
       // Every transition needs USER or more, which may see credentials.
-      return { pod, shown: await this.shownFields(tx, pod, effective, true), notified: transition?.notifyCluster ?? false };
+      return { pod, shown: await this.shownFields(tx, pod, effective, true, domainFor(pod.clusterId)), notified: transition?.notifyCluster ?? false };
     });
     if (notified) this.deps.outboxWritten();
     return this.view(pod, shown);
@@ -412,9 +421,9 @@ export class PodService {
   }
 
   /** The effective fields with the secret_map as a reader sees it (see PodSecrets.shown). */
-  private async shownFields(m: EntityManager, pod: PodRecord, effective: PodFields, revealGenerated: boolean): Promise<PodFields> {
+  private async shownFields(m: EntityManager, pod: PodRecord, effective: PodFields, revealGenerated: boolean, domain: string): Promise<PodFields> {
     if (!effective.secret_map || Object.keys(effective.secret_map).length === 0) return effective;
-    return { ...effective, secret_map: await this.deps.podSecrets.shown(m, secretMapOwner(pod), effective, revealGenerated) };
+    return { ...effective, secret_map: await this.deps.podSecrets.shown(m, secretMapOwner(pod), effective, revealGenerated, domain) };
   }
 
   /** Reads the cluster registry: never call it inside a database call. */
@@ -425,6 +434,12 @@ export class PodService {
   /** The domain pod URLs are formed under: the cluster's registered one, else the site's. */
   private async domainOf(clusterId: string): Promise<string> {
     return (await this.deps.placement.domainOf(clusterId)) || this.deps.domain;
+  }
+
+  /** domainOf for every cluster at once, read before a database call: the cluster registry may read the database. */
+  private async domains(): Promise<(clusterId: string) => string> {
+    const registered = await this.deps.placement.domains();
+    return (clusterId) => registered.get(clusterId) || this.deps.domain;
   }
 }
 

@@ -34,10 +34,7 @@ const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
  * in full only for the agent that runs the pod.
  */
 export class PodSecrets {
-  constructor(
-    private readonly secrets: SecretRepository,
-    private readonly domain: string,
-  ) {}
+  constructor(private readonly secrets: SecretRepository) {}
 
   /**
    * Problems with the secrets of a new pod's effective definition: values a
@@ -82,9 +79,9 @@ export class PodSecrets {
    * those who may see credentials), else the placeholder; references to
    * secrets always as written.
    */
-  async shown(m: EntityManager, pod: SecretMapOwner, effective: PodFields, revealGenerated: boolean): Promise<Record<string, string>> {
+  async shown(m: EntityManager, pod: SecretMapOwner, effective: PodFields, revealGenerated: boolean, domain: string): Promise<Record<string, string>> {
     const generated = revealGenerated ? await this.secrets.podValues(m, pod.tenantId, pod.podId) : {};
-    const address = this.addressOf(pod, effective);
+    const address = addressOf(pod, effective, domain);
     return Object.fromEntries(
       Object.entries(effective.secret_map ?? {}).map(([key, value]) => {
         const source = parseSecretSource(value);
@@ -95,13 +92,16 @@ export class PodSecrets {
     );
   }
 
-  /** Every value of the secret_map, for the agent; or why the pod cannot have them. */
-  async resolveAll(m: EntityManager, pod: SecretMapOwner, effective: PodFields): Promise<{ values: Record<string, string> } | { refusal: string }> {
+  /**
+   * Every value of the secret_map, for the agent; or why the pod cannot have
+   * them. `domain` is the one the pod's URLs are formed under.
+   */
+  async resolveAll(m: EntityManager, pod: SecretMapOwner, effective: PodFields, domain: string): Promise<{ values: Record<string, string> } | { refusal: string }> {
     const values: Record<string, string> = {};
     // Most pods have no secret_map: spare them the reads (a resync builds every pod's desired state).
     if (Object.keys(effective.secret_map ?? {}).length === 0) return { values };
     const generated = await this.secrets.podValues(m, pod.tenantId, pod.podId);
-    const address = this.addressOf(pod, effective);
+    const address = addressOf(pod, effective, domain);
     for (const [key, value] of Object.entries(effective.secret_map ?? {})) {
       const source = parseSecretSource(value);
       if (source.kind === "text") values[key] = fillText(source.text, address);
@@ -122,8 +122,8 @@ export class PodSecrets {
    * secrets whose value the caller could read through the value call
    * (USER on the secret, and readable).
    */
-  async resolveFor(m: EntityManager, caller: Caller, pod: SecretMapOwner, effective: PodFields): Promise<Record<string, string>> {
-    const all = await this.resolveAll(m, pod, effective);
+  async resolveFor(m: EntityManager, caller: Caller, pod: SecretMapOwner, effective: PodFields, domain: string): Promise<Record<string, string>> {
+    const all = await this.resolveAll(m, pod, effective, domain);
     const values = "values" in all ? all.values : {};
     const readable: Record<string, string> = {};
     for (const [key, value] of Object.entries(effective.secret_map ?? {})) {
@@ -157,10 +157,10 @@ export class PodSecrets {
     }
     return null;
   }
+}
 
-  private addressOf(pod: SecretMapOwner, effective: PodFields): PodAddress {
-    return { networking: effective.networking ?? podDefaults.networking, urlOf: (key) => podUrl(pod, key, effective.networking?.[key] ?? {}, this.domain) };
-  }
+function addressOf(pod: SecretMapOwner, effective: PodFields, domain: string): PodAddress {
+  return { networking: effective.networking ?? podDefaults.networking, urlOf: (key) => podUrl(pod, key, effective.networking?.[key] ?? {}, domain) };
 }
 
 /** `length` letters and digits from a cryptographic source. */
