@@ -230,6 +230,48 @@ describe("access gate", () => {
     }
   });
 
+  it("countsGuessesSentAtOnceAgainstTheLimit", async () => {
+    const id = await gatedPod("burst");
+    await mint(id, { label: "real", kind: "password", password: "the real one" });
+    const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => redeemForm(id, { secret: `burst-${i}` }, "127.0.0.40").then((a) => a.status)));
+    const checked = statuses.filter((status) => status === 401).length;
+    assert.ok(checked >= 1 && checked <= 10, `at most 10 of 40 guesses sent at once are checked; statuses: ${statuses.join(",")}`);
+    assert.equal(statuses.filter((status) => status === 429).length, 40 - checked);
+    const audit: Json[] = (await svc.api("GET", `/v3/pods/${id}/access-tokens/audit`, { token: alice })).body.result;
+    assert.equal(audit.filter((e) => e.action === "refused").length, checked);
+  });
+
+  it("limitsAnAddressAcrossPodsSoGuessingAtManyPodsEndsToo", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 55; i++) statuses.push((await redeemLink(podId(`nopod${i}`), "guess", "127.0.0.41")).status);
+    assert.deepEqual(statuses, [...Array(50).fill(401), ...Array(5).fill(429)], "50 failures per address in the window, whatever the pods");
+    assert.equal((await redeemLink(podId("nopod"), "guess", "127.0.0.42")).status, 401, "another address is not limited");
+  });
+
+  it("keepsAnAddressesFailuresWhenItRedeemsACorrectCodeAndRecordsALockoutOnce", async () => {
+    const id = await gatedPod("persist");
+    const { secret } = (await mint(id, { label: "real" })).body.result;
+    const from = "127.0.0.43";
+    const statuses: number[] = [];
+    for (let i = 0; i < 9; i++) statuses.push((await redeemLink(id, `wrong-${i}`, from)).status);
+    statuses.push((await redeemLink(id, secret, from)).status);
+    for (let i = 0; i < 5; i++) statuses.push((await redeemLink(id, `again-${i}`, from)).status);
+    assert.deepEqual(statuses, [...Array(9).fill(401), 302, 401, 429, 429, 429, 429], "a good code does not wipe out the failures before it");
+    const audit: Json[] = (await svc.api("GET", `/v3/pods/${id}/access-tokens/audit`, { token: alice })).body.result;
+    assert.deepEqual(audit.filter((e) => e.action === "locked").map((e) => [e.actor, e.detail]), [[from, "10 failed attempts"]], "one entry per lockout, however many attempts it refuses");
+  });
+
+  it("checksOneHashPerGuessHoweverManyPasswordsAPodHas", async () => {
+    const id = await gatedPod("salted");
+    for (const password of ["first password", "second password", "third password"]) {
+      assert.equal((await mint(id, { label: password, kind: "password", password })).status, 200);
+    }
+    const rows = (await svc.service.controlPlane.db.read((m) => m.query("SELECT password_hash FROM pod_access_tokens WHERE pod_id = ?", [id]))) as Json[];
+    const derivations = new Set(rows.map((row) => String(row.password_hash).split("$").slice(0, 5).join("$")));
+    assert.equal(derivations.size, 1, "a pod's passwords share their salt and cost, so a guess is hashed once: as long whatever the pod holds");
+    for (const password of ["first password", "third password"]) assert.equal((await redeemForm(id, { secret: password }, "127.0.0.44")).status, 302);
+  });
+
   it("auditsEveryMintRevokeAndRedemptionForThePodsUsers", async () => {
     const id = await gatedPod("audited");
     const { secret, id: tokenId } = (await mint(id, { label: "audited link" })).body.result;
