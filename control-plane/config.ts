@@ -60,7 +60,7 @@ export interface ControlPlaneConfig {
   /** Entries of each pod's exec audit kept (the newest). */
   execAuditKeep: number;
   /** The access gate: failed redemptions allowed per client address and pod within a window; audit entries kept per pod. */
-  gate: { maxFailures: number; windowSeconds: number; auditKeep: number };
+  gate: { maxFailures: number; maxFailuresPerAddress: number; windowSeconds: number; auditKeep: number };
   /** How long pod changes are kept for watches to resume from. */
   watchHistorySeconds: number;
   outboxRelay: boolean;
@@ -138,6 +138,7 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
     execAuditKeep: env.int("PODS_EXEC_AUDIT_KEEP", 1000, { min: 1 }),
     gate: {
       maxFailures: env.int("PODS_GATE_MAX_FAILURES", 10, { min: 1, max: 1000 }),
+      maxFailuresPerAddress: env.int("PODS_GATE_MAX_FAILURES_PER_ADDRESS", 50, { min: 1, max: 100_000 }),
       windowSeconds: env.int("PODS_GATE_WINDOW_SECONDS", 300, { min: 10, max: 86_400 }),
       auditKeep: env.int("PODS_GATE_AUDIT_KEEP", 1000, { min: 1 }),
     },

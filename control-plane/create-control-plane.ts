@@ -298,7 +298,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       sessions: new GateSessions(cipher),
       audit: gateAudit,
       domainOf,
-      limits: { maxFailures: config.gate.maxFailures, windowMs: config.gate.windowSeconds * 1000 },
+      limits: { maxFailures: config.gate.maxFailures, maxFailuresPerAddress: config.gate.maxFailuresPerAddress, windowMs: config.gate.windowSeconds * 1000 },
       now,
     });
 

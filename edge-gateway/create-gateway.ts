@@ -111,7 +111,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           options.logger.debug("client went away", { method: req.method, route: exchange.route, request_id: exchange.requestId });
           return res.destroy();
         }
-        options.logger.error("gateway failure", { method: req.method, path: req.url, request_id: exchange.requestId, error });
+        // The path only: a query may hold a secret (a gate link's ?access=).
+        options.logger.error("gateway failure", { method: req.method, path: (req.url ?? "").split("?")[0], request_id: exchange.requestId, error });
         if (!res.headersSent) sendError(res, 500, "internal error");
         else res.destroy();
       });

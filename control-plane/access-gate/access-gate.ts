@@ -7,12 +7,14 @@ import type { PodAccessTokenRow } from "../storage/entities/access-gate-entities
 import { auditOf, shownLabel } from "./access-tokens.js";
 import { lockedMessage, refusalMessages, type RefusalReason } from "./gate-page.js";
 import { answersOn, gatedSpec, placed, splitPodIdNet, type GatedEntry } from "./gated-entries.js";
-import { linkHash, spendOnePasswordCheck, verifyPassword } from "./gate-secrets.js";
+import { attemptKeyOf } from "./attempt-key.js";
+import { linkHash, matchingPassword, spendOnePasswordCheck } from "./gate-secrets.js";
 import { gateCookieName, maxSessionSeconds, type GateSessions } from "./gate-sessions.js";
 
-/** How many failed redemptions a client address may make at one pod within a window. */
+/** How many failed redemptions a client address may make, at one pod and at all pods, within a window. */
 export interface GateLimits {
   maxFailures: number;
+  maxFailuresPerAddress: number;
   windowMs: number;
 }
 
@@ -56,6 +58,8 @@ export type GateVerdict =
 
 /** The longest secret looked at; anything longer is no secret of this service. */
 const maxSecretLength = 1024;
+/** Lockouts already audited, remembered up to this many (then forgotten all at once). */
+const maxRememberedLockouts = 10_000;
 
 /**
  * The access gate in front of pods' http entries that set access_gate. It
@@ -65,6 +69,9 @@ const maxSecretLength = 1024;
  * the same page, the same limit on failures, and as much work per guess.
  */
 export class AccessGate {
+  /** Each lockout is audited once: by pod and address, the time its oldest failure was made. */
+  private readonly auditedLockouts = new Map<string, number>();
+
   constructor(private readonly deps: AccessGateDeps) {}
 
   async check(podIdNet: string, tenantId: string, request: GateRequest): Promise<GateVerdict> {
@@ -92,9 +99,16 @@ export class AccessGate {
     // Keys stay within their columns, whatever a visitor sends.
     const podId = splitPodIdNet(podIdNet).podId.slice(0, 64);
     const address = redemption.clientAddress.slice(0, 64) || "unknown";
+    const attemptKey = attemptKeyOf(address);
     const now = this.deps.now();
     const windowStart = now - this.deps.limits.windowMs;
-    const failures = await this.deps.db.read((m) => gateAttemptRepository.failuresSince(m, tenantId, podId, address, windowStart));
+    // Counted as a failure before it is checked, so that guesses sent at once all count; taken back if it opens the gate.
+    const attempt = await this.deps.db.transaction((tx) => gateAttemptRepository.record(tx, tenantId, podId, attemptKey, now, windowStart));
+    const [failures, failuresOfAddress] = await this.deps.db.read(async (m) => [
+      await gateAttemptRepository.failuresSince(m, tenantId, podId, attemptKey, windowStart),
+      await gateAttemptRepository.failuresOfAddressSince(m, attemptKey, windowStart),
+    ] as const);
+    const takeBack = () => this.deps.db.transaction((tx) => gateAttemptRepository.takeBack(tx, attempt));
     const entry = await this.entry(tenantId, podIdNet, redemption.host);
     const given = redemption.returnPath && isReturnPath(redemption.returnPath) ? redemption.returnPath : undefined;
     const page = (status: 401 | 429, problem: { text: string; visitorsDoing: boolean }, retryAfterSeconds?: number): GateVerdict => ({
@@ -106,22 +120,24 @@ export class AccessGate {
       ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
     });
 
-    if (failures.count >= this.deps.limits.maxFailures) {
+    if (failures.count > this.deps.limits.maxFailures || failuresOfAddress > this.deps.limits.maxFailuresPerAddress) {
+      // Refused unchecked: this attempt does not count, so the lockout ends with the window of those before it.
+      await takeBack();
       const waitSeconds = Math.max(1, Math.ceil((failures.oldest! + this.deps.limits.windowMs - now) / 1000));
-      if (entry) await this.record(entry, now, { action: "locked", tokenId: "", label: "", actor: address, detail: `${failures.count} failed attempts` });
+      if (entry && this.firstRefusalOfLockout(entry, attemptKey, failures.oldest!)) {
+        await this.record(entry, now, { action: "locked", tokenId: "", label: "", actor: address, detail: `${failures.count - 1} failed attempts` });
+      }
       return page(429, { text: lockedMessage(waitSeconds), visitorsDoing: false }, waitSeconds);
     }
 
     const found = await this.match(entry, tenantId, podId, redemption.secret);
     const refusal = typeof found === "string" ? found : refusalOf(found, now);
     if (refusal === "empty" || refusal === "not_found") {
-      // A guess: it counts against the address, whether or not the pod has a gate.
-      await this.deps.db.transaction(async (tx) => {
-        await gateAttemptRepository.record(tx, tenantId, podId, address, now, windowStart);
-        if (entry) await this.deps.audit.add(tx, { tenantId, podId: entry.podId, at: now, action: "refused", tokenId: "", label: "", actor: address, detail: refusal });
-      });
+      // A guess: it counts against the address (as recorded), whether or not the pod has a gate.
+      if (entry) await this.deps.db.transaction((tx) => this.deps.audit.add(tx, { tenantId, podId: entry.podId, at: now, action: "refused", tokenId: "", label: "", actor: address, detail: refusal }));
       return page(401, refusalMessages[refusal]);
     }
+    await takeBack();
     const token = found as PodAccessTokenRow;
     if (refusal) {
       // A real code that no longer opens the gate: nothing a guesser learns from, so it does not count.
@@ -137,7 +153,6 @@ export class AccessGate {
         return reason;
       }
       await accessTokenRepository.update(tx, token.id, { uses: current!.uses + 1, lastUsedAt: now });
-      await gateAttemptRepository.clear(tx, tenantId, podId, address);
       await this.deps.audit.add(tx, auditOf(token, now, "redeem", address, ""));
       return null;
     });
@@ -162,10 +177,16 @@ export class AccessGate {
     }));
     if (link) return link;
     if (passwords.length === 0) await spendOnePasswordCheck(secret);
-    for (const token of passwords) {
-      if (await verifyPassword(secret, token.passwordHash!)) return token;
-    }
-    return "not_found";
+    return (await matchingPassword(secret, passwords, (token) => token.passwordHash!)) ?? "not_found";
+  }
+
+  /** Whether this refusal is the first of the lockout that began with the failure at `oldest`. */
+  private firstRefusalOfLockout(entry: GatedEntry, attemptKey: string, oldest: number): boolean {
+    const key = `${entry.tenantId}/${entry.podId}/${attemptKey}`;
+    if (this.auditedLockouts.get(key) === oldest) return false;
+    if (this.auditedLockouts.size >= maxRememberedLockouts) this.auditedLockouts.clear();
+    this.auditedLockouts.set(key, oldest);
+    return true;
   }
 
   /**

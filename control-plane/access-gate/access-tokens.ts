@@ -54,6 +54,8 @@ export class AccessTokens {
     const kind = request.kind || "link";
     checkMint({ ...request, kind });
     const secret = kind === "link" ? newLinkSecret() : request.password!;
+    // A pod's passwords share one salt, so that a guess is hashed once (see hashPassword).
+    const sharing = kind === "password" ? (await this.deps.db.read((m) => accessTokenRepository.passwords(m, caller.tenantId, podId)))[0]?.passwordHash : undefined;
     const now = this.deps.now();
     const row: PodAccessTokenRow = {
       id: randomUUID(),
@@ -62,7 +64,7 @@ export class AccessTokens {
       kind,
       label: request.label,
       secretHash: kind === "link" ? linkHash(caller.tenantId, podId, secret) : null,
-      passwordHash: kind === "password" ? await hashPassword(secret) : null,
+      passwordHash: kind === "password" ? await hashPassword(secret, sharing ?? undefined) : null,
       createdBy: caller.username,
       createdAt: now,
       expiresAt: request.expiresInSeconds === undefined ? null : now + request.expiresInSeconds * 1000,

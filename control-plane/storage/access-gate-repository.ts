@@ -49,14 +49,25 @@ export const gateAttemptRepository = {
     return { count: rows.length, oldest: rows[0]?.at ?? null };
   },
 
-  /** Records a failure; failures older than `forgetBefore` (of anyone) go. */
-  async record(m: EntityManager, tenantId: string, podId: string, clientAddress: string, at: number, forgetBefore: number): Promise<void> {
-    await m.insert(GateAttemptEntity, { tenantId, podId, clientAddress, at });
-    await m.delete(GateAttemptEntity, { at: LessThan(forgetBefore) });
+  /** How many failures `clientAddress` had since `since` at any pod. */
+  failuresOfAddressSince(m: EntityManager, clientAddress: string, since: number): Promise<number> {
+    return m.count(GateAttemptEntity, { where: { clientAddress, at: MoreThanOrEqual(since) } });
   },
 
-  async clear(m: EntityManager, tenantId: string, podId: string, clientAddress: string): Promise<void> {
-    await m.delete(GateAttemptEntity, { tenantId, podId, clientAddress });
+  /**
+   * Records an attempt as a failure before it is checked, so that attempts
+   * made at once all count; answers its id, to take it back should the
+   * attempt succeed. Failures older than `forgetBefore` (of anyone) go.
+   */
+  async record(m: EntityManager, tenantId: string, podId: string, clientAddress: string, at: number, forgetBefore: number): Promise<number> {
+    const inserted = await m.insert(GateAttemptEntity, { tenantId, podId, clientAddress, at });
+    await m.delete(GateAttemptEntity, { at: LessThan(forgetBefore) });
+    return Number(inserted.identifiers[0]!.id);
+  },
+
+  /** Takes back an attempt recorded before it was checked. */
+  async takeBack(m: EntityManager, id: number): Promise<void> {
+    await m.delete(GateAttemptEntity, { id });
   },
 };
 

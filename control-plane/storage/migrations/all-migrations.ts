@@ -14,6 +14,7 @@ import { PodMountUsers1770000000000 } from "./0060-pod-mount-users.js";
 import { ExecAudit1770500000000 } from "./0065-exec-audit.js";
 import { LogRuns1770600000000 } from "./0066-log-runs.js";
 import { AccessGate1770700000000 } from "./0067-access-gate.js";
+import { GateAttemptsByAddress1770800000000 } from "./0068-gate-attempts-by-address.js";
 
 /**
  * Every migration, oldest first. Append; never edit one that has shipped.
@@ -35,5 +36,6 @@ export function allMigrations(cipher: FieldCipher): (new () => MigrationInterfac
     ExecAudit1770500000000,
     LogRuns1770600000000,
     AccessGate1770700000000,
+    GateAttemptsByAddress1770800000000,
   ];
 }
