@@ -272,6 +272,24 @@ describe("access gate", () => {
     for (const password of ["first password", "third password"]) assert.equal((await redeemForm(id, { secret: password }, "127.0.0.44")).status, 302);
   });
 
+  it("refusesALoginFormPostedFromAnotherSite", async () => {
+    const id = await gatedPod("csrf");
+    await mint(id, { label: "real", kind: "password", password: "the real one" });
+    const post = (headers: Record<string, string>) =>
+      gateRequest(svc.baseUrl, `/v3/pods/${id}/gate/redeem?tenant_id=dev`, { form: { secret: "the real one" }, headers, from: "127.0.0.45" });
+    const host = `${id}.pods.dev.localhost`;
+    const crossSite: Record<string, string>[] = [{ "Sec-Fetch-Site": "cross-site" }, { "Sec-Fetch-Site": "same-site" }, { Origin: "https://evil.example" }, { Origin: `https://other.pods.dev.localhost`, "X-Forwarded-Host": host }];
+    for (const headers of crossSite) {
+      const refused = await post(headers);
+      assert.equal(refused.status, 403, JSON.stringify(headers));
+      assert.match(JSON.parse(refused.text).message, /^the login form must be sent from the pod's own page/);
+      assert.equal(setCookie(refused, cookieName(id)), undefined);
+    }
+    const audit: Json[] = (await svc.api("GET", `/v3/pods/${id}/access-tokens/audit`, { token: alice })).body.result;
+    assert.deepEqual(audit.map((e) => e.action), ["mint"], "refused before it is checked: no attempt counted or audited");
+    assert.equal((await post({ "Sec-Fetch-Site": "same-origin", Origin: `https://${host}`, "X-Forwarded-Host": host })).status, 302, "the pod's own page signs in");
+  });
+
   it("auditsEveryMintRevokeAndRedemptionForThePodsUsers", async () => {
     const id = await gatedPod("audited");
     const { secret, id: tokenId } = (await mint(id, { label: "audited link" })).body.result;
