@@ -3,6 +3,7 @@ import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { PodAccessGateService } from "../../gen/tapis/pods/v1/pod_access_gate_service_pb.js";
 import { httpHeaderMetadata, metadataNames } from "../../shared/rpc/metadata.js";
 import { callerOf } from "../auth/caller-of.js";
+import { PermissionDeniedError } from "../errors/domain-errors.js";
 import { envelopeAnswer, htmlAnswer, redirectAnswer } from "../server/http-answer.js";
 import type { GateAuditRow, PodAccessTokenRow } from "../storage/entities/access-gate-entities.js";
 import { gateCodeHeader } from "../edge/edge-routes.js";
@@ -32,6 +33,7 @@ export function accessGateRpc(gate: AccessGate, tokens: AccessTokens): ServiceIm
       return answerOf(await gate.redeem({ podIdNet: req.podIdNet, tenantId: req.tenantId, host: forwardedHost(ctx), secret: req.access, clientAddress: clientAddressOf(ctx) }));
     },
     async podAccessGateRedeemForm(req, ctx) {
+      refuseCrossSite(ctx);
       const form = req.form;
       return answerOf(
         await gate.redeem({ podIdNet: req.podIdNet, tenantId: req.tenantId, host: forwardedHost(ctx), secret: form?.secret ?? "", returnPath: form?.returnPath, clientAddress: clientAddressOf(ctx) }),
@@ -73,6 +75,31 @@ function answerOf(verdict: GateVerdict) {
       const headers: Record<string, string> = verdict.retryAfterSeconds ? { "Retry-After": String(verdict.retryAfterSeconds) } : {};
       return { message: verdict.problem?.text ?? "An access code is required.", answer: htmlAnswer(verdict.status, gatePage(verdict.podIdNet, verdict.returnPath, verdict.problem), headers) };
     }
+  }
+}
+
+/**
+ * A login form is posted from the gate's own page, on the pod's host. A
+ * browser says where a post comes from: one from another site (sibling pods
+ * are the same site, not the same origin) could sign a visitor in under
+ * someone else's code, or spend their address's attempts.
+ */
+function refuseCrossSite(ctx: HandlerContext): void {
+  const header = (name: string) => ctx.requestHeader.get(httpHeaderMetadata(name)) ?? undefined;
+  const site = header("sec-fetch-site");
+  const origin = header("origin");
+  // The pod's host as the proxy names it; else the host the form was posted to.
+  const host = forwardedHost(ctx) ?? header("host");
+  const fromElsewhere = (site !== undefined && site !== "same-origin" && site !== "none") || (origin !== undefined && origin !== "null" && !sameHost(origin, host));
+  if (fromElsewhere) throw new PermissionDeniedError("the login form must be sent from the pod's own page (Origin and Sec-Fetch-Site say it came from another site)");
+}
+
+/** Whether the origin `origin` is on `host` (an origin that is no URL is on none). */
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return host === undefined || new URL(origin).host === host;
+  } catch {
+    return false;
   }
 }
 

@@ -133,7 +133,19 @@ describe("edge: the access gate through nginx", function () {
 
   it("redeemsAPasswordPostedFromTheFormThroughTheProxy", async () => {
     await svc.api("POST", "/v3/pods/gated/access-tokens", { token: alice, body: { label: "typed", kind: "password", password: "open sesame" } });
-    const redeemed = await visit("gated.pods.dev.localhost", "/v3/pods/gated/gate/redeem", { from: "127.0.0.32", form: { secret: "open sesame", return_path: "/app" } });
+    const asTheFormPosts = (site: string, origin: string) => ({ "Sec-Fetch-Site": site, Origin: origin });
+    const ownOrigin = `https://gated.pods.dev.localhost:${proxy.port}`;
+    const fromElsewhere = await visit("gated.pods.dev.localhost", "/v3/pods/gated/gate/redeem", {
+      from: "127.0.0.32",
+      form: { secret: "open sesame", return_path: "/app" },
+      headers: asTheFormPosts("same-site", `https://other.pods.dev.localhost:${proxy.port}`),
+    });
+    assert.equal(fromElsewhere.status, 403, "a sibling pod's page cannot post the form");
+    const redeemed = await visit("gated.pods.dev.localhost", "/v3/pods/gated/gate/redeem", {
+      from: "127.0.0.32",
+      form: { secret: "open sesame", return_path: "/app" },
+      headers: asTheFormPosts("same-origin", ownOrigin),
+    });
     assert.equal(redeemed.status, 302, redeemed.text);
     assert.equal(redeemed.headers.location, "/app");
     const inside = await visit("gated.pods.dev.localhost", "/app", { headers: cookieHeader(sessionOf(redeemed)!) });
