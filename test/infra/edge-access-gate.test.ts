@@ -61,7 +61,7 @@ describe("edge: the access gate through nginx", function () {
     });
   }
 
-  const sessionOf = (answer: Answer) => (answer.headers["set-cookie"] as string[] | undefined)?.find((c) => c.startsWith("tapis_pod_gate_gated="));
+  const sessionOf = (answer: Answer) => (answer.headers["set-cookie"] as string[] | undefined)?.find((c) => c.startsWith("__Host-tapis_pod_gate_gated="));
   const cookieHeader = (setCookie: string) => ({ Cookie: setCookie.split(";")[0]! });
 
   before(async () => {

@@ -36,7 +36,8 @@ describe("access gate", () => {
   const gate = (id: string, headers: Record<string, string> = {}, from?: string) => gateRequest(svc.baseUrl, `/v3/pods/${id}/gate?tenant_id=dev`, { headers, from });
   const redeemLink = (id: string, secret: string, from?: string) => gateRequest(svc.baseUrl, `/v3/pods/${id}/gate/redeem?tenant_id=dev&access=${encodeURIComponent(secret)}`, { from });
   const redeemForm = (id: string, form: Record<string, string>, from?: string) => gateRequest(svc.baseUrl, `/v3/pods/${id}/gate/redeem?tenant_id=dev`, { form, from });
-  const cookieName = (id: string) => `tapis_pod_gate_${id}`;
+  // __Host-: browsers keep it to the pod's own host, so a sibling pod cannot set one that shadows it.
+  const cookieName = (id: string) => `__Host-tapis_pod_gate_${id}`;
   const withCookie = (id: string, value: string) => ({ Cookie: `${cookieName(id)}=${value}` });
 
   /** The text of an HTML answer without its tags, to read what a visitor reads. */
