@@ -10,9 +10,13 @@ export interface GateSession {
 /** Sessions last at most this long, and never longer than their token. */
 export const maxSessionSeconds = 7 * 24 * 3600;
 
-/** The cookie of a pod's gate, as upstream names it; host-only, so each pod host has its own. */
+/**
+ * The cookie of a pod's gate: upstream's name with the __Host- prefix, which
+ * browsers keep to the host that set it (Secure, Path=/, no Domain), so a
+ * sibling pod under the same domain cannot set one that shadows it.
+ */
 export function gateCookieName(podId: string): string {
-  return `tapis_pod_gate_${podId}`;
+  return `__Host-tapis_pod_gate_${podId}`;
 }
 
 /**
