@@ -183,6 +183,15 @@ describe("interactive exec sessions over a WebSocket at the gateway", function (
     assert.equal(session.stdoutBytes(), offered);
   });
 
+  it("closesWith1008AClientThatFloodsFramesFasterThanTheSessionTakesThem", async () => {
+    const flood = connect(sessionUrl(svc.baseUrl, pod, "tty=true"), [jsonFrames, bearerProtocol(alice)]);
+    await eventually("the started frame", async () => flood.frames[0]);
+    // One burst, written before the service has taken the first: the socket delivers them in large chunks.
+    for (let i = 0; i < 200_000; i++) flood.stdin("A");
+    assert.deepEqual(await flood.closing(30_000), { code: 1008, reason: "frames: at most 512 messages or 1 MiB of stdin may wait for the session; send less at once" });
+    await eventually("the session to be gone", async () => (await openSessions(svc)) === 0, 10_000);
+  });
+
   // Who calls, and the status of the upgrade request: the pod's creator, bob holding ADMIN, USER,
   // READ or nothing on it, alice of another tenant, and a service administrator.
   it("upgradesOnlyForThoseWhoMayRunCommandsInThePod", async () => {
