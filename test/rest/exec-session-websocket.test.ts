@@ -3,7 +3,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ExecSessionRequestSchema, ExecSessionResponseSchema, type ExecSessionResponse } from "../../gen/tapis/pods/v1/exec_session_service_pb.js";
 import { WebSocketClient } from "../../shared/websocket/ws-library.js";
 import { eventually } from "../support/eventually.js";
-import { bearerProtocol, jsonFrames, protoFrames, sessionUrl, upgradeAnswer, WsJsonSession } from "../support/exec-session-websocket.js";
+import { bearerProtocol, jsonFrames, protoFrames, sessionUrl, upgradeAnswer, upgradeThenHangUp, WsJsonSession } from "../support/exec-session-websocket.js";
 import { metricValue } from "../support/metric-values.js";
 import { trustedTenant, type TrustedTenant } from "../support/tokens.js";
 import { podId, startTestService, type TestService } from "../support/test-service.js";
@@ -190,6 +190,23 @@ describe("interactive exec sessions over a WebSocket at the gateway", function (
     for (let i = 0; i < 200_000; i++) flood.stdin("A");
     assert.deepEqual(await flood.closing(30_000), { code: 1008, reason: "frames: at most 512 messages or 1 MiB of stdin may wait for the session; send less at once" });
     await eventually("the session to be gone", async () => (await openSessions(svc)) === 0, 10_000);
+  });
+
+  it("refusesWith400AnUpgradeTheWebSocketCannotAcceptAndOpensNoSession", async () => {
+    const refusals: [Record<string, string>, string][] = [
+      [{ "Sec-WebSocket-Protocol": `${jsonFrames}, ${jsonFrames}` }, `Sec-WebSocket-Protocol: '${jsonFrames}' is offered twice`],
+      [{ "Sec-WebSocket-Protocol": `${jsonFrames},, ${protoFrames}` }, "Sec-WebSocket-Protocol: must be a comma-separated list of tokens"],
+      [{ "Sec-WebSocket-Protocol": `${jsonFrames}, a/b` }, "Sec-WebSocket-Protocol: must be a comma-separated list of tokens"],
+      [{ Upgrade: "h2c" }, "Upgrade: must be websocket"],
+    ];
+    for (const [headers, message] of refusals) {
+      const answer = await upgradeAnswer(sessionUrl(svc.baseUrl, pod, "tty=true"), { "X-Tapis-Token": alice, ...headers });
+      assert.deepEqual([answer.status, answer.body?.message, answer.body?.status], [400, message, "error"], JSON.stringify(headers));
+      await eventually(`no session left after ${JSON.stringify(headers)}`, async () => (await openSessions(svc)) === 0, 10_000);
+    }
+    // A client that hangs up right after asking: the upgrade is never completed, and no session stays open.
+    await upgradeThenHangUp(sessionUrl(svc.baseUrl, pod, "tty=true"), { "X-Tapis-Token": alice, "Sec-WebSocket-Protocol": jsonFrames });
+    await eventually("no session left after a client hung up during the upgrade", async () => (await openSessions(svc)) === 0, 10_000);
   });
 
   // Who calls, and the status of the upgrade request: the pod's creator, bob holding ADMIN, USER,
