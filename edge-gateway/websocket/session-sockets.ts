@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 import type { DescMethodStreaming, Message, MessageInitShape } from "@bufbuild/protobuf";
 import { ConnectError, Code, type Transport } from "@connectrpc/connect";
 import { Gauge, type Registry } from "prom-client";
-import type { ExecSessionRequestSchema, ExecSessionResponse } from "../../gen/tapis/pods/v1/exec_session_service_pb.js";
+import type { ExecSessionRequest, ExecSessionRequestSchema, ExecSessionResponse } from "../../gen/tapis/pods/v1/exec_session_service_pb.js";
 import { Handoff } from "../../shared/async/handoff.js";
 import type { Logger } from "../../shared/logging/logger.js";
 import { metadataNames } from "../../shared/rpc/metadata.js";
@@ -19,6 +19,7 @@ import {
   type FrameEncoding,
 } from "../../shared/websocket/exec-session-frames.js";
 import { WebSocketServerOf, type WebSocketConnection } from "../../shared/websocket/ws-library.js";
+import { WaitingRequests, waitingLimitReason } from "./waiting-requests.js";
 import { sendError } from "../http/envelope.js";
 import { noteCaller, startExchange, type Exchange } from "../http/exchange.js";
 import type { TrustedProxies } from "../http/client-address.js";
@@ -152,20 +153,28 @@ export class SessionSockets {
     const encoding = encodingOf(connection.protocol);
     const ping = setInterval(() => connection.ping(), pingEveryMs);
     ping.unref();
+    // Nothing more is read from the client until the service has taken every message read so far.
+    const waiting = new WaitingRequests(requests, () => connection.resume());
+    let refused = false;
+    const refuse = (code: number, reason: string) => {
+      refused = true;
+      closeWith(connection, code, reason);
+      // Read on, discarding, up to the client's closing frame.
+      connection.resume();
+      open.abort.abort();
+      requests.fail(new Error("the client broke a rule"));
+    };
     connection.on("message", (data, isBinary) => {
-      let request: Request;
+      if (refused) return;
+      let request: ExecSessionRequest;
       try {
         request = decodeRequest(data, isBinary, encoding);
       } catch (error) {
         if (!(error instanceof RequestShapeError)) throw error;
-        return closeWith(connection, 4400, error.message);
+        return refuse(4400, error.message);
       }
-      // Nothing more is read from the client until the service has taken this message.
       connection.pause();
-      requests.put(request).then(
-        () => connection.resume(),
-        () => undefined,
-      );
+      if (!waiting.add(request)) refuse(1008, waitingLimitReason);
     });
     connection.on("error", (error) => this.options.logger.debug("exec session WebSocket failed", { error: String(error) }));
     connection.on("close", () => {
