@@ -10,6 +10,7 @@ import type { Logger } from "../../shared/logging/logger.js";
 import { metadataNames } from "../../shared/rpc/metadata.js";
 import { RequestShapeError } from "../../shared/rest-json/rest-json-decoder.js";
 import {
+  bearerProtocolPrefix,
   decodeRequest,
   encodeResponse,
   encodingOf,
@@ -93,8 +94,9 @@ export class SessionSockets {
     const refuse = (status: number, message: string, headers: Record<string, string> = {}) => answerOnSocket(req, socket, exchange, status, message, headers);
     const handshake = handshakeProblem(req);
     if (handshake) return refuse(400, handshake);
-    const headers = callHeaders(req, route, exchange.requestId, this.options.trusted);
     const offered = offeredProtocols(req);
+    if (typeof offered === "string") return refuse(400, offered);
+    const headers = callHeaders(req, route, exchange.requestId, this.options.trusted);
     const token = tokenOfProtocols(offered);
     if (!headers.has(metadataNames.tapisToken) && token) headers.set(metadataNames.tapisToken, token);
     let first: Request;
@@ -134,10 +136,22 @@ export class SessionSockets {
       abort.abort();
       return exchange.end(499);
     }
-    this.server.handleUpgrade(req, socket, head, (connection) => {
-      exchange.end(101);
-      this.relay(connection, { connection, unsent: 0, abort }, requests, started, answers);
-    });
+    let relayed = false;
+    try {
+      this.server.handleUpgrade(req, socket, head, (connection) => {
+        relayed = true;
+        exchange.end(101);
+        this.relay(connection, { connection, unsent: 0, abort }, requests, started, answers);
+      });
+    } finally {
+      // Without a client verifier ws accepts or refuses at once; a refusal (or a socket no longer
+      // open both ways, which it destroys) never reaches the relay, so the session is ended here.
+      if (!relayed) {
+        abort.abort();
+        requests.fail(new Error("the upgrade was not completed"));
+        exchange.end(socket.destroyed ? 499 : 400);
+      }
+    }
   }
 
   /** Closes every open session's connection (1001), as the gateway stops. */
@@ -222,16 +236,27 @@ function chooseProtocol(offered: Set<string>): string | false {
   return false;
 }
 
-function offeredProtocols(req: http.IncomingMessage): string[] {
-  return (req.headers["sec-websocket-protocol"] ?? "")
-    .split(",")
-    .map((p) => p.trim())
-    .filter(Boolean);
+/** RFC 7230 token characters, of which a subprotocol name is made. */
+const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** The subprotocols offered, in order, or what makes the list one ws would refuse (bad syntax, a name twice). */
+function offeredProtocols(req: http.IncomingMessage): string[] | string {
+  const header = req.headers["sec-websocket-protocol"];
+  if (header === undefined) return [];
+  const offered: string[] = [];
+  for (const item of header.split(",")) {
+    const name = item.replace(/^[ \t]+|[ \t]+$/g, "");
+    if (!tokenPattern.test(name)) return "Sec-WebSocket-Protocol: must be a comma-separated list of tokens";
+    if (offered.includes(name)) return `Sec-WebSocket-Protocol: ${name.startsWith(bearerProtocolPrefix) ? "the bearer token" : `'${name}'`} is offered twice`;
+    offered.push(name);
+  }
+  return offered;
 }
 
 /** What makes a request no valid WebSocket handshake, if anything (RFC 6455 §4.2.1). */
 function handshakeProblem(req: http.IncomingMessage): string | null {
   if (req.method !== "GET") return `a WebSocket is opened with GET, not ${req.method}`;
+  if (req.headers.upgrade?.toLowerCase() !== "websocket") return "Upgrade: must be websocket";
   if (req.headers["sec-websocket-version"] !== "13") return "Sec-WebSocket-Version: must be 13";
   const key = req.headers["sec-websocket-key"] ?? "";
   if (!/^[A-Za-z0-9+/]{22}==$/.test(key)) return "Sec-WebSocket-Key: must be 16 bytes in base64";

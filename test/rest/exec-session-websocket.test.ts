@@ -193,15 +193,19 @@ describe("interactive exec sessions over a WebSocket at the gateway", function (
   });
 
   it("refusesWith400AnUpgradeTheWebSocketCannotAcceptAndOpensNoSession", async () => {
-    const refusals: [Record<string, string>, string][] = [
-      [{ "Sec-WebSocket-Protocol": `${jsonFrames}, ${jsonFrames}` }, `Sec-WebSocket-Protocol: '${jsonFrames}' is offered twice`],
-      [{ "Sec-WebSocket-Protocol": `${jsonFrames},, ${protoFrames}` }, "Sec-WebSocket-Protocol: must be a comma-separated list of tokens"],
-      [{ "Sec-WebSocket-Protocol": `${jsonFrames}, a/b` }, "Sec-WebSocket-Protocol: must be a comma-separated list of tokens"],
-      [{ Upgrade: "h2c" }, "Upgrade: must be websocket"],
+    const refusals: [Record<string, string>, number, string][] = [
+      [{ "Sec-WebSocket-Protocol": `${jsonFrames}, ${jsonFrames}` }, 400, `Sec-WebSocket-Protocol: '${jsonFrames}' is offered twice`],
+      [{ "Sec-WebSocket-Protocol": `${jsonFrames}, ${bearerProtocol(alice)}, ${bearerProtocol(alice)}` }, 400, "Sec-WebSocket-Protocol: the bearer token is offered twice"],
+      [{ "Sec-WebSocket-Protocol": `${jsonFrames},, ${protoFrames}` }, 400, "Sec-WebSocket-Protocol: must be a comma-separated list of tokens"],
+      [{ "Sec-WebSocket-Protocol": `${jsonFrames}, a/b` }, 400, "Sec-WebSocket-Protocol: must be a comma-separated list of tokens"],
+      [{ "Sec-WebSocket-Version": "8" }, 400, "Sec-WebSocket-Version: must be 13"],
+      [{ "Sec-WebSocket-Key": "c2hvcnQ=" }, 400, "Sec-WebSocket-Key: must be 16 bytes in base64"],
+      // An upgrade to anything but a WebSocket is a plain GET of this endpoint.
+      [{ Upgrade: "h2c" }, 426, "this endpoint is a WebSocket: connect with Upgrade: websocket (see the README)"],
     ];
-    for (const [headers, message] of refusals) {
+    for (const [headers, status, message] of refusals) {
       const answer = await upgradeAnswer(sessionUrl(svc.baseUrl, pod, "tty=true"), { "X-Tapis-Token": alice, ...headers });
-      assert.deepEqual([answer.status, answer.body?.message, answer.body?.status], [400, message, "error"], JSON.stringify(headers));
+      assert.deepEqual([answer.status, answer.body?.message, answer.body?.status], [status, message, "error"], JSON.stringify(headers));
       await eventually(`no session left after ${JSON.stringify(headers)}`, async () => (await openSessions(svc)) === 0, 10_000);
     }
     // A client that hangs up right after asking: the upgrade is never completed, and no session stays open.
