@@ -192,6 +192,29 @@ describe("interactive exec sessions over a WebSocket at the gateway", function (
     await eventually("the session to be gone", async () => (await openSessions(svc)) === 0, 10_000);
   });
 
+  it("takesFramesAsLargeAsAFrameMayBeFollowedBySmallerOnesWithoutRefusingThem", async () => {
+    const socket = new WebSocketClient(sessionUrl(svc.baseUrl, pod, "command=cat"), [protoFrames], { headers: { "X-Tapis-Token": alice } });
+    const answers: ExecSessionResponse[] = [];
+    socket.on("message", (data) => answers.push(fromBinary(ExecSessionResponseSchema, data)));
+    let closed: number | null = null;
+    socket.on("close", (code) => (closed = code));
+    socket.on("error", () => undefined);
+    await eventually("the session to start", async () => answers[0]);
+    const stdin = (bytes: Buffer) => socket.send(toBinary(ExecSessionRequestSchema, create(ExecSessionRequestSchema, { input: { case: "stdin", value: bytes } })));
+    // Each large frame is at the 1 MiB frame limit; the small one after it arrives while the large one is being taken.
+    const large = Buffer.alloc(1024 * 1024 - 8, "x");
+    const small = Buffer.alloc(4096, "y");
+    for (let i = 0; i < 4; i++) {
+      stdin(large);
+      stdin(small);
+    }
+    socket.send(toBinary(ExecSessionRequestSchema, create(ExecSessionRequestSchema, { input: { case: "stdinClosed", value: true } })));
+    await eventually("the socket to close", async () => closed !== null, 30_000);
+    assert.equal(closed, 1000);
+    const stdout = answers.reduce((sum, a) => sum + (a.output.case === "stdout" ? a.output.value.length : 0), 0);
+    assert.equal(stdout, 4 * (large.length + small.length));
+  });
+
   it("refusesWith400AnUpgradeTheWebSocketCannotAcceptAndOpensNoSession", async () => {
     const refusals: [Record<string, string>, number, string][] = [
       [{ "Sec-WebSocket-Protocol": `${jsonFrames}, ${jsonFrames}` }, 400, `Sec-WebSocket-Protocol: '${jsonFrames}' is offered twice`],
