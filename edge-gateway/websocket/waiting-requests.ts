@@ -15,8 +15,9 @@ export const waitingLimitReason = "frames: at most 512 messages or 1 MiB of stdi
  * writing many small frames at once would make the gateway hold them all.
  */
 export class WaitingRequests {
+  /** The first is the one being handed to the service; the bound is on those behind it. */
   private readonly waiting: ExecSessionRequest[] = [];
-  private stdinBytes = 0;
+  private stdinBehind = 0;
   private feeding = false;
 
   constructor(
@@ -27,10 +28,13 @@ export class WaitingRequests {
 
   /** Queues `request` for the service; false, queuing nothing, when the bound would be passed. */
   add(request: ExecSessionRequest): boolean {
-    const size = stdinSize(request);
-    if (this.waiting.length >= maxWaitingMessages || this.stdinBytes + size > maxWaitingStdinBytes) return false;
+    if (this.waiting.length > 0) {
+      // A frame as large as maxPayload may be in hand while the rest of its chunk arrives: only what waits behind it is bounded.
+      const size = stdinSize(request);
+      if (this.waiting.length > maxWaitingMessages || this.stdinBehind + size > maxWaitingStdinBytes) return false;
+      this.stdinBehind += size;
+    }
     this.waiting.push(request);
-    this.stdinBytes += size;
     if (!this.feeding) void this.feed();
     return true;
   }
@@ -39,15 +43,14 @@ export class WaitingRequests {
     this.feeding = true;
     try {
       while (this.waiting.length > 0) {
-        const next = this.waiting[0]!;
-        await this.requests.put(next);
+        await this.requests.put(this.waiting[0]!);
         this.waiting.shift();
-        this.stdinBytes -= stdinSize(next);
+        if (this.waiting.length > 0) this.stdinBehind -= stdinSize(this.waiting[0]!);
       }
     } catch {
       // The call ended: what still waits is dropped with it.
       this.waiting.length = 0;
-      this.stdinBytes = 0;
+      this.stdinBehind = 0;
       return;
     } finally {
       this.feeding = false;
