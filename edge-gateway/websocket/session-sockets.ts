@@ -4,12 +4,13 @@ import type { Duplex } from "node:stream";
 import type { DescMethodStreaming, Message, MessageInitShape } from "@bufbuild/protobuf";
 import { ConnectError, Code, type Transport } from "@connectrpc/connect";
 import { Gauge, type Registry } from "prom-client";
-import type { ExecSessionRequestSchema, ExecSessionResponse } from "../../gen/tapis/pods/v1/exec_session_service_pb.js";
+import type { ExecSessionRequest, ExecSessionRequestSchema, ExecSessionResponse } from "../../gen/tapis/pods/v1/exec_session_service_pb.js";
 import { Handoff } from "../../shared/async/handoff.js";
 import type { Logger } from "../../shared/logging/logger.js";
 import { metadataNames } from "../../shared/rpc/metadata.js";
 import { RequestShapeError } from "../../shared/rest-json/rest-json-decoder.js";
 import {
+  bearerProtocolPrefix,
   decodeRequest,
   encodeResponse,
   encodingOf,
@@ -19,6 +20,7 @@ import {
   type FrameEncoding,
 } from "../../shared/websocket/exec-session-frames.js";
 import { WebSocketServerOf, type WebSocketConnection } from "../../shared/websocket/ws-library.js";
+import { WaitingRequests, waitingLimitReason } from "./waiting-requests.js";
 import { sendError } from "../http/envelope.js";
 import { noteCaller, startExchange, type Exchange } from "../http/exchange.js";
 import type { TrustedProxies } from "../http/client-address.js";
@@ -92,8 +94,9 @@ export class SessionSockets {
     const refuse = (status: number, message: string, headers: Record<string, string> = {}) => answerOnSocket(req, socket, exchange, status, message, headers);
     const handshake = handshakeProblem(req);
     if (handshake) return refuse(400, handshake);
-    const headers = callHeaders(req, route, exchange.requestId, this.options.trusted);
     const offered = offeredProtocols(req);
+    if (typeof offered === "string") return refuse(400, offered);
+    const headers = callHeaders(req, route, exchange.requestId, this.options.trusted);
     const token = tokenOfProtocols(offered);
     if (!headers.has(metadataNames.tapisToken) && token) headers.set(metadataNames.tapisToken, token);
     let first: Request;
@@ -133,10 +136,22 @@ export class SessionSockets {
       abort.abort();
       return exchange.end(499);
     }
-    this.server.handleUpgrade(req, socket, head, (connection) => {
-      exchange.end(101);
-      this.relay(connection, { connection, unsent: 0, abort }, requests, started, answers);
-    });
+    let relayed = false;
+    try {
+      this.server.handleUpgrade(req, socket, head, (connection) => {
+        relayed = true;
+        exchange.end(101);
+        this.relay(connection, { connection, unsent: 0, abort }, requests, started, answers);
+      });
+    } finally {
+      // Without a client verifier ws accepts or refuses at once; a refusal (or a socket no longer
+      // open both ways, which it destroys) never reaches the relay, so the session is ended here.
+      if (!relayed) {
+        abort.abort();
+        requests.fail(new Error("the upgrade was not completed"));
+        exchange.end(socket.destroyed ? 499 : 400);
+      }
+    }
   }
 
   /** Closes every open session's connection (1001), as the gateway stops. */
@@ -152,20 +167,28 @@ export class SessionSockets {
     const encoding = encodingOf(connection.protocol);
     const ping = setInterval(() => connection.ping(), pingEveryMs);
     ping.unref();
+    // Nothing more is read from the client until the service has taken every message read so far.
+    const waiting = new WaitingRequests(requests, () => connection.resume());
+    let refused = false;
+    const refuse = (code: number, reason: string) => {
+      refused = true;
+      closeWith(connection, code, reason);
+      // Read on, discarding, up to the client's closing frame.
+      connection.resume();
+      open.abort.abort();
+      requests.fail(new Error("the client broke a rule"));
+    };
     connection.on("message", (data, isBinary) => {
-      let request: Request;
+      if (refused) return;
+      let request: ExecSessionRequest;
       try {
         request = decodeRequest(data, isBinary, encoding);
       } catch (error) {
         if (!(error instanceof RequestShapeError)) throw error;
-        return closeWith(connection, 4400, error.message);
+        return refuse(4400, error.message);
       }
-      // Nothing more is read from the client until the service has taken this message.
       connection.pause();
-      requests.put(request).then(
-        () => connection.resume(),
-        () => undefined,
-      );
+      if (!waiting.add(request)) refuse(1008, waitingLimitReason);
     });
     connection.on("error", (error) => this.options.logger.debug("exec session WebSocket failed", { error: String(error) }));
     connection.on("close", () => {
@@ -213,16 +236,27 @@ function chooseProtocol(offered: Set<string>): string | false {
   return false;
 }
 
-function offeredProtocols(req: http.IncomingMessage): string[] {
-  return (req.headers["sec-websocket-protocol"] ?? "")
-    .split(",")
-    .map((p) => p.trim())
-    .filter(Boolean);
+/** RFC 7230 token characters, of which a subprotocol name is made. */
+const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** The subprotocols offered, in order, or what makes the list one ws would refuse (bad syntax, a name twice). */
+function offeredProtocols(req: http.IncomingMessage): string[] | string {
+  const header = req.headers["sec-websocket-protocol"];
+  if (header === undefined) return [];
+  const offered: string[] = [];
+  for (const item of header.split(",")) {
+    const name = item.replace(/^[ \t]+|[ \t]+$/g, "");
+    if (!tokenPattern.test(name)) return "Sec-WebSocket-Protocol: must be a comma-separated list of tokens";
+    if (offered.includes(name)) return `Sec-WebSocket-Protocol: ${name.startsWith(bearerProtocolPrefix) ? "the bearer token" : `'${name}'`} is offered twice`;
+    offered.push(name);
+  }
+  return offered;
 }
 
 /** What makes a request no valid WebSocket handshake, if anything (RFC 6455 §4.2.1). */
 function handshakeProblem(req: http.IncomingMessage): string | null {
   if (req.method !== "GET") return `a WebSocket is opened with GET, not ${req.method}`;
+  if (req.headers.upgrade?.toLowerCase() !== "websocket") return "Upgrade: must be websocket";
   if (req.headers["sec-websocket-version"] !== "13") return "Sec-WebSocket-Version: must be 13";
   const key = req.headers["sec-websocket-key"] ?? "";
   if (!/^[A-Za-z0-9+/]{22}==$/.test(key)) return "Sec-WebSocket-Key: must be 16 bytes in base64";

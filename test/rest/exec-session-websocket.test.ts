@@ -3,7 +3,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ExecSessionRequestSchema, ExecSessionResponseSchema, type ExecSessionResponse } from "../../gen/tapis/pods/v1/exec_session_service_pb.js";
 import { WebSocketClient } from "../../shared/websocket/ws-library.js";
 import { eventually } from "../support/eventually.js";
-import { bearerProtocol, jsonFrames, protoFrames, sessionUrl, upgradeAnswer, WsJsonSession } from "../support/exec-session-websocket.js";
+import { bearerProtocol, jsonFrames, protoFrames, sessionUrl, upgradeAnswer, upgradeThenHangUp, WsJsonSession } from "../support/exec-session-websocket.js";
 import { metricValue } from "../support/metric-values.js";
 import { trustedTenant, type TrustedTenant } from "../support/tokens.js";
 import { podId, startTestService, type TestService } from "../support/test-service.js";
@@ -181,6 +181,59 @@ describe("interactive exec sessions over a WebSocket at the gateway", function (
     session.send({ stdin_closed: true });
     assert.deepEqual(await session.ended(60_000), { reason: "EXITED", exit_code: 0, message: "the command exited with code 0" });
     assert.equal(session.stdoutBytes(), offered);
+  });
+
+  it("closesWith1008AClientThatFloodsFramesFasterThanTheSessionTakesThem", async () => {
+    const flood = connect(sessionUrl(svc.baseUrl, pod, "tty=true"), [jsonFrames, bearerProtocol(alice)]);
+    await eventually("the started frame", async () => flood.frames[0]);
+    // One burst, written before the service has taken the first: the socket delivers them in large chunks.
+    for (let i = 0; i < 200_000; i++) flood.stdin("A");
+    assert.deepEqual(await flood.closing(30_000), { code: 1008, reason: "frames: at most 512 messages or 1 MiB of stdin may wait for the session; send less at once" });
+    await eventually("the session to be gone", async () => (await openSessions(svc)) === 0, 10_000);
+  });
+
+  it("takesFramesAsLargeAsAFrameMayBeFollowedBySmallerOnesWithoutRefusingThem", async () => {
+    const socket = new WebSocketClient(sessionUrl(svc.baseUrl, pod, "command=cat"), [protoFrames], { headers: { "X-Tapis-Token": alice } });
+    const answers: ExecSessionResponse[] = [];
+    socket.on("message", (data) => answers.push(fromBinary(ExecSessionResponseSchema, data)));
+    let closed: number | null = null;
+    socket.on("close", (code) => (closed = code));
+    socket.on("error", () => undefined);
+    await eventually("the session to start", async () => answers[0]);
+    const stdin = (bytes: Buffer) => socket.send(toBinary(ExecSessionRequestSchema, create(ExecSessionRequestSchema, { input: { case: "stdin", value: bytes } })));
+    // Each large frame is at the 1 MiB frame limit; the small one after it arrives while the large one is being taken.
+    const large = Buffer.alloc(1024 * 1024 - 8, "x");
+    const small = Buffer.alloc(4096, "y");
+    for (let i = 0; i < 4; i++) {
+      stdin(large);
+      stdin(small);
+    }
+    socket.send(toBinary(ExecSessionRequestSchema, create(ExecSessionRequestSchema, { input: { case: "stdinClosed", value: true } })));
+    await eventually("the socket to close", async () => closed !== null, 30_000);
+    assert.equal(closed, 1000);
+    const stdout = answers.reduce((sum, a) => sum + (a.output.case === "stdout" ? a.output.value.length : 0), 0);
+    assert.equal(stdout, 4 * (large.length + small.length));
+  });
+
+  it("refusesWith400AnUpgradeTheWebSocketCannotAcceptAndOpensNoSession", async () => {
+    const refusals: [Record<string, string>, number, string][] = [
+      [{ "Sec-WebSocket-Protocol": `${jsonFrames}, ${jsonFrames}` }, 400, `Sec-WebSocket-Protocol: '${jsonFrames}' is offered twice`],
+      [{ "Sec-WebSocket-Protocol": `${jsonFrames}, ${bearerProtocol(alice)}, ${bearerProtocol(alice)}` }, 400, "Sec-WebSocket-Protocol: the bearer token is offered twice"],
+      [{ "Sec-WebSocket-Protocol": `${jsonFrames},, ${protoFrames}` }, 400, "Sec-WebSocket-Protocol: must be a comma-separated list of tokens"],
+      [{ "Sec-WebSocket-Protocol": `${jsonFrames}, a/b` }, 400, "Sec-WebSocket-Protocol: must be a comma-separated list of tokens"],
+      [{ "Sec-WebSocket-Version": "8" }, 400, "Sec-WebSocket-Version: must be 13"],
+      [{ "Sec-WebSocket-Key": "c2hvcnQ=" }, 400, "Sec-WebSocket-Key: must be 16 bytes in base64"],
+      // An upgrade to anything but a WebSocket is a plain GET of this endpoint.
+      [{ Upgrade: "h2c" }, 426, "this endpoint is a WebSocket: connect with Upgrade: websocket (see the README)"],
+    ];
+    for (const [headers, status, message] of refusals) {
+      const answer = await upgradeAnswer(sessionUrl(svc.baseUrl, pod, "tty=true"), { "X-Tapis-Token": alice, ...headers });
+      assert.deepEqual([answer.status, answer.body?.message, answer.body?.status], [status, message, "error"], JSON.stringify(headers));
+      await eventually(`no session left after ${JSON.stringify(headers)}`, async () => (await openSessions(svc)) === 0, 10_000);
+    }
+    // A client that hangs up right after asking: the upgrade is never completed, and no session stays open.
+    await upgradeThenHangUp(sessionUrl(svc.baseUrl, pod, "tty=true"), { "X-Tapis-Token": alice, "Sec-WebSocket-Protocol": jsonFrames });
+    await eventually("no session left after a client hung up during the upgrade", async () => (await openSessions(svc)) === 0, 10_000);
   });
 
   // Who calls, and the status of the upgrade request: the pod's creator, bob holding ADMIN, USER,

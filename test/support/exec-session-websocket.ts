@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
+import net from "node:net";
 import { eventually } from "./eventually.js";
 import { WebSocketClient, type WebSocketConnection } from "../../shared/websocket/ws-library.js";
 
@@ -117,9 +118,38 @@ export async function upgradeAnswer(url: string, headers: Record<string, string>
     request.on("response", (response) => {
       let text = "";
       response.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as Record<string, any>, headers: response.headers }));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: jsonOrText(text), headers: response.headers }));
     });
     request.on("error", reject);
     request.end();
+  });
+}
+
+/** A body as JSON, or as `{ text }` when it is none (a server that answers in plain text). */
+function jsonOrText(text: string): Record<string, any> {
+  try {
+    return JSON.parse(text) as Record<string, any>;
+  } catch {
+    return { text };
+  }
+}
+
+/** Writes a WebSocket upgrade request for `url` on a raw socket and at once ends its side of the connection; resolves when the server has closed it. */
+export function upgradeThenHangUp(url: string, headers: Record<string, string>): Promise<void> {
+  const target = new URL(url.replace(/^ws/, "http"));
+  const lines = [
+    `GET ${target.pathname}${target.search} HTTP/1.1`,
+    `Host: ${target.host}`,
+    "Connection: Upgrade",
+    "Upgrade: websocket",
+    "Sec-WebSocket-Version: 13",
+    `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(target.port), target.hostname, () => socket.end(`${lines.join("\r\n")}\r\n\r\n`));
+    socket.on("data", () => undefined);
+    socket.on("close", () => resolve());
+    socket.on("error", reject);
   });
 }
