@@ -22,8 +22,9 @@ interface Served {
 /**
  * GET /v3/pods of a user with `pods` pods (embedded, SQLite, auth on): one
  * connection for the latency, beside a bare node:http server answering the
- * same bytes; then 10 connections while the kernel's peak-RSS mark
- * (VmHWM, reset through /proc/<pid>/clear_refs) tells what lists in flight hold.
+ * same bytes. First (before any list grew the heap) 10 connections while the
+ * kernel's peak-RSS mark (VmHWM, reset through /proc/<pid>/clear_refs) tells
+ * what lists in flight hold.
  */
 export async function listPodsGoal(options: ListPodsOptions): Promise<GoalRow[]> {
   const dir = await mkdtemp(join(tmpdir(), "pods-bench-list-"));
@@ -42,6 +43,13 @@ export async function listPodsGoal(options: ListPodsOptions): Promise<GoalRow[]>
     closers.push(() => bare.stop());
     const pid = embedded.child.pid!;
     const load = (target: string, headers: Record<string, string>, connections: number) => underLoad(() => runWrk({ url: target, connections, seconds: options.seconds, headers }));
+    // Memory first, while the heap has not yet grown for lists: what 10 lists in flight add at their peak.
+    const rssBefore = vm(pid, "VmRSS");
+    resetPeak(pid);
+    const held = await load(url, auth, 10);
+    const peakGrowthKiB = vm(pid, "VmHWM") - rssBefore;
+    const perPodKiB = peakGrowthKiB / (10 * options.pods);
+    options.log(`list ${options.pods}, 10 connections: ${held.requestsPerSecond}/s, RSS ${Math.round(rssBefore / 1024)} MiB, peak +${Math.round(peakGrowthKiB / 1024)} MiB`);
     await load(url, auth, 1);
     const rounds = [];
     for (let round = 0; round < options.rounds; round++) {
@@ -52,13 +60,6 @@ export async function listPodsGoal(options: ListPodsOptions): Promise<GoalRow[]>
       rounds.push({ service, peer, cpuMs });
       options.log(`list ${options.pods} round ${round + 1}: service p50 ${service.p50Ms} ms p99 ${service.p99Ms} ms, ${cpuMs.toFixed(1)} ms CPU each; bare node:http p50 ${peer.p50Ms} ms; load ${service.load[0]}`);
     }
-    // Memory: what 10 lists in flight add to the process at their peak.
-    const rssBefore = vm(pid, "VmRSS");
-    resetPeak(pid);
-    const held = await load(url, auth, 10);
-    const peakGrowthKiB = vm(pid, "VmHWM") - rssBefore;
-    const perPodKiB = peakGrowthKiB / (10 * options.pods);
-    options.log(`list ${options.pods}, 10 connections: ${held.requestsPerSecond}/s, RSS ${Math.round(rssBefore / 1024)} MiB, peak +${Math.round(peakGrowthKiB / 1024)} MiB`);
 
     const p50 = median(rounds.map((r) => r.service.p50Ms));
     const loads = rounds.flatMap((r) => [r.service.load, r.peer.load]);
