@@ -30,6 +30,7 @@ export async function memoryGoal(installation: Installation, token: string, opti
   const bare = await startBenchChild<{ url: string }>("bench/peers/bare-http.js", [options.bareBody]);
   try {
     const bareMiB = bare.rssMiB();
+    const idle = { agentMiB: rssMiBOf(agent.child.pid!), replicaMiB: rssMiBOf(replica.child.pid!) };
     const existing = await metricValue(installation.replicaUrls[0]!, "pods_pods");
     const fill = async (total: number) => {
       const start = await metricValue(installation.replicaUrls[0]!, "pods_pods");
@@ -60,7 +61,7 @@ export async function memoryGoal(installation: Installation, token: string, opti
     return [
       {
         goal: `Memory: an agent alone (simulated driver) with ${thousands(options.agentPods)} pods AVAILABLE`,
-        figure: `${agentFigures.agentMiB} MiB RSS (${mb(agentFigures.agentMiB).toFixed(0)} MB), ${agentFigures.available} pods AVAILABLE${agentFigures.failures ? ` (${agentFigures.failures} creates failed)` : ""}`,
+        figure: `${agentFigures.agentMiB} MiB RSS (${mb(agentFigures.agentMiB).toFixed(0)} MB; ${idle.agentMiB} MiB before the fill), ${agentFigures.available} pods AVAILABLE${agentFigures.failures ? ` (${agentFigures.failures} creates failed)` : ""}`,
         peer,
         ratio: `${(agentFigures.agentMiB / bareMiB).toFixed(1)}× node:http`,
         target: "≤ 150 MB",
@@ -69,7 +70,7 @@ export async function memoryGoal(installation: Installation, token: string, opti
       },
       {
         goal: `Memory: a control plane (MariaDB) with ${thousands(options.databasePods)} pods in its database`,
-        figure: `${replicaFigures.replicaMiB} MiB RSS (${mb(replicaFigures.replicaMiB).toFixed(0)} MB), ${replicaFigures.pods} pods; the agent then ${replicaFigures.agentMiB} MiB${replicaFigures.failures ? ` (${replicaFigures.failures} creates failed)` : ""}`,
+        figure: `${replicaFigures.replicaMiB} MiB RSS (${mb(replicaFigures.replicaMiB).toFixed(0)} MB; ${idle.replicaMiB} MiB before the fill, ${agentFigures.replicaMiB} MiB at ${thousands(options.agentPods)} pods), ${replicaFigures.pods} pods; the agent then ${replicaFigures.agentMiB} MiB${replicaFigures.failures ? ` (${replicaFigures.failures} creates failed)` : ""}`,
         peer,
         ratio: `${(replicaFigures.replicaMiB / bareMiB).toFixed(1)}× node:http`,
         target: "≤ 200 MB",
