@@ -1,6 +1,6 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { timestampFromDate, timestampMs } from "@bufbuild/protobuf/wkt";
 import { PodChangedSchema } from "../gen/tapis/pods/v1/events_pb.js";
 import { clusterCommandsTopic, type EventBus, type Subscription } from "../shared/events/event-bus.js";
 import type { Assignment } from "../shared/events/key-partitions.js";
@@ -194,6 +194,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     `pods-agents-${options.clusterId}`,
     async (message) => {
       const event = fromBinary(PodChangedSchema, message.value);
+      if (event.changedAt) metrics.eventReceived((Date.now() - timestampMs(event.changedAt)) / 1000);
       const key = keyString(event);
       const traced = contextFromTraceparent(event.traceparent);
       if (trace.getSpanContext(traced)) tracesOfChanges.set(key, traced);

@@ -8,10 +8,11 @@ import { createJsonLogger } from "../shared/logging/logger.js";
 /**
  * The embedded service in a process of its own, for load generators (wrk)
  * and profilers to measure it alone: starts it on a fresh data folder,
- * creates `pods` pods, prints {"baseUrl", "grpcUrl", "token"} as one JSON
- * line on stdout and runs until SIGTERM or SIGINT.
+ * creates `pods` pods, prints {"baseUrl", "grpcUrl", "token", "userTokens"}
+ * as one JSON line on stdout and runs until SIGTERM or SIGINT; userTokens are
+ * of `users` more users (bench1, bench2, ...), each with no pod.
  * Extra PODS_* settings come from the environment.
- * Usage: node dist/bench/serve-embedded.js [pods]
+ * Usage: node dist/bench/serve-embedded.js [pods] [users]
  */
 async function main(): Promise<void> {
   const pods = Number(process.argv[2] ?? 1);
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   });
   const service = await startEmbedded(config, createJsonLogger({ level: "error" }));
   const token = (await service.issuer.access("bench", "password")).token;
+  const userTokens = await Promise.all(Array.from({ length: Number(process.argv[3] ?? 0) }, async (_, i) => (await service.issuer.access(`bench${i + 1}`, "password")).token));
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(20, pods) }, async () => {
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
       }
     }),
   );
-  process.stdout.write(JSON.stringify({ baseUrl: service.baseUrl, grpcUrl: service.grpcUrl, token }) + "\n");
+  process.stdout.write(JSON.stringify({ baseUrl: service.baseUrl, grpcUrl: service.grpcUrl, token, userTokens }) + "\n");
   const stop = async () => {
     await service.stop();
     await rm(dataDir, { recursive: true, force: true });

@@ -10,6 +10,8 @@ export interface CreatePodOptions {
   /** Rounds; each runs the service and its peer once, back to back. */
   rounds: number;
   kubeconfig?: string;
+  /** The embedded service's store: SQLite in its data folder unless a MariaDB database is named. */
+  store?: { name: string; env: Record<string, string>; goalPerSecond: number };
   log(line: string): void;
 }
 
@@ -27,7 +29,8 @@ type Measured = WrkFigures & { load: [number, number] };
  * (simulated driver) takes every pod to AVAILABLE meanwhile, as it would.
  */
 export async function createPodGoal(options: CreatePodOptions): Promise<GoalRow[]> {
-  const embedded = await startBenchChild<Served>("bench/serve-embedded.js", ["1"]);
+  const store = options.store ?? { name: "SQLite", env: {}, goalPerSecond: 1000 };
+  const embedded = await startBenchChild<Served>("bench/serve-embedded.js", ["1"], store.env);
   const kube = options.kubeconfig ? await kubePeer(options.kubeconfig) : undefined;
   try {
     const { baseUrl, token } = embedded.ready;
@@ -58,7 +61,7 @@ export async function createPodGoal(options: CreatePodOptions): Promise<GoalRow[
       const theirs = kube ? await peer() : undefined;
       rounds.push({ service: ours, kube: theirs });
       options.log(
-        `create round ${round + 1}: service ${ours.requestsPerSecond}/s p99 ${ours.p99Ms} ms, ${ours.cpuMsPerRequest.toFixed(2)} ms CPU each` +
+        `create (${store.name}) round ${round + 1}: service ${ours.requestsPerSecond}/s p99 ${ours.p99Ms} ms, ${ours.cpuMsPerRequest.toFixed(2)} ms CPU each` +
           `${ours.failures ? ` (${ours.failures} failed)` : ""}; kube-apiserver ${theirs?.requestsPerSecond ?? "-"}/s p99 ${theirs?.p99Ms ?? "-"} ms; load ${ours.load[0]}`,
       );
     }
@@ -70,16 +73,16 @@ export async function createPodGoal(options: CreatePodOptions): Promise<GoalRow[
     const ofKube = kube ? median(rounds.map((r) => r.service.requestsPerSecond / r.kube!.requestsPerSecond)) : undefined;
     return [
       {
-        goal: "Create, embedded (SQLite), 20 connections: ≥ 1,000 creates/s",
+        goal: `Create, embedded (${store.name}), 20 connections: ≥ ${thousands(store.goalPerSecond)} creates/s`,
         figure: `${thousands(rate)} creates/s, ${median(rounds.map((r) => r.service.cpuMsPerRequest)).toFixed(2)} ms CPU per create${failures ? ` (${failures} failed)` : ""}`,
         peer: peerText,
-        ratio: `${Math.round((rate / 1000) * 100)}% of goal${ofKube !== undefined ? `; ${ofKube.toFixed(2)}× kube-apiserver` : ""}`,
-        target: "≥ 1,000/s",
-        met: rate >= 1000 && failures === 0,
+        ratio: `${Math.round((rate / store.goalPerSecond) * 100)}% of goal${ofKube !== undefined ? `; ${ofKube.toFixed(2)}× kube-apiserver` : ""}`,
+        target: `≥ ${thousands(store.goalPerSecond)}/s`,
+        met: rate >= store.goalPerSecond && failures === 0,
         load: loadSpan(loads),
       },
       {
-        goal: "Create, embedded (SQLite), 20 connections: p99",
+        goal: `Create, embedded (${store.name}), 20 connections: p99`,
         figure: `p99 ${p99} ms (p50 ${median(rounds.map((r) => r.service.p50Ms))} ms)`,
         peer: peerText,
         ratio: "–",

@@ -35,13 +35,13 @@ export async function kubePeer(kubeconfig: string): Promise<KubePeer> {
 }
 
 /** A Pod as the benchmarks' pods run: nginx with small requests, on the kwok node. */
-export function barePod(name: string) {
+export function barePod(name: string, amounts: { cpu: string; memory: string } = { cpu: "250m", memory: "256Mi" }) {
   return {
     apiVersion: "v1",
     kind: "Pod",
     metadata: { name, labels: { app: "pods-bench" } },
     spec: {
-      containers: [{ name: "main", image: "nginx:1.27", resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "250m", memory: "256Mi" } } }],
+      containers: [{ name: "main", image: "nginx:1.27", resources: { requests: amounts, limits: amounts } }],
     },
   };
 }

@@ -75,6 +75,20 @@ describe("metrics", function () {
     assert.ok(sum(metrics, "pods_event_delivery_seconds_count") >= 1);
   });
 
+  it("timesEachEventFromItsCommitToTheAgentThatReceivedIt", async () => {
+    const before = await scrape(svc.baseUrl);
+    const id = podId("received");
+    assert.equal((await svc.api("POST", "/v3/pods", { token: alice, body: { pod_id: id, image: "busybox" } })).status, 200);
+    await svc.waitForStatus(alice, id, "AVAILABLE");
+    const after = await scrape(svc.baseUrl);
+    assert.equal(after.families.get("pods_agent_event_received_seconds")?.type, "histogram");
+    const received = (scraped: Scrape, labels: Record<string, string> = {}) => sum(scraped, "pods_agent_event_received_seconds_count", labels);
+    assert.ok(received(after) - received(before) >= 1);
+    // Every event is within the last bucket; the goal's bounds (20 ms, 100 ms) are buckets of their own.
+    assert.equal(sum(after, "pods_agent_event_received_seconds_bucket", { le: "+Inf" }), received(after));
+    for (const bound of ["0.02", "0.1"]) assert.ok(after.samples.some((s) => s.name === "pods_agent_event_received_seconds_bucket" && Number(s.labels.le) === Number(bound)), `no bucket at ${bound} s`);
+  });
+
   it("labelsNothingWithPodIdsOrUsers", async () => {
     const { samples } = await scrape(svc.baseUrl);
     const values = samples.flatMap((s) => Object.values(s.labels));

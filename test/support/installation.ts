@@ -20,6 +20,8 @@ export interface Installation {
   clusters: { a: string; b: string };
   replicas: ServiceProcess[];
   agents: Map<string, ServiceProcess>;
+  /** Each agent's own HTTP server (/livez, /readyz, /metrics), by agent name. */
+  agentHealthUrls: Map<string, string>;
   gateway: ServiceProcess;
   token(username: string): Promise<string>;
   api(method: string, path: string, token: string, body?: unknown): Promise<ApiAnswer>;
@@ -80,8 +82,10 @@ export async function startInstallation(options: InstallationOptions): Promise<I
     /"msg":"gateway listening"/,
   );
   const agents = new Map<string, ServiceProcess>();
+  const agentHealthUrls = new Map<string, string>();
   const startAgent = async (name: string, clusterId: string, replicaIndexes: number[]) => {
     const token = clusterId === clusters.a ? agentTokens.a : agentTokens.b;
+    const healthPort = await freePort();
     const agent = await startProcess(
       name,
       "agent/main.js",
@@ -92,7 +96,7 @@ export async function startInstallation(options: InstallationOptions): Promise<I
         PODS_KAFKA_BROKERS: kafka,
         PODS_KAFKA_SESSION_TIMEOUT_MS: "6000",
         PODS_CLUSTER_DRIVER: "simulated",
-        PODS_AGENT_HEALTH_PORT: "0",
+        PODS_AGENT_HEALTH_PORT: String(healthPort),
         PODS_SIMULATED_STARTUP_MS: "50",
         // The agents of a cluster share its storage, as they share its storage claim.
         PODS_STORAGE_DIR: join(dir, `storage-${clusterId}`),
@@ -101,6 +105,7 @@ export async function startInstallation(options: InstallationOptions): Promise<I
       /"msg":"agent started"/,
     );
     agents.set(name, agent);
+    agentHealthUrls.set(name, `http://127.0.0.1:${healthPort}`);
     return agent;
   };
   for (const agent of options.agents) await startAgent(agent.name, clusters[agent.cluster], agent.replicas);
@@ -113,6 +118,7 @@ export async function startInstallation(options: InstallationOptions): Promise<I
     clusters,
     replicas,
     agents,
+    agentHealthUrls,
     gateway,
     token: (username) => signClaims(keys.privateKey, accessClaims("dev", username, devIssuer)),
     api,
