@@ -60,6 +60,8 @@ export type GateVerdict =
 const maxSecretLength = 1024;
 /** Lockouts already audited, remembered up to this many (then forgotten all at once). */
 const maxRememberedLockouts = 10_000;
+/** Failures past their window are deleted at most this often, apart from any redemption. */
+const forgetEveryMs = 60_000;
 
 /**
  * The access gate in front of pods' http entries that set access_gate. It
@@ -71,6 +73,7 @@ const maxRememberedLockouts = 10_000;
 export class AccessGate {
   /** Each lockout is audited once: by pod and address, the time its oldest failure was made. */
   private readonly auditedLockouts = new Map<string, number>();
+  private forgotAt = 0;
 
   constructor(private readonly deps: AccessGateDeps) {}
 
@@ -103,7 +106,8 @@ export class AccessGate {
     const now = this.deps.now();
     const windowStart = now - this.deps.limits.windowMs;
     // Counted as a failure before it is checked, so that guesses sent at once all count; taken back if it opens the gate.
-    const attempt = await this.deps.db.transaction((tx) => gateAttemptRepository.record(tx, tenantId, podId, attemptKey, now, windowStart));
+    const attempt = await this.deps.db.transaction((tx) => gateAttemptRepository.record(tx, tenantId, podId, attemptKey, now));
+    this.forgetOldFailures(now, windowStart);
     const [failures, failuresOfAddress] = await this.deps.db.read(async (m) => [
       await gateAttemptRepository.failuresSince(m, tenantId, podId, attemptKey, windowStart),
       await gateAttemptRepository.failuresOfAddressSince(m, attemptKey, windowStart),
@@ -178,6 +182,13 @@ export class AccessGate {
     if (link) return link;
     if (passwords.length === 0) await spendOnePasswordCheck(secret);
     return (await matchingPassword(secret, passwords, (token) => token.passwordHash!)) ?? "not_found";
+  }
+
+  /** Deletes failures past their window now and then; a failed cleanup is left to the next one. */
+  private forgetOldFailures(now: number, windowStart: number): void {
+    if (now - this.forgotAt < forgetEveryMs) return;
+    this.forgotAt = now;
+    void this.deps.db.transaction((tx) => gateAttemptRepository.forgetBefore(tx, windowStart)).catch(() => undefined);
   }
 
   /** Whether this refusal is the first of the lockout that began with the failure at `oldest`. */

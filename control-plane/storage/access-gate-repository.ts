@@ -57,12 +57,17 @@ export const gateAttemptRepository = {
   /**
    * Records an attempt as a failure before it is checked, so that attempts
    * made at once all count; answers its id, to take it back should the
-   * attempt succeed. Failures older than `forgetBefore` (of anyone) go.
+   * attempt succeed. Only an insert: deleting old rows beside it made
+   * attempts made at once deadlock on MariaDB's gap locks.
    */
-  async record(m: EntityManager, tenantId: string, podId: string, clientAddress: string, at: number, forgetBefore: number): Promise<number> {
+  async record(m: EntityManager, tenantId: string, podId: string, clientAddress: string, at: number): Promise<number> {
     const inserted = await m.insert(GateAttemptEntity, { tenantId, podId, clientAddress, at });
-    await m.delete(GateAttemptEntity, { at: LessThan(forgetBefore) });
     return Number(inserted.identifiers[0]!.id);
+  },
+
+  /** Forgets the failures (of anyone) older than `before`. */
+  async forgetBefore(m: EntityManager, before: number): Promise<void> {
+    await m.delete(GateAttemptEntity, { at: LessThan(before) });
   },
 
   /** Takes back an attempt recorded before it was checked. */

@@ -92,9 +92,16 @@ describe("edge: a real proxy routes a pod with a readiness probe only while it i
         assert.equal((await svc.api("GET", "/v3/pods/warm", { token: alice })).body.result.status, "AVAILABLE");
 
         await setContainerStatus(scratch.core, scratch.name, objectName, true);
-        await eventually(`${name} to route the pod again`, async () => (await status()) === 200);
-        const seen = JSON.parse((await proxied(proxy.port, host, "/hello")).text) as { pod: string; path: string };
-        assert.deepEqual([seen.pod, seen.path], ["dev/warm/default", "/hello"]);
+        let seen: { pod: string; path: string } | undefined;
+        await eventually(`${name} to route the pod again`, async () => {
+          await proxy.refresh();
+          // A reload is graceful: a worker of the configuration before may answer a moment longer.
+          const answer = await proxied(proxy.port, host, "/hello").catch(() => undefined);
+          if (answer?.status !== 200) return false;
+          seen = JSON.parse(answer.text) as { pod: string; path: string };
+          return true;
+        });
+        assert.deepEqual([seen!.pod, seen!.path], ["dev/warm/default", "/hello"]);
       });
     });
   }
