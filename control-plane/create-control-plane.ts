@@ -170,6 +170,8 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     );
     const outboxWritten = () => relay.wake();
     const clusters = new ClusterRegistry(db, now);
+    /** The domain a cluster's pod URLs are formed under: its registered one, else the site's. */
+    const domainOf = async (clusterId: string) => (await clusters.domainOf(clusterId)) || config.podDomain;
     await clusters.declare({ queues: config.clusters, claims: config.clusterClaims });
     await deps.bus.prepare([...(await clusters.list()).map((c) => clusterCommandsTopic(c.clusterId)), podEventsTopic]);
     const actionLog = new ActionLogRepository(config.actionLogKeep);
@@ -228,7 +230,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       logLimits: { capBytes: config.logCapBytes, keepRuns: config.logRunsKeep },
       placements: (clusterId, queue) => clusters.queuePlacement(clusterId, queue),
       claimsGrantedTo: (clusterId, tenantId) => clusters.claimsGrantedTo(clusterId, tenantId),
-      domainOf: async (clusterId) => (await clusters.domainOf(clusterId)) || config.podDomain,
+      domainOf,
       storageMounts,
     });
     const replica = { id: randomUUID(), url: "" };
@@ -286,11 +288,10 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       verifier,
       sessions: new PodSessions(cipher, now),
       logins: new TenantLogins(deps.tenantKeys, () => ({ ...config.oauthClients, ...devClient })),
-      domainOf: async (clusterId) => (await clusters.domainOf(clusterId)) || config.podDomain,
+      domainOf,
       now,
     });
 
-    const domainOf = async (clusterId: string) => (await clusters.domainOf(clusterId)) || config.podDomain;
     const gateAudit = new GateAuditRepository(config.gate.auditKeep);
     const accessTokens = new AccessTokens({ db, audit: gateAudit, actionLog, domainOf, now });
     const accessGate = new AccessGate({

@@ -32,8 +32,6 @@ export interface Placement {
   queues(): Promise<string[]>;
   /** The PersistentVolumeClaims of a cluster that pods of a tenant may mount. */
   claimsGrantedTo(clusterId: string, tenantId: string): Promise<string[]>;
-  /** The domain registered for a cluster's pod URLs, if any. */
-  domainOf(clusterId: string): Promise<string | undefined>;
   /** The domain registered for each cluster that has one. */
   domains(): Promise<ReadonlyMap<string, string>>;
 }
@@ -433,7 +431,7 @@ export class PodService {
 
   /** The domain pod URLs are formed under: the cluster's registered one, else the site's. */
   private async domainOf(clusterId: string): Promise<string> {
-    return (await this.deps.placement.domainOf(clusterId)) || this.deps.domain;
+    return (await this.domains())(clusterId);
   }
 
   /** domainOf for every cluster at once, read before a database call: the cluster registry may read the database. */
