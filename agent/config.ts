@@ -4,16 +4,16 @@ import type { EnvReader } from "../shared/config/env-reader.js";
 import type { SimulatedReadiness } from "./drivers/simulated-driver.js";
 import { parseToleration, type KubernetesClusterConfig, type QueuePlacement } from "./drivers/kubernetes/cluster-config.js";
 
-export type DriverConfig =
-  | { kind: "simulated"; startupMs: number; readiness?: SimulatedReadiness }
-  | {
-      kind: "kubernetes";
-      kubeconfig: string | undefined;
-      cluster: KubernetesClusterConfig;
-      stopGraceSeconds: number;
-      /** Deadline of each Kubernetes API request (not of watches, log follows or exec streams). */
-      requestTimeoutSeconds: number;
-    };
+export type DriverConfig = { kind: "simulated"; startupMs: number; readiness?: SimulatedReadiness } | KubernetesDriverConfig;
+
+export interface KubernetesDriverConfig {
+  kind: "kubernetes";
+  kubeconfig: string | undefined;
+  cluster: KubernetesClusterConfig;
+  stopGraceSeconds: number;
+  /** Deadline of each Kubernetes API request (not of watches, log follows or exec streams). */
+  requestTimeoutSeconds: number;
+}
 
 /** How long the agent waits for the control plane before it gives up and retries. */
 export interface AgentDeadlines {

@@ -1,12 +1,13 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "../../shared/logging/logger.js";
 import type { DriverConfig } from "../config.js";
 import type { ClusterDriver, ObservationSink, StartPreparation } from "./cluster-driver.js";
-import { KubernetesApi } from "./kubernetes/kubernetes-api.js";
-import { KubernetesDriver } from "./kubernetes/kubernetes-driver.js";
 import { SimulatedDriver } from "./simulated-driver.js";
 
-/** A started driver of the configured kind. */
+/**
+ * A started driver of the configured kind. The Kubernetes client is loaded
+ * only for the Kubernetes driver: loading it costs an agent about 75 MiB of
+ * memory, which a simulated cluster has no use for.
+ */
 export async function createDriver(
   config: DriverConfig,
   sink: ObservationSink,
@@ -15,11 +16,6 @@ export async function createDriver(
   kubernetesCall?: (verb: string, kind: string, seconds: number) => void,
 ): Promise<ClusterDriver> {
   if (config.kind === "simulated") return new SimulatedDriver(sink, config.startupMs, prepareStart, config.readiness);
-  const kubeConfig = new KubeConfig();
-  if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
-  else kubeConfig.loadFromCluster();
-  const api = new KubernetesApi(kubeConfig, config.cluster.namespace, config.cluster.fieldManager, config.requestTimeoutSeconds * 1000, kubernetesCall);
-  const driver = new KubernetesDriver(api, config.cluster, sink, logger, { stopGraceSeconds: config.stopGraceSeconds, prepareStart });
-  await driver.start();
-  return driver;
+  const { startKubernetesDriver } = await import("./kubernetes/start-kubernetes-driver.js");
+  return startKubernetesDriver(config, sink, logger, prepareStart, kubernetesCall);
 }
