@@ -7,7 +7,11 @@ export interface BusMessage {
   value: Uint8Array;
 }
 
-/** Handles one delivered message; a rejection asks for redelivery. */
+/**
+ * Handles one delivered message; a rejection asks for redelivery. Messages
+ * of other keys are handed on meanwhile; the next message of the same key
+ * waits until this one is handled.
+ */
 export type BusHandler = (message: BusMessage) => Promise<void>;
 
 export interface SubscribeOptions {

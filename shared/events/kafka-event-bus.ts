@@ -1,7 +1,8 @@
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type ICustomPartitioner, type Producer } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner, type Producer } from "kafkajs";
 import type { Logger } from "../logging/logger.js";
 import type { BusHandler, BusMessage, EventBus, SubscribeOptions, Subscription } from "./event-bus.js";
 import { partitionOfKey, type Assignment } from "./key-partitions.js";
+import { PipelinedDelivery } from "./pipelined-delivery.js";
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -21,14 +22,18 @@ export interface KafkaBusOptions {
  * The event bus on Kafka, through kafkajs. kafkajs is no longer maintained,
  * so nothing outside this file touches it: the EventBus interface is the
  * whole contract. Publishing waits for every in-sync replica (acks -1) with
- * an idempotent producer; consumers commit a message's offset only after its
- * handler resolved, so delivery is at least once, in order per key.
+ * an idempotent producer. A consumer hands each message to its handler as
+ * it arrives, while earlier messages of other keys are still being handled
+ * (a key's messages wait for each other), and commits a partition's offset
+ * only past messages whose handlers, and every earlier one's, resolved: a
+ * message whose handler has not resolved is redelivered to the next holder
+ * of its partition. Delivery is at least once, in order per key.
  */
 export class KafkaEventBus implements EventBus {
   private readonly kafka: Kafka;
   private readonly producer: Producer;
   private readonly admin: Admin;
-  private readonly consumers = new Set<Consumer>();
+  private readonly subscriptions = new Set<Subscription>();
   private readonly knownTopics = new Set<string>();
   private connected: Promise<void> | null = null;
 
@@ -117,22 +122,24 @@ export class KafkaEventBus implements EventBus {
     });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
+    const delivery = new PipelinedDelivery(handler, (offsets) => consumer.commitOffsets(offsets.map((offset) => ({ topic, ...offset }))), this.options.logger);
+    consumer.on(consumer.events.GROUP_JOIN, () => delivery.rebalanced());
     await consumer.run({
-      autoCommit: true,
-      eachMessage: async ({ message }) => {
-        // A rejection makes kafkajs retry this message (and hold the partition) until it is handled.
-        await handler({ topic, key: message.key?.toString() ?? "", value: message.value ?? Buffer.alloc(0) });
-      },
+      autoCommit: false,
+      eachMessage: ({ partition, message, heartbeat }) =>
+        delivery.deliver(partition, message.offset, { topic, key: message.key?.toString() ?? "", value: message.value ?? Buffer.alloc(0) }, heartbeat),
     });
-    this.consumers.add(consumer);
-    return {
+    const subscription: Subscription = {
       assignment: () => assignment,
       lag: () => this.lagOf(group, topic, assignment?.partitions ?? []),
       close: async () => {
-        this.consumers.delete(consumer);
+        this.subscriptions.delete(subscription);
+        await delivery.stop();
         await consumer.disconnect();
       },
     };
+    this.subscriptions.add(subscription);
+    return subscription;
   }
 
   /** How far the group's committed offsets trail the newest messages, on `partitions` of `topic`. */
@@ -158,8 +165,7 @@ export class KafkaEventBus implements EventBus {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.consumers].map((consumer) => consumer.disconnect()));
-    this.consumers.clear();
+    await Promise.allSettled([...this.subscriptions].map((subscription) => subscription.close()));
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
 }

@@ -9,8 +9,8 @@ describe("kafka event bus against a real broker", function () {
   this.timeout(120_000);
   const brokers = (process.env.PODS_TEST_KAFKA ?? "").split(",").filter(Boolean);
   const buses: KafkaEventBus[] = [];
-  const newBus = () => {
-    const bus = new KafkaEventBus({ brokers, clientId: "pods-test", partitions: 3, replicationFactor: 1, sessionTimeoutMs: 6_000, logger: createJsonLogger({ level: "silent" }) });
+  const newBus = (partitions = 3) => {
+    const bus = new KafkaEventBus({ brokers, clientId: "pods-test", partitions, replicationFactor: 1, sessionTimeoutMs: 6_000, logger: createJsonLogger({ level: "silent" }) });
     buses.push(bus);
     return bus;
   };
@@ -52,6 +52,47 @@ describe("kafka event bus against a real broker", function () {
     await bus.publish([{ topic, key: "k", value: Buffer.from("x") }]);
     await done;
     assert.equal(attempts, 3);
+  });
+
+  it("handsOnLaterMessagesOfAPartitionWhileAnEarlierOnesHandlerIsStillRunning", async () => {
+    const topic = `pods.test.${randomBytes(4).toString("hex")}`;
+    const bus = newBus(1);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const seen: string[] = [];
+    await bus.subscribe(topic, `group-${topic}`, async (message) => {
+      seen.push(text(message.value));
+      if (message.key === "slow") await held;
+    });
+    await bus.publish([
+      { topic, key: "slow", value: Buffer.from("slow1") },
+      { topic, key: "fast", value: Buffer.from("fast1") },
+      { topic, key: "slow", value: Buffer.from("slow2") },
+      { topic, key: "fast", value: Buffer.from("fast2") },
+    ]);
+    await eventually("the fast key's messages while the slow one's first is handled", async () => seen.includes("fast2"), 30_000);
+    assert.deepEqual(seen, ["slow1", "fast1", "fast2"], "the slow key's second message waits for its first");
+    release();
+    await eventually("the slow key's second message", async () => seen.includes("slow2"), 30_000);
+  });
+
+  it("redeliversToTheNextMemberEveryMessageFromTheFirstWhoseHandlerHadNotFinished", async () => {
+    const topic = `pods.test.${randomBytes(4).toString("hex")}`;
+    const group = `group-${topic}`;
+    const first = newBus(1);
+    const handledFirst: string[] = [];
+    const subscription = await first.subscribe(topic, group, async (message) => {
+      if (message.key === "stuck") return new Promise<void>(() => undefined);
+      handledFirst.push(text(message.value));
+    });
+    await first.publish(["a", "b", "stuck", "c", "d"].map((key) => ({ topic, key, value: Buffer.from(key) })));
+    await eventually("the messages around the stuck one to be handled", async () => handledFirst.length === 4, 30_000);
+    await subscription.close();
+
+    const second: string[] = [];
+    await newBus(1).subscribe(topic, group, async (message) => void second.push(text(message.value)));
+    await eventually("the stuck message and those after it", async () => second.length >= 3, 60_000);
+    assert.deepEqual(second, ["stuck", "c", "d"]);
   });
 
   it("splitsAGroupsPartitionsBetweenItsMembersAndDeliversEachKeyToTheMemberThatHoldsIt", async () => {
