@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { rawRequest } from "./volume-files.js";
 import type { CoreV1Api, V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import { eventually } from "./eventually.js";
+import { metricValue } from "./metric-values.js";
 import { setContainerStatus as setKubeletStatus } from "./kubelet-status.js";
 import { startTestService, type TestService } from "./test-service.js";
 
@@ -378,6 +379,52 @@ export function kubernetesAgentScenarios(cluster: () => AgentCluster): void {
         ]);
         return pods.items.length + services.items.length + secrets.items.length + configMaps.items.length === 0;
       });
+    });
+  });
+
+  describe("objects that the agent keeps as they should be", () => {
+    let svc: TestService | undefined;
+    afterEach(() => svc?.stop());
+    const writes = async (service: TestService) =>
+      (await metricValue(service.baseUrl, "pods_kubernetes_request_duration_seconds_count", { verb: "apply" })) +
+      (await metricValue(service.baseUrl, "pods_kubernetes_request_duration_seconds_count", { verb: "delete" }));
+
+    it("writesNothingWhenAResyncFindsEveryObjectAsItShouldBe", async () => {
+      const { agentKubeconfig, namespace } = cluster();
+      const started = await startTestService({ PODS_KUBECONFIG: agentKubeconfig, PODS_K8S_NAMESPACE: namespace, PODS_AGENT_RESYNC_SECONDS: "1" });
+      svc = started;
+      const token = await started.token("alice");
+      assert.equal((await started.api("POST", "/v3/pods", { token, body: { pod_id: "steady", template: "neo4j" } })).status, 200);
+      await started.waitForStatus(token, "steady", "AVAILABLE", 60_000);
+      const syncs = () => metricValue(started.baseUrl, "pods_reconcile_duration_seconds_count");
+      // The first resync after the pod became AVAILABLE may still find its own writes on their way.
+      const settled = (await syncs()) + 1;
+      await eventually("a resync", async () => (await syncs()) >= settled, 20_000);
+      const before = { syncs: await syncs(), writes: await writes(started) };
+      await eventually("three more resyncs", async () => (await syncs()) >= before.syncs + 3, 20_000);
+      assert.equal(await writes(started), before.writes, "applies and deletes during resyncs of a pod in sync");
+    });
+
+    it("putsBackADeletedServiceAndAChangedSecretWithoutWaitingForAResync", async () => {
+      const { agentKubeconfig, namespace, core } = cluster();
+      const started = await startTestService({ PODS_KUBECONFIG: agentKubeconfig, PODS_K8S_NAMESPACE: namespace, PODS_AGENT_RESYNC_SECONDS: "0" });
+      svc = started;
+      const token = await started.token("alice");
+      assert.equal((await started.api("POST", "/v3/pods", { token, body: { pod_id: "drifter", template: "neo4j" } })).status, 200);
+      await started.waitForStatus(token, "drifter", "AVAILABLE", 60_000);
+      const name = objectName("drifter");
+      const generationLabel = "pods.tapis.io/generation";
+      const secret = await core.readNamespacedSecret({ name, namespace });
+      const generation = secret.metadata!.labels![generationLabel];
+      const ports = (await core.readNamespacedService({ name, namespace })).spec!.ports!.map((p) => p.port).sort();
+      await core.deleteNamespacedService({ name, namespace });
+      await core.replaceNamespacedSecret({ name, namespace, body: { ...secret, metadata: { ...secret.metadata, labels: { ...secret.metadata!.labels, [generationLabel]: "999" } } } });
+      // With resync off, only the watches of these objects can tell the agent.
+      await eventually("the Service back with its ports", async () => {
+        const service = await core.readNamespacedService({ name, namespace }).catch(() => undefined);
+        return service?.spec?.ports?.map((p) => p.port).sort().join() === ports.join();
+      }, 30_000);
+      await eventually("the Secret's labels as they were", async () => (await core.readNamespacedSecret({ name, namespace })).metadata?.labels?.[generationLabel] === generation, 30_000);
     });
   });
 

@@ -30,6 +30,10 @@ export class ScriptedInformer {
     return this.pods;
   }
 
+  get(name: string): V1Pod | undefined {
+    return this.pods.find((pod) => pod.metadata?.name === name);
+  }
+
   emit(event: string, value: unknown): void {
     for (const handler of this.handlers.get(event) ?? []) handler(value);
   }

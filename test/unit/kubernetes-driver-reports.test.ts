@@ -45,6 +45,7 @@ describe("what the kubernetes driver reports", () => {
     const api = {
       podInformer: () => informer,
       eventInformer: () => new ScriptedInformer(),
+      objectInformer: () => new ScriptedInformer(),
       async apply<T extends KubernetesObject>(object: T): Promise<T> {
         if (object.kind === "Secret" && informer.pods[0]!.status!.phase === "Pending") {
           informer.pods = [podIn("Running")];

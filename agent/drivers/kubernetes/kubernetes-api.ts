@@ -12,6 +12,7 @@ import {
   ServerConfiguration,
   type CoreV1Event,
   type Informer,
+  type KubernetesListObject,
   type KubernetesObject,
   type ObjectCache,
   type V1Pod,
@@ -74,6 +75,8 @@ export function refusedForGood(status: number, serverMessage: string): boolean {
 }
 
 export type ObjectKindName = "Pod" | "Service" | "Secret" | "ConfigMap";
+/** The kinds a pod owns beside its Kubernetes pod. */
+export type OwnedKindName = Exclude<ObjectKindName, "Pod">;
 
 
 /** A Kubernetes API request got no answer within its deadline; worth retrying. */
@@ -175,6 +178,23 @@ export class KubernetesApi {
       () => this.translated(() => this.core.listNamespacedPod({ namespace: this.namespace, labelSelector }), undefined, ["list", "Pod"]),
       labelSelector,
     );
+  }
+
+  /** An informer over the namespace's objects of `kind` carrying `labelSelector`; it does not restart itself. */
+  objectInformer(kind: OwnedKindName, labelSelector: string): Informer<KubernetesObject> & ObjectCache<KubernetesObject> {
+    const request = { namespace: this.namespace, labelSelector };
+    const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
+      switch (kind) {
+        case "Service":
+          return this.core.listNamespacedService(request);
+        case "Secret":
+          return this.core.listNamespacedSecret(request);
+        case "ConfigMap":
+          return this.core.listNamespacedConfigMap(request);
+      }
+    };
+    const path = { Service: "services", Secret: "secrets", ConfigMap: "configmaps" }[kind];
+    return makeInformer(this.kubeConfig, `/api/v1/namespaces/${this.namespace}/${path}`, () => this.translated(list, undefined, ["list", kind]), labelSelector);
   }
 
   /**

@@ -20,8 +20,10 @@ import {
 import { refusedStart } from "../../reconcile/start-policy.js";
 import { CappedOutput } from "./capped-output.js";
 import type { KubernetesClusterConfig } from "./cluster-config.js";
-import { KubernetesApiError, type KubernetesApi, type ObjectKindName } from "./kubernetes-api.js";
+import { KubernetesApiError, type KubernetesApi, type ObjectKindName, type OwnedKindName } from "./kubernetes-api.js";
 import { LogFollower } from "./log-follower.js";
+import { drifted } from "./object-drift.js";
+import { OwnedObjects } from "./owned-objects.js";
 import { buildPodObjects, containerName, keyOfObject, labelKeys, managedBy, podObjectNames, podSelector, type PodObjectNames } from "./pod-objects.js";
 import { seenStatus } from "./pod-status.js";
 import { defaultWatchRetry, PodWatch, type WatchRetry } from "./pod-watch.js";
@@ -51,6 +53,8 @@ interface Applied {
   uid: string;
   generation: bigint;
   statusRequested: StatusRequested;
+  /** The Secret, ConfigMap and Service last applied for it while it runs (null: it has none of that kind). */
+  owned?: Record<OwnedKindName, KubernetesObject | null>;
 }
 
 /**
@@ -77,6 +81,7 @@ export class KubernetesDriver implements ClusterDriver {
   private readonly followers = new Map<string, LogFollower>();
   private informer: (Informer<V1Pod> & ObjectCache<V1Pod>) | undefined;
   private watch: PodWatch | undefined;
+  private owned: OwnedObjects | undefined;
 
   constructor(
     private readonly api: KubernetesApi,
@@ -112,6 +117,20 @@ export class KubernetesDriver implements ClusterDriver {
     );
     this.startedAt = new Date();
     await this.watch.start();
+    this.owned = new OwnedObjects(
+      this.api,
+      managedSelector,
+      this.options.watchRetry ?? defaultWatchRetry,
+      {
+        health: (part, problem) => this.sink.health(part, problem),
+        changed: (kind, object, gone) => this.ownedChanged(kind, object, gone),
+        recovered: () => {
+          for (const key of this.knownKeys()) this.sink.requeue(key);
+        },
+      },
+      this.logger,
+    );
+    await this.owned.start();
     await this.watchEvents();
   }
 
@@ -190,6 +209,9 @@ export class KubernetesDriver implements ClusterDriver {
 
   async remove(key: PodKey): Promise<SyncOutcome> {
     const id = keyString(key);
+    // Its objects are going: their deletions are no drift to repair.
+    const applied = this.applied.get(id);
+    if (applied) applied.owned = undefined;
     try {
       for (const kind of objectKinds) {
         for (const object of await this.objectsOf(kind, key)) await this.api.delete(kind, object.metadata!.name!, 0);
@@ -263,6 +285,7 @@ export class KubernetesDriver implements ClusterDriver {
 
   async close(): Promise<void> {
     await this.watch?.stop();
+    await this.owned?.stop();
     await this.eventWatch?.stop();
     for (const follower of this.followers.values()) follower.stop();
     this.followers.clear();
@@ -272,11 +295,14 @@ export class KubernetesDriver implements ClusterDriver {
     if (existing?.metadata?.deletionTimestamp) return { kind: "requeue", afterMs: 1_000 };
     const objects = buildPodObjects(desired, this.config);
     const names = podObjectNames(desired);
-    await this.api.apply(objects.secret);
-    if (objects.configMap) await this.api.apply(objects.configMap);
-    else await this.api.delete("ConfigMap", names.configMap);
-    if (objects.service) await this.api.apply(objects.service);
-    else await this.api.delete("Service", names.service);
+    const applied = this.applied.get(key);
+    if (applied) applied.owned = { Secret: objects.secret, ConfigMap: objects.configMap, Service: objects.service };
+    // Independent of each other: sent at once, so a new pod waits for one round trip before its Pod.
+    await settleAll([
+      this.put("Secret", objects.secret),
+      objects.configMap ? this.put("ConfigMap", objects.configMap) : this.removeHeld("ConfigMap", names.configMap),
+      objects.service ? this.put("Service", objects.service) : this.removeHeld("Service", names.service),
+    ]);
     if (existing) {
       // The pod may have changed, or gone, while the objects were applied: report what the cache holds now.
       const current = this.podOf(desired);
@@ -296,11 +322,22 @@ export class KubernetesDriver implements ClusterDriver {
     return { kind: "done" };
   }
 
+  /** Applies `object` unless the cluster holds it as wanted already. */
+  private async put(kind: OwnedKindName, object: KubernetesObject): Promise<void> {
+    if (drifted(object, this.owned?.held(kind, object.metadata!.name!))) await this.api.apply(object);
+  }
+
+  /** Deletes the object of `kind` named `name`, unless the cache knows there is none. */
+  private async removeHeld(kind: OwnedKindName, name: string): Promise<void> {
+    if (this.owned?.current(kind) && !this.owned.held(kind, name)) return;
+    await this.api.delete(kind, name);
+  }
+
   /** Deletes the pod's Secrets, ConfigMaps and Services named otherwise, as earlier agents named them. */
   private async removeStale(key: PodKey, names: PodObjectNames): Promise<void> {
     const current: Partial<Record<ObjectKindName, string>> = { Secret: names.secret, ConfigMap: names.configMap, Service: names.service };
     for (const kind of ["Secret", "ConfigMap", "Service"] as const) {
-      for (const object of await this.objectsOf(kind, key)) {
+      for (const object of this.owned?.ofPod(kind, key) ?? (await this.objectsOf(kind, key))) {
         if (object.metadata!.name !== current[kind]) await this.api.delete(kind, object.metadata!.name!, 0);
       }
     }
@@ -309,6 +346,22 @@ export class KubernetesDriver implements ClusterDriver {
   /** The objects of one kind that belong to the pod `key`. */
   private async objectsOf(kind: ObjectKindName, key: PodKey): Promise<KubernetesObject[]> {
     return (await this.api.list(kind, podSelector(key))).filter((object) => sameKey(keyOfObject(object), key));
+  }
+
+  /**
+   * A Secret, ConfigMap or Service of a running pod changed or went away:
+   * the pod is synced again when the cluster no longer holds what was last
+   * applied (someone changed or deleted it, or it is one the pod does not
+   * want). The driver's own applies leave the object as wanted and cost
+   * nothing more.
+   */
+  private ownedChanged(kind: OwnedKindName, object: KubernetesObject, gone: boolean): void {
+    const key = keyOfObject(object);
+    const applied = key ? this.applied.get(keyString(key)) : undefined;
+    if (!key || !applied?.owned || applied.statusRequested !== StatusRequested.ON) return;
+    const wanted = applied.owned[kind];
+    const isWanted = wanted?.metadata?.name === object.metadata?.name;
+    if (gone ? isWanted : !isWanted || drifted(wanted!, object)) this.sink.requeue(key);
   }
 
   /** Every pod the watch knows of or this driver applied. */
@@ -433,6 +486,12 @@ export class KubernetesDriver implements ClusterDriver {
       instanceStartedAt: startedAt ?? undefined,
     });
   }
+}
+
+/** Waits for every call; then throws the first failure, if any (Promise.all would leave the others running unwatched). */
+async function settleAll(calls: Promise<void>[]): Promise<void> {
+  const failure = (await Promise.allSettled(calls)).find((outcome) => outcome.status === "rejected");
+  if (failure) throw failure.reason;
 }
 
 function sameKey(a: PodKey | null, b: PodKey): boolean {

@@ -44,6 +44,7 @@ export class PodWatch {
   private attempt: Attempt | null = null;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private watching = false;
 
   constructor(
     private readonly informer: RestartableInformer,
@@ -54,6 +55,11 @@ export class PodWatch {
     private readonly what = "kubernetes pod watch",
   ) {
     informer.on("error", (error) => this.failed(error));
+  }
+
+  /** Whether the informer's cache is current: it started and nothing failed since. */
+  get up(): boolean {
+    return this.watching;
   }
 
   /** Starts watching; a failure does not throw but leaves the watch down and retrying. */
@@ -85,6 +91,7 @@ export class PodWatch {
     if (this.closed) return;
     if (attempt.failed) return this.wentDown(attempt.error);
     this.failures = 0;
+    this.watching = true;
     if (this.downSince) {
       this.logger.info(`${this.what} is back`, { downForMs: Date.now() - this.downSince.getTime() });
       this.downSince = null;
@@ -93,6 +100,7 @@ export class PodWatch {
   }
 
   private wentDown(error: unknown): void {
+    this.watching = false;
     this.failures++;
     this.downSince ??= new Date();
     const message = error instanceof Error ? error.message : String(error);
