@@ -30,6 +30,26 @@ async function bytesWrittenBy(pid: number): Promise<number> {
 }
 
 /**
+ * Types `stty size` until the shell reports `size` ("rows columns"). A
+ * resize and the keys typed after it travel on separate streams of the
+ * Kubernetes exec protocol (kubectl's too), so the shell may read the keys
+ * before the terminal has its new size: what must hold is that the resize
+ * takes effect, not when.
+ */
+async function untilTheTerminalIs(size: string, type: (text: string) => void, stdout: () => string): Promise<void> {
+  await eventually(`the terminal to be ${size} (so far ${JSON.stringify(stdout().slice(-300))})`, async () => {
+    const from = stdout().length;
+    type("stty size\r");
+    const deadline = Date.now() + 2_000;
+    while (Date.now() < deadline) {
+      if (stdout().slice(from).includes(`\r\n${size}\r\n`)) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return false;
+  }, 20_000);
+}
+
+/**
  * Interactive exec sessions on pods of a real API server: the agent attaches
  * through the API server's exec (kwok runs the command on this machine in a
  * real pseudo-terminal), and the session is driven over gRPC (@grpc/grpc-js).
@@ -85,8 +105,7 @@ describe("interactive exec sessions on a real Kubernetes API server", function (
     session.write({ stdin: Buffer.from("stty size\r") });
     await session.waitForStdout(/stty size\r\n24 80\r\n/);
     session.write({ resize: { columns: 100, rows: 40 } });
-    session.write({ stdin: Buffer.from("stty size\r") });
-    await session.waitForStdout(/stty size\r\n40 100\r\n/);
+    await untilTheTerminalIs("40 100", (text) => session.write({ stdin: Buffer.from(text) }), () => session.stdout());
 
     // Ctrl-C reaches the foreground command as SIGINT through the terminal.
     const marker = 900 + randomInt(90);
@@ -109,8 +128,7 @@ describe("interactive exec sessions on a real Kubernetes API server", function (
       session.stdin("echo hi\r");
       await session.waitForStdout(/echo hi\r\nhi\r\n/);
       session.send({ resize: { columns: 100, rows: 40 } });
-      session.stdin("stty size\r");
-      await session.waitForStdout(/stty size\r\n40 100\r\n/);
+      await untilTheTerminalIs("40 100", (text) => session.stdin(text), () => session.stdout());
       session.stdin("exit 3\r");
       assert.deepEqual(await session.ended(), { reason: "EXITED", exit_code: 3, message: "the command exited with code 3" });
     } finally {
@@ -131,9 +149,15 @@ describe("interactive exec sessions on a real Kubernetes API server", function (
       await pane.press("Enter");
       await pane.waitFor("the local terminal's size, sent at the start", /stty size\n30 100\n/);
       await pane.resize(120, 40);
-      await pane.type("stty size");
-      await pane.press("Enter");
-      await pane.waitFor("the new size, sent on SIGWINCH", /stty size\n40 120\n/);
+      // As in untilTheTerminalIs: the keys may reach the shell before the new size does.
+      await eventually("the new size, sent on SIGWINCH", async () => {
+        await pane.type("stty size");
+        await pane.press("Enter");
+        return pane.waitFor("the new size", /stty size\n40 120\n/, 2_000).then(
+          () => true,
+          () => false,
+        );
+      }, 20_000);
 
       const marker = 900 + randomInt(90);
       await pane.type(`sleep ${marker}`);
