@@ -54,6 +54,7 @@ describe("what the kubernetes driver reports", () => {
         return object;
       },
       async delete() {},
+      close() {},
       async list() {
         return [];
       },

@@ -20,7 +20,7 @@ function startDriver(informer: ScriptedInformer) {
     health: (part: string, problem: string | null) => health.push([part, problem]),
   };
   // The events watch starts and stays up; these tests are about the pod watch.
-  const api = { podInformer: () => informer, eventInformer: () => new ScriptedInformer(), objectInformer: () => new ScriptedInformer() } as unknown as KubernetesApi;
+  const api = { podInformer: () => informer, eventInformer: () => new ScriptedInformer(), objectInformer: () => new ScriptedInformer(), close() {} } as unknown as KubernetesApi;
   const options = { stopGraceSeconds: 0, watchRetry: { firstMs: 1, maxMs: 8 } };
   const driver = new KubernetesDriver(api, config, sink, createJsonLogger({ level: "silent" }), options);
   return { driver, health, requeued };

@@ -22,6 +22,7 @@ import { SpanKind, trace } from "@opentelemetry/api";
 import { inSpan, tracerOf } from "../../../shared/tracing/tracing.js";
 import type { InteractiveCommand, SessionCommand } from "../cluster-driver.js";
 import { openContainerSession } from "./container-session.js";
+import { KeptAliveAgent } from "./kept-alive-agent.js";
 import { execOutcome, type ExecOutcome } from "./exec-status.js";
 
 export type { ExecOutcome } from "./exec-status.js";
@@ -98,6 +99,7 @@ export class KubernetesTimeoutError extends Error {
 export class KubernetesApi {
   private readonly objects: KubernetesObjectApi;
   private readonly core: CoreV1Api;
+  private readonly connections = new KeptAliveAgent();
 
   constructor(
     readonly kubeConfig: KubeConfig,
@@ -117,6 +119,8 @@ export class KubernetesApi {
         {
           pre: async (context) => {
             context.setSignal(AbortSignal.timeout(requestTimeoutMs));
+            const agent = this.connections.instead(context.getAgent());
+            if (agent) context.setAgent(agent);
             return context;
           },
           post: async (response) => response,
@@ -125,6 +129,11 @@ export class KubernetesApi {
     });
     this.objects = new KubernetesObjectApi(configuration);
     this.core = new CoreV1Api(configuration);
+  }
+
+  /** Closes the connections kept open between requests. */
+  close(): void {
+    this.connections.destroy();
   }
 
   async apply<T extends KubernetesObject>(object: T): Promise<T> {

@@ -289,6 +289,7 @@ export class KubernetesDriver implements ClusterDriver {
     await this.eventWatch?.stop();
     for (const follower of this.followers.values()) follower.stop();
     this.followers.clear();
+    this.api.close();
   }
 
   private async run(desired: DesiredPod, key: string, existing: V1Pod | undefined): Promise<SyncOutcome> {
