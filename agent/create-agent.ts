@@ -153,7 +153,16 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   };
   let subscription: Subscription | undefined;
   const registry = options.metrics ?? createMetricsRegistry();
-  const metrics = agentMetrics(registry, async () => (await subscription?.lag()) ?? 0, execSessions);
+  // Made below, once the driver is up; the metrics may be read before.
+  let syncQueue: WorkQueue | undefined;
+  const metrics = agentMetrics(registry, async () => (await subscription?.lag()) ?? 0, execSessions, {
+    get syncsWaiting() {
+      return syncQueue?.size ?? 0;
+    },
+    get reportsUnacknowledged() {
+      return session.unacknowledgedCount;
+    },
+  });
   driver = await options.createDriver(sink, (desired) => prepareMounts(storage, desired), metrics.kubernetesCall);
   const reconciler = new PodReconciler(client, driver, options.clusterId, logger);
   const started = driver;
@@ -166,13 +175,13 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     const run = () => metrics.timeSync(() => reconciler.sync(key));
     return parent ? inSpan(tracer, "sync pod", { parent, attributes: { "pods.pod": key } }, run) : run();
   };
-  const queue = new WorkQueue(sync, {
+  const queue = (syncQueue = new WorkQueue(sync, {
     concurrency: options.concurrency,
     baseBackoffMs: 250,
     maxBackoffMs: 30_000,
     onError: (key, error) => logger.warn("pod sync failed; will retry", { pod: key, error: String(error) }),
     onTerminal: (key, reason) => logger.warn("pod refused for good; tried again when it changes", { pod: key, reason }),
-  });
+  }));
 
   let assignment: Assignment | null = null;
   const resync = new ClusterResync({

@@ -21,8 +21,16 @@ export interface ExecSessionsHeld {
   readonly unacknowledgedOutputBytes: number;
 }
 
+/** What waits in the agent, read when scraped. */
+export interface AgentBacklog {
+  /** Pods queued for a sync or being synced. */
+  readonly syncsWaiting: number;
+  /** Reports sent to the control plane and not yet acknowledged. */
+  readonly reportsUnacknowledged: number;
+}
+
 /** The agent's metrics; `lag` tells, when scraped, how many of its events wait. */
-export function agentMetrics(registry: Registry, lag: () => Promise<number>, sessions: ExecSessionsHeld): AgentMetrics {
+export function agentMetrics(registry: Registry, lag: () => Promise<number>, sessions: ExecSessionsHeld, backlog: AgentBacklog): AgentMetrics {
   const syncs = new Histogram({
     name: "pods_reconcile_duration_seconds",
     help: "Syncs of one pod with its cluster, by outcome (done, requeue, terminal, error)",
@@ -50,6 +58,22 @@ export function agentMetrics(registry: Registry, lag: () => Promise<number>, ses
     registers: [registry],
     async collect() {
       this.set(await lag().catch(() => 0));
+    },
+  });
+  new Gauge({
+    name: "pods_agent_syncs_waiting",
+    help: "Pods this agent has queued for a sync or is syncing",
+    registers: [registry],
+    collect() {
+      this.set(backlog.syncsWaiting);
+    },
+  });
+  new Gauge({
+    name: "pods_agent_reports_unacknowledged",
+    help: "Status observations and log chunks this agent sent to the control plane that it has not acknowledged yet",
+    registers: [registry],
+    collect() {
+      this.set(backlog.reportsUnacknowledged);
     },
   });
   new Gauge({

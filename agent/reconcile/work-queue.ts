@@ -54,6 +54,11 @@ export class WorkQueue {
     return done;
   }
 
+  /** Keys queued or syncing now. */
+  get size(): number {
+    return this.pending.length + this.running;
+  }
+
   /** Resolves once nothing is queued or running (a retry waiting on its backoff timer does not count). */
   idle(): Promise<void> {
     if (this.running === 0 && this.pending.length === 0) return Promise.resolve();

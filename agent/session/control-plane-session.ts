@@ -99,6 +99,11 @@ export class ControlPlaneSession {
     this.outgoing?.push({ sequence: 0n, payload: { case: "health", value: health } });
   }
 
+  /** Reports sent and not yet acknowledged. */
+  get unacknowledgedCount(): number {
+    return this.unacknowledged.length;
+  }
+
   /** Resolves when every report sent so far is acknowledged. */
   drained(): Promise<void> {
     if (this.unacknowledged.length === 0) return Promise.resolve();

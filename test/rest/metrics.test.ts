@@ -75,6 +75,24 @@ describe("metrics", function () {
     assert.ok(sum(metrics, "pods_event_delivery_seconds_count") >= 1);
   });
 
+  it("showsWhatWaitsInTheAgentAndNothingOnceItsWorkIsDone", async () => {
+    const id = podId("backlog");
+    assert.equal((await svc.api("POST", "/v3/pods", { token: alice, body: { pod_id: id, image: "busybox" } })).status, 200);
+    await svc.waitForStatus(alice, id, "AVAILABLE");
+    // The sync that reported AVAILABLE may still be finishing, and its report waits for an acknowledgement.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const metrics = await scrape(svc.baseUrl);
+      for (const family of ["pods_agent_syncs_waiting", "pods_agent_reports_unacknowledged"]) {
+        assert.equal(metrics.families.get(family)?.type, "gauge", `${family} is missing`);
+      }
+      const waiting = sum(metrics, "pods_agent_syncs_waiting") + sum(metrics, "pods_agent_reports_unacknowledged");
+      if (waiting === 0) break;
+      assert.ok(Date.now() < deadline, `the agent still shows ${waiting} syncs or reports waiting`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
   it("timesEachEventFromItsCommitToTheAgentThatReceivedIt", async () => {
     const before = await scrape(svc.baseUrl);
     const id = podId("received");
