@@ -61,7 +61,7 @@ export class WorkQueue {
 
   /** Resolves once nothing is queued or running (a retry waiting on its backoff timer does not count). */
   idle(): Promise<void> {
-    if (this.running === 0 && this.pending.length === 0) return Promise.resolve();
+    if (this.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { eventually } from "../support/eventually.js";
 import { parsePrometheusText, prometheusClientRequirement, type MetricFamily } from "../support/prometheus-text.js";
 import { pythonRequired, pythonWith, PythonUnavailable } from "../support/python-venv.js";
 import { podId, startTestService, type TestService } from "../support/test-service.js";
@@ -80,17 +81,13 @@ describe("metrics", function () {
     assert.equal((await svc.api("POST", "/v3/pods", { token: alice, body: { pod_id: id, image: "busybox" } })).status, 200);
     await svc.waitForStatus(alice, id, "AVAILABLE");
     // The sync that reported AVAILABLE may still be finishing, and its report waits for an acknowledgement.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
+    await eventually("the agent to show no syncs or reports waiting", async () => {
       const metrics = await scrape(svc.baseUrl);
       for (const family of ["pods_agent_syncs_waiting", "pods_agent_reports_unacknowledged"]) {
         assert.equal(metrics.families.get(family)?.type, "gauge", `${family} is missing`);
       }
-      const waiting = sum(metrics, "pods_agent_syncs_waiting") + sum(metrics, "pods_agent_reports_unacknowledged");
-      if (waiting === 0) break;
-      assert.ok(Date.now() < deadline, `the agent still shows ${waiting} syncs or reports waiting`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+      return sum(metrics, "pods_agent_syncs_waiting") + sum(metrics, "pods_agent_reports_unacknowledged") === 0;
+    }, 10_000);
   });
 
   it("timesEachEventFromItsCommitToTheAgentThatReceivedIt", async () => {
