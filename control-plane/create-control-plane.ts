@@ -337,7 +337,14 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
       router.service(TemplatesService, templatesRpc(templates, templateTags, permissions));
       router.service(MiscService, miscRpc(readiness, logger, { routes: edgeRoutes, traefik: config.edge.traefik }));
       router.service(EdgeService, edgeRpc(edgeRoutes));
-      router.service(AgentService, agentRpc(clusterState, sessions, presence, { resyncIntervalSeconds: config.agentResyncSeconds, stopping: stopping.signal }));
+      router.service(
+        AgentService,
+        agentRpc(clusterState, sessions, presence, {
+          resyncIntervalSeconds: config.agentResyncSeconds,
+          storedBatch: (reports) => metrics.reportBatch.observe(reports),
+          stopping: stopping.signal,
+        }),
+      );
       router.service(ReplicaService, replicaRpc(sessions));
       router.service(ClustersService, clustersRpc(clusters, sessions, deps.bus));
       router.service(PodAuthRpc, podAuthRpc(podAuth));

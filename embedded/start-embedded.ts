@@ -16,6 +16,7 @@ import { preparePrivateFolder } from "../shared/files/private-files.js";
 import type { EventBus } from "../shared/events/event-bus.js";
 import type { Logger } from "../shared/logging/logger.js";
 import { embeddedClusterId, identityDir, type EmbeddedConfig } from "./config.js";
+import type { Registry } from "prom-client";
 import { createMetricsRegistry } from "../shared/metrics/metrics-endpoint.js";
 
 export interface EmbeddedService {
@@ -30,6 +31,8 @@ export interface EmbeddedService {
   agent: Agent;
   /** The in-process event bus (pod-events topic included). */
   bus: EventBus;
+  /** Every part's metrics, as /metrics serves them. */
+  metrics: Registry;
   stop(): Promise<void>;
 }
 
@@ -131,6 +134,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger, opti
       gateway: started,
       agent: startedAgent,
       bus,
+      metrics,
       async stop() {
         await started.close();
         await startedAgent.stop();

@@ -10,16 +10,23 @@ import {
 } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodStatus } from "../../gen/tapis/pods/v1/pod_pb.js";
 import { agentClusterOf } from "../auth/caller-of.js";
-import { DomainError, InvalidArgumentError, PermissionDeniedError, UnavailableError } from "../errors/domain-errors.js";
+import { DomainError, InvalidArgumentError, PermissionDeniedError } from "../errors/domain-errors.js";
 import type { PodStatusName } from "../pods/pod-model.js";
 import { AsyncQueue } from "../../shared/async/async-queue.js";
 import { holdsKey } from "../../shared/events/key-partitions.js";
 import type { AgentPresence } from "./agent-presence.js";
 import type { AgentSessions, ConnectedAgent } from "./agent-sessions.js";
-import type { ClusterStateService } from "./cluster-state-service.js";
+import type { AgentReport, ClusterStateService } from "./cluster-state-service.js";
+import { ReportBatches, type ReportBatchOptions } from "./report-batches.js";
 import type { DesiredPodSpec } from "./desired-pod-builder.js";
 
 const maxPageSize = 500;
+
+/**
+ * An agent's reports are stored up to 64 per transaction; past 1,000 waiting
+ * the session stops reading until they are stored (the agent keeps them).
+ */
+const reportBatchOptions: ReportBatchOptions = { maxBatch: 64, maxWaiting: 1_000 };
 
 type Outgoing = MessageInitShape<typeof SessionResponseSchema>;
 
@@ -34,6 +41,8 @@ export function agentRpc(
   presence: AgentPresence,
   options: {
     resyncIntervalSeconds: number;
+    /** Told the size of each batch of reports stored. */
+    storedBatch?: (reports: number) => void;
     /** Aborted when this replica stops: open sessions end, so their agents move to another replica at once. */
     stopping: AbortSignal;
   },
@@ -57,7 +66,7 @@ export function agentRpc(
     async *session(requests, ctx) {
       const clusterId = agentClusterOf(ctx);
       const outgoing = new AsyncQueue<Outgoing>();
-      const reading = readSession(requests, clusterId, outgoing, state, sessions, presence, options.resyncIntervalSeconds);
+      const reading = readSession(requests, clusterId, outgoing, state, sessions, presence, options);
       const endSession = () => outgoing.end();
       options.stopping.addEventListener("abort", endSession);
       try {
@@ -82,7 +91,7 @@ async function readSession(
   state: ClusterStateService,
   sessions: AgentSessions,
   presence: AgentPresence,
-  resyncIntervalSeconds: number,
+  { resyncIntervalSeconds, storedBatch }: { resyncIntervalSeconds: number; storedBatch?: (reports: number) => void },
 ): Promise<void> {
   let unregister: (() => void) | undefined;
   let absent: (() => void) | undefined;
@@ -92,9 +101,21 @@ async function readSession(
     connectedAt: Date.now(),
     lastSeenAt: Date.now(),
     health: { healthy: true, problems: [], unhealthySince: null },
+    reportsWaiting: 0,
   };
+  const reports = new ReportBatches(
+    {
+      store: (batch) => state.storeReports(clusterId, batch),
+      acknowledge: ({ sequence, rejected }) => outgoing.push({ payload: { case: "ack", value: { sequence, rejected } } }),
+      fail: (error) => outgoing.fail(error),
+      waiting: (count) => (agent.reportsWaiting = count),
+      stored: storedBatch,
+    },
+    reportBatchOptions,
+  );
   try {
     for await (const request of requests) {
+      await reports.room();
       const payload = request.payload;
       agent.lastSeenAt = Date.now();
       if (payload.case === "hello") {
@@ -108,13 +129,13 @@ async function readSession(
         agent.health = { healthy, problems: [...problems], unhealthySince: unhealthySince ? timestampMs(unhealthySince) : null };
       } else if (payload.case === "execReply") {
         sessions.reply(payload.value);
-        outgoing.push(ack(request.sequence));
+        reports.settled({ sequence: request.sequence });
       } else if (payload.case === "uploadProgress") {
         sessions.uploadProgress(payload.value);
-        outgoing.push(ack(request.sequence));
+        reports.settled({ sequence: request.sequence });
       } else if (payload.case === "storageReply") {
         sessions.storageReply(payload.value);
-        outgoing.push(ack(request.sequence));
+        reports.settled({ sequence: request.sequence });
       } else if (payload.case === "download") {
         // Not numbered: nothing to acknowledge; its window is freed as it is passed on.
         sessions.downloadPiece(payload.value);
@@ -122,9 +143,12 @@ async function readSession(
         // Not numbered either: a session ends with the stream that carried it.
         sessions.execSessionOutput(payload.value);
       } else {
-        outgoing.push(await reportAnswer(state, clusterId, request));
+        const report = reportOf(request);
+        if (typeof report === "string") reports.settled({ sequence: request.sequence, rejected: report });
+        else reports.report(request.sequence, report);
       }
     }
+    await reports.drained();
     outgoing.end();
   } catch (error) {
     outgoing.fail(error);
@@ -134,53 +158,42 @@ async function readSession(
   }
 }
 
-/**
- * Stores a report. One that can never be applied is refused on its own, so
- * it cannot block the ones behind it; anything else (the database is down)
- * ends the session and the agent resends after reconnecting.
- */
-async function reportAnswer(state: ClusterStateService, clusterId: string, request: SessionRequest): Promise<Outgoing> {
-  try {
-    return await handleReport(state, clusterId, request);
-  } catch (error) {
-    if (!(error instanceof DomainError) || error instanceof UnavailableError) throw error;
-    return { payload: { case: "ack", value: { sequence: request.sequence, rejected: error.message } } };
-  }
-}
-
-function ack(sequence: bigint): Outgoing {
-  return { payload: { case: "ack", value: { sequence } } };
-}
-
 /** Answers an agent's hello; an agent speaking for another cluster ends its session. */
 function welcome(clusterId: string, claimed: string, resyncIntervalSeconds: number): Outgoing {
   if (claimed !== clusterId) throw new PermissionDeniedError(`this agent's credentials are for cluster '${clusterId}', not '${claimed}'`);
   return { payload: { case: "welcome", value: { clusterId, resyncIntervalSeconds } } };
 }
 
-/** Stores one report and acknowledges it. */
-async function handleReport(state: ClusterStateService, clusterId: string, request: SessionRequest): Promise<Outgoing> {
+/** The report a request carries, or why it can never be stored. */
+function reportOf(request: SessionRequest): AgentReport | string {
   const payload = request.payload;
-  switch (payload.case) {
-    case "observation": {
-      const seen = payload.value;
-      await state.observe(clusterId, seen.tenantId, seen.podId, {
-        uid: seen.uid,
-        generation: Number(seen.generation),
-        status: statusName(seen.status),
-        statusContainer: (seen.statusContainer ?? {}) as Record<string, unknown>,
-        event: seen.event,
-        instanceStartedAt: seen.instanceStartedAt ? timestampMs(seen.instanceStartedAt) : null,
-      });
-      break;
+  try {
+    switch (payload.case) {
+      case "observation": {
+        const seen = payload.value;
+        return {
+          kind: "observation",
+          tenantId: seen.tenantId,
+          podId: seen.podId,
+          seen: {
+            uid: seen.uid,
+            generation: Number(seen.generation),
+            status: statusName(seen.status),
+            statusContainer: (seen.statusContainer ?? {}) as Record<string, unknown>,
+            event: seen.event,
+            instanceStartedAt: seen.instanceStartedAt ? timestampMs(seen.instanceStartedAt) : null,
+          },
+        };
+      }
+      case "logs":
+        return { kind: "logs", chunk: payload.value };
+      default:
+        throw new InvalidArgumentError("payload", "a report must carry an observation or logs");
     }
-    case "logs":
-      await state.appendLogs(clusterId, payload.value);
-      break;
-    default:
-      throw new InvalidArgumentError("payload", "a report must carry an observation or logs");
+  } catch (error) {
+    if (error instanceof DomainError) return error.message;
+    throw error;
   }
-  return ack(request.sequence);
 }
 
 function ownCluster(ctx: HandlerContext, requested: string): string {

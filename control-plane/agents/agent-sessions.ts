@@ -45,6 +45,8 @@ export interface ConnectedAgent {
   lastSeenAt: number;
   /** As the agent last said; healthy until it says otherwise. */
   health: AgentHealthReport;
+  /** Reports read from the agent and not yet stored. */
+  reportsWaiting: number;
 }
 
 /** How an agent says it is doing. */

@@ -1,6 +1,6 @@
 import type { EntityManager } from "typeorm";
 import { podEventKey } from "../../shared/events/event-bus.js";
-import { NotFoundError } from "../errors/domain-errors.js";
+import { DomainError, NotFoundError, UnavailableError } from "../errors/domain-errors.js";
 import { applyObservation, runSecondsOf, type Observation } from "../pods/pod-lifecycle.js";
 import type { PodFields, PodRecord, PodStatusName } from "../pods/pod-model.js";
 import { writeTransition } from "../pods/pod-transition-writer.js";
@@ -48,6 +48,17 @@ export interface LogChunk {
   reset: boolean;
   text: string;
 }
+
+/** What an agent saw of one pod. */
+export interface ObservationReport {
+  kind: "observation";
+  tenantId: string;
+  podId: string;
+  seen: Observation;
+}
+
+/** A report an agent sends: what it saw of a pod, or its container's output. */
+export type AgentReport = ObservationReport | { kind: "logs"; chunk: LogChunk };
 
 /**
  * The cluster side of pods: what agents must realise, and what they report.
@@ -103,30 +114,64 @@ export class ClusterStateService {
     return pod;
   }
 
-  /** Stores an observation; stale ones (older generation, other uid) change nothing. */
-  async observe(clusterId: string, tenantId: string, podId: string, seen: Observation): Promise<void> {
+  /**
+   * Stores a run of an agent's reports in one transaction and answers, for
+   * each, null (stored) or why it was refused. If the run as a whole fails on
+   * something one report could cause, each is stored on its own instead, so
+   * only that one is refused; the database being unreachable still throws.
+   */
+  async storeReports(clusterId: string, reports: readonly AgentReport[]): Promise<(string | null)[]> {
+    if (reports.length > 1) {
+      try {
+        await this.storeTogether(clusterId, reports);
+        return reports.map(() => null);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+      }
+    }
+    const refusals: (string | null)[] = [];
+    for (const report of reports) {
+      try {
+        await this.storeTogether(clusterId, [report]);
+        refusals.push(null);
+      } catch (error) {
+        if (!(error instanceof DomainError) || error instanceof UnavailableError) throw error;
+        refusals.push(error.message);
+      }
+    }
+    return refusals;
+  }
+
+  private async storeTogether(clusterId: string, reports: readonly AgentReport[]): Promise<void> {
     const now = this.deps.now();
     const notified = await this.deps.db.transaction(async (tx) => {
-      const pod = await podRepository.findForUpdate(tx, tenantId, podId);
-      if (!pod || pod.clusterId !== clusterId) return false;
-      const effective = await derivePodFields(tx, tenantId, pod.fields, pod.templateVersion);
-      const transition = applyObservation(pod, seen, runSecondsOf(effective));
-      if (!transition) return false;
-      const updated = await writeTransition(tx, pod, transition, now, this.deps.actionLog);
-      // The container is gone: its output so far is the run's whole output.
-      if (updated.status !== pod.status && runEndingStatuses.has(updated.status)) await podLogRepository.closeRun(tx, tenantId, podId, now);
-      return transition.notifyCluster;
+      let notified = false;
+      for (const report of reports) {
+        if (report.kind === "logs") await this.appendLogsIn(tx, clusterId, report.chunk, now);
+        else if (await this.observeIn(tx, clusterId, report, now)) notified = true;
+      }
+      return notified;
     });
     if (notified) this.deps.outboxWritten();
   }
 
-  async appendLogs(clusterId: string, chunk: LogChunk): Promise<void> {
-    const now = this.deps.now();
-    await this.deps.db.transaction(async (tx) => {
-      const pod = await podRepository.findForUpdate(tx, chunk.tenantId, chunk.podId);
-      if (!pod || pod.clusterId !== clusterId || pod.uid !== chunk.uid) return;
-      await podLogRepository.append(tx, chunk.tenantId, chunk.podId, chunk.text, chunk.reset, this.deps.logLimits, now);
-    });
+  /** Applies an observation; stale ones (older generation, other uid) change nothing. True when the cluster must hear of the change. */
+  private async observeIn(tx: EntityManager, clusterId: string, { tenantId, podId, seen }: ObservationReport, now: number): Promise<boolean> {
+    const pod = await podRepository.findForUpdate(tx, tenantId, podId);
+    if (!pod || pod.clusterId !== clusterId) return false;
+    const effective = await derivePodFields(tx, tenantId, pod.fields, pod.templateVersion);
+    const transition = applyObservation(pod, seen, runSecondsOf(effective));
+    if (!transition) return false;
+    const updated = await writeTransition(tx, pod, transition, now, this.deps.actionLog);
+    // The container is gone: its output so far is the run's whole output.
+    if (updated.status !== pod.status && runEndingStatuses.has(updated.status)) await podLogRepository.closeRun(tx, tenantId, podId, now);
+    return transition.notifyCluster;
+  }
+
+  private async appendLogsIn(tx: EntityManager, clusterId: string, chunk: LogChunk, now: number): Promise<void> {
+    const pod = await podRepository.findForUpdate(tx, chunk.tenantId, chunk.podId);
+    if (!pod || pod.clusterId !== clusterId || pod.uid !== chunk.uid) return;
+    await podLogRepository.append(tx, chunk.tenantId, chunk.podId, chunk.text, chunk.reset, this.deps.logLimits, now);
   }
 
   private async podOfCluster(m: EntityManager, clusterId: string, tenantId: string, podId: string): Promise<PodRecord> {

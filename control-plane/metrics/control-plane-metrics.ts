@@ -9,6 +9,8 @@ export interface ControlPlaneMetrics {
   rpc: Histogram<"procedure" | "code">;
   /** From an event's commit to the bus taking it. */
   eventDelivery: Histogram;
+  /** Reports of an agent stored in one transaction. */
+  reportBatch: Histogram;
 }
 
 /**
@@ -62,6 +64,18 @@ export function controlPlaneMetrics(
     },
   });
   new Gauge({
+    name: "pods_agent_reports_waiting",
+    help: "Reports read from agents connected to this replica and not yet stored, by cluster",
+    labelNames: ["cluster"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const cluster of sources.sessions.connectedByCluster().keys()) {
+        this.set({ cluster }, sources.sessions.agentsOf(cluster).reduce((sum, agent) => sum + agent.reportsWaiting, 0));
+      }
+    },
+  });
+  new Gauge({
     name: "pods_exec_sessions",
     help: "Interactive exec sessions open through this replica: hop=client, whose callers are connected here; hop=agent, carried to an agent connected here",
     labelNames: ["hop"],
@@ -91,6 +105,12 @@ export function controlPlaneMetrics(
       name: "pods_event_delivery_seconds",
       help: "Time from an event's commit to its publication on the bus",
       buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    reportBatch: new Histogram({
+      name: "pods_agent_report_batch_size",
+      help: "Reports of an agent stored together in one transaction",
+      buckets: [1, 2, 4, 8, 16, 32, 64],
       registers: [registry],
     }),
   };

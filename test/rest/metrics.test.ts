@@ -64,6 +64,8 @@ describe("metrics", function () {
       "pods_outbox_oldest_age_seconds",
       "pods_event_delivery_seconds",
       "pods_agent_sessions",
+      "pods_agent_reports_waiting",
+      "pods_agent_report_batch_size",
       "pods_reconcile_duration_seconds",
       "pods_reconcile_errors",
       "pods_event_consumer_lag",
@@ -72,6 +74,7 @@ describe("metrics", function () {
       assert.ok(metrics.families.has(family), `${family} is missing`);
     }
     assert.equal(sum(metrics, "pods_agent_sessions", { cluster: "local" }), 1);
+    assert.ok(sum(metrics, "pods_agent_report_batch_size_count") >= 1, "the agent's status reports were stored");
     assert.ok(sum(metrics, "pods_reconcile_duration_seconds_count", { outcome: "done" }) >= 1);
     assert.ok(sum(metrics, "pods_event_delivery_seconds_count") >= 1);
   });
