@@ -209,7 +209,7 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
   }),
   ...rulesFor(PodWatchService, { watchPod: pod("READ"), watchPods: anyUser, followPodLogs: pod("READ") }),
   // A terminal in the pod runs any command: the level exec_pod_commands needs.
-  ...rulesFor(ExecSessionService, { execSession: pod("ADMIN") }),
+  ...rulesFor(ExecSessionService, { execSession: pod("USER") }),
   // What stock gRPC tools ask of any server: its schema and whether it serves.
   ...rulesFor(Health, { check: publicAccess, watch: publicAccess }),
   ...rulesFor(ServerReflectionV1, { serverReflectionInfo: publicAccess }),

@@ -242,7 +242,7 @@ describe("interactive exec sessions over a WebSocket at the gateway", function (
     const cells: [string, () => Promise<string>, string | undefined, number][] = [
       ["owner", async () => alice, undefined, 101],
       ["ADMIN", () => svc.token("bob"), "ADMIN", 101],
-      ["USER", () => svc.token("bob"), "USER", 403],
+      ["USER", () => svc.token("bob"), "USER", 101],
       ["READ", () => svc.token("bob"), "READ", 403],
       ["none", () => svc.token("bob"), undefined, 403],
       ["other tenant", () => otherTenant.token("alice"), undefined, 404],
@@ -256,7 +256,7 @@ describe("interactive exec sessions over a WebSocket at the gateway", function (
       const answer = await upgradeAnswer(sessionUrl(svc.baseUrl, target, "tty=true"), { "Sec-WebSocket-Protocol": `${jsonFrames}, ${bearerProtocol(await token())}` });
       assert.equal(answer.status, status, `${who}: ${JSON.stringify(answer.body)}`);
       if (status === 101) assert.equal(answer.headers["sec-websocket-protocol"], jsonFrames, who);
-      if (status === 403) assert.equal(answer.body?.message, `ADMIN permission on pod '${target}' is required; you have ${level ?? "no permission"}`);
+      if (status === 403) assert.equal(answer.body?.message, `USER permission on pod '${target}' is required; you have ${level ?? "no permission"}`);
       if (status === 404) assert.equal(answer.body?.message, `pod '${target}' not found`);
     }
     const anonymous = await upgradeAnswer(sessionUrl(svc.baseUrl, pod, "tty=true"), {});

@@ -372,8 +372,8 @@ export const ExecSessionService: GenService<{
   /**
    * A command in the pod's running container, with its input and output
    * streamed as they come. The first message names the pod, the command
-   * and the terminal; it needs the level on the pod that exec_pod_commands
-   * needs. Then stdin, resizes and signals go one way, and the answers come
+   * and the terminal; it needs USER on the pod (the level that may already
+   * change the pod's command and read its credentials). Then stdin, resizes and signals go one way, and the answers come
    * the other: `started` once the command runs, its output, and last
    * `ended` with the exit status. The session also ends when the caller
    * goes away (cancels the call), and after the idle or total time limit.
