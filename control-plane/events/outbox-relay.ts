@@ -84,9 +84,9 @@ export class OutboxRelay {
   async drain(): Promise<void> {
     for (;;) {
       const now = this.deps.now();
-      const rows = await this.deps.db.transaction((tx) =>
-        outboxRepository.claim(tx, this.options.relayId, now, now + this.options.claimMs, this.options.batchSize),
-      );
+      const until = now + this.options.claimMs;
+      // Rows that creates are still inserting must not hold up the relay (see transactionOnCommittedRows and remove).
+      const rows = await this.deps.db.transactionOnCommittedRows((tx) => outboxRepository.claim(tx, this.options.relayId, now, until, this.options.batchSize));
       if (rows.length === 0) return;
       const ids = rows.map((row) => row.id!);
       try {
@@ -97,7 +97,7 @@ export class OutboxRelay {
       }
       const published = this.deps.now();
       for (const row of rows) this.deps.deliveries?.observe(Math.max(0, published - row.createdAt) / 1000);
-      await this.deps.db.transaction((tx) => outboxRepository.remove(tx, ids));
+      await this.deps.db.transactionOnCommittedRows((tx) => outboxRepository.remove(tx, ids));
       // Less than a batch was everything claimable: a commit since then has woken the relay for another pass.
       if (!this.started || rows.length < this.options.batchSize) return;
     }

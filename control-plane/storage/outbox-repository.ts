@@ -40,8 +40,15 @@ export const outboxRepository = {
     return m.find(OutboxEntity, { where: { claimedBy: relayId, claimedUntil: until }, order: { id: "ASC" } });
   },
 
+  /**
+   * Deletes published rows. The ORDER BY and LIMIT make MySQL look each id up
+   * by key: without them it reads a long `IN` list by scanning the table,
+   * and waits on every row that other transactions are still inserting.
+   */
   async remove(m: EntityManager, ids: number[]): Promise<void> {
-    if (ids.length > 0) await m.delete(OutboxEntity, { id: In(ids) });
+    if (ids.length === 0) return;
+    const q = (identifier: string) => m.connection.driver.escape(identifier);
+    await m.query(`DELETE FROM ${q("outbox")} WHERE ${q("id")} IN (${ids.map(() => "?").join(", ")}) ORDER BY ${q("id")} LIMIT ${ids.length}`, ids);
   },
 
   async release(m: EntityManager, ids: number[]): Promise<void> {
