@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import { AgentService, type SessionRequestSchema } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import type { SessionRequestSchema } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { PodStatus } from "../../gen/tapis/pods/v1/pod_pb.js";
 import { eventually } from "../support/eventually.js";
+import { agentClient, writeAgentTokens } from "../support/agent-client.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 describe("an agent's reports stored in batches", () => {
@@ -16,8 +12,7 @@ describe("an agent's reports stored in batches", () => {
   const agentToken = "report-batches-test-agent-token";
 
   before(async () => {
-    const tokens = join(tmpdir(), `pods-agent-tokens-batches-${process.pid}.json`);
-    await writeFile(tokens, JSON.stringify({ [agentToken]: "local" }));
+    const tokens = await writeAgentTokens("batches", { [agentToken]: "local" });
     svc = await startTestService({ PODS_AGENT_TOKENS_FILE: tokens });
     jwt = await svc.token("alice");
     for (const podId of ["steady", "damaged"]) {
@@ -35,10 +30,7 @@ describe("an agent's reports stored in batches", () => {
   it("refusesOnlyTheReportThatCannotBeStoredAndKeepsTheRestOfItsBatch", async () => {
     // A pod pinned to a template version that is gone can no longer be derived: its reports fail inside the transaction.
     await svc.service.controlPlane.db.transaction((m) => m.query("UPDATE pods SET template_version = ? WHERE pod_id = ?", ["dev/vanished:v1@2020-01-01-00:00:00", "damaged"]));
-    const agent = createClient(
-      AgentService,
-      createGrpcTransport({ baseUrl: svc.grpcUrl, interceptors: [(next) => (req) => (req.header.set("x-pods-agent-token", agentToken), next(req))] }),
-    );
+    const agent = agentClient(svc.grpcUrl, agentToken);
     const { pod: steady } = await agent.getDesiredPod({ tenantId: "dev", podId: "steady" });
     const events = Array.from({ length: 40 }, (_, i) => `checked by a second agent (${i})`);
     const observation = (sequence: number, podId: string, event: string) =>

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import { startAgent, type Agent } from "../../agent/create-agent.js";
-import { AgentService } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { SimulatedDriver } from "../../agent/drivers/simulated-driver.js";
 import { createJsonLogger } from "../../shared/logging/logger.js";
+import { agentClient } from "../support/agent-client.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 describe("clusters registered through the Clusters API", () => {
@@ -72,7 +70,7 @@ describe("clusters registered through the Clusters API", () => {
     });
     const running = await svc.waitForStatus(alice, "ongpu", "AVAILABLE");
     assert.equal(running.body.result.status_container.cluster_id, "gpu1");
-    const asAgent = createClient(AgentService, createGrpcTransport({ baseUrl: svc.grpcUrl, interceptors: [(next) => (req) => (req.header.set("x-pods-agent-token", secret), next(req))] }));
+    const asAgent = agentClient(svc.grpcUrl, secret);
     const { pod } = await asAgent.getDesiredPod({ tenantId: "dev", podId: "ongpu" });
     assert.deepEqual(pod?.nodeSelector, { accelerator: "a100" }, "the queue's placement reaches the agent");
     const cluster = await svc.api("GET", "/v3/pods/clusters/gpu1", { token: admin });

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import { AgentService, type SessionRequestSchema } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import type { SessionRequestSchema } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import { agentClient, writeAgentTokens } from "../support/agent-client.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 describe("pod logs keep the newest 10 MB of a generated stream", () => {
@@ -14,8 +10,7 @@ describe("pod logs keep the newest 10 MB of a generated stream", () => {
   const agentToken = "log-cap-test-agent-token";
 
   before(async () => {
-    const tokens = join(tmpdir(), `pods-agent-tokens-${process.pid}.json`);
-    await writeFile(tokens, JSON.stringify({ [agentToken]: "local" }));
+    const tokens = await writeAgentTokens("log-cap", { [agentToken]: "local" });
     svc = await startTestService({ PODS_AGENT_TOKENS_FILE: tokens });
     jwt = await svc.token("alice");
     await svc.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "chatty", template: "postgres" } });
@@ -24,10 +19,7 @@ describe("pod logs keep the newest 10 MB of a generated stream", () => {
   after(() => svc.stop());
 
   it("keepsOnlyTheNewestTenMegabytesFromALineStart", async () => {
-    const agent = createClient(
-      AgentService,
-      createGrpcTransport({ baseUrl: svc.grpcUrl, interceptors: [(next) => (req) => (req.header.set("x-pods-agent-token", agentToken), next(req))] }),
-    );
+    const agent = agentClient(svc.grpcUrl, agentToken);
     const { pod } = await agent.getDesiredPod({ tenantId: "dev", podId: "chatty" });
     const line = (n: number) => `${String(n).padStart(8, "0")} ${"x".repeat(90)}\n`;
     const linesPerChunk = 600;

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import { AgentService, type SessionRequestSchema } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import type { SessionRequestSchema } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import { agentClient, writeAgentTokens } from "../support/agent-client.js";
 import { podId, startTestService, type TestService } from "../support/test-service.js";
 
 type Json = Record<string, any>;
@@ -20,10 +18,10 @@ describe("log runs", () => {
   let svc: TestService;
   let alice: string;
   const agentToken = "log-runs-test-agent-token";
-  const tokensFile = join(tmpdir(), `pods-agent-tokens-runs-${process.pid}.json`);
+  let tokensFile: string;
 
   before(async () => {
-    await writeFile(tokensFile, JSON.stringify({ [agentToken]: "local" }));
+    tokensFile = await writeAgentTokens("runs", { [agentToken]: "local" });
     svc = await startTestService({ PODS_AGENT_TOKENS_FILE: tokensFile, PODS_LOG_RUNS_KEEP: "2", PODS_LOG_CAP_BYTES: "2048" });
     alice = await svc.token("alice");
   });
@@ -56,10 +54,7 @@ describe("log runs", () => {
 
   /** Speaks for the pod's agent over AgentService: sends `chunks` of output, each acknowledged. */
   async function agentSends(id: string, chunks: { text: string; reset: boolean }[]): Promise<void> {
-    const agent = createClient(
-      AgentService,
-      createGrpcTransport({ baseUrl: svc.grpcUrl, interceptors: [(next) => (req) => (req.header.set("x-pods-agent-token", agentToken), next(req))] }),
-    );
+    const agent = agentClient(svc.grpcUrl, agentToken);
     const { pod } = await agent.getDesiredPod({ tenantId: "dev", podId: id });
     async function* stream(): AsyncIterable<MessageInitShape<typeof SessionRequestSchema>> {
       yield { sequence: 0n, payload: { case: "hello", value: { clusterId: "local" } } };

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import { AgentService, type DesiredPod } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import type { DesiredPod } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { eventually } from "../support/eventually.js";
+import { agentClient, writeAgentTokens } from "../support/agent-client.js";
 import { startTestService, type ApiAnswer, type TestService } from "../support/test-service.js";
 
 function assertRefused(answer: ApiAnswer, status: number, pattern: RegExp): void {
@@ -32,15 +28,12 @@ describe("secret_map", () => {
   let desiredPodOf: (podId: string, agent?: "local" | "east") => Promise<DesiredPod>;
 
   before(async () => {
-    const tokens = join(tmpdir(), `pods-agent-tokens-secret-map-${process.pid}.json`);
-    await writeFile(tokens, JSON.stringify({ [agentToken]: "local", [`${agentToken}-east`]: "east" }));
+    const tokens = await writeAgentTokens("secret-map", { [agentToken]: "local", [`${agentToken}-east`]: "east" });
     svc = await startTestService({ PODS_AGENT_TOKENS_FILE: tokens });
     alice = await svc.token("alice");
     bob = await svc.token("bob");
     collaborator = await svc.token("collaborator");
-    const agentOf = (token: string) =>
-      createClient(AgentService, createGrpcTransport({ baseUrl: svc.grpcUrl, interceptors: [(next) => (req) => (req.header.set("x-pods-agent-token", token), next(req))] }));
-    const agents = { local: agentOf(agentToken), east: agentOf(`${agentToken}-east`) };
+    const agents = { local: agentClient(svc.grpcUrl, agentToken), east: agentClient(svc.grpcUrl, `${agentToken}-east`) };
     desiredPodOf = async (podId, agent = "local") => (await agents[agent].getDesiredPod({ tenantId: "dev", podId })).pod!;
     assert.equal((await api(alice, "POST", "/v3/pods/secrets", { secret_id: "my_db_password", secret_value: dbPassword })).status, 200);
     assert.equal((await api(collaborator, "POST", "/v3/pods/secrets", { secret_id: "shared_api_key", secret_value: apiKey })).status, 200);

@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import { AgentService } from "../../gen/tapis/pods/v1/agent_service_pb.js";
+import { agentClient, writeAgentTokens } from "../support/agent-client.js";
 import { startTestService, type ApiAnswer, type TestService } from "../support/test-service.js";
 
 function assertRefused(answer: ApiAnswer, status: number, pattern: RegExp): void {
@@ -20,8 +16,7 @@ describe("upstream's answers and the seed's details", () => {
   const agentToken = "upstream-answers-agent-token";
 
   before(async () => {
-    const tokens = join(tmpdir(), `pods-agent-tokens-upstream-${process.pid}.json`);
-    await writeFile(tokens, JSON.stringify({ [agentToken]: "local" }));
+    const tokens = await writeAgentTokens("upstream", { [agentToken]: "local" });
     svc = await startTestService({ PODS_AGENT_TOKENS_FILE: tokens });
     alice = await svc.token("alice");
     assert.equal((await svc.api("POST", "/v3/pods", { token: alice, body: { pod_id: "docpod", template: "neo4j", description: "My example pod!" } })).status, 200);
@@ -85,7 +80,7 @@ describe("upstream's answers and the seed's details", () => {
   it("logsTheBuiltInNeo4jInWithTheCredentialsTheCredentialsCallReturns", async () => {
     const credentials = (await svc.api("GET", "/v3/pods/docpod/credentials", { token: alice })).body.result;
     assert.equal(credentials.user_username, "docpod");
-    const agent = createClient(AgentService, createGrpcTransport({ baseUrl: svc.grpcUrl, interceptors: [(next) => (req) => (req.header.set("x-pods-agent-token", agentToken), next(req))] }));
+    const agent = agentClient(svc.grpcUrl, agentToken);
     const desired = (await agent.getDesiredPod({ tenantId: "dev", podId: "docpod" })).pod!;
     // The container creates the user the credentials name, with their password, once Neo4j answers.
     assert.equal(desired.secretEnvironment.PODS_NEO4J_USER, credentials.user_username);

@@ -1,15 +1,11 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import { AgentService } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { embeddedClusterId } from "../../embedded/config.js";
 import { clusterCommandsTopic, podEventsTopic, type Subscription } from "../../shared/events/event-bus.js";
 import { mysqlRows, sqliteFiles, type StoredBytes } from "../support/stored-bytes.js";
 import { createTestDatabase, testEncryptionKey, type TestDatabase } from "../support/test-database.js";
+import { agentClient, writeAgentTokens } from "../support/agent-client.js";
 import { startTestService, type TestService } from "../support/test-service.js";
 
 /**
@@ -49,8 +45,7 @@ describe("secret values are held only where the contract returns them", function
 
   before(async () => {
     if (process.env.PODS_TEST_MYSQL_URL) database = await createTestDatabase(process.env.PODS_TEST_MYSQL_URL);
-    const tokens = join(tmpdir(), `pods-agent-tokens-exposure-${process.pid}.json`);
-    await writeFile(tokens, JSON.stringify({ [agentToken]: embeddedClusterId }));
+    const tokens = await writeAgentTokens("exposure", { [agentToken]: embeddedClusterId });
     svc = await startTestService(
       { PODS_AGENT_TOKENS_FILE: tokens, ...(database ? { PODS_DATABASE_URL: database.url, PODS_ENCRYPTION_KEY: testEncryptionKey } : {}) },
       { logLevel: "debug" },
@@ -95,7 +90,7 @@ describe("secret values are held only where the contract returns them", function
     assert.equal(created.status, 200);
     await waitFor("AVAILABLE");
 
-    const agent = createClient(AgentService, createGrpcTransport({ baseUrl: svc.grpcUrl, interceptors: [(next) => (req) => (req.header.set("x-pods-agent-token", agentToken), next(req))] }));
+    const agent = agentClient(svc.grpcUrl, agentToken);
     const desired = (await agent.getDesiredPod({ tenantId: "dev", podId })).pod!;
     assert.equal(desired.secretEnvironment.OWN_VALUE, own, "the agent receives the values");
     assert.equal(desired.secretFiles["/etc/app/config.ini"], `hidden=${unreadable}\nown=${own}\n`);
