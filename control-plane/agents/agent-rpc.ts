@@ -30,6 +30,13 @@ const reportBatchOptions: ReportBatchOptions = { maxBatch: 64, maxWaiting: 1_000
 
 type Outgoing = MessageInitShape<typeof SessionResponseSchema>;
 
+/** What each agent session is told and tells. */
+interface SessionOptions {
+  resyncIntervalSeconds: number;
+  /** Told the size of each batch of reports stored. */
+  storedBatch?: (reports: number) => void;
+}
+
 /**
  * AgentService: desired state out, observations in, for the caller's cluster
  * only. A session carries the agent's reports (each acknowledged) and, the
@@ -39,10 +46,7 @@ export function agentRpc(
   state: ClusterStateService,
   sessions: AgentSessions,
   presence: AgentPresence,
-  options: {
-    resyncIntervalSeconds: number;
-    /** Told the size of each batch of reports stored. */
-    storedBatch?: (reports: number) => void;
+  options: SessionOptions & {
     /** Aborted when this replica stops: open sessions end, so their agents move to another replica at once. */
     stopping: AbortSignal;
   },
@@ -91,7 +95,7 @@ async function readSession(
   state: ClusterStateService,
   sessions: AgentSessions,
   presence: AgentPresence,
-  { resyncIntervalSeconds, storedBatch }: { resyncIntervalSeconds: number; storedBatch?: (reports: number) => void },
+  { resyncIntervalSeconds, storedBatch }: SessionOptions,
 ): Promise<void> {
   let unregister: (() => void) | undefined;
   let absent: (() => void) | undefined;

@@ -118,7 +118,7 @@ export class ClusterStateService {
    * Stores a run of an agent's reports in one transaction and answers, for
    * each, null (stored) or why it was refused. If the run as a whole fails on
    * something one report could cause, each is stored on its own instead, so
-   * only that one is refused; the database being unreachable still throws.
+   * only that one is refused; the database being unreachable or busy still throws.
    */
   async storeReports(clusterId: string, reports: readonly AgentReport[]): Promise<(string | null)[]> {
     if (reports.length > 1) {
@@ -126,7 +126,7 @@ export class ClusterStateService {
         await this.storeTogether(clusterId, reports);
         return reports.map(() => null);
       } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
+        if (refusalOf(error) === null) throw error;
       }
     }
     const refusals: (string | null)[] = [];
@@ -135,8 +135,9 @@ export class ClusterStateService {
         await this.storeTogether(clusterId, [report]);
         refusals.push(null);
       } catch (error) {
-        if (!(error instanceof DomainError) || error instanceof UnavailableError) throw error;
-        refusals.push(error.message);
+        const refusal = refusalOf(error);
+        if (refusal === null) throw error;
+        refusals.push(refusal);
       }
     }
     return refusals;
@@ -188,4 +189,9 @@ export class ClusterStateService {
     const mountRefusal = "refusal" in secrets ? null : await this.deps.storageMounts?.refusalAtStart(m, pod, effective);
     return buildDesiredPod(pod, effective, credentials, mountRefusal ? { refusal: mountRefusal } : secrets);
   }
+}
+
+/** Why a report can never be stored, or null when the failure passes (the database is down or busy) and the agent must resend. */
+function refusalOf(error: unknown): string | null {
+  return error instanceof DomainError && !(error instanceof UnavailableError) ? error.message : null;
 }

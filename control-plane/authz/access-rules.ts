@@ -208,7 +208,7 @@ export const accessRules: ReadonlyMap<DescMethod, AccessRule> = new Map([
     getProfile: anyUser,
   }),
   ...rulesFor(PodWatchService, { watchPod: pod("READ"), watchPods: anyUser, followPodLogs: pod("READ") }),
-  // A terminal in the pod runs any command: the level exec_pod_commands needs.
+  // A terminal in the pod runs any command: USER, who may already change the pod's command and read its credentials.
   ...rulesFor(ExecSessionService, { execSession: pod("USER") }),
   // What stock gRPC tools ask of any server: its schema and whether it serves.
   ...rulesFor(Health, { check: publicAccess, watch: publicAccess }),
