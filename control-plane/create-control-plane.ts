@@ -166,7 +166,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
     const metrics = controlPlaneMetrics(registry, { db, sessions, relayedExecSessions: () => execSessions?.open ?? 0 });
     const relay = new OutboxRelay(
       { db, bus: deps.bus, now, logger, deliveries: metrics.eventDelivery },
-      { relayId: randomUUID(), pollIntervalMs: config.outboxPollMs, batchSize: 100, claimMs: 30_000 },
+      { pollIntervalMs: config.outboxPollMs, batchSize: 100 },
     );
     const outboxWritten = () => relay.wake();
     const clusters = new ClusterRegistry(db, now);

@@ -163,7 +163,7 @@ export class ClusterStateService {
     const effective = await derivePodFields(tx, tenantId, pod.fields, pod.templateVersion);
     const transition = applyObservation(pod, seen, runSecondsOf(effective));
     if (!transition) return false;
-    const updated = await writeTransition(tx, pod, transition, now, this.deps.actionLog);
+    const updated = await writeTransition(tx, pod, transition, now, { actionLog: this.deps.actionLog, clock: this.deps.now });
     // The container is gone: its output so far is the run's whole output.
     if (updated.status !== pod.status && runEndingStatuses.has(updated.status)) await podLogRepository.closeRun(tx, tenantId, podId, now);
     return transition.notifyCluster;

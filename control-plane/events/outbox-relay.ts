@@ -1,16 +1,15 @@
 import type { EventBus } from "../../shared/events/event-bus.js";
 import type { Logger } from "../../shared/logging/logger.js";
 import type { Database } from "../storage/database.js";
+import type { ReservedConnection } from "../storage/reserved-connection.js";
+import type { OutboxRow } from "../storage/entities/outbox-entity.js";
 import { outboxRepository, toBusMessage } from "../storage/outbox-repository.js";
 import type { Histogram } from "prom-client";
 
 export interface OutboxRelayOptions {
-  relayId: string;
   /** Safety-net poll; `wake()` after a commit makes delivery prompt. */
   pollIntervalMs: number;
   batchSize: number;
-  /** How long a claimed batch is reserved before another relay may take it. */
-  claimMs: number;
 }
 
 /**
@@ -18,6 +17,13 @@ export interface OutboxRelayOptions {
  * batch once the bus accepted it. Delivery is at least once: a crash after
  * publishing and before deleting publishes the batch again, which consumers
  * tolerate (events only say "pod X changed, now generation G").
+ *
+ * On MySQL a batch is one transaction: its rows stay locked while the bus
+ * takes them and are deleted before it commits. The relays of other replicas
+ * pass locked rows over, and a relay that fails or dies mid-batch leaves its
+ * rows to the next pass when the transaction rolls back. On SQLite, whose
+ * one connection must not wait on the bus, a batch is read, published, then
+ * deleted; its one process has one relay, whose passes never overlap.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
@@ -25,6 +31,7 @@ export class OutboxRelay {
   private again = false;
   private started = false;
   private scheduled: NodeJS.Immediate | undefined;
+  private connection: ReservedConnection | undefined;
 
   constructor(
     private readonly deps: { db: Database; bus: EventBus; now: () => number; logger: Logger; deliveries?: Histogram },
@@ -78,28 +85,41 @@ export class OutboxRelay {
         .finally(() => (this.running = null));
     }
     await this.running;
+    await this.connection?.release();
   }
 
   /** Publishes until the outbox is empty (or the bus fails); rows committed meanwhile are the next pass's. */
   async drain(): Promise<void> {
     for (;;) {
-      const now = this.deps.now();
-      const until = now + this.options.claimMs;
-      // Rows that creates are still inserting must not hold up the relay (see transactionOnCommittedRows and remove).
-      const rows = await this.deps.db.transactionOnCommittedRows((tx) => outboxRepository.claim(tx, this.options.relayId, now, until, this.options.batchSize));
-      if (rows.length === 0) return;
-      const ids = rows.map((row) => row.id!);
-      try {
-        await this.deps.bus.publish(rows.map(toBusMessage));
-      } catch (error) {
-        await this.deps.db.transaction((tx) => outboxRepository.release(tx, ids));
-        throw error;
-      }
-      const published = this.deps.now();
-      for (const row of rows) this.deps.deliveries?.observe(Math.max(0, published - row.createdAt) / 1000);
-      await this.deps.db.transactionOnCommittedRows((tx) => outboxRepository.remove(tx, ids));
-      // Less than a batch was everything claimable: a commit since then has woken the relay for another pass.
-      if (!this.started || rows.length < this.options.batchSize) return;
+      const published = await this.publishBatch();
+      // Less than a batch was everything there was: a commit since then has woken the relay for another pass.
+      if (!this.started || published < this.options.batchSize) return;
     }
+  }
+
+  private async publishBatch(): Promise<number> {
+    const { db } = this.deps;
+    const limit = this.options.batchSize;
+    if (db.kind === "mysql") {
+      this.connection ??= db.reserveConnection()!;
+      return this.connection.transaction(async (tx) => {
+        const rows = await outboxRepository.oldest(tx, limit, { skipLocked: true });
+        await this.publish(rows);
+        await outboxRepository.remove(tx, rows.map((row) => row.id!));
+        return rows.length;
+      });
+    }
+    const rows = await db.read((m) => outboxRepository.oldest(m, limit, { skipLocked: false }));
+    if (rows.length === 0) return 0;
+    await this.publish(rows);
+    await db.transaction((tx) => outboxRepository.remove(tx, rows.map((row) => row.id!)));
+    return rows.length;
+  }
+
+  private async publish(rows: OutboxRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.deps.bus.publish(rows.map(toBusMessage));
+    const published = this.deps.now();
+    for (const row of rows) this.deps.deliveries?.observe(Math.max(0, published - row.createdAt) / 1000);
   }
 }

@@ -157,9 +157,11 @@ export class PodService {
         await permissionRepository.set(tx, caller.tenantId, "pod", podId, caller.username, "ADMIN");
         const action = `Pod created by ${caller.username}.`;
         await this.deps.actionLog.add(tx, caller.tenantId, podId, now, action);
+        const shown = await this.shownFields(tx, record, effective, true, domain);
         const lifecycle = podLifecycleMessage(record, null, { actor: caller.username, reason: action }, now);
-        await outboxRepository.add(tx, on ? [podChangedMessage(record, false, now), lifecycle] : [lifecycle], now);
-        return { record, shown: await this.shownFields(tx, record, effective, true, domain) };
+        const writtenAt = this.deps.now();
+        await outboxRepository.add(tx, on ? [podChangedMessage(record, false, writtenAt), lifecycle] : [lifecycle], writtenAt);
+        return { record, shown };
       });
       this.deps.outboxWritten();
       return await this.view(pod.record, pod.shown);
@@ -306,7 +308,8 @@ export class PodService {
       await this.deps.podSecrets.forget(tx, caller.tenantId, podId);
       const gone = { ...pod, generation: pod.generation + 1 };
       const lifecycle = podLifecycleMessage(gone, pod.status, { actor: caller.username, reason: `Pod deleted by ${caller.username}.`, deleted: true }, now);
-      await outboxRepository.add(tx, [podChangedMessage(gone, true, now), lifecycle], now);
+      const writtenAt = this.deps.now();
+      await outboxRepository.add(tx, [podChangedMessage(gone, true, writtenAt), lifecycle], writtenAt);
     });
     this.deps.outboxWritten();
   }
@@ -369,7 +372,7 @@ export class PodService {
     const { pod, shown, notified } = await this.deps.db.transaction(async (tx) => {
       const current = await this.find(tx, caller.tenantId, podId, true);
       const transition = await decide(current, tx);
-      const pod = transition ? await writeTransition(tx, current, transition, now, this.deps.actionLog) : current;
+      const pod = transition ? await writeTransition(tx, current, transition, now, { actionLog: this.deps.actionLog, clock: this.deps.now }) : current;
       const effective = await derivePodFields(tx, pod.tenantId, pod.fields, pod.templateVersion);
       // Every transition needs USER or more, which may see credentials.
       return { pod, shown: await this.shownFields(tx, pod, effective, true, domainFor(pod.clusterId)), notified: transition?.notifyCluster ?? false };

@@ -13,19 +13,27 @@ import type { PodRecord } from "./pod-model.js";
  * its action-log line, and in the outbox the events it causes: when the
  * cluster must act, a higher generation and PodChanged for its agents; when
  * the status or the requested status changes, a lifecycle event for other
- * services. Returns the pod as now stored.
+ * services. Returns the pod as now stored. The events are stamped with
+ * `clock()` as they are written, the last thing before the caller commits.
  */
-export async function writeTransition(tx: EntityManager, pod: PodRecord, transition: Transition, now: number, actionLog: ActionLogRepository): Promise<PodRecord> {
+export async function writeTransition(
+  tx: EntityManager,
+  pod: PodRecord,
+  transition: Transition,
+  now: number,
+  deps: { actionLog: ActionLogRepository; clock: () => number },
+): Promise<PodRecord> {
   const changes: Partial<PodRecord> = { ...transition.changes, updateTs: now };
   if (transition.notifyCluster) changes.generation = pod.generation + 1;
   await podRepository.update(tx, pod.tenantId, pod.podId, changes);
-  await actionLog.add(tx, pod.tenantId, pod.podId, now, transition.action);
+  await deps.actionLog.add(tx, pod.tenantId, pod.podId, now, transition.action);
   const updated = { ...pod, ...changes };
   const events: BusMessage[] = [];
-  if (transition.notifyCluster) events.push(podChangedMessage(updated, false, now));
+  const writtenAt = deps.clock();
+  if (transition.notifyCluster) events.push(podChangedMessage(updated, false, writtenAt));
   if (updated.status !== pod.status || updated.statusRequested !== pod.statusRequested) {
     events.push(podLifecycleMessage(updated, pod.status, { actor: transition.actor, reason: transition.action }, now));
   }
-  await outboxRepository.add(tx, events, now);
+  await outboxRepository.add(tx, events, writtenAt);
   return updated;
 }

@@ -41,7 +41,7 @@ export class TimeToStopEnforcer {
         const transition = requestStop(pod, "time_to_stop");
         if (!transition) return false;
         const seconds = Math.round((pod.timeToStopTs - (pod.startInstanceTs ?? pod.timeToStopTs)) / 1000);
-        await writeTransition(tx, pod, { ...transition, action: `Time to stop reached after ${seconds} s; stopping.` }, now, this.deps.actionLog);
+        await writeTransition(tx, pod, { ...transition, action: `Time to stop reached after ${seconds} s; stopping.` }, now, { actionLog: this.deps.actionLog, clock: this.deps.now });
         return true;
       });
       if (done) stopped++;

@@ -4,9 +4,11 @@ import { makeFilePrivate } from "../../shared/files/private-files.js";
 import type { Logger } from "../../shared/logging/logger.js";
 import type { FieldCipher } from "../crypto/field-cipher.js";
 import { UnavailableError } from "../errors/domain-errors.js";
+import { ReservedConnection } from "./reserved-connection.js";
 import { allEntities } from "./entities/all-entities.js";
 import { allMigrations } from "./migrations/all-migrations.js";
 import { bindNumbersAsParameters } from "./sqlite-bound-numbers.js";
+import { translateTransientErrors } from "./transient-errors.js";
 
 export type DatabaseKind = "sqlite" | "mysql";
 
@@ -102,6 +104,15 @@ export class Database {
     return this.serialised(() => this.dataSource.transaction("READ COMMITTED", work));
   }
 
+  /**
+   * MySQL: a connection of the pool kept for one worker (the outbox relay),
+   * so that its transactions never queue behind requests waiting for one.
+   * None on SQLite, whose one connection everything shares.
+   */
+  reserveConnection(): ReservedConnection | undefined {
+    return this.kind === "mysql" ? new ReservedConnection(this.dataSource) : undefined;
+  }
+
   /** Runs reads that need no transaction. */
   read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.serialised(() => work(this.dataSource.manager));
@@ -134,22 +145,6 @@ export class Database {
     const run = this.queue.then(work, work);
     this.queue = run.catch(() => undefined);
     return translateTransientErrors(() => run);
-  }
-}
-
-const unreachable = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|PROTOCOL_CONNECTION_LOST|ER_SERVER_SHUTDOWN|ER_CON_COUNT_ERROR)$/;
-const busy = /^(SQLITE_BUSY|SQLITE_LOCKED|ER_LOCK_WAIT_TIMEOUT|ER_LOCK_DEADLOCK|ER_STATEMENT_TIMEOUT|ER_QUERY_TIMEOUT)$/;
-
-/** Failures that pass (the database is down, or busy past the deadlines) become UnavailableError: 503, not 500. */
-async function translateTransientErrors<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    const { code, driverError } = error as { code?: string; driverError?: { code?: string } };
-    const cause = code ?? driverError?.code ?? "";
-    if (unreachable.test(cause)) throw new UnavailableError(`database unavailable (${cause}); retry shortly`);
-    if (busy.test(cause)) throw new UnavailableError(`the database is busy (${cause}); retry shortly`);
-    throw error;
   }
 }
 

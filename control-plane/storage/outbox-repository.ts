@@ -1,4 +1,4 @@
-import { In, LessThan, type EntityManager } from "typeorm";
+import type { EntityManager } from "typeorm";
 import type { BusMessage } from "../../shared/events/event-bus.js";
 import { OutboxEntity, type OutboxRow } from "./entities/outbox-entity.js";
 
@@ -13,31 +13,20 @@ export const outboxRepository = {
         messageKey: msg.key,
         payload: Buffer.from(msg.value).toString("base64"),
         createdAt: now,
-        claimedBy: null,
-        claimedUntil: 0,
       })),
     );
   },
 
   /**
-   * Claims up to `limit` unclaimed (or expired) rows for `relayId` until
-   * `until`, oldest first, and returns them. Two relays never hold a row at
-   * the same time; a relay that dies releases its rows when the claim expires.
+   * The oldest rows, at most `limit`. With `skipLocked` (MySQL, inside a
+   * transaction) they stay locked until it ends, and rows another transaction
+   * holds are passed over: another relay's batch, or a row whose insert has
+   * not committed yet. Relays of several replicas so take disjoint batches
+   * and never wait on each other or on a create.
    */
-  async claim(m: EntityManager, relayId: string, now: number, until: number, limit: number): Promise<OutboxRow[]> {
-    const candidates = await m.find(OutboxEntity, {
-      where: { claimedUntil: LessThan(now) },
-      order: { id: "ASC" },
-      take: limit,
-      select: { id: true },
-    });
-    if (candidates.length === 0) return [];
-    await m.update(
-      OutboxEntity,
-      { id: In(candidates.map((c) => c.id)), claimedUntil: LessThan(now) },
-      { claimedBy: relayId, claimedUntil: until },
-    );
-    return m.find(OutboxEntity, { where: { claimedBy: relayId, claimedUntil: until }, order: { id: "ASC" } });
+  oldest(m: EntityManager, limit: number, options: { skipLocked: boolean }): Promise<OutboxRow[]> {
+    const lock = options.skipLocked ? { lock: { mode: "pessimistic_write" as const, onLocked: "skip_locked" as const } } : {};
+    return m.find(OutboxEntity, { order: { id: "ASC" }, take: limit, ...lock });
   },
 
   /**
@@ -49,10 +38,6 @@ export const outboxRepository = {
     if (ids.length === 0) return;
     const q = (identifier: string) => m.connection.driver.escape(identifier);
     await m.query(`DELETE FROM ${q("outbox")} WHERE ${q("id")} IN (${ids.map(() => "?").join(", ")}) ORDER BY ${q("id")} LIMIT ${ids.length}`, ids);
-  },
-
-  async release(m: EntityManager, ids: number[]): Promise<void> {
-    if (ids.length > 0) await m.update(OutboxEntity, { id: In(ids) }, { claimedBy: null, claimedUntil: 0 });
   },
 
   count(m: EntityManager): Promise<number> {

@@ -12,9 +12,6 @@ export interface OutboxRow {
   /** Base64 of the protobuf-encoded event. */
   payload: string;
   createdAt: number;
-  /** Which relay holds the row, and until when; another may take it after. */
-  claimedBy: string | null;
-  claimedUntil: number;
 }
 
 export const OutboxEntity = new EntitySchema<OutboxRow>({
@@ -26,7 +23,5 @@ export const OutboxEntity = new EntitySchema<OutboxRow>({
     messageKey: { ...shortText(255), name: "message_key" },
     payload: longText(),
     createdAt: { ...epochMillis(), name: "created_at" },
-    claimedBy: { ...shortText(64, true), name: "claimed_by" },
-    claimedUntil: { ...epochMillis(), name: "claimed_until" },
   },
 });

@@ -15,6 +15,7 @@ import { ExecAudit1770500000000 } from "./0065-exec-audit.js";
 import { LogRuns1770600000000 } from "./0066-log-runs.js";
 import { AccessGate1770700000000 } from "./0067-access-gate.js";
 import { GateAttemptsByAddress1770800000000 } from "./0068-gate-attempts-by-address.js";
+import { OutboxWithoutClaims1770900000000 } from "./0069-outbox-without-claims.js";
 
 /**
  * Every migration, oldest first. Append; never edit one that has shipped.
@@ -37,5 +38,6 @@ export function allMigrations(cipher: FieldCipher): (new () => MigrationInterfac
     LogRuns1770600000000,
     AccessGate1770700000000,
     GateAttemptsByAddress1770800000000,
+    OutboxWithoutClaims1770900000000,
   ];
 }
