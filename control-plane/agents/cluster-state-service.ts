@@ -145,28 +145,28 @@ export class ClusterStateService {
 
   private async storeTogether(clusterId: string, reports: readonly AgentReport[]): Promise<void> {
     const now = this.deps.now();
-    const notified = await this.deps.db.transaction(async (tx) => {
-      let notified = false;
+    const wroteEvents = await this.deps.db.transaction(async (tx) => {
+      let wroteEvents = false;
       for (const report of reports) {
         if (report.kind === "logs") await this.appendLogsIn(tx, clusterId, report.chunk, now);
-        else if (await this.observeIn(tx, clusterId, report, now)) notified = true;
+        else if (await this.observeIn(tx, clusterId, report, now)) wroteEvents = true;
       }
-      return notified;
+      return wroteEvents;
     });
-    if (notified) this.deps.outboxWritten();
+    if (wroteEvents) this.deps.outboxWritten();
   }
 
-  /** Applies an observation; stale ones (older generation, other uid) change nothing. True when the cluster must hear of the change. */
+  /** Applies an observation; stale ones (older generation, other uid) change nothing. True when it wrote events. */
   private async observeIn(tx: EntityManager, clusterId: string, { tenantId, podId, seen }: ObservationReport, now: number): Promise<boolean> {
     const pod = await podRepository.findForUpdate(tx, tenantId, podId);
     if (!pod || pod.clusterId !== clusterId) return false;
     const effective = await derivePodFields(tx, tenantId, pod.fields, pod.templateVersion);
     const transition = applyObservation(pod, seen, runSecondsOf(effective));
     if (!transition) return false;
-    const updated = await writeTransition(tx, pod, transition, now, { actionLog: this.deps.actionLog, clock: this.deps.now });
+    const { pod: updated, wroteEvents } = await writeTransition(tx, pod, transition, now, { actionLog: this.deps.actionLog, clock: this.deps.now });
     // The container is gone: its output so far is the run's whole output.
     if (updated.status !== pod.status && runEndingStatuses.has(updated.status)) await podLogRepository.closeRun(tx, tenantId, podId, now);
-    return transition.notifyCluster;
+    return wroteEvents;
   }
 
   private async appendLogsIn(tx: EntityManager, clusterId: string, chunk: LogChunk, now: number): Promise<void> {

@@ -27,16 +27,28 @@ export interface OutboxRelayOptions {
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | null = null;
+  private readonly running = new Set<Promise<void>>();
   private again = false;
   private started = false;
   private scheduled: NodeJS.Immediate | undefined;
-  private connection: ReservedConnection | undefined;
+  /** Reserved connections not in use by a pass (MySQL). */
+  private readonly idle: ReservedConnection[] = [];
+  /** The last publish asked for: each batch publishes after the one read before it. */
+  private publishing: Promise<unknown> = Promise.resolve();
+  /**
+   * Passes at once. On MySQL a second pass reads the next batch while the
+   * first publishes and commits, so an event committed during a pass does not
+   * wait for that pass to end. SQLite passes take turns (their batches are
+   * not locked).
+   */
+  private readonly overlap: number;
 
   constructor(
     private readonly deps: { db: Database; bus: EventBus; now: () => number; logger: Logger; deliveries?: Histogram },
     private readonly options: OutboxRelayOptions,
-  ) {}
+  ) {
+    this.overlap = deps.db.kind === "mysql" ? 2 : 1;
+  }
 
   start(): void {
     this.started = true;
@@ -46,13 +58,14 @@ export class OutboxRelay {
   }
 
   /**
-   * Asks for a publishing pass soon; passes never overlap. Does nothing
-   * unless started. The pass starts once the current turn of the event loop
-   * ends, so that the commits of one turn (many, under load) share it.
+   * Asks for a publishing pass soon. Does nothing unless started. The pass
+   * starts once the current turn of the event loop ends, so that the commits
+   * of one turn (many, under load) share it; when as many passes run as may,
+   * it starts when one of them ends.
    */
   wake(): void {
     if (!this.started || this.scheduled) return;
-    if (this.running) {
+    if (this.running.size >= this.overlap) {
       this.again = true;
       return;
     }
@@ -61,16 +74,20 @@ export class OutboxRelay {
 
   private pass(): void {
     this.scheduled = undefined;
-    if (!this.started) return;
-    this.running = this.drain()
+    if (this.started) this.run();
+  }
+
+  private run(): void {
+    const run: Promise<void> = this.drain()
       .catch((error: unknown) => this.deps.logger.warn("outbox relay pass failed", { error }))
       .finally(() => {
-        this.running = null;
+        this.running.delete(run);
         if (this.again) {
           this.again = false;
           this.wake();
         }
       });
+    this.running.add(run);
   }
 
   async stop(): Promise<void> {
@@ -80,12 +97,10 @@ export class OutboxRelay {
       // A pass asked for before stopping still publishes its batch, as one already running does.
       clearImmediate(this.scheduled);
       this.scheduled = undefined;
-      this.running = this.drain()
-        .catch((error: unknown) => this.deps.logger.warn("outbox relay pass failed", { error }))
-        .finally(() => (this.running = null));
+      this.run();
     }
-    await this.running;
-    await this.connection?.release();
+    await Promise.all(this.running);
+    for (const connection of this.idle.splice(0)) await connection.release();
   }
 
   /** Publishes until the outbox is empty (or the bus fails); rows committed meanwhile are the next pass's. */
@@ -101,13 +116,17 @@ export class OutboxRelay {
     const { db } = this.deps;
     const limit = this.options.batchSize;
     if (db.kind === "mysql") {
-      this.connection ??= db.reserveConnection()!;
-      return this.connection.transaction(async (tx) => {
-        const rows = await outboxRepository.oldest(tx, limit, { skipLocked: true });
-        await this.publish(rows);
-        await outboxRepository.remove(tx, rows.map((row) => row.id!));
-        return rows.length;
-      });
+      const connection = this.idle.pop() ?? db.reserveConnection()!;
+      try {
+        return await connection.transaction(async (tx) => {
+          const rows = await outboxRepository.oldest(tx, limit, { skipLocked: true });
+          await this.publish(rows);
+          await outboxRepository.remove(tx, rows.map((row) => row.id!));
+          return rows.length;
+        });
+      } finally {
+        this.idle.push(connection);
+      }
     }
     const rows = await db.read((m) => outboxRepository.oldest(m, limit, { skipLocked: false }));
     if (rows.length === 0) return 0;
@@ -118,7 +137,9 @@ export class OutboxRelay {
 
   private async publish(rows: OutboxRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.deps.bus.publish(rows.map(toBusMessage));
+    const turn = this.publishing.then(() => this.deps.bus.publish(rows.map(toBusMessage)));
+    this.publishing = turn.catch(() => undefined);
+    await turn;
     const published = this.deps.now();
     for (const row of rows) this.deps.deliveries?.observe(Math.max(0, published - row.createdAt) / 1000);
   }

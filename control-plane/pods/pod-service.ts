@@ -369,15 +369,16 @@ export class PodService {
   ): Promise<PodView> {
     const now = this.deps.now();
     const domainFor = await this.domains();
-    const { pod, shown, notified } = await this.deps.db.transaction(async (tx) => {
+    const { pod, shown, wroteEvents } = await this.deps.db.transaction(async (tx) => {
       const current = await this.find(tx, caller.tenantId, podId, true);
       const transition = await decide(current, tx);
-      const pod = transition ? await writeTransition(tx, current, transition, now, { actionLog: this.deps.actionLog, clock: this.deps.now }) : current;
+      const written = transition ? await writeTransition(tx, current, transition, now, { actionLog: this.deps.actionLog, clock: this.deps.now }) : null;
+      const pod = written?.pod ?? current;
       const effective = await derivePodFields(tx, pod.tenantId, pod.fields, pod.templateVersion);
       // Every transition needs USER or more, which may see credentials.
-      return { pod, shown: await this.shownFields(tx, pod, effective, true, domainFor(pod.clusterId)), notified: transition?.notifyCluster ?? false };
+      return { pod, shown: await this.shownFields(tx, pod, effective, true, domainFor(pod.clusterId)), wroteEvents: written?.wroteEvents ?? false };
     });
-    if (notified) this.deps.outboxWritten();
+    if (wroteEvents) this.deps.outboxWritten();
     return this.view(pod, shown);
   }
 

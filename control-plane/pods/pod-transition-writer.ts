@@ -13,7 +13,8 @@ import type { PodRecord } from "./pod-model.js";
  * its action-log line, and in the outbox the events it causes: when the
  * cluster must act, a higher generation and PodChanged for its agents; when
  * the status or the requested status changes, a lifecycle event for other
- * services. Returns the pod as now stored. The events are stamped with
+ * services. Returns the pod as now stored, and whether it wrote events (the
+ * caller wakes the outbox relay after its commit). The events are stamped with
  * `clock()` as they are written, the last thing before the caller commits.
  */
 export async function writeTransition(
@@ -22,7 +23,7 @@ export async function writeTransition(
   transition: Transition,
   now: number,
   deps: { actionLog: ActionLogRepository; clock: () => number },
-): Promise<PodRecord> {
+): Promise<{ pod: PodRecord; wroteEvents: boolean }> {
   const changes: Partial<PodRecord> = { ...transition.changes, updateTs: now };
   if (transition.notifyCluster) changes.generation = pod.generation + 1;
   await podRepository.update(tx, pod.tenantId, pod.podId, changes);
@@ -35,5 +36,5 @@ export async function writeTransition(
     events.push(podLifecycleMessage(updated, pod.status, { actor: transition.actor, reason: transition.action }, now));
   }
   await outboxRepository.add(tx, events, writtenAt);
-  return updated;
+  return { pod: updated, wroteEvents: events.length > 0 };
 }

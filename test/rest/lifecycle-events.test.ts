@@ -39,4 +39,29 @@ describe("pod lifecycle events for other services", () => {
     assert.equal(last.tenantId, "dev");
     assert.ok(mine.filter((e) => e.status === PodStatus.SPAWNING).every((e) => e.actor === "cluster"));
   });
+
+  describe("with the outbox polled only once a minute", () => {
+    let slow: TestService;
+    const seen: PodLifecycleEvent[] = [];
+
+    before(async () => {
+      slow = await startTestService({ PODS_OUTBOX_POLL_MS: "60000" });
+      await slow.service.bus.subscribe(podEventsTopic, "test-listener", async (message) => {
+        seen.push(fromBinary(PodLifecycleEventSchema, message.value));
+      });
+    });
+    after(() => slow.stop());
+
+    it("publishesTheStatusesTheClusterReportsWithoutWaitingForThePoll", async () => {
+      const jwt = await slow.token("alice");
+      await slow.api("POST", "/v3/pods", { token: jwt, body: { pod_id: "prompt", template: "postgres" } });
+      await slow.waitForStatus(jwt, "prompt", "AVAILABLE");
+      const deadline = Date.now() + 10_000;
+      while (!seen.some((e) => e.status === PodStatus.AVAILABLE) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(
+        seen.filter((e) => e.podId === "prompt").map((e) => PodStatus[e.status]),
+        ["REQUESTED", "SPAWNING", "AVAILABLE"],
+      );
+    });
+  });
 });
