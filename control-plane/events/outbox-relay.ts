@@ -119,7 +119,7 @@ export class OutboxRelay {
       const connection = this.idle.pop() ?? db.reserveConnection()!;
       try {
         return await connection.transaction(async (tx) => {
-          const rows = await outboxRepository.oldest(tx, limit, { skipLocked: true });
+          const rows = await outboxRepository.oldestUnlocked(tx, limit);
           await this.publish(rows);
           await outboxRepository.remove(tx, rows.map((row) => row.id!));
           return rows.length;
@@ -128,7 +128,7 @@ export class OutboxRelay {
         this.idle.push(connection);
       }
     }
-    const rows = await db.read((m) => outboxRepository.oldest(m, limit, { skipLocked: false }));
+    const rows = await db.read((m) => outboxRepository.oldest(m, limit));
     if (rows.length === 0) return 0;
     await this.publish(rows);
     await db.transaction((tx) => outboxRepository.remove(tx, rows.map((row) => row.id!)));

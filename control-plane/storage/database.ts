@@ -92,19 +92,6 @@ export class Database {
   }
 
   /**
-   * A transaction at READ COMMITTED on MySQL: it takes no gap locks, and an
-   * UPDATE that meets a row another transaction is still writing reads the
-   * row's last committed version instead of waiting, and skips it when that
-   * does not match. For work on rows that are committed already (the
-   * outbox relay's); SQLite has no such level and needs none (its writers
-   * take turns).
-   */
-  transactionOnCommittedRows<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    if (this.kind === "sqlite") return this.transaction(work);
-    return this.serialised(() => this.dataSource.transaction("READ COMMITTED", work));
-  }
-
-  /**
    * MySQL: a connection of the pool kept for one worker (the outbox relay),
    * so that its transactions never queue behind requests waiting for one.
    * None on SQLite, whose one connection everything shares.

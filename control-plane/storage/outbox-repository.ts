@@ -17,16 +17,25 @@ export const outboxRepository = {
     );
   },
 
+  /** The oldest rows, at most `limit`. */
+  oldest(m: EntityManager, limit: number): Promise<OutboxRow[]> {
+    return m.find(OutboxEntity, { order: { id: "ASC" }, take: limit });
+  },
+
   /**
-   * The oldest rows, at most `limit`. With `skipLocked` (MySQL, inside a
-   * transaction) they stay locked until it ends, and rows another transaction
-   * holds are passed over: another relay's batch, or a row whose insert has
-   * not committed yet. Relays of several replicas so take disjoint batches
-   * and never wait on each other or on a create.
+   * MySQL, inside a transaction: the oldest rows, at most `limit`, locked
+   * until it ends. Rows another transaction holds are passed over: another
+   * relay's batch, or a row whose insert has not committed yet. Relays of
+   * several replicas so take disjoint batches and never wait on each other or
+   * on a create.
    */
-  oldest(m: EntityManager, limit: number, options: { skipLocked: boolean }): Promise<OutboxRow[]> {
-    const lock = options.skipLocked ? { lock: { mode: "pessimistic_write" as const, onLocked: "skip_locked" as const } } : {};
-    return m.find(OutboxEntity, { order: { id: "ASC" }, take: limit, ...lock });
+  async oldestUnlocked(m: EntityManager, limit: number): Promise<OutboxRow[]> {
+    const q = (identifier: string) => m.connection.driver.escape(identifier);
+    const rows: { id: number; topic: string; message_key: string; payload: string; created_at: number | string }[] = await m.query(
+      `SELECT ${q("id")}, ${q("topic")}, ${q("message_key")}, ${q("payload")}, ${q("created_at")} FROM ${q("outbox")} ORDER BY ${q("id")} LIMIT ? FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((row) => ({ id: Number(row.id), topic: row.topic, messageKey: row.message_key, payload: row.payload, createdAt: Number(row.created_at) }));
   },
 
   /**

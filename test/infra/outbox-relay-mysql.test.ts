@@ -28,8 +28,8 @@ describe("the outbox relay on MariaDB", function () {
     dbs.push(db);
     return db;
   };
-  const relayOn = (db: Database, bus: EventBus, batchSize = 100) => {
-    const relay = new OutboxRelay({ db, bus, now: () => Date.now(), logger }, { pollIntervalMs: 100, batchSize });
+  const relayOn = (db: Database, bus: EventBus, options: { batchSize?: number; pollIntervalMs?: number } = {}) => {
+    const relay = new OutboxRelay({ db, bus, now: () => Date.now(), logger }, { pollIntervalMs: options.pollIntervalMs ?? 100, batchSize: options.batchSize ?? 100 });
     relays.push(relay);
     relay.start();
     return relay;
@@ -54,8 +54,8 @@ describe("the outbox relay on MariaDB", function () {
     const [a, b] = [await open(), await open()];
     const [fromA, fromB]: string[][] = [[], []];
     await a.transaction((tx) => outboxRepository.add(tx, messages(0, 600), Date.now()));
-    relayOn(a, recording(fromA), 50);
-    relayOn(b, recording(fromB), 50);
+    relayOn(a, recording(fromA), { batchSize: 50 });
+    relayOn(b, recording(fromB), { batchSize: 50 });
     await eventually("600 events published", async () => fromA.length + fromB.length >= 600);
     assert.equal(fromA.length + fromB.length, 600);
     assert.equal(new Set([...fromA, ...fromB]).size, 600);
@@ -68,7 +68,9 @@ describe("the outbox relay on MariaDB", function () {
     let fail!: (error: Error) => void;
     const holding = new Promise<void>((_, reject) => (fail = reject));
     let held: string[] = [];
-    relayOn(a, { publish: (batch: BusMessage[]) => ((held = batch.map((m) => m.key)), holding) } as unknown as EventBus);
+    // No poll: relay a makes one pass, at its start. (A pass it made later would hold the next rows too,
+    // waiting to publish after the first batch.)
+    relayOn(a, { publish: (batch: BusMessage[]) => ((held = batch.map((m) => m.key)), holding) } as unknown as EventBus, { pollIntervalMs: 600_000 });
     await eventually("relay a holds the first three", async () => held.length === 3);
     const fromB: string[] = [];
     relayOn(b, recording(fromB));
@@ -98,5 +100,22 @@ describe("the outbox relay on MariaDB", function () {
     relays[0]!.wake();
     await eventually("the event committed last published", async () => published.length >= 2);
     assert.deepEqual(published, ["pod1", "pod0"]);
+  });
+
+  it("returnsNoConnectionWithItsSessionSettingsToThePool", async () => {
+    const db = await open();
+    const published: string[] = [];
+    const relay = relayOn(db, recording(published));
+    await db.transaction((tx) => outboxRepository.add(tx, messages(0, 2), Date.now()));
+    relay.wake();
+    await eventually("two events published", async () => published.length >= 2);
+    await relay.stop();
+    // More reads at once than the pool holds connections: every connection it has is asked.
+    const sessions = await Promise.all(
+      Array.from({ length: 12 }, () => db.read((m) => m.query("SELECT @@autocommit AS autocommit, @@tx_isolation AS isolation, SLEEP(0.05) AS pause"))),
+    );
+    for (const [session] of sessions as { autocommit: number | string; isolation: string }[][]) {
+      assert.deepEqual({ autocommit: Number(session!.autocommit), isolation: session!.isolation }, { autocommit: 1, isolation: "REPEATABLE-READ" });
+    }
   });
 });
