@@ -180,5 +180,7 @@ export function resourcesWithDefaults(spec: ResourcesSpec | undefined): Resource
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const kept: Record<string, unknown> = {};
+  for (const key in value) if (value[key] !== undefined) kept[key] = value[key];
+  return kept as Partial<T>;
 }

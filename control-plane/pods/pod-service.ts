@@ -198,10 +198,7 @@ export class PodService {
       }
       return out;
     });
-    // Views read the cluster registry: outside the database call (on SQLite it would wait for itself).
-    const views: PodView[] = [];
-    for (const { pod, fields } of shown) views.push(await this.view(pod, fields));
-    return views;
+    return shown.map(({ pod, fields }) => podView(pod, fields, { domain: domainFor(pod.clusterId), includeConfigs: false }));
   }
 
   /**

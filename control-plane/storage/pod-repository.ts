@@ -1,4 +1,4 @@
-import { In, LessThanOrEqual, MoreThan, type EntityManager, type QueryDeepPartialEntity } from "typeorm";
+import { LessThanOrEqual, MoreThan, type EntityManager, type QueryDeepPartialEntity } from "typeorm";
 import type { PodRecord } from "../pods/pod-model.js";
 import { InvalidArgumentError } from "../errors/domain-errors.js";
 import { accessTokenRepository } from "./access-gate-repository.js";
@@ -12,6 +12,12 @@ import { podLogRepository } from "./pod-log-repository.js";
 import { PreparedRead } from "./prepared-reads.js";
 
 const podByKey = new PreparedRead(PodEntity, (q, columns) => `SELECT ${columns} FROM ${q("pods")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} = ?`);
+const podsVisibleTo = new PreparedRead(
+  PodEntity,
+  (q, columns) =>
+    `SELECT ${columns} FROM ${q("pods")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} IN ` +
+    `(SELECT ${q("object_id")} FROM ${q("permissions")} WHERE ${q("tenant_id")} = ? AND ${q("object_kind")} = 'pod' AND ${q("username")} = ?) ORDER BY ${q("pod_id")}`,
+);
 const podByKeyForUpdate = new PreparedRead(PodEntity, (q, columns) => `SELECT ${columns} FROM ${q("pods")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} = ? FOR UPDATE`);
 
 /** Reads and writes of pods and the rows that belong to them. */
@@ -56,10 +62,8 @@ export const podRepository = {
   },
 
   /** Pods of a tenant on which `username` holds any permission, by id. */
-  async listVisibleTo(m: EntityManager, tenantId: string, username: string): Promise<PodRecord[]> {
-    const grants = await m.find(PermissionEntity, { where: { tenantId, objectKind: "pod", username }, select: { objectId: true } });
-    if (grants.length === 0) return [];
-    return m.find(PodEntity, { where: { tenantId, podId: In(grants.map((g) => g.objectId)) }, order: { podId: "ASC" } });
+  listVisibleTo(m: EntityManager, tenantId: string, username: string): Promise<PodRecord[]> {
+    return podsVisibleTo.all(m, [tenantId, tenantId, username]);
   },
 
   /** One page of a cluster's pods ordered by (tenant, pod id), after `cursor`. */

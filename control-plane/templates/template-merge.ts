@@ -61,7 +61,12 @@ function mergeMounts(
 }
 
 function dropEmpty(fields: PodFields): PodFields {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as PodFields;
+  const kept: Record<string, unknown> = {};
+  for (const key in fields) {
+    const value = (fields as Record<string, unknown>)[key];
+    if (value !== undefined) kept[key] = value;
+  }
+  return kept as PodFields;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

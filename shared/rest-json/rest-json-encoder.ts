@@ -1,5 +1,6 @@
 import { ScalarType, toJson, type DescEnum, type DescField, type DescMessage, type JsonValue, type Message } from "@bufbuild/protobuf";
 import { base64Encode } from "@bufbuild/protobuf/wire";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { shortEnumName } from "./enum-names.js";
 
 /**
@@ -61,10 +62,30 @@ function encodeMessageValue(desc: DescMessage, value: unknown): JsonValue {
     case "google.protobuf.Struct":
     case "google.protobuf.Value":
       return value as JsonValue;
+    case "google.protobuf.Timestamp":
+      return timestampJson(value as Timestamp) ?? toJson(desc, value as Message);
     default:
       if (desc.typeName.startsWith("google.protobuf.")) return toJson(desc, value as Message);
       return encodeMessageJson(desc, value as Message);
   }
+}
+
+const minSeconds = -62_135_596_800; // 0001-01-01T00:00:00Z
+const maxSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z
+
+/**
+ * A Timestamp as protobuf's JSON writes it (0, 3, 6 or 9 fractional digits),
+ * without its generic reflection: lists hold thousands of them. Undefined
+ * outside the range JSON allows, where protobuf's own toJson says why.
+ */
+export function timestampJson(value: Timestamp): string | undefined {
+  const seconds = Number(value.seconds);
+  if (seconds < minSeconds || seconds > maxSeconds || value.nanos < 0 || value.nanos > 999_999_999) return undefined;
+  const whole = new Date(seconds * 1000).toISOString().slice(0, 19);
+  if (value.nanos === 0) return `${whole}Z`;
+  const nanos = String(value.nanos).padStart(9, "0");
+  const digits = nanos.endsWith("000000") ? 3 : nanos.endsWith("000") ? 6 : 9;
+  return `${whole}.${nanos.slice(0, digits)}Z`;
 }
 
 function encodeEnum(desc: DescEnum, number: number): JsonValue {
