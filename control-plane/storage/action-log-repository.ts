@@ -1,5 +1,8 @@
 import { LessThanOrEqual, type EntityManager } from "typeorm";
 import { PodActionLogEntity } from "./entities/pod-action-log-entity.js";
+import { PreparedInsert } from "./prepared-writes.js";
+
+const lineInsert = new PreparedInsert(PodActionLogEntity);
 
 /**
  * Pods' action logs, each cut to its newest `keep` lines as lines are added,
@@ -11,7 +14,7 @@ export class ActionLogRepository {
   /** Adds a line (an empty message adds nothing) and deletes lines older than the newest `keep`. */
   async add(m: EntityManager, tenantId: string, podId: string, at: number, message: string): Promise<void> {
     if (!message) return;
-    await m.insert(PodActionLogEntity, { tenantId, podId, at, message });
+    await lineInsert.insert(m, [{ tenantId, podId, at, message }]);
     const [oldestDropped] = await m.find(PodActionLogEntity, {
       where: { tenantId, podId },
       order: { id: "DESC" },

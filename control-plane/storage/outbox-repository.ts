@@ -1,13 +1,15 @@
 import type { EntityManager } from "typeorm";
 import type { BusMessage } from "../../shared/events/event-bus.js";
 import { OutboxEntity, type OutboxRow } from "./entities/outbox-entity.js";
+import { PreparedInsert } from "./prepared-writes.js";
+
+const rowInsert = new PreparedInsert(OutboxEntity);
 
 /** The transactional outbox: events written with the change they announce. */
 export const outboxRepository = {
   async add(m: EntityManager, messages: BusMessage[], now: number): Promise<void> {
-    if (messages.length === 0) return;
-    await m.insert(
-      OutboxEntity,
+    await rowInsert.insert(
+      m,
       messages.map((msg) => ({
         topic: msg.topic,
         messageKey: msg.key,

@@ -1,10 +1,13 @@
 import { LessThan, MoreThan, type EntityManager } from "typeorm";
 import { PodChangeEntity, type PodChangeRow } from "./entities/pod-change-entity.js";
+import { PreparedInsert } from "./prepared-writes.js";
+
+const changeInsert = new PreparedInsert(PodChangeEntity);
 
 /** The numbered log of pod changes that watches read. */
 export const podChangeRepository = {
   async record(m: EntityManager, tenantId: string, podId: string, deleted: boolean, at: number): Promise<void> {
-    await m.insert(PodChangeEntity, { tenantId, podId, deleted, at });
+    await changeInsert.insert(m, [{ tenantId, podId, deleted, at }]);
   },
 
   /** Changes after `revision`, oldest first. */

@@ -2,6 +2,9 @@ import type { EntityManager } from "typeorm";
 import { isEncryptedValue, type FieldCipher } from "../crypto/field-cipher.js";
 import { credentialPlace, type EncryptedCredentialColumn } from "./credential-encryption.js";
 import { PodCredentialsEntity, type PodCredentialsRow } from "./entities/pod-credentials-entity.js";
+import { PreparedInsert } from "./prepared-writes.js";
+
+const credentialsInsert = new PreparedInsert(PodCredentialsEntity);
 
 /**
  * Pod credentials, encrypted in the database and plaintext to callers. The
@@ -12,11 +15,13 @@ export class PodCredentialsRepository {
 
   async insert(m: EntityManager, credentials: PodCredentialsRow): Promise<void> {
     const { tenantId, podId } = credentials;
-    await m.insert(PodCredentialsEntity, {
-      ...credentials,
-      userPassword: this.cipher.encrypt(credentials.userPassword, credentialPlace("user_password", tenantId, podId)),
-      servicePassword: this.cipher.encrypt(credentials.servicePassword, credentialPlace("service_password", tenantId, podId)),
-    });
+    await credentialsInsert.insert(m, [
+      {
+        ...credentials,
+        userPassword: this.cipher.encrypt(credentials.userPassword, credentialPlace("user_password", tenantId, podId)),
+        servicePassword: this.cipher.encrypt(credentials.servicePassword, credentialPlace("service_password", tenantId, podId)),
+      },
+    ]);
   }
 
   /** The pod's credentials in plaintext; throws EncryptedValueError when a stored one cannot be decrypted. */

@@ -10,6 +10,7 @@ import { PodEntity } from "./entities/pod-entity.js";
 import { podChangeRepository } from "./pod-change-repository.js";
 import { podLogRepository } from "./pod-log-repository.js";
 import { PreparedRead } from "./prepared-reads.js";
+import { PreparedInsert } from "./prepared-writes.js";
 
 const podByKey = new PreparedRead(PodEntity, (q, columns) => `SELECT ${columns} FROM ${q("pods")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} = ?`);
 const podsVisibleTo = new PreparedRead(
@@ -18,6 +19,7 @@ const podsVisibleTo = new PreparedRead(
     `SELECT ${columns} FROM ${q("pods")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} IN ` +
     `(SELECT ${q("object_id")} FROM ${q("permissions")} WHERE ${q("tenant_id")} = ? AND ${q("object_kind")} = 'pod' AND ${q("username")} = ?) ORDER BY ${q("pod_id")}`,
 );
+const podInsert = new PreparedInsert(PodEntity);
 const podByKeyForUpdate = new PreparedRead(PodEntity, (q, columns) => `SELECT ${columns} FROM ${q("pods")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} = ? FOR UPDATE`);
 
 /** Reads and writes of pods and the rows that belong to them. */
@@ -39,7 +41,7 @@ export const podRepository = {
   /** Its credentials are written apart, encrypted (PodCredentialsRepository). */
   // Every write of a pod's row is numbered in pod_changes, in the same transaction, for watches.
   async insert(m: EntityManager, pod: PodRecord): Promise<void> {
-    await m.insert(PodEntity, asRow(pod));
+    await podInsert.insert(m, [pod]);
     await podChangeRepository.record(m, pod.tenantId, pod.podId, false, pod.creationTs);
   },
 

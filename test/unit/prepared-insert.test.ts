@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseEncryptionKeys, type EncryptionKey } from "../../control-plane/crypto/encryption-keys.js";
+import { FieldCipher } from "../../control-plane/crypto/field-cipher.js";
+import type { PodRecord } from "../../control-plane/pods/pod-model.js";
+import { Database } from "../../control-plane/storage/database.js";
+import { PodChangeEntity } from "../../control-plane/storage/entities/pod-change-entity.js";
+import { PodEntity } from "../../control-plane/storage/entities/pod-entity.js";
+import { podRepository } from "../../control-plane/storage/pod-repository.js";
+import { PreparedInsert } from "../../control-plane/storage/prepared-writes.js";
+import { createJsonLogger } from "../../shared/logging/logger.js";
+import { createTestDatabase, testEncryptionKey, type TestDatabase } from "../support/test-database.js";
+
+/**
+ * Pods and their change log are written with fixed INSERT statements; what
+ * is read back is what typeorm's own insert stores, on SQLite and (with
+ * PODS_TEST_MYSQL_URL) on MariaDB: JSON, nulls, booleans, large numbers.
+ */
+describe("prepared inserts store what typeorm's insert stores", () => {
+  let db: Database;
+  let dir: string;
+  let server: TestDatabase | undefined;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "pods-insert-"));
+    const mysql = process.env.PODS_TEST_MYSQL_URL;
+    server = mysql ? await createTestDatabase(mysql) : undefined;
+    const location = server ? { kind: "mysql" as const, url: server.url } : { kind: "sqlite" as const, url: join(dir, "pods.db") };
+    const keys = parseEncryptionKeys(testEncryptionKey) as EncryptionKey[];
+    db = await Database.open(location, { lockMs: 5_000, statementMs: 5_000 }, createJsonLogger({ level: "silent" }), new FieldCipher(keys));
+  });
+  after(async () => {
+    await db.close();
+    await server?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const pod = (podId: string): PodRecord => ({
+    tenantId: "dev",
+    podId,
+    siteId: "tacc",
+    uid: `uid-${podId}`,
+    generation: 3,
+    clusterId: "default",
+    fields: { image: "nginx:1.27", environment_variables: { A: "1", "B C": "ü ✓ \"quoted\"" }, networking: { main: { port: 8080, tapis_auth: true } } },
+    templateVersion: null,
+    statusRequested: "ON",
+    status: "AVAILABLE",
+    statusContainer: { phase: "Running", restarts: 2 },
+    creationTs: 1_764_633_600_123,
+    updateTs: 9_007_199_254_740_000,
+    startInstanceTs: null,
+    timeToStopTs: 1_764_640_000_000,
+    owner: null,
+    mountUsers: { "/data": "alice" },
+  });
+
+  it("readsBackAPodWrittenByThePreparedInsertAsOneWrittenByTypeorm", async () => {
+    await db.transaction((tx) => podRepository.insert(tx, pod("prepared")));
+    await db.transaction((tx) => tx.insert(PodEntity, pod("typeorm") as never));
+    const [prepared, byTypeorm] = await db.read(async (m) => [await podRepository.find(m, "dev", "prepared"), await podRepository.find(m, "dev", "typeorm")]);
+    assert.deepEqual(prepared, pod("prepared"));
+    assert.deepEqual({ ...byTypeorm, podId: "prepared", uid: "uid-prepared" }, prepared);
+  });
+
+  it("writesSeveralRowsInOneStatementAndBooleansBothWays", async () => {
+    const changes = new PreparedInsert(PodChangeEntity);
+    await db.transaction((tx) =>
+      changes.insert(tx, [
+        { tenantId: "dev", podId: "a", deleted: false, at: 1 },
+        { tenantId: "dev", podId: "b", deleted: true, at: 2 },
+      ]),
+    );
+    const rows = await db.read((m) => m.find(PodChangeEntity, { where: { tenantId: "dev" }, order: { revision: "ASC" } }));
+    assert.deepEqual(
+      rows.filter((row) => row.podId === "a" || row.podId === "b").map(({ podId, deleted, at }) => ({ podId, deleted, at })),
+      [
+        { podId: "a", deleted: false, at: 1 },
+        { podId: "b", deleted: true, at: 2 },
+      ],
+    );
+  });
+});
