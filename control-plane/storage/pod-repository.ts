@@ -1,4 +1,4 @@
-import { LessThanOrEqual, MoreThan, type EntityManager, type QueryDeepPartialEntity } from "typeorm";
+import { LessThanOrEqual, MoreThan, type EntityManager } from "typeorm";
 import type { PodRecord } from "../pods/pod-model.js";
 import { InvalidArgumentError } from "../errors/domain-errors.js";
 import { accessTokenRepository } from "./access-gate-repository.js";
@@ -10,7 +10,7 @@ import { PodEntity } from "./entities/pod-entity.js";
 import { podChangeRepository } from "./pod-change-repository.js";
 import { podLogRepository } from "./pod-log-repository.js";
 import { PreparedRead } from "./prepared-reads.js";
-import { PreparedInsert } from "./prepared-writes.js";
+import { PreparedInsert, PreparedUpdate } from "./prepared-writes.js";
 
 const podByKey = new PreparedRead(PodEntity, (q, columns) => `SELECT ${columns} FROM ${q("pods")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} = ?`);
 const podsVisibleTo = new PreparedRead(
@@ -20,6 +20,7 @@ const podsVisibleTo = new PreparedRead(
     `(SELECT ${q("object_id")} FROM ${q("permissions")} WHERE ${q("tenant_id")} = ? AND ${q("object_kind")} = 'pod' AND ${q("username")} = ?) ORDER BY ${q("pod_id")}`,
 );
 const podInsert = new PreparedInsert(PodEntity);
+const podUpdate = new PreparedUpdate(PodEntity, ["tenantId", "podId"]);
 const podByKeyForUpdate = new PreparedRead(PodEntity, (q, columns) => `SELECT ${columns} FROM ${q("pods")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} = ? FOR UPDATE`);
 
 /** Reads and writes of pods and the rows that belong to them. */
@@ -47,7 +48,7 @@ export const podRepository = {
 
   async update(m: EntityManager, tenantId: string, podId: string, changes: Partial<PodRecord>): Promise<void> {
     if (Object.keys(changes).length === 0) return;
-    await m.update(PodEntity, { tenantId, podId }, asRow(changes));
+    await podUpdate.update(m, { tenantId, podId }, changes);
     await podChangeRepository.record(m, tenantId, podId, false, changes.updateTs ?? Date.now());
   },
 
@@ -100,9 +101,4 @@ function parseCursor(cursor: string): [string, string] {
     // reported below
   }
   throw new InvalidArgumentError("page_token", "is not a token this service issued");
-}
-
-/** TypeORM's partial-entity type cannot follow JSON columns typed as records. */
-function asRow(pod: Partial<PodRecord>): QueryDeepPartialEntity<PodRecord> {
-  return pod as QueryDeepPartialEntity<PodRecord>;
 }

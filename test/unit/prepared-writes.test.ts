@@ -14,11 +14,11 @@ import { createJsonLogger } from "../../shared/logging/logger.js";
 import { createTestDatabase, testEncryptionKey, type TestDatabase } from "../support/test-database.js";
 
 /**
- * Pods and their change log are written with fixed INSERT statements; what
- * is read back is what typeorm's own insert stores, on SQLite and (with
+ * Pods and their change log are written with fixed INSERT and UPDATE
+ * statements; what is read back is what typeorm's own insert and update store, on SQLite and (with
  * PODS_TEST_MYSQL_URL) on MariaDB: JSON, nulls, booleans, large numbers.
  */
-describe("prepared inserts store what typeorm's insert stores", () => {
+describe("prepared inserts and updates store what typeorm's own store", () => {
   let db: Database;
   let dir: string;
   let server: TestDatabase | undefined;
@@ -81,5 +81,34 @@ describe("prepared inserts store what typeorm's insert stores", () => {
         { podId: "b", deleted: true, at: 2 },
       ],
     );
+  });
+
+  it("updatesThePodsChangedFieldsAndNoOtherAsTypeormsUpdateDoes", async () => {
+    await db.transaction(async (tx) => {
+      await podRepository.insert(tx, pod("updated"));
+      await tx.insert(PodEntity, pod("updated-by-typeorm") as never);
+    });
+    const changes: Partial<PodRecord> = {
+      status: "STOPPED",
+      statusContainer: { phase: "Succeeded", message: "exit 0 — done" },
+      startInstanceTs: 1_764_700_000_000,
+      timeToStopTs: null,
+      fields: { image: "nginx:1.28" },
+      owner: undefined,
+      updateTs: 1_764_700_000_001,
+    };
+    await db.transaction(async (tx) => {
+      await podRepository.update(tx, "dev", "updated", changes);
+      await tx.update(PodEntity, { tenantId: "dev", podId: "updated-by-typeorm" }, changes as never);
+    });
+    const [updated, byTypeorm, untouched] = await db.read(async (m) => [
+      await podRepository.find(m, "dev", "updated"),
+      await podRepository.find(m, "dev", "updated-by-typeorm"),
+      await podRepository.find(m, "dev", "prepared"),
+    ]);
+    const { owner: _left, ...written } = changes;
+    assert.deepEqual(updated, { ...pod("updated"), ...written });
+    assert.deepEqual({ ...byTypeorm, podId: "updated", uid: "uid-updated" }, updated);
+    assert.deepEqual(untouched, pod("prepared"), "another pod is unchanged");
   });
 });
