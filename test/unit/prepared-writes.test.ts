@@ -1,41 +1,27 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { parseEncryptionKeys, type EncryptionKey } from "../../control-plane/crypto/encryption-keys.js";
-import { FieldCipher } from "../../control-plane/crypto/field-cipher.js";
 import type { PodRecord } from "../../control-plane/pods/pod-model.js";
-import { Database } from "../../control-plane/storage/database.js";
+import type { Database } from "../../control-plane/storage/database.js";
 import { PodChangeEntity } from "../../control-plane/storage/entities/pod-change-entity.js";
 import { PodEntity } from "../../control-plane/storage/entities/pod-entity.js";
 import { podRepository } from "../../control-plane/storage/pod-repository.js";
 import { PreparedInsert } from "../../control-plane/storage/prepared-writes.js";
-import { createJsonLogger } from "../../shared/logging/logger.js";
-import { createTestDatabase, testEncryptionKey, type TestDatabase } from "../support/test-database.js";
+import { openTestDatabase, type OpenedTestDatabase } from "../support/test-database.js";
 
 /**
  * Pods and their change log are written with fixed INSERT and UPDATE
- * statements; what is read back is what typeorm's own insert and update store, on SQLite and (with
- * PODS_TEST_MYSQL_URL) on MariaDB: JSON, nulls, booleans, large numbers.
+ * statements; what is read back is what typeorm's own insert and update
+ * store, on SQLite and (with PODS_TEST_MYSQL_URL) on MariaDB: JSON, nulls,
+ * booleans, large numbers.
  */
 describe("prepared inserts and updates store what typeorm's own store", () => {
   let db: Database;
-  let dir: string;
-  let server: TestDatabase | undefined;
+  let opened: OpenedTestDatabase;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "pods-insert-"));
-    const mysql = process.env.PODS_TEST_MYSQL_URL;
-    server = mysql ? await createTestDatabase(mysql) : undefined;
-    const location = server ? { kind: "mysql" as const, url: server.url } : { kind: "sqlite" as const, url: join(dir, "pods.db") };
-    const keys = parseEncryptionKeys(testEncryptionKey) as EncryptionKey[];
-    db = await Database.open(location, { lockMs: 5_000, statementMs: 5_000 }, createJsonLogger({ level: "silent" }), new FieldCipher(keys));
+    opened = await openTestDatabase();
+    db = opened.db;
   });
-  after(async () => {
-    await db.close();
-    await server?.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => opened.close());
 
   const pod = (podId: string): PodRecord => ({
     tenantId: "dev",

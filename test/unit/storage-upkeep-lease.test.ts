@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { parseEncryptionKeys, type EncryptionKey } from "../../control-plane/crypto/encryption-keys.js";
-import { FieldCipher } from "../../control-plane/crypto/field-cipher.js";
 import type { StorageFiles } from "../../control-plane/files/storage-files.js";
 import { StorageUpkeep } from "../../control-plane/files/storage-upkeep.js";
 import type { StorageWork } from "../../control-plane/files/storage-work.js";
-import { Database } from "../../control-plane/storage/database.js";
+import type { Database } from "../../control-plane/storage/database.js";
 import { createJsonLogger } from "../../shared/logging/logger.js";
-import { createTestDatabase, testEncryptionKey, type TestDatabase } from "../support/test-database.js";
+import { openTestDatabase, type OpenedTestDatabase } from "../support/test-database.js";
 
 /**
  * Snapshot schedules and the rest of the storage upkeep run once across
@@ -21,25 +16,16 @@ import { createTestDatabase, testEncryptionKey, type TestDatabase } from "../sup
  */
 describe("the storage upkeep runs on one replica at a time", () => {
   let db: Database;
-  let dir: string;
-  let server: TestDatabase | undefined;
+  let opened: OpenedTestDatabase;
   let clock = 1_000_000;
   const intervalMs = 1_000;
   const runs: string[] = [];
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "pods-lease-"));
-    const mysql = process.env.PODS_TEST_MYSQL_URL;
-    server = mysql ? await createTestDatabase(mysql) : undefined;
-    const location = server ? { kind: "mysql" as const, url: server.url } : { kind: "sqlite" as const, url: join(dir, "pods.db") };
-    const keys = parseEncryptionKeys(testEncryptionKey) as EncryptionKey[];
-    db = await Database.open(location, { lockMs: 5_000, statementMs: 5_000 }, createJsonLogger({ level: "silent" }), new FieldCipher(keys));
+    opened = await openTestDatabase();
+    db = opened.db;
   });
-  after(async () => {
-    await db.close();
-    await server?.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => opened.close());
 
   function replica(holder: string): StorageUpkeep {
     const work = { sweep: async () => undefined } as unknown as StorageWork;
