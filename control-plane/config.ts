@@ -24,6 +24,8 @@ export interface ControlPlaneConfig {
   dataDir: string;
   database: DatabaseLocation;
   databaseTimeouts: DatabaseTimeouts;
+  /** MySQL/MariaDB connections this process opens at most (the outbox relay keeps two of them). */
+  databaseConnections: number;
   /** Deadline of a streamed call handed to another replica (an upload), from its start. */
   streamTimeoutMs: number;
   grpcHost: string;
@@ -113,6 +115,7 @@ export function readControlPlaneConfig(env: EnvReader, defaults: ControlPlaneDef
   return {
     dataDir,
     database,
+    databaseConnections: env.int("PODS_DATABASE_CONNECTIONS", 20, { min: 4, max: 1000 }),
     databaseTimeouts: {
       lockMs: env.int("PODS_DATABASE_LOCK_TIMEOUT_SECONDS", 10, { min: 1, max: 3600 }) * 1000,
       statementMs: env.int("PODS_DATABASE_STATEMENT_TIMEOUT_SECONDS", 30, { min: 1, max: 3600 }) * 1000,

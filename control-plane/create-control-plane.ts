@@ -152,7 +152,7 @@ export async function startControlPlane(deps: ControlPlaneDeps): Promise<Control
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
   const cipher = new FieldCipher(await loadEncryptionKeys(config.encryption));
-  const db = await Database.open(config.database, config.databaseTimeouts, logger, cipher);
+  const db = await Database.open(config.database, config.databaseTimeouts, logger, cipher, config.databaseConnections);
   try {
     await rewriteStoredCredentials(db, cipher, logger);
     const credentials = new PodCredentialsRepository(cipher);

@@ -63,13 +63,14 @@ export class Database {
   /**
    * Opens the database and applies pending migrations; `cipher` encrypts
    * what they move into encrypted columns. An SQLite file is created private
-   * to this user (its journal files take the same mode).
+   * to this user (its journal files take the same mode). On MySQL at most
+   * `connections` are open at once (SQLite has one).
    */
-  static async open(location: DatabaseLocation, timeouts: DatabaseTimeouts, logger: Logger, cipher: FieldCipher): Promise<Database> {
+  static async open(location: DatabaseLocation, timeouts: DatabaseTimeouts, logger: Logger, cipher: FieldCipher, connections = 20): Promise<Database> {
     if (location.kind === "sqlite" && location.url !== ":memory:") {
       for (const file of [location.url, `${location.url}-wal`, `${location.url}-shm`]) await makeFilePrivate(file, file === location.url);
     }
-    const dataSource = new DataSource(dataSourceOptions(location, timeouts, logger, cipher));
+    const dataSource = new DataSource(dataSourceOptions(location, timeouts, logger, cipher, connections));
     try {
       await dataSource.initialize();
     } catch (error) {
@@ -135,7 +136,7 @@ export class Database {
   }
 }
 
-function dataSourceOptions(location: DatabaseLocation, timeouts: DatabaseTimeouts, logger: Logger, cipher: FieldCipher) {
+function dataSourceOptions(location: DatabaseLocation, timeouts: DatabaseTimeouts, logger: Logger, cipher: FieldCipher, connections: number) {
   const common = { entities: allEntities, migrations: allMigrations(cipher), migrationsTableName: "schema_migrations", logging: false as const };
   if (location.kind === "sqlite") {
     return {
@@ -156,7 +157,8 @@ function dataSourceOptions(location: DatabaseLocation, timeouts: DatabaseTimeout
     url: location.url,
     timezone: "Z",
     charset: "utf8mb4",
-    extra: { connectionLimit: 10, connectTimeout: 10_000 },
+    // trace: false spares capturing a stack for every query; typeorm's QueryFailedError carries the caller's.
+    extra: { connectionLimit: connections, connectTimeout: 10_000, trace: false },
     driver: mysqlWithSessionLimits(timeouts, logger),
   };
 }
@@ -174,6 +176,9 @@ function mysqlWithSessionLimits(timeouts: DatabaseTimeouts, logger: Logger): typ
     createPool(options: PoolOptions | string): Pool {
       const pool = typeof options === "string" ? mysql2.createPool(options) : mysql2.createPool(options);
       pool.on("connection", (connection) => {
+        // typeorm asks every query for connection.promise(), which builds a new wrapper (and resolves a require) each time.
+        const promised = connection.promise();
+        connection.promise = () => promised;
         connection.query(`SET SESSION innodb_lock_wait_timeout = ${lockSeconds}`);
         connection.query(`SET SESSION max_statement_time = ${timeouts.statementMs / 1000}`, (error) => {
           if (!error) return;
