@@ -176,11 +176,12 @@ export function networkingWithDefaults(spec: NetworkingSpec): Required<Networkin
 
 /** Resources with the defaults filled in where unset. */
 export function resourcesWithDefaults(spec: ResourcesSpec | undefined): ResourcesSpec {
-  return { ...podDefaults.resources, ...stripUndefined(spec ?? {}) };
+  return { ...podDefaults.resources, ...withoutUndefined(spec ?? {}) };
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
+/** The object with its undefined fields left out, so that a spread over defaults keeps the defaults. */
+export function withoutUndefined<T extends object>(value: T): T {
   const kept: Record<string, unknown> = {};
   for (const key in value) if (value[key] !== undefined) kept[key] = value[key];
-  return kept as Partial<T>;
+  return kept as T;
 }

@@ -1,9 +1,11 @@
 import type { EntityManager } from "typeorm";
 import type { BusMessage } from "../../shared/events/event-bus.js";
 import { OutboxEntity, type OutboxRow } from "./entities/outbox-entity.js";
+import { PreparedRead } from "./prepared-reads.js";
 import { PreparedInsert } from "./prepared-writes.js";
 
 const rowInsert = new PreparedInsert(OutboxEntity);
+const oldestUnlocked = new PreparedRead(OutboxEntity, (q, columns) => `SELECT ${columns} FROM ${q("outbox")} ORDER BY ${q("id")} LIMIT ? FOR UPDATE SKIP LOCKED`);
 
 /** The transactional outbox: events written with the change they announce. */
 export const outboxRepository = {
@@ -31,13 +33,8 @@ export const outboxRepository = {
    * several replicas so take disjoint batches and never wait on each other or
    * on a create.
    */
-  async oldestUnlocked(m: EntityManager, limit: number): Promise<OutboxRow[]> {
-    const q = (identifier: string) => m.connection.driver.escape(identifier);
-    const rows: { id: number; topic: string; message_key: string; payload: string; created_at: number | string }[] = await m.query(
-      `SELECT ${q("id")}, ${q("topic")}, ${q("message_key")}, ${q("payload")}, ${q("created_at")} FROM ${q("outbox")} ORDER BY ${q("id")} LIMIT ? FOR UPDATE SKIP LOCKED`,
-      [limit],
-    );
-    return rows.map((row) => ({ id: Number(row.id), topic: row.topic, messageKey: row.message_key, payload: row.payload, createdAt: Number(row.created_at) }));
+  oldestUnlocked(m: EntityManager, limit: number): Promise<OutboxRow[]> {
+    return oldestUnlocked.all(m, [limit]);
   },
 
   /**

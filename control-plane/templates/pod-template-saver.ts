@@ -1,7 +1,7 @@
 import type { Caller } from "../auth/caller.js";
 import { levelAtLeast } from "../authz/levels.js";
 import { NotFoundError, PermissionDeniedError, ProblemList } from "../errors/domain-errors.js";
-import type { PodFields } from "../pods/pod-model.js";
+import { withoutUndefined, type PodFields } from "../pods/pod-model.js";
 import type { Database } from "../storage/database.js";
 import type { TemplateTagRow } from "../storage/entities/template-tag-entity.js";
 import { podRepository } from "../storage/pod-repository.js";
@@ -14,7 +14,7 @@ import type { TemplateTagService } from "./template-tag-service.js";
 /** The fields of a pod that make sense in a template: its definition, not the pod's own template references. */
 function definitionOf(effective: PodFields): PodFields {
   const { template: _template, template_overrides: _overrides, ...definition } = effective;
-  return Object.fromEntries(Object.entries(definition).filter(([, value]) => value !== undefined)) as PodFields;
+  return withoutUndefined(definition);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { PodFields, VolumeMountSpec } from "../pods/pod-model.js";
+import { withoutUndefined, type PodFields, type VolumeMountSpec } from "../pods/pod-model.js";
 
 /**
  * Merges a pod's own fields over its template's definition:
@@ -22,7 +22,7 @@ export function mergeOverTemplate(template: PodFields, own: PodFields): PodField
   merged.volume_mounts = mergeMounts(base.volume_mounts, own.volume_mounts);
   if (base.resources || own.resources) merged.resources = { ...base.resources, ...own.resources };
   if (own.template_overrides) merged.template_overrides = own.template_overrides;
-  return dropEmpty(merged);
+  return withoutUndefined(merged);
 }
 
 /** The template's definition with partial `overrides` merged deeply into it. */
@@ -58,15 +58,6 @@ function mergeMounts(
   const merged = { ...base, ...own };
   for (const [path, mount] of Object.entries(merged)) if (mount === null) delete merged[path];
   return merged;
-}
-
-function dropEmpty(fields: PodFields): PodFields {
-  const kept: Record<string, unknown> = {};
-  for (const key in fields) {
-    const value = (fields as Record<string, unknown>)[key];
-    if (value !== undefined) kept[key] = value;
-  }
-  return kept as PodFields;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
