@@ -18,6 +18,7 @@ import { ClusterResync, type ResyncSummary } from "./reconcile/cluster-resync.js
 import { PodReconciler } from "./reconcile/pod-reconciler.js";
 import { WorkQueue } from "./reconcile/work-queue.js";
 import { createControlPlaneClient } from "./session/control-plane-client.js";
+import type { InProcessOptions } from "../shared/rpc/in-process-transport.js";
 import { ControlPlaneSession } from "./session/control-plane-session.js";
 import type { Registry } from "prom-client";
 import { createMetricsRegistry } from "../shared/metrics/metrics-endpoint.js";
@@ -55,6 +56,8 @@ export interface AgentOptions {
   deadlines: AgentDeadlines;
   /** Wrap every call to the control plane, after the agent's credential is added. */
   interceptors?: Interceptor[];
+  /** The control plane's services when it runs in this process: unary calls reach them without the wire. */
+  inProcess?: Pick<InProcessOptions, "routes" | "serverInterceptors">;
   /** Serve /livez, /readyz and /metrics on this port (0: any free port); unset: no such server. */
   healthPort?: number;
   /** Where the agent's metrics go (default: a registry of its own). */
@@ -81,7 +84,7 @@ export interface Agent {
  */
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const { logger } = options;
-  const client = createControlPlaneClient(options.controlPlaneUrls, options.agentToken, options.deadlines.rpcMs, options.interceptors);
+  const client = createControlPlaneClient(options.controlPlaneUrls, options.agentToken, options.deadlines.rpcMs, options.interceptors, options.inProcess);
   let driver: ClusterDriver | undefined;
   const storage = new ClusterStorage(options.storageDir);
   await storage.start();

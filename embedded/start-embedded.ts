@@ -39,8 +39,9 @@ export interface EmbeddedService {
 /**
  * Starts the whole service in one process: control plane (SQLite by default),
  * REST gateway with the dev identity provider, and one agent with the
- * simulated driver, connected over loopback exactly as separate processes
- * would be.
+ * simulated driver. The gateway's and the agent's unary calls reach the
+ * control plane in process; the agent's session stream and streaming calls
+ * go over loopback as they would between separate processes.
  */
 export async function startEmbedded(config: EmbeddedConfig, logger: Logger, options: { now?: () => number } = {}): Promise<EmbeddedService> {
   const cp = config.controlPlane;
@@ -114,6 +115,7 @@ export async function startEmbedded(config: EmbeddedConfig, logger: Logger, opti
       agentId: randomUUID(),
       controlPlaneUrls: [grpcUrl],
       agentToken,
+      inProcess: controlPlane.local,
       bus,
       createDriver: (sink, prepareStart, kubernetesCall) => createDriver(config.driver, sink, logger.child({ component: "agent" }), prepareStart, kubernetesCall),
       metrics,
