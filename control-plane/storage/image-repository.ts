@@ -1,10 +1,14 @@
 import { In, type EntityManager } from "typeorm";
 import { ImageEntity, type ImageRow } from "./entities/image-entity.js";
+import { PreparedRead } from "./prepared-reads.js";
+
+// Read on every create and update of a pod (the allowlist check).
+const allImages = new PreparedRead(ImageEntity, (q, columns) => `SELECT ${columns} FROM ${q("images")} ORDER BY ${q("image")} ASC`);
 
 /** Reads and writes of the stored image allowlist entries. */
 export const imageRepository = {
   list(m: EntityManager): Promise<ImageRow[]> {
-    return m.find(ImageEntity, { order: { image: "ASC" } });
+    return allImages.all(m, []);
   },
 
   find(m: EntityManager, imageKey: string): Promise<ImageRow | null> {

@@ -5,6 +5,7 @@ import { PreparedRead } from "./prepared-reads.js";
 import { PreparedInsert } from "./prepared-writes.js";
 
 const rowInsert = new PreparedInsert(OutboxEntity);
+const oldest = new PreparedRead(OutboxEntity, (q, columns) => `SELECT ${columns} FROM ${q("outbox")} ORDER BY ${q("id")} LIMIT ?`);
 const oldestUnlocked = new PreparedRead(OutboxEntity, (q, columns) => `SELECT ${columns} FROM ${q("outbox")} ORDER BY ${q("id")} LIMIT ? FOR UPDATE SKIP LOCKED`);
 
 /** The transactional outbox: events written with the change they announce. */
@@ -23,7 +24,7 @@ export const outboxRepository = {
 
   /** The oldest rows, at most `limit`. */
   oldest(m: EntityManager, limit: number): Promise<OutboxRow[]> {
-    return m.find(OutboxEntity, { order: { id: "ASC" }, take: limit });
+    return oldest.all(m, [limit]);
   },
 
   /**

@@ -2,9 +2,11 @@ import type { EntityManager } from "typeorm";
 import { isEncryptedValue, type FieldCipher } from "../crypto/field-cipher.js";
 import { credentialPlace, type EncryptedCredentialColumn } from "./credential-encryption.js";
 import { PodCredentialsEntity, type PodCredentialsRow } from "./entities/pod-credentials-entity.js";
+import { PreparedRead } from "./prepared-reads.js";
 import { PreparedInsert } from "./prepared-writes.js";
 
 const credentialsInsert = new PreparedInsert(PodCredentialsEntity);
+const credentialsOfPod = new PreparedRead(PodCredentialsEntity, (q, columns) => `SELECT ${columns} FROM ${q("pod_credentials")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} = ?`);
 
 /**
  * Pod credentials, encrypted in the database and plaintext to callers. The
@@ -26,7 +28,7 @@ export class PodCredentialsRepository {
 
   /** The pod's credentials in plaintext; throws EncryptedValueError when a stored one cannot be decrypted. */
   async find(m: EntityManager, tenantId: string, podId: string): Promise<PodCredentialsRow | null> {
-    const row = await m.findOne(PodCredentialsEntity, { where: { tenantId, podId } });
+    const row = await credentialsOfPod.one(m, [tenantId, podId]);
     if (!row) return null;
     return {
       ...row,

@@ -1,5 +1,18 @@
 import { In, LessThanOrEqual, MoreThan, type EntityManager } from "typeorm";
 import { PodLogChunkEntity, PodLogRunEntity, type PodLogRunRow } from "./entities/pod-log-entity.js";
+import { PreparedRead, PreparedValues } from "./prepared-reads.js";
+import { PreparedInsert, PreparedUpdate } from "./prepared-writes.js";
+
+// Every report that carries output runs these.
+const newestRunOfPod = new PreparedRead(
+  PodLogRunEntity,
+  (q, columns) => `SELECT ${columns} FROM ${q("pod_log_runs")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} = ? ORDER BY ${q("run_index")} DESC LIMIT 1`,
+);
+const chunkInsert = new PreparedInsert(PodLogChunkEntity);
+const runUpdate = new PreparedUpdate(PodLogRunEntity, ["tenantId", "podId", "runIndex"]);
+const chunkSizesNewestFirst = new PreparedValues<{ id: number; bytes: number }>(
+  (q) => `SELECT ${q("id")} AS ${q("id")}, ${q("bytes")} AS ${q("bytes")} FROM ${q("pod_log_chunks")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} = ? AND ${q("run_index")} = ? ORDER BY ${q("id")} DESC`,
+);
 
 /** How much output is kept: bytes per run, and runs per pod. */
 export interface LogLimits {
@@ -18,7 +31,7 @@ export interface LogLimits {
 export const podLogRepository = {
   /** The pod's newest run, or null before its first output. */
   async newestRun(m: EntityManager, tenantId: string, podId: string): Promise<PodLogRunRow | null> {
-    return m.findOne(PodLogRunEntity, { where: { tenantId, podId }, order: { runIndex: "DESC" } });
+    return newestRunOfPod.one(m, [tenantId, podId]);
   },
 
   /**
@@ -37,10 +50,10 @@ export const podLogRepository = {
       await this.dropRunsBefore(m, tenantId, podId, run.runIndex - limits.keepRuns + 1);
     }
     if (text) {
-      await m.insert(PodLogChunkEntity, { tenantId, podId, runIndex: run.runIndex, bytes: Buffer.byteLength(text), text, at: now });
+      await chunkInsert.insert(m, [{ tenantId, podId, runIndex: run.runIndex, bytes: Buffer.byteLength(text), text, at: now }]);
       run.logSizeBytes = await capRun(m, run, limits.capBytes);
     }
-    await m.update(PodLogRunEntity, { tenantId, podId, runIndex: run.runIndex }, { logSizeBytes: run.logSizeBytes });
+    await runUpdate.update(m, { tenantId, podId, runIndex: run.runIndex }, { logSizeBytes: run.logSizeBytes });
   },
 
   /** The current run ends: the pod stopped, completed or failed. */
@@ -107,25 +120,24 @@ export const podLogRepository = {
  * bytes kept.
  */
 async function capRun(m: EntityManager, run: PodLogRunRow, capBytes: number): Promise<number> {
-  const where = { tenantId: run.tenantId, podId: run.podId, runIndex: run.runIndex };
-  const sizes = await m.find(PodLogChunkEntity, { where, order: { id: "DESC" }, select: { id: true, bytes: true } });
+  const sizes = (await chunkSizesNewestFirst.all(m, [run.tenantId, run.podId, run.runIndex])).map((row) => ({ id: Number(row.id), bytes: Number(row.bytes) }));
   let kept = 0;
   let full = false;
   const stale: number[] = [];
   for (const chunk of sizes) {
     if (full) {
-      stale.push(chunk.id!);
+      stale.push(chunk.id);
     } else if (kept + chunk.bytes <= capBytes) {
       kept += chunk.bytes;
     } else {
       // The cap falls inside this chunk: it keeps its tail, every older chunk goes.
-      const boundary = await m.findOneOrFail(PodLogChunkEntity, { where: { id: chunk.id! }, select: { id: true, text: true } });
+      const boundary = await m.findOneOrFail(PodLogChunkEntity, { where: { id: chunk.id }, select: { id: true, text: true } });
       const tail = keepTail(boundary.text, capBytes - kept);
       if (tail) {
-        await m.update(PodLogChunkEntity, { id: chunk.id! }, { text: tail, bytes: Buffer.byteLength(tail) });
+        await m.update(PodLogChunkEntity, { id: chunk.id }, { text: tail, bytes: Buffer.byteLength(tail) });
         kept += Buffer.byteLength(tail);
       } else {
-        stale.push(chunk.id!);
+        stale.push(chunk.id);
       }
       full = true;
     }
