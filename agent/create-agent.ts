@@ -18,7 +18,7 @@ import { ClusterResync, type ResyncSummary } from "./reconcile/cluster-resync.js
 import { PodReconciler } from "./reconcile/pod-reconciler.js";
 import { WorkQueue } from "./reconcile/work-queue.js";
 import { createControlPlaneClient } from "./session/control-plane-client.js";
-import type { InProcessOptions } from "../shared/rpc/in-process-transport.js";
+import type { LocalServer } from "../shared/rpc/in-process-transport.js";
 import { ControlPlaneSession } from "./session/control-plane-session.js";
 import type { Registry } from "prom-client";
 import { createMetricsRegistry } from "../shared/metrics/metrics-endpoint.js";
@@ -57,7 +57,7 @@ export interface AgentOptions {
   /** Wrap every call to the control plane, after the agent's credential is added. */
   interceptors?: Interceptor[];
   /** The control plane's services when it runs in this process: unary calls reach them without the wire. */
-  inProcess?: Pick<InProcessOptions, "routes" | "serverInterceptors">;
+  inProcess?: LocalServer;
   /** Serve /livez, /readyz and /metrics on this port (0: any free port); unset: no such server. */
   healthPort?: number;
   /** Where the agent's metrics go (default: a registry of its own). */

@@ -102,7 +102,7 @@ import { controlPlaneReadiness } from "./server/readiness.js";
 import { serverReflectionRpcs } from "./server/server-reflection.js";
 import { createCallLogInterceptor } from "./server/call-log-interceptor.js";
 import { listenRpc, type RpcServer } from "./server/rpc-server.js";
-import { routesBuiltOnce } from "../shared/rpc/in-process-transport.js";
+import { routesBuiltOnce, type LocalServer } from "../shared/rpc/in-process-transport.js";
 import { ActionLogRepository } from "./storage/action-log-repository.js";
 import { ExecAuditRepository } from "./storage/exec-audit-repository.js";
 import { GateAuditRepository } from "./storage/access-gate-repository.js";
@@ -143,7 +143,7 @@ export interface ControlPlane {
   upkeep: StorageUpkeep;
   server: RpcServer;
   /** The services and server interceptors this replica serves, for a gateway in the same process to call without the wire. */
-  local: { routes: (router: ConnectRouter) => void; serverInterceptors: Interceptor[] };
+  local: LocalServer;
   stop(): Promise<void>;
 }
 

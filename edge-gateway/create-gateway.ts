@@ -28,7 +28,7 @@ import { isDownload, resumeAfterLastEvent, streamEvents } from "./transcode/even
 import { getOnlyHeaders, streamDownload, unsatisfiedRangeSize } from "./transcode/file-download.js";
 import { buildRequest } from "./transcode/request-builder.js";
 import { ControlPlanePool } from "../shared/rpc/control-plane-pool.js";
-import { InProcessTransport, type InProcessOptions } from "../shared/rpc/in-process-transport.js";
+import { InProcessTransport, type LocalServer } from "../shared/rpc/in-process-transport.js";
 import { parseMultipart, uploadMessages } from "./transcode/multipart-request.js";
 import { formHoldsOnlyTheFile, streamMultipartFile } from "./transcode/streamed-upload.js";
 
@@ -42,7 +42,7 @@ export interface GatewayOptions {
    * unary RPCs are called in process, without the wire; streams, and the
    * readiness probe, still go to controlPlaneUrls.
    */
-  inProcess?: Pick<InProcessOptions, "routes" | "serverInterceptors">;
+  inProcess?: LocalServer;
   /** The services whose REST bindings this gateway serves. */
   services: DescService[];
   json: JsonBodyLimits;

@@ -1,7 +1,7 @@
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { AgentService } from "../../gen/tapis/pods/v1/agent_service_pb.js";
 import { ControlPlanePool } from "../../shared/rpc/control-plane-pool.js";
-import { InProcessTransport, type InProcessOptions } from "../../shared/rpc/in-process-transport.js";
+import { InProcessTransport, type LocalServer } from "../../shared/rpc/in-process-transport.js";
 import { metadataNames, withHeader } from "../../shared/rpc/metadata.js";
 import { traceContextInterceptor } from "../../shared/tracing/tracing.js";
 
@@ -19,7 +19,7 @@ export function createControlPlaneClient(
   agentToken: string,
   unaryTimeoutMs: number,
   interceptors: Interceptor[] = [],
-  inProcess?: Pick<InProcessOptions, "routes" | "serverInterceptors">,
+  inProcess?: LocalServer,
 ): Client<typeof AgentService> {
   const clientInterceptors = [withHeader(metadataNames.agentToken, agentToken), traceContextInterceptor(), ...interceptors];
   const pool = new ControlPlanePool(urls, clientInterceptors);

@@ -10,8 +10,9 @@ const newestRunOfPod = new PreparedRead(
 );
 const chunkInsert = new PreparedInsert(PodLogChunkEntity);
 const runUpdate = new PreparedUpdate(PodLogRunEntity, ["tenantId", "podId", "runIndex"]);
-const chunkSizesNewestFirst = new PreparedValues<{ id: number; bytes: number }>(
-  (q) => `SELECT ${q("id")} AS ${q("id")}, ${q("bytes")} AS ${q("bytes")} FROM ${q("pod_log_chunks")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} = ? AND ${q("run_index")} = ? ORDER BY ${q("id")} DESC`,
+// MariaDB may answer numbers as strings.
+const chunkSizesNewestFirst = new PreparedValues<{ id: number | string; bytes: number | string }>(
+  (q) => `SELECT ${q("id")}, ${q("bytes")} FROM ${q("pod_log_chunks")} WHERE ${q("tenant_id")} = ? AND ${q("pod_id")} = ? AND ${q("run_index")} = ? ORDER BY ${q("id")} DESC`,
 );
 
 /** How much output is kept: bytes per run, and runs per pod. */

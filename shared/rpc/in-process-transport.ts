@@ -27,6 +27,9 @@ export interface InProcessOptions {
   wire: Transport;
 }
 
+/** A server in this process, as its callers see it: its services and its interceptors. */
+export type LocalServer = Pick<InProcessOptions, "routes" | "serverInterceptors">;
+
 type UnaryImplSpec = Extract<MethodImplSpec, { kind: "unary" }>;
 
 /** Why a finished call's handler signal is aborted (made once: an abort without a reason builds a DOMException per call). */
